@@ -1,0 +1,74 @@
+package io.rayzerocopy;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+
+/** The committed TorchScript fixtures (made by tools/make_fixtures.py) and their Python reference outputs. */
+public final class Fixtures {
+    private Fixtures() {}
+
+    /** Path of a fixture file, e.g. {@code simple_classifier.pt}. */
+    public static Path path(String name) {
+        try {
+            return Paths.get(Fixtures.class.getResource("/fixtures/" + name).toURI());
+        } catch (URISyntaxException | NullPointerException e) {
+            throw new IllegalStateException("missing test fixture " + name, e);
+        }
+    }
+
+    /** A reference array ("input", "output", "embed") of {@code <model>.ref.json}. */
+    public static float[][] ref(String model, String key) {
+        try (InputStream in = Fixtures.class.getResourceAsStream("/fixtures/" + model + ".ref.json")) {
+            JsonObject o = JsonParser.parseString(new String(in.readAllBytes(), StandardCharsets.UTF_8)).getAsJsonObject();
+            JsonArray rows = o.getAsJsonArray(key);
+            float[][] out = new float[rows.size()][];
+            for (int i = 0; i < out.length; i++) {
+                JsonArray row = rows.get(i).getAsJsonArray();
+                out[i] = new float[row.size()];
+                for (int j = 0; j < out[i].length; j++) {
+                    out[i][j] = row.get(j).getAsFloat();
+                }
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The reference array as an NDArray [rows, cols]. */
+    public static NDArray refArray(NDManager manager, String model, String key) {
+        float[][] rows = ref(model, key);
+        float[] flat = new float[rows.length * rows[0].length];
+        for (int i = 0; i < rows.length; i++) {
+            System.arraycopy(rows[i], 0, flat, i * rows[0].length, rows[0].length);
+        }
+        return manager.create(flat, new Shape(rows.length, rows[0].length));
+    }
+
+    /** Largest absolute difference between an array and a reference. */
+    public static double maxAbsDiff(NDArray actual, float[][] expected) {
+        float[] a = actual.toFloatArray();
+        int cols = expected[0].length;
+        if (a.length != expected.length * cols) {
+            throw new AssertionError("shape " + actual.getShape() + " vs reference " + expected.length + "x" + cols);
+        }
+        double max = 0;
+        for (int i = 0; i < expected.length; i++) {
+            for (int j = 0; j < cols; j++) {
+                max = Math.max(max, Math.abs(a[i * cols + j] - expected[i][j]));
+            }
+        }
+        return max;
+    }
+}
