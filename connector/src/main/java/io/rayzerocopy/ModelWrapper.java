@@ -9,8 +9,6 @@ import io.rayzerocopy.model.Pipelines;
 import io.rayzerocopy.model.StoreRef;
 import io.rayzerocopy.model.TaskWorkers;
 import io.rayzerocopy.model.WeightStore;
-import java.io.IOException;
-import java.io.ObjectInputStream;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -48,7 +46,7 @@ public final class ModelWrapper implements Serializable, AutoCloseable {
     private final byte[] pipeline;
     private final List<String> methodNames;
     private transient volatile TaskWorkers workers;
-    private transient boolean owner;
+    private transient WeightStore.Lease lease;
 
     private ModelWrapper(Mode mode, StoreRef store, LinkedHashMap<String, ModelSource.Skeleton> models, byte[] pipeline,
             List<String> methodNames) {
@@ -57,7 +55,6 @@ public final class ModelWrapper implements Serializable, AutoCloseable {
         this.models = models;
         this.pipeline = pipeline;
         this.methodNames = List.copyOf(methodNames);
-        this.owner = true;
     }
 
     /** Wraps a model or pipeline for {@code mode}; every model-typed field of a pipeline is shared. */
@@ -112,8 +109,11 @@ public final class ModelWrapper implements Serializable, AutoCloseable {
                 files.putAll(x.files());
                 skeletons.put(e.getKey(), x.skeleton());
             }
-            StoreRef ref = WeightStore.local().write(tensors, files);
-            return new ModelWrapper(mode, ref, skeletons, pipelineBytes, methodNames.isEmpty() ? List.of("forward") : methodNames);
+            WeightStore.Lease lease = WeightStore.local().write(tensors, files);
+            ModelWrapper wrapper = new ModelWrapper(mode, lease.ref(), skeletons, pipelineBytes,
+                    methodNames.isEmpty() ? List.of("forward") : methodNames);
+            wrapper.lease = lease;
+            return wrapper;
         } finally {
             for (ModelSource.Extracted x : extracted) {
                 try {
@@ -271,19 +271,14 @@ public final class ModelWrapper implements Serializable, AutoCloseable {
             workers.close();
             workers = null;
         }
-        if (owner) {
-            owner = false;
-            WeightStore.at(store.root()).release(store);
+        if (lease != null) {
+            lease.close();
+            lease = null;
         }
     }
 
     @Override
     public String toString() {
         return "ModelWrapper[" + mode + ", models=" + models.keySet() + ", " + store + "]";
-    }
-
-    private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
-        in.defaultReadObject();
-        owner = false;
     }
 }

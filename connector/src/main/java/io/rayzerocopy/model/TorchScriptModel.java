@@ -107,7 +107,7 @@ public final class TorchScriptModel implements ModelSource {
     public Extracted extract(String prefix, List<String> methodNames) throws IOException, MalformedModelException {
         Djl.engine();
         byte[] pt = Files.readAllBytes(file);
-        String skeletonName = prefix + file.getFileName().toString().replaceAll("[^A-Za-z0-9_.-]", "_");
+        String skeletonName = prefix.replace('/', '.') + file.getFileName().toString().replaceAll("[^A-Za-z0-9_.-]", "_");
         if (!skeletonName.endsWith(".pt")) {
             skeletonName += ".pt";
         }

@@ -160,9 +160,9 @@ public final class WeightStore {
      *
      * @param tensors the tensors, in the order they should be laid out
      * @param files extra files by name (e.g. a TorchScript skeleton)
-     * @return a reference to the committed store
+     * @return this process's lease on the committed store; close it to release the store
      */
-    public StoreRef write(List<Tensor> tensors, Map<String, byte[]> files) {
+    public Lease write(List<Tensor> tensors, Map<String, byte[]> files) {
         Set<String> names = new HashSet<>();
         for (Tensor t : tensors) {
             if (!names.add(t.name)) {
@@ -176,13 +176,18 @@ public final class WeightStore {
         files.forEach((k, v) -> fileSizes.put(k, (long) v.length));
         StoreRef ref = new StoreRef(root, id, sha, layout.specs, layout.shardSizes, fileSizes);
         Path dir = ref.directory();
-        if (Files.isDirectory(dir) && adopt(ref)) {
-            return ref;
+        if (Files.isDirectory(dir)) {
+            Path adopted = adopt(ref);
+            if (adopted != null) {
+                return new Lease(ref, () -> releaseLease(ref, adopted));
+            }
         }
         Path tmp = root.resolve(".tmp-" + id + "-" + UUID.randomUUID());
         boolean raced;
+        Path lease;
         try {
             writeStore(tmp, ref, tensors, files, layout);
+            Path[] taken = new Path[1];
             raced = withLock(() -> {
                 boolean lost = false;
                 try {
@@ -191,9 +196,10 @@ public final class WeightStore {
                 } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
                     lost = true;
                 }
-                acquireLeaseLocked(ref);
+                taken[0] = acquireLeaseLocked(ref);
                 return lost;
             });
+            lease = taken[0];
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write weight store " + dir + ": " + e.getMessage(), e);
         } finally {
@@ -201,14 +207,45 @@ public final class WeightStore {
         }
         if (raced) {
             LOG.debug("store {} was committed concurrently by another writer; checking and using it", dir);
-            checkOwnership(dir);
-            verify(ref);
+            try {
+                checkOwnership(dir);
+                verify(ref);
+            } catch (RuntimeException e) {
+                releaseLease(ref, lease);
+                throw e;
+            }
         }
         VERIFIED.add(sha);
-        return ref;
+        return new Lease(ref, () -> releaseLease(ref, lease));
     }
 
-    private boolean adopt(StoreRef ref) {
+    /** A lease of this process on a store; the store is removed when its last lease is released. */
+    public static final class Lease implements AutoCloseable {
+        private final StoreRef ref;
+        private final Runnable release;
+        private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+        Lease(StoreRef ref, Runnable release) {
+            this.ref = ref;
+            this.release = release;
+        }
+
+        /** The store. */
+        public StoreRef ref() {
+            return ref;
+        }
+
+        /** Releases the lease (once). */
+        @Override
+        public void close() {
+            if (!closed.getAndSet(true)) {
+                release.run();
+            }
+        }
+    }
+
+    /** Takes a lease on an existing store after checking it; {@code null} if it had to be replaced. */
+    private Path adopt(StoreRef ref) {
         Path dir = ref.directory();
         if (!VERIFIED.contains(ref.sha256())) {
             try {
@@ -220,18 +257,14 @@ public final class WeightStore {
                     quarantine(dir);
                     return null;
                 });
-                return false;
+                return null;
             }
             VERIFIED.add(ref.sha256());
         }
         try {
-            withLock(() -> {
-                acquireLeaseLocked(ref);
-                return null;
-            });
-            return true;
+            return withLock(() -> acquireLeaseLocked(ref));
         } catch (StoreException gone) {
-            return false;
+            return null;
         }
     }
 
@@ -385,20 +418,6 @@ public final class WeightStore {
         return ref.directory().resolve(FILES_DIR).resolve(name);
     }
 
-    /** Releases the lease this process holds on the store from {@link #write}; the last release removes it. */
-    public void release(StoreRef ref) {
-        Path mine = null;
-        for (Path p : myLeases) {
-            if (p.getParent().getFileName().toString().equals(ref.id())) {
-                mine = p;
-                break;
-            }
-        }
-        if (mine != null) {
-            releaseLease(ref, mine);
-        }
-    }
-
     /** A store on this machine, as listed by {@link #list()}. */
     public static final class Info {
         private final Path directory;
@@ -498,7 +517,7 @@ public final class WeightStore {
         }
         try (Stream<Path> s = Files.list(dir)) {
             for (Path lease : (Iterable<Path>) s::iterator) {
-                if (Lease.isAlive(lease.getFileName().toString())) {
+                if (LeaseNames.isAlive(lease.getFileName().toString())) {
                     live.add(lease);
                 } else {
                     LOG.info("collecting lease {} of a process that is gone", lease);
@@ -516,7 +535,7 @@ public final class WeightStore {
         }
         Path dir = root.resolve(LEASES_DIR).resolve(ref.id());
         Files.createDirectories(dir);
-        Path lease = Files.createFile(dir.resolve(Lease.newName()));
+        Path lease = Files.createFile(dir.resolve(LeaseNames.newName()));
         myLeases.add(lease);
         return lease;
     }

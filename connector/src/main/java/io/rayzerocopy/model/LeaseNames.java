@@ -5,8 +5,8 @@ import java.util.Optional;
 import java.util.UUID;
 
 /** Names of lease files: {@code <pid>-<process start millis>-<random>}, so dead holders can be told apart. */
-final class Lease {
-    private Lease() {}
+final class LeaseNames {
+    private LeaseNames() {}
 
     static String newName() {
         ProcessHandle me = ProcessHandle.current();
