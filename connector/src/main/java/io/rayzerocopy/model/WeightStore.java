@@ -247,19 +247,20 @@ public final class WeightStore {
     /** Takes a lease on an existing store after checking it; {@code null} if it had to be replaced. */
     private Path adopt(StoreRef ref) {
         Path dir = ref.directory();
-        if (!VERIFIED.contains(ref.sha256())) {
-            try {
-                checkOwnership(dir);
+        try {
+            checkOwnership(dir);
+            checkFiles(ref);
+            if (!VERIFIED.contains(ref.sha256())) {
                 verify(ref);
-            } catch (StoreException e) {
-                LOG.warn("existing weight store is unusable ({}); replacing it", e.getMessage());
-                withLock(() -> {
-                    quarantine(dir);
-                    return null;
-                });
-                return null;
+                VERIFIED.add(ref.sha256());
             }
-            VERIFIED.add(ref.sha256());
+        } catch (StoreException e) {
+            LOG.warn("existing weight store is unusable ({}); replacing it", e.getMessage());
+            withLock(() -> {
+                quarantine(dir);
+                return null;
+            });
+            return null;
         }
         try {
             return withLock(() -> acquireLeaseLocked(ref));
