@@ -85,13 +85,24 @@ public final class BlockModel implements ModelSource {
     static final class BlockSkeleton implements Skeleton {
         private static final long serialVersionUID = 1L;
         private final Factory factory;
-        private final Shape[] inputShapes;
+        private final long[][] inputShapes;
         private final DataType dataType;
 
         BlockSkeleton(Factory factory, Shape[] inputShapes, DataType dataType) {
             this.factory = factory;
-            this.inputShapes = inputShapes.clone();
+            this.inputShapes = new long[inputShapes.length][];
+            for (int i = 0; i < inputShapes.length; i++) {
+                this.inputShapes[i] = inputShapes[i].getShape();
+            }
             this.dataType = dataType;
+        }
+
+        private Shape[] shapes() {
+            Shape[] shapes = new Shape[inputShapes.length];
+            for (int i = 0; i < shapes.length; i++) {
+                shapes[i] = new Shape(inputShapes[i]);
+            }
+            return shapes;
         }
 
         @Override
@@ -104,7 +115,7 @@ public final class BlockModel implements ModelSource {
                 Set<String> used = Binding.bindBlockParameters(block, store, prefix, model.getNDManager(), what);
                 Binding.checkAllUsed(store, prefix, used, what);
                 block.freezeParameters(true);
-                block.initialize(model.getNDManager(), dataType, inputShapes);
+                block.initialize(model.getNDManager(), dataType, shapes());
                 model.setBlock(block);
                 Binding.keepAlive(model.getNDManager(), store);
                 return model;

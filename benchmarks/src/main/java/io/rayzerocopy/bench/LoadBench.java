@@ -1,0 +1,120 @@
+package io.rayzerocopy.bench;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import io.rayzerocopy.Mode;
+import io.rayzerocopy.ModelWrapper;
+import io.rayzerocopy.model.BlockModel;
+import io.rayzerocopy.model.Djl;
+import io.rayzerocopy.model.TorchScriptModel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Load latency after engine start: the median of repeated loads of the same model, a plain DJL load
+ * against {@code wrapper.load()}, for each kind of model (Java block; TorchScript file and
+ * weight-free skeleton where python3-torch can generate them). Last line:
+ * {@code model_mb=<s> plain_ms=<x> zerocopy_ms=<y> ratio=<x/y>} for the fastest zero-copy kind.
+ */
+public final class LoadBench {
+    private static final Logger LOG = LoggerFactory.getLogger(LoadBench.class);
+
+    private LoadBench() {}
+
+    static double medianMs(int reps, Callable<Model> load) throws Exception {
+        load.call().close();
+        double[] ms = new double[reps];
+        for (int i = 0; i < reps; i++) {
+            long t = System.nanoTime();
+            Model m = load.call();
+            ms[i] = (System.nanoTime() - t) / 1e6;
+            m.close();
+        }
+        Arrays.sort(ms);
+        return ms[reps / 2];
+    }
+
+    /** Runs the benchmark and returns the summary line. */
+    public static String run(int modelMb, int reps) throws Exception {
+        Djl.engine();
+        int layers = BenchModels.layersFor(modelMb);
+        long realMb = Math.round(layers * (BenchModels.WIDTH * (double) BenchModels.WIDTH + BenchModels.WIDTH) * 4 / (1 << 20));
+        Path work = Files.createTempDirectory("rzc-load-bench");
+        List<String[]> rows = new ArrayList<>();
+        double bestZero = Double.MAX_VALUE;
+        double bestPlain = 0;
+        try (Model model = BenchModels.javaBlock(layers)) {
+            Path params = BenchModels.saveParams(model, work.resolve("params"));
+            double plain = medianMs(reps, () -> {
+                Model m = Model.newInstance("mlp", Device.cpu(), Djl.ENGINE);
+                m.setBlock(BenchModels.build(layers));
+                m.load(params, "mlp" + layers);
+                return m;
+            });
+            double zero;
+            try (ModelWrapper w = ModelWrapper.fromModel(BlockModel.of(BenchModels.factory(layers), model), Mode.ACTOR)) {
+                zero = medianMs(reps, w::load);
+            }
+            rows.add(new String[] {"java-block", fmt(plain), fmt(zero)});
+            bestZero = zero;
+            bestPlain = plain;
+        }
+        if (BenchModels.pythonTorchAvailable()) {
+            Path pt = BenchModels.torchScript(layers, work.resolve("ts"), Paths.get(System.getProperty("rzc.repo", ".")));
+            double plain = medianMs(reps, () -> {
+                Model m = Model.newInstance("mlp", Device.cpu(), Djl.ENGINE);
+                m.load(pt);
+                return m;
+            });
+            double fromFile;
+            try (ModelWrapper w = ModelWrapper.fromModel(TorchScriptModel.fromFile(pt), Mode.ACTOR)) {
+                fromFile = medianMs(reps, w::load);
+            }
+            double skeleton;
+            try (ModelWrapper w = ModelWrapper.fromModel(TorchScriptModel.fromSkeleton(
+                    pt.resolveSibling("mlp_skeleton.pt"), pt.resolveSibling("mlp.safetensors")), Mode.ACTOR)) {
+                skeleton = medianMs(reps, w::load);
+            }
+            rows.add(new String[] {"torchscript-file", fmt(plain), fmt(fromFile)});
+            rows.add(new String[] {"torchscript-skeleton", fmt(plain), fmt(skeleton)});
+            if (Math.min(fromFile, skeleton) < bestZero) {
+                bestZero = Math.min(fromFile, skeleton);
+                bestPlain = plain;
+            }
+        } else {
+            LOG.warn("/usr/bin/python3 cannot import torch (apt-get install -y python3-torch): TorchScript kinds skipped");
+        }
+        Files2.deleteTree(work);
+        for (String[] r : rows) {
+            System.out.printf("kind=%s plain_ms=%s zerocopy_ms=%s%n", r[0], r[1], r[2]);
+        }
+        String line = String.format("model_mb=%d plain_ms=%s zerocopy_ms=%s ratio=%.1f", realMb, fmt(bestPlain), fmt(bestZero),
+                bestPlain / bestZero);
+        System.out.println(line);
+        return line;
+    }
+
+    private static String fmt(double ms) {
+        return String.format("%.1f", ms);
+    }
+
+    public static void main(String[] args) throws Exception {
+        int mb = 400;
+        int reps = 9;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--model-mb": mb = Integer.parseInt(args[++i]); break;
+                case "--reps": reps = Integer.parseInt(args[++i]); break;
+                default: throw new IllegalArgumentException("unknown argument " + args[i]);
+            }
+        }
+        run(mb, reps);
+    }
+}
