@@ -191,8 +191,8 @@ public final class TorchScriptModel implements ModelSource {
             LOG.warn("could not read {} as a TorchScript archive ({}); actors will load the whole file", file, e.toString());
             return pt;
         }
-        if (skeleton == pt) {
-            if (!params.isEmpty()) {
+        if (skeleton.length >= pt.length) {
+            if (skeleton == pt && !params.isEmpty()) {
                 LOG.warn("could not strip the weights out of {}: actors will load the whole file ({} bytes)", file, pt.length);
             }
             return pt;

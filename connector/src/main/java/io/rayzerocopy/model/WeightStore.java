@@ -80,8 +80,24 @@ public final class WeightStore {
             }
         }
 
-        String name() {
+        /** The tensor's name. */
+        public String name() {
             return name;
+        }
+
+        /** Element type. */
+        public DataType dataType() {
+            return dataType;
+        }
+
+        /** Shape as text, e.g. {@code [256, 128]}. */
+        public String shapeString() {
+            return java.util.Arrays.toString(shape);
+        }
+
+        /** Size in bytes. */
+        public long byteSize() {
+            return data.remaining();
         }
 
         /** A view of the bytes. */
@@ -741,6 +757,14 @@ public final class WeightStore {
         m.add("tensors", tensors);
         m.add("files", GSON.toJsonTree(ref.files()));
         return GSON.toJson(m);
+    }
+
+    /**
+     * The directory a store of these tensors and files would have under this root (whether or not
+     * it exists), computed without writing anything.
+     */
+    public Path directoryFor(List<Tensor> tensors, Map<String, byte[]> files) {
+        return root.resolve(PREFIX + contentHash(tensors, files).substring(0, 32));
     }
 
     /** Reads a committed store's manifest back into a reference (for tools listing stores). */
