@@ -13,7 +13,6 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -209,7 +208,12 @@ public final class WeightStore {
                 try {
                     Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
                     LOG.info("wrote weight store {} ({} tensors, {} MB)", dir, tensors.size(), ref.tensorBytes() >> 20);
-                } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
+                } catch (IOException e) {
+                    // rename(2) onto a committed store fails with ENOTEMPTY, which Java reports as a
+                    // plain FileSystemException: another writer won, and its store is used instead.
+                    if (!Files.isDirectory(dir)) {
+                        throw e;
+                    }
                     lost = true;
                 }
                 taken[0] = acquireLeaseLocked(ref);
