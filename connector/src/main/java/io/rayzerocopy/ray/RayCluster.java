@@ -53,6 +53,7 @@ public final class RayCluster {
             System.setProperty(RUN_MODE, "LOCAL");
             runModeSetHere = true;
         }
+        String mode = System.getProperty(RUN_MODE, "CLUSTER");
         try {
             Ray.init();
         } catch (RuntimeException e) {
@@ -61,7 +62,9 @@ public final class RayCluster {
                 runModeSetHere = false;
             }
             throw new IllegalStateException(address.isEmpty()
-                    ? "Ray.init() in LOCAL mode failed: " + e + "; the JVM needs the --add-opens flags of JvmLauncher.OPENS"
+                    ? "Ray.init() with " + RUN_MODE + "=" + mode + " and no " + ADDRESS + " failed: " + e
+                            + "; LOCAL mode needs the --add-opens flags of JvmLauncher.OPENS, CLUSTER mode needs "
+                            + ADDRESS + "=<head>:6379"
                     : "joining the Ray cluster at " + address + " failed: " + e
                             + "; check that the head runs Ray 2.39.0 (`ray status` there) and that " + ADDRESS
                             + " is its GCS address, host:6379", e);
