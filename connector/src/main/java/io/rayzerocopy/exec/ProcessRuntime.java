@@ -1,0 +1,285 @@
+package io.rayzerocopy.exec;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.ObjectOutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Actors in worker JVMs on this machine, started with this JVM's classpath and flags. Batches go to
+ * a worker and back as Arrow IPC over its stdin and stdout; each worker maps the same weight store,
+ * so N workers hold one copy of the weights (the cross-process zero-copy case). Workers exit when
+ * the driver does, even when it is killed with SIGKILL (their stdin closes), and report their own
+ * PSS. A worker that dies fails its calls with {@link ActorDiedException}.
+ */
+public final class ProcessRuntime implements ActorRuntime {
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessRuntime.class);
+
+    private final List<String> jvmArgs;
+    private final long startTimeoutMillis;
+    private final List<WorkerActor> actors = new ArrayList<>();
+
+    /**
+     * @param threadsPerActor torch intra-op threads of each worker (their CPUs)
+     * @param maxHeapMb heap of each worker JVM (weights are off-heap; batches are small)
+     * @param startTimeoutMillis how long a worker may take to start and construct its actor
+     */
+    public ProcessRuntime(int threadsPerActor, int maxHeapMb, long startTimeoutMillis) {
+        if (threadsPerActor < 1 || maxHeapMb < 64 || startTimeoutMillis < 1) {
+            throw new IllegalArgumentException("threadsPerActor must be >= 1, maxHeapMb >= 64 and startTimeoutMillis >= 1;"
+                    + " got " + threadsPerActor + ", " + maxHeapMb + ", " + startTimeoutMillis);
+        }
+        this.jvmArgs = List.of("-Xmx" + maxHeapMb + "m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Dai.djl.pytorch.num_threads=" + threadsPerActor, "-Dai.djl.pytorch.num_interop_threads=1");
+        this.startTimeoutMillis = startTimeoutMillis;
+    }
+
+    /** One torch thread per worker, 512 MB heap, two minutes to start. */
+    public ProcessRuntime() {
+        this(1, 512, 120_000);
+    }
+
+    @Override
+    public synchronized ActorHandle start(ActorSpec spec, String actorName) {
+        Objects.requireNonNull(spec, "spec");
+        WorkerActor actor = new WorkerActor(spec, actorName);
+        actors.add(actor);
+        return actor;
+    }
+
+    /** PSS in kB of every live worker (each reads its own /proc/self/smaps_rollup). */
+    public List<Long> workerPssKb() {
+        List<CompletableFuture<Long>> all = new ArrayList<>();
+        synchronized (this) {
+            for (WorkerActor a : actors) {
+                if (a.alive()) {
+                    all.add(a.pssKb());
+                }
+            }
+        }
+        List<Long> out = new ArrayList<>();
+        for (CompletableFuture<Long> f : all) {
+            out.add(f.orTimeout(10, TimeUnit.SECONDS).exceptionally(e -> -1L).join());
+        }
+        return out;
+    }
+
+    /** Process ids of the live workers. */
+    public synchronized List<Long> workerPids() {
+        List<Long> pids = new ArrayList<>();
+        for (WorkerActor a : actors) {
+            if (a.alive()) {
+                pids.add(a.process.pid());
+            }
+        }
+        return pids;
+    }
+
+    @Override
+    public void close() {
+        List<CompletableFuture<Void>> stops = new ArrayList<>();
+        synchronized (this) {
+            for (WorkerActor a : actors) {
+                stops.add(a.stop());
+            }
+            actors.clear();
+        }
+        for (CompletableFuture<Void> s : stops) {
+            s.orTimeout(30, TimeUnit.SECONDS).exceptionally(e -> null).join();
+        }
+    }
+
+    private final class WorkerActor implements ActorHandle {
+        private final String name;
+        private final Process process;
+        private final DataOutputStream toWorker;
+        private final CompletableFuture<Void> ready = new CompletableFuture<>();
+        private final Map<Long, CompletableFuture<byte[]>> pending = new ConcurrentHashMap<>();
+        private final AtomicLong ids = new AtomicLong();
+        private final CompletableFuture<Void> exited = new CompletableFuture<>();
+        private volatile CompletableFuture<Void> stopped;
+
+        WorkerActor(ActorSpec spec, String name) {
+            this.name = name;
+            Process p;
+            try {
+                p = JvmLauncher.start(WorkerMain.class.getName(), jvmArgs, List.of());
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot start a worker JVM for actor " + name + ": " + e.getMessage(), e);
+            }
+            this.process = p;
+            this.toWorker = new DataOutputStream(new BufferedOutputStream(p.getOutputStream(), 1 << 16));
+            Thread reader = new Thread(this::readLoop, "rzc-worker-reader-" + name);
+            reader.setDaemon(true);
+            reader.start();
+            p.onExit().thenRun(() -> exited.complete(null));
+            ready.orTimeout(startTimeoutMillis, TimeUnit.MILLISECONDS).whenComplete((v, e) -> {
+                if (e instanceof java.util.concurrent.TimeoutException) {
+                    LOG.error("actor {} did not start within {} ms; killing worker {}", name, startTimeoutMillis, p.pid());
+                    p.destroyForcibly();
+                }
+            });
+            try {
+                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+                try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+                    out.writeObject(spec);
+                }
+                WorkerProtocol.write(toWorker, WorkerProtocol.INIT, 0, bytes.toByteArray());
+            } catch (IOException e) {
+                ready.completeExceptionally(new IllegalArgumentException("actor " + spec.name()
+                        + " cannot be sent to a worker process (is everything it holds Serializable?): " + e, e));
+                p.destroyForcibly();
+            }
+        }
+
+        boolean alive() {
+            return process.isAlive() && stopped == null;
+        }
+
+        private void readLoop() {
+            try (DataInputStream in = new DataInputStream(new BufferedInputStream(process.getInputStream(), 1 << 16))) {
+                for (WorkerProtocol.Frame f = WorkerProtocol.read(in); f != null; f = WorkerProtocol.read(in)) {
+                    switch (f.type) {
+                        case WorkerProtocol.READY:
+                            LOG.debug("actor {} ready in worker pid {}", name, WorkerProtocol.longOf(f.payload));
+                            ready.complete(null);
+                            break;
+                        case WorkerProtocol.ERROR:
+                            if (f.id == 0) {
+                                ready.completeExceptionally(new IllegalStateException("actor " + name
+                                        + " failed to construct in its worker process: " + WorkerProtocol.text(f.payload)));
+                            } else {
+                                complete(f.id, null, new IllegalStateException(WorkerProtocol.text(f.payload)));
+                            }
+                            break;
+                        case WorkerProtocol.RESULT:
+                        case WorkerProtocol.PSS:
+                        case WorkerProtocol.STOPPED:
+                            complete(f.id, f.payload, null);
+                            break;
+                        default:
+                            throw new IllegalStateException("unknown frame " + f.type);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("reading from worker of {} ended: {}", name, e.toString());
+            }
+            int code;
+            try {
+                code = process.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                code = -1;
+            }
+            ActorDiedException died = new ActorDiedException("actor " + name + " died: its worker process " + process.pid()
+                    + " exited with code " + code + (code == 137 || code == -9 ? " (killed)" : ""));
+            ready.completeExceptionally(died);
+            for (Long id : List.copyOf(pending.keySet())) {
+                complete(id, null, died);
+            }
+        }
+
+        private void complete(long id, byte[] payload, Throwable error) {
+            CompletableFuture<byte[]> f = pending.remove(id);
+            if (f == null) {
+                return;
+            }
+            if (error != null) {
+                f.completeExceptionally(error);
+            } else {
+                f.complete(payload);
+            }
+        }
+
+        private CompletableFuture<byte[]> send(byte type, byte[] payload) {
+            long id = ids.incrementAndGet();
+            CompletableFuture<byte[]> f = new CompletableFuture<>();
+            pending.put(id, f);
+            if (!process.isAlive()) {
+                complete(id, null, new ActorDiedException("actor " + name + " died: its worker process " + process.pid()
+                        + " is gone"));
+                return f;
+            }
+            try {
+                WorkerProtocol.write(toWorker, type, id, payload);
+            } catch (IOException e) {
+                complete(id, null, new ActorDiedException("actor " + name + " died: cannot write to worker process "
+                        + process.pid() + ": " + e.getMessage()));
+            }
+            return f;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public CompletableFuture<Void> ready() {
+            return ready;
+        }
+
+        @Override
+        public CompletableFuture<VectorSchemaRoot> submit(VectorSchemaRoot input, BufferAllocator resultAllocator) {
+            byte[] ipc;
+            try {
+                ipc = WorkerProtocol.toIpc(input);
+            } catch (IOException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+            return ready.thenCompose(v -> send(WorkerProtocol.CALL, ipc)).thenApply(bytes -> {
+                try {
+                    return WorkerProtocol.fromIpc(bytes, resultAllocator);
+                } catch (IOException e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            });
+        }
+
+        CompletableFuture<Long> pssKb() {
+            return send(WorkerProtocol.PSS, new byte[0]).thenApply(WorkerProtocol::longOf);
+        }
+
+        @Override
+        public synchronized CompletableFuture<Void> stop() {
+            if (stopped != null) {
+                return stopped;
+            }
+            CompletableFuture<Void> result = new CompletableFuture<>();
+            stopped = result;
+            if (!process.isAlive()) {
+                result.complete(null);
+                return result;
+            }
+            send(WorkerProtocol.STOP, new byte[0]).orTimeout(30, TimeUnit.SECONDS).whenComplete((payload, e) -> {
+                exited.orTimeout(10, TimeUnit.SECONDS).whenComplete((v, e2) -> {
+                    if (process.isAlive()) {
+                        process.destroyForcibly();
+                    }
+                    if (payload != null && payload.length > 0) {
+                        result.completeExceptionally(new IllegalStateException("closing actor " + name + " failed: "
+                                + WorkerProtocol.text(payload)));
+                    } else {
+                        result.complete(null);
+                    }
+                });
+            });
+            return result;
+        }
+    }
+}

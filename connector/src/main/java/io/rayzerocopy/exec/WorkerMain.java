@@ -1,0 +1,126 @@
+package io.rayzerocopy.exec;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.FileOutputStream;
+import java.io.FileDescriptor;
+import java.io.ObjectInputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+import java.util.concurrent.TimeUnit;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+
+/**
+ * The main class of a worker process of {@link ProcessRuntime}: builds one actor from the spec the
+ * driver sends, then answers batches one at a time. It exits when its stdin closes, which happens
+ * when the driver exits or is killed (even with SIGKILL), and also if the driver's pid disappears,
+ * so workers never outlive the driver.
+ */
+public final class WorkerMain {
+    private WorkerMain() {}
+
+    public static void main(String[] args) throws Exception {
+        DataOutputStream out = new DataOutputStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16));
+        System.setOut(System.err);
+        DataInputStream in = new DataInputStream(new BufferedInputStream(System.in, 1 << 16));
+        watchParent();
+        BatchProcessor processor = null;
+        try (BufferAllocator allocator = new RootAllocator()) {
+            for (WorkerProtocol.Frame f = WorkerProtocol.read(in); f != null; f = WorkerProtocol.read(in)) {
+                switch (f.type) {
+                    case WorkerProtocol.INIT:
+                        try (ObjectInputStream ois = new ObjectInputStream(new ByteArrayInputStream(f.payload))) {
+                            processor = ((ActorSpec) ois.readObject()).create();
+                            WorkerProtocol.write(out, WorkerProtocol.READY, f.id, WorkerProtocol.longBytes(ProcessHandle.current().pid()));
+                        } catch (Throwable t) {
+                            WorkerProtocol.write(out, WorkerProtocol.ERROR, f.id, WorkerProtocol.bytes(describe(t)));
+                        }
+                        break;
+                    case WorkerProtocol.CALL: {
+                        WorkerProtocol.Frame reply = call(processor, f, allocator);
+                        WorkerProtocol.write(out, reply.type, f.id, reply.payload);
+                        break;
+                    }
+                    case WorkerProtocol.PSS:
+                        WorkerProtocol.write(out, WorkerProtocol.PSS, f.id, WorkerProtocol.longBytes(pssKb()));
+                        break;
+                    case WorkerProtocol.STOP:
+                        String failure = "";
+                        if (processor != null) {
+                            try {
+                                processor.close();
+                            } catch (Throwable t) {
+                                failure = describe(t);
+                            }
+                        }
+                        WorkerProtocol.write(out, WorkerProtocol.STOPPED, f.id, WorkerProtocol.bytes(failure));
+                        System.exit(0);
+                        break;
+                    default:
+                        throw new IllegalStateException("unknown frame type " + f.type);
+                }
+            }
+        }
+        System.exit(0);
+    }
+
+    private static WorkerProtocol.Frame call(BatchProcessor processor, WorkerProtocol.Frame f, BufferAllocator allocator) {
+        try (VectorSchemaRoot input = WorkerProtocol.fromIpc(f.payload, allocator)) {
+            if (processor == null) {
+                throw new IllegalStateException("the actor was not constructed");
+            }
+            try (VectorSchemaRoot output = processor.process(input, allocator)) {
+                if (output == null) {
+                    throw new IllegalStateException("the actor returned null instead of a batch");
+                }
+                return new WorkerProtocol.Frame(WorkerProtocol.RESULT, f.id, WorkerProtocol.toIpc(output));
+            }
+        } catch (Throwable t) {
+            return new WorkerProtocol.Frame(WorkerProtocol.ERROR, f.id, WorkerProtocol.bytes(describe(t)));
+        }
+    }
+
+    static String describe(Throwable t) {
+        StringWriter s = new StringWriter();
+        t.printStackTrace(new PrintWriter(s));
+        return s.toString();
+    }
+
+    private static void watchParent() {
+        ProcessHandle.current().parent().ifPresent(parent -> {
+            Thread t = new Thread(() -> {
+                while (parent.isAlive()) {
+                    try {
+                        TimeUnit.SECONDS.sleep(1);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                Runtime.getRuntime().halt(3);
+            }, "rzc-parent-watch");
+            t.setDaemon(true);
+            t.start();
+        });
+    }
+
+    /** This process's proportional set size in kB, or -1 where /proc is unavailable. */
+    static long pssKb() {
+        try {
+            for (String line : Files.readAllLines(Paths.get("/proc/self/smaps_rollup"))) {
+                if (line.startsWith("Pss:")) {
+                    return Long.parseLong(line.substring(4).trim().split("\\s+")[0]);
+                }
+            }
+        } catch (Exception ignored) {
+            // not Linux
+        }
+        return -1;
+    }
+}
