@@ -21,7 +21,8 @@ public final class JvmLauncher {
             "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
             "--add-opens=java.base/java.net=ALL-UNNAMED",
             "--add-opens=java.base/java.text=ALL-UNNAMED",
-            "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED");
+            "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+            "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED");
 
     private static final List<String> INHERITED = List.of(
             "ai.djl.offline", "DJL_CACHE_DIR", "rzc.store.dir", "logback.configurationFile");

@@ -1,5 +1,6 @@
 package io.rayzerocopy.exec;
 
+import io.rayzerocopy.data.ArrowIpc;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
@@ -238,13 +239,13 @@ public final class ProcessRuntime implements ActorRuntime {
         public CompletableFuture<VectorSchemaRoot> submit(VectorSchemaRoot input, BufferAllocator resultAllocator) {
             byte[] ipc;
             try {
-                ipc = WorkerProtocol.toIpc(input);
+                ipc = ArrowIpc.write(input);
             } catch (IOException e) {
                 return CompletableFuture.failedFuture(e);
             }
             return ready.thenCompose(v -> send(WorkerProtocol.CALL, ipc)).thenApply(bytes -> {
                 try {
-                    return WorkerProtocol.fromIpc(bytes, resultAllocator);
+                    return ArrowIpc.read(bytes, resultAllocator);
                 } catch (IOException e) {
                     throw new java.util.concurrent.CompletionException(e);
                 }

@@ -1,5 +1,6 @@
 package io.rayzerocopy.exec;
 
+import io.rayzerocopy.data.ArrowIpc;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
@@ -72,7 +73,7 @@ public final class WorkerMain {
     }
 
     private static WorkerProtocol.Frame call(BatchProcessor processor, WorkerProtocol.Frame f, BufferAllocator allocator) {
-        try (VectorSchemaRoot input = WorkerProtocol.fromIpc(f.payload, allocator)) {
+        try (VectorSchemaRoot input = ArrowIpc.read(f.payload, allocator)) {
             if (processor == null) {
                 throw new IllegalStateException("the actor was not constructed");
             }
@@ -80,7 +81,7 @@ public final class WorkerMain {
                 if (output == null) {
                     throw new IllegalStateException("the actor returned null instead of a batch");
                 }
-                return new WorkerProtocol.Frame(WorkerProtocol.RESULT, f.id, WorkerProtocol.toIpc(output));
+                return new WorkerProtocol.Frame(WorkerProtocol.RESULT, f.id, ArrowIpc.write(output));
             }
         } catch (Throwable t) {
             return new WorkerProtocol.Frame(WorkerProtocol.ERROR, f.id, WorkerProtocol.bytes(describe(t)));

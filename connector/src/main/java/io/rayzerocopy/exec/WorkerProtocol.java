@@ -1,20 +1,14 @@
 package io.rayzerocopy.exec;
 
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
-import java.nio.channels.Channels;
 import java.util.Arrays;
-import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.vector.VectorSchemaRoot;
-import org.apache.arrow.vector.ipc.ArrowStreamReader;
-import org.apache.arrow.vector.ipc.ArrowStreamWriter;
 
 /**
  * Frames between the driver and a worker process, over the worker's stdin and stdout: a type byte,
- * a call id, a length and a payload. Batches travel as Arrow IPC streams.
+ * a call id, a length and a payload. Batches travel as Arrow IPC streams ({@link io.rayzerocopy.data.ArrowIpc}).
  */
 final class WorkerProtocol {
     static final byte INIT = 1;
@@ -65,27 +59,6 @@ final class WorkerProtocol {
             return new Frame((byte) type, id, payload);
         } catch (EOFException e) {
             return null;
-        }
-    }
-
-    static byte[] toIpc(VectorSchemaRoot root) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ArrowStreamWriter writer = new ArrowStreamWriter(root, null, Channels.newChannel(bytes))) {
-            writer.start();
-            writer.writeBatch();
-            writer.end();
-        }
-        return bytes.toByteArray();
-    }
-
-    /** Reads one batch; the returned root is allocated from {@code allocator} and owned by the caller. */
-    static VectorSchemaRoot fromIpc(byte[] ipc, BufferAllocator allocator) throws IOException {
-        try (ArrowStreamReader reader = new ArrowStreamReader(new java.io.ByteArrayInputStream(ipc), allocator)) {
-            if (!reader.loadNextBatch()) {
-                throw new IOException("empty Arrow IPC stream");
-            }
-            VectorSchemaRoot read = reader.getVectorSchemaRoot();
-            return io.rayzerocopy.data.Roots.transfer(read, allocator);
         }
     }
 

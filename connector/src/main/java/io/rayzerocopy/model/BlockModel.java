@@ -34,6 +34,8 @@ public final class BlockModel implements ModelSource {
         Block create();
     }
 
+    private static final Map<Model, Factory> REGISTERED = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
     private final Factory factory;
     private final Model trained;
 
@@ -55,6 +57,23 @@ public final class BlockModel implements ModelSource {
                     + " block.initialize(manager, dataType, inputShapes) (or train it) before sharing it");
         }
         return new BlockModel(factory, trained);
+    }
+
+    /**
+     * Records the factory that rebuilds {@code trained}'s block and returns {@code trained} itself,
+     * so a pipeline field can hold the plain DJL model and still be shared:
+     * {@code this.encoder = BlockModel.register(encoderModel, Encoder::network)}.
+     */
+    public static Model register(Model trained, Factory factory) {
+        of(factory, trained);
+        REGISTERED.put(trained, factory);
+        return trained;
+    }
+
+    /** The block model registered for {@code model} with {@link #register}, or {@code null}. */
+    static BlockModel registered(Model model) {
+        Factory factory = REGISTERED.get(model);
+        return factory == null ? null : new BlockModel(factory, model);
     }
 
     @Override

@@ -78,8 +78,9 @@ public interface ModelSource {
     }
 
     /**
-     * Converts a model value: a {@link ModelSource} as is, a DJL {@link Model} holding a TorchScript
-     * block (loaded from a {@code .pt} file) to a {@link TorchScriptModel}.
+     * Converts a model value: a {@link ModelSource} as is, a DJL {@link Model} registered with
+     * {@link BlockModel#register} to that block model, any other DJL {@link Model} holding a
+     * TorchScript block (loaded from a {@code .pt} file) to a {@link TorchScriptModel}.
      *
      * @throws IllegalArgumentException naming the value and what to pass instead
      */
@@ -88,7 +89,8 @@ public interface ModelSource {
             return (ModelSource) value;
         }
         if (value instanceof Model) {
-            return TorchScriptModel.fromDjlModel((Model) value);
+            BlockModel registered = BlockModel.registered((Model) value);
+            return registered != null ? registered : TorchScriptModel.fromDjlModel((Model) value);
         }
         throw new IllegalArgumentException("cannot share a " + (value == null ? "null" : value.getClass().getName())
                 + ": pass a DJL Model holding a TorchScript block, a TorchScriptModel, a BlockModel, or a Serializable"

@@ -1,0 +1,30 @@
+package io.rayzerocopy.examples;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
+
+/** The guide's model, {@code nn.Sequential(nn.Linear(128, 256), nn.ReLU(), nn.Linear(256, 10))}, in DJL. */
+public final class SimpleClassifier {
+    private SimpleClassifier() {}
+
+    /** The block, uninitialized: a serializable factory for {@code BlockModel.of(SimpleClassifier::network, model)}. */
+    public static SequentialBlock network() {
+        return new SequentialBlock()
+                .add(Linear.builder().setUnits(256).build())
+                .add(Activation::relu)
+                .add(Linear.builder().setUnits(10).build());
+    }
+
+    /** "model = SimpleClassifier(); model.eval()": a model with freshly initialized weights. */
+    public static Model create() {
+        Model model = Model.newInstance("simple-classifier", Device.cpu(), "PyTorch");
+        model.setBlock(network());
+        model.getBlock().initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 128));
+        return model;
+    }
+}
