@@ -171,7 +171,9 @@ public final class PipelineRun implements AutoCloseable {
     try (BatchReader reader = pipeline.source().open(readAllocator, pipeline.readBatchSize())) {
       long seq = 0;
       while (!state.stopped()) {
+        long readStart = System.nanoTime();
         SourceBatch batch = reader.next();
+        tracker.busyNanos.addAndGet(System.nanoTime() - readStart);
         if (batch == null) {
           tracker.finish();
           state.put(out, Item.END, tracker.blockedNanos);

@@ -1,0 +1,264 @@
+package io.rayzerocopy.data;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import org.apache.arrow.memory.ArrowBuf;
+import org.apache.arrow.vector.BaseFixedWidthVector;
+import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.BitVectorHelper;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.Float4Vector;
+import org.apache.arrow.vector.Float8Vector;
+import org.apache.arrow.vector.IntVector;
+import org.apache.parquet.bytes.ByteBufferInputStream;
+import org.apache.parquet.bytes.BytesInput;
+import org.apache.parquet.bytes.BytesUtils;
+import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.column.ColumnReadStore;
+import org.apache.parquet.column.Dictionary;
+import org.apache.parquet.column.Encoding;
+import org.apache.parquet.column.ValuesType;
+import org.apache.parquet.column.page.DataPage;
+import org.apache.parquet.column.page.DataPageV1;
+import org.apache.parquet.column.page.DataPageV2;
+import org.apache.parquet.column.page.DictionaryPage;
+import org.apache.parquet.column.page.PageReadStore;
+import org.apache.parquet.column.page.PageReader;
+import org.apache.parquet.column.values.ValuesReader;
+import org.apache.parquet.column.values.rle.RunLengthBitPackingHybridDecoder;
+
+/**
+ * Triplets of an int32, int64, float or double column read page by page with parquet-mr's page
+ * and level readers. PLAIN-encoded values are not decoded one by one: runs of consecutive
+ * non-null values are copied from the page straight into the Arrow value buffer with one bulk
+ * copy each. Dictionary and other encodings go through parquet-mr's values readers.
+ */
+final class PageSource implements ValueSource {
+  private final ColumnDescriptor descriptor;
+  private final int width;
+  private final int maxRepetition;
+  private final int maxDefinition;
+  private PageReader pages;
+  private Dictionary dictionary;
+  private long valuesLeft;
+  private int pageValuesLeft;
+  private LevelReader repetitionLevels;
+  private LevelReader definitionLevels;
+  private ByteBuffer plain;
+  private ValuesReader values;
+  private int repetition;
+  private int definition;
+  private BaseFixedWidthVector runVector;
+  private int runStart;
+  private int runCount;
+  private int runBufferStart;
+
+  PageSource(ColumnDescriptor descriptor, ColumnLayout.Leaf leaf) {
+    this.descriptor = descriptor;
+    this.width = switch (leaf) {
+      case INT32, FLOAT -> 4;
+      case INT64, DOUBLE -> 8;
+      default -> throw new IllegalArgumentException("no fixed width for " + leaf);
+    };
+    this.maxRepetition = descriptor.getMaxRepetitionLevel();
+    this.maxDefinition = descriptor.getMaxDefinitionLevel();
+  }
+
+  /** Whether this source can read a column of {@code leaf} values. */
+  static boolean supports(ColumnLayout.Leaf leaf) {
+    return leaf == ColumnLayout.Leaf.INT32 || leaf == ColumnLayout.Leaf.INT64
+        || leaf == ColumnLayout.Leaf.FLOAT || leaf == ColumnLayout.Leaf.DOUBLE;
+  }
+
+  @Override
+  public void startRowGroup(PageReadStore store, ColumnReadStore columns) {
+    flush();
+    pages = store.getPageReader(descriptor);
+    valuesLeft = pages.getTotalValueCount();
+    pageValuesLeft = 0;
+    DictionaryPage dictionaryPage = pages.readDictionaryPage();
+    try {
+      dictionary = dictionaryPage == null
+          ? null : dictionaryPage.getEncoding().initDictionary(descriptor, dictionaryPage);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the dictionary of " + descriptor, e);
+    }
+    if (valuesLeft > 0) {
+      loadTriplet();
+    }
+  }
+
+  @Override
+  public boolean hasCurrent() {
+    return valuesLeft > 0;
+  }
+
+  @Override
+  public int repetitionLevel() {
+    return repetition;
+  }
+
+  @Override
+  public int definitionLevel() {
+    return definition;
+  }
+
+  @Override
+  public void readInto(ColumnLayout.Leaf leaf, FieldVector target, int index) {
+    if (plain == null) {
+      switch (leaf) {
+        case INT32 -> ((IntVector) target).setSafe(index, values.readInteger());
+        case INT64 -> ((BigIntVector) target).setSafe(index, values.readLong());
+        case FLOAT -> ((Float4Vector) target).setSafe(index, values.readFloat());
+        case DOUBLE -> ((Float8Vector) target).setSafe(index, values.readDouble());
+        default -> throw new IllegalStateException("not a fixed-width column: " + leaf);
+      }
+      return;
+    }
+    if (target != runVector || index != runStart + runCount) {
+      flush();
+      runVector = (BaseFixedWidthVector) target;
+      runStart = index;
+      runBufferStart = plain.position();
+    }
+    runCount++;
+    plain.position(plain.position() + width);
+  }
+
+  @Override
+  public void consume() {
+    valuesLeft--;
+    if (valuesLeft > 0) {
+      loadTriplet();
+    }
+  }
+
+  @Override
+  public void flush() {
+    if (runCount == 0) {
+      return;
+    }
+    int end = runStart + runCount;
+    while (runVector.getValueCapacity() < end) {
+      runVector.reAlloc();
+    }
+    long target = (long) runStart * width;
+    int length = runCount * width;
+    if (plain.hasArray()) {
+      // ArrowBuf.setBytes(long, ByteBuffer, int, int) ignores arrayOffset() when the range
+      // covers the whole buffer, so pass the backing array and its offset explicitly.
+      runVector.getDataBuffer().setBytes(target, plain.array(),
+          plain.arrayOffset() + runBufferStart, length);
+    } else {
+      ByteBuffer run = plain.duplicate();
+      run.position(runBufferStart).limit(runBufferStart + length);
+      runVector.getDataBuffer().setBytes(target, run);
+    }
+    ArrowBuf validity = runVector.getValidityBuffer();
+    for (int i = runStart; i < end; i++) {
+      BitVectorHelper.setBit(validity, i);
+    }
+    runCount = 0;
+  }
+
+  private void loadTriplet() {
+    if (pageValuesLeft == 0) {
+      flush();
+      readPage();
+    }
+    repetition = repetitionLevels == null ? 0 : repetitionLevels.next();
+    definition = definitionLevels == null ? 0 : definitionLevels.next();
+    pageValuesLeft--;
+  }
+
+  private void readPage() {
+    DataPage page = pages.readPage();
+    if (page == null) {
+      throw new DatasetException("column " + descriptor + " ended before its "
+          + pages.getTotalValueCount() + " values");
+    }
+    pageValuesLeft = page.getValueCount();
+    try {
+      page.accept(new DataPage.Visitor<Void>() {
+        @Override
+        public Void visit(DataPageV1 v1) {
+          try {
+            ByteBufferInputStream in = v1.getBytes().toInputStream();
+            repetitionLevels = maxRepetition == 0 ? null
+                : levels(v1.getRlEncoding(), ValuesType.REPETITION_LEVEL, v1.getValueCount(), in);
+            definitionLevels = maxDefinition == 0 ? null
+                : levels(v1.getDlEncoding(), ValuesType.DEFINITION_LEVEL, v1.getValueCount(), in);
+            startValues(v1.getValueEncoding(), v1.getValueCount(), in);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+          return null;
+        }
+
+        @Override
+        public Void visit(DataPageV2 v2) {
+          try {
+            repetitionLevels = maxRepetition == 0 ? null
+                : rle(maxRepetition, v2.getRepetitionLevels());
+            definitionLevels = maxDefinition == 0 ? null
+                : rle(maxDefinition, v2.getDefinitionLevels());
+            startValues(v2.getDataEncoding(), v2.getValueCount(), v2.getData().toInputStream());
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+          return null;
+        }
+      });
+    } catch (UncheckedIOException e) {
+      throw new DatasetException("cannot read a page of column " + descriptor + ": "
+          + e.getCause().getMessage(), e.getCause());
+    }
+  }
+
+  private void startValues(Encoding encoding, int count, ByteBufferInputStream in)
+      throws IOException {
+    if (encoding == Encoding.PLAIN) {
+      plain = in.slice(in.available()).order(ByteOrder.LITTLE_ENDIAN);
+      values = null;
+      return;
+    }
+    plain = null;
+    if (encoding.usesDictionary()) {
+      if (dictionary == null) {
+        throw new DatasetException("column " + descriptor + " has a dictionary-encoded page but"
+            + " no dictionary page");
+      }
+      values = encoding.getDictionaryBasedValuesReader(descriptor, ValuesType.VALUES, dictionary);
+    } else {
+      values = encoding.getValuesReader(descriptor, ValuesType.VALUES);
+    }
+    values.initFromPage(count, in);
+  }
+
+  private LevelReader levels(Encoding encoding, ValuesType type, int count,
+      ByteBufferInputStream in) throws IOException {
+    ValuesReader reader = encoding.getValuesReader(descriptor, type);
+    reader.initFromPage(count, in);
+    return reader::readInteger;
+  }
+
+  private static LevelReader rle(int maxLevel, BytesInput bytes) throws IOException {
+    RunLengthBitPackingHybridDecoder decoder = new RunLengthBitPackingHybridDecoder(
+        BytesUtils.getWidthFromMaxInt(maxLevel), bytes.toInputStream());
+    return () -> {
+      try {
+        return decoder.readInt();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    };
+  }
+
+  /** The levels of one page, in order. */
+  @FunctionalInterface
+  private interface LevelReader {
+    int next();
+  }
+}
