@@ -68,13 +68,21 @@ final class ColumnDecoder {
 
   private void readFlat(int row, int rows) {
     ColumnLayout.Leaf leaf = layout.leaf();
-    for (int i = row, end = row + rows; i < end; i++) {
+    int end = row + rows;
+    for (int i = row; i < end; ) {
+      int run = source.presentRun(maxDefinition, false, end - i);
+      if (run > 0) {
+        source.readPresent(leaf, vector, i, run);
+        i += run;
+        continue;
+      }
       if (source.definitionLevel() == maxDefinition) {
         source.readInto(leaf, vector, i);
       } else {
         vector.setNull(i);
       }
       consume();
+      i++;
     }
   }
 
@@ -117,6 +125,14 @@ final class ColumnDecoder {
           consume();
           if (!source.hasCurrent() || source.repetitionLevel() == 0) {
             break;
+          }
+          int run = source.presentRun(maxDefinition, true, Integer.MAX_VALUE);
+          if (run > 0) {
+            source.readPresent(leaf, child, childCount, run);
+            childCount += run;
+            if (!source.hasCurrent() || source.repetitionLevel() == 0) {
+              break;
+            }
           }
           definition = source.definitionLevel();
         }

@@ -67,6 +67,16 @@ final class ColumnReaderSource implements ValueSource {
   }
 
   @Override
+  public int presentRun(int maxDefinition, boolean continuation, int limit) {
+    return 0;
+  }
+
+  @Override
+  public void readPresent(ColumnLayout.Leaf leaf, FieldVector target, int index, int count) {
+    throw new UnsupportedOperationException("presentRun() is always 0 here");
+  }
+
+  @Override
   public void flush() {
   }
 }

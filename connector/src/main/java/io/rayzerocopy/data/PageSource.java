@@ -13,7 +13,6 @@ import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.Float8Vector;
 import org.apache.arrow.vector.IntVector;
 import org.apache.parquet.bytes.ByteBufferInputStream;
-import org.apache.parquet.bytes.BytesInput;
 import org.apache.parquet.bytes.BytesUtils;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.ColumnReadStore;
@@ -27,7 +26,6 @@ import org.apache.parquet.column.page.DictionaryPage;
 import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.column.page.PageReader;
 import org.apache.parquet.column.values.ValuesReader;
-import org.apache.parquet.column.values.rle.RunLengthBitPackingHybridDecoder;
 
 /**
  * Triplets of an int32, int64, float or double column read page by page with parquet-mr's page
@@ -44,8 +42,9 @@ final class PageSource implements ValueSource {
   private Dictionary dictionary;
   private long valuesLeft;
   private int pageValuesLeft;
-  private LevelReader repetitionLevels;
-  private LevelReader definitionLevels;
+  private int[] repetitionLevels = new int[0];
+  private int[] definitionLevels = new int[0];
+  private int level;
   private ByteBuffer plain;
   private ValuesReader values;
   private int repetition;
@@ -108,23 +107,62 @@ final class PageSource implements ValueSource {
   @Override
   public void readInto(ColumnLayout.Leaf leaf, FieldVector target, int index) {
     if (plain == null) {
-      switch (leaf) {
-        case INT32 -> ((IntVector) target).setSafe(index, values.readInteger());
-        case INT64 -> ((BigIntVector) target).setSafe(index, values.readLong());
-        case FLOAT -> ((Float4Vector) target).setSafe(index, values.readFloat());
-        case DOUBLE -> ((Float8Vector) target).setSafe(index, values.readDouble());
-        default -> throw new IllegalStateException("not a fixed-width column: " + leaf);
-      }
-      return;
+      decode(leaf, target, index);
+    } else {
+      extendRun(target, index, 1);
     }
+  }
+
+  @Override
+  public int presentRun(int maxDefinitionLevel, boolean continuation, int limit) {
+    int current = level - 1;
+    int available = Math.min(limit, pageValuesLeft + 1);
+    int count = 0;
+    while (count < available
+        && (maxDefinition == 0 || definitionLevels[current + count] == maxDefinitionLevel)
+        && (!continuation || repetitionLevels[current + count] > 0)) {
+      count++;
+    }
+    return count;
+  }
+
+  @Override
+  public void readPresent(ColumnLayout.Leaf leaf, FieldVector target, int index, int count) {
+    if (plain == null) {
+      for (int i = 0; i < count; i++) {
+        decode(leaf, target, index + i);
+      }
+    } else {
+      extendRun(target, index, count);
+    }
+    level += count - 1;
+    pageValuesLeft -= count - 1;
+    valuesLeft -= count;
+    if (valuesLeft > 0) {
+      loadTriplet();
+    }
+  }
+
+  private void decode(ColumnLayout.Leaf leaf, FieldVector target, int index) {
+    switch (leaf) {
+      case INT32 -> ((IntVector) target).setSafe(index, values.readInteger());
+      case INT64 -> ((BigIntVector) target).setSafe(index, values.readLong());
+      case FLOAT -> ((Float4Vector) target).setSafe(index, values.readFloat());
+      case DOUBLE -> ((Float8Vector) target).setSafe(index, values.readDouble());
+      default -> throw new IllegalStateException("not a fixed-width column: " + leaf);
+    }
+  }
+
+  /** Defers copying {@code count} PLAIN values to {@code target[index...]} into the run. */
+  private void extendRun(FieldVector target, int index, int count) {
     if (target != runVector || index != runStart + runCount) {
       flush();
       runVector = (BaseFixedWidthVector) target;
       runStart = index;
       runBufferStart = plain.position();
     }
-    runCount++;
-    plain.position(plain.position() + width);
+    runCount += count;
+    plain.position(plain.position() + count * width);
   }
 
   @Override
@@ -156,11 +194,24 @@ final class PageSource implements ValueSource {
       run.position(runBufferStart).limit(runBufferStart + length);
       runVector.getDataBuffer().setBytes(target, run);
     }
-    ArrowBuf validity = runVector.getValidityBuffer();
-    for (int i = runStart; i < end; i++) {
-      BitVectorHelper.setBit(validity, i);
-    }
+    setValid(runVector.getValidityBuffer(), runStart, end);
     runCount = 0;
+  }
+
+  /** Sets validity bits {@code [from, to)}: single bits at the edges, whole bytes between. */
+  private static void setValid(ArrowBuf validity, int from, int to) {
+    int i = from;
+    while (i < to && (i & 7) != 0) {
+      BitVectorHelper.setBit(validity, i++);
+    }
+    int wholeBytes = (to - i) / 8;
+    if (wholeBytes > 0) {
+      validity.setOne(i / 8, wholeBytes);
+      i += wholeBytes * 8;
+    }
+    while (i < to) {
+      BitVectorHelper.setBit(validity, i++);
+    }
   }
 
   private void loadTriplet() {
@@ -168,8 +219,9 @@ final class PageSource implements ValueSource {
       flush();
       readPage();
     }
-    repetition = repetitionLevels == null ? 0 : repetitionLevels.next();
-    definition = definitionLevels == null ? 0 : definitionLevels.next();
+    repetition = maxRepetition == 0 ? 0 : repetitionLevels[level];
+    definition = maxDefinition == 0 ? 0 : definitionLevels[level];
+    level++;
     pageValuesLeft--;
   }
 
@@ -180,17 +232,29 @@ final class PageSource implements ValueSource {
           + pages.getTotalValueCount() + " values");
     }
     pageValuesLeft = page.getValueCount();
+    level = 0;
+    if (maxRepetition > 0 && repetitionLevels.length < pageValuesLeft) {
+      repetitionLevels = new int[pageValuesLeft];
+    }
+    if (maxDefinition > 0 && definitionLevels.length < pageValuesLeft) {
+      definitionLevels = new int[pageValuesLeft];
+    }
     try {
       page.accept(new DataPage.Visitor<Void>() {
         @Override
         public Void visit(DataPageV1 v1) {
           try {
             ByteBufferInputStream in = v1.getBytes().toInputStream();
-            repetitionLevels = maxRepetition == 0 ? null
-                : levels(v1.getRlEncoding(), ValuesType.REPETITION_LEVEL, v1.getValueCount(), in);
-            definitionLevels = maxDefinition == 0 ? null
-                : levels(v1.getDlEncoding(), ValuesType.DEFINITION_LEVEL, v1.getValueCount(), in);
-            startValues(v1.getValueEncoding(), v1.getValueCount(), in);
+            int count = v1.getValueCount();
+            if (maxRepetition > 0) {
+              levels(v1.getRlEncoding(), ValuesType.REPETITION_LEVEL, maxRepetition, count, in,
+                  repetitionLevels);
+            }
+            if (maxDefinition > 0) {
+              levels(v1.getDlEncoding(), ValuesType.DEFINITION_LEVEL, maxDefinition, count, in,
+                  definitionLevels);
+            }
+            startValues(v1.getValueEncoding(), count, in);
           } catch (IOException e) {
             throw new UncheckedIOException(e);
           }
@@ -200,10 +264,15 @@ final class PageSource implements ValueSource {
         @Override
         public Void visit(DataPageV2 v2) {
           try {
-            repetitionLevels = maxRepetition == 0 ? null
-                : rle(maxRepetition, v2.getRepetitionLevels());
-            definitionLevels = maxDefinition == 0 ? null
-                : rle(maxDefinition, v2.getDefinitionLevels());
+            int count = v2.getValueCount();
+            if (maxRepetition > 0) {
+              Levels.decodeHybrid(v2.getRepetitionLevels().toByteBuffer(),
+                  BytesUtils.getWidthFromMaxInt(maxRepetition), count, repetitionLevels);
+            }
+            if (maxDefinition > 0) {
+              Levels.decodeHybrid(v2.getDefinitionLevels().toByteBuffer(),
+                  BytesUtils.getWidthFromMaxInt(maxDefinition), count, definitionLevels);
+            }
             startValues(v2.getDataEncoding(), v2.getValueCount(), v2.getData().toInputStream());
           } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -237,28 +306,19 @@ final class PageSource implements ValueSource {
     values.initFromPage(count, in);
   }
 
-  private LevelReader levels(Encoding encoding, ValuesType type, int count,
-      ByteBufferInputStream in) throws IOException {
+  /** Decodes a V1 page's levels, which start with their byte length when RLE-encoded. */
+  private void levels(Encoding encoding, ValuesType type, int maxLevel, int count,
+      ByteBufferInputStream in, int[] out) throws IOException {
+    if (encoding == Encoding.RLE) {
+      ByteBuffer length = in.slice(4).order(ByteOrder.LITTLE_ENDIAN);
+      ByteBuffer bytes = in.slice(length.getInt()).order(ByteOrder.LITTLE_ENDIAN);
+      Levels.decodeHybrid(bytes, BytesUtils.getWidthFromMaxInt(maxLevel), count, out);
+      return;
+    }
     ValuesReader reader = encoding.getValuesReader(descriptor, type);
     reader.initFromPage(count, in);
-    return reader::readInteger;
-  }
-
-  private static LevelReader rle(int maxLevel, BytesInput bytes) throws IOException {
-    RunLengthBitPackingHybridDecoder decoder = new RunLengthBitPackingHybridDecoder(
-        BytesUtils.getWidthFromMaxInt(maxLevel), bytes.toInputStream());
-    return () -> {
-      try {
-        return decoder.readInt();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    };
-  }
-
-  /** The levels of one page, in order. */
-  @FunctionalInterface
-  private interface LevelReader {
-    int next();
+    for (int i = 0; i < count; i++) {
+      out[i] = reader.readInteger();
+    }
   }
 }

@@ -26,6 +26,19 @@ interface ValueSource {
   /** Moves to the next triplet. */
   void consume();
 
+  /**
+   * How many triplets, from the current one and at most {@code limit}, hold a value (definition
+   * level {@code maxDefinition}) and, if {@code continuation}, continue a list (repetition level
+   * above 0); 0 when the source cannot tell cheaply.
+   */
+  int presentRun(int maxDefinition, boolean continuation, int limit);
+
+  /**
+   * Stores the values of the next {@code count} triplets, which {@link #presentRun} counted, at
+   * {@code target[index, index + count)} and consumes them.
+   */
+  void readPresent(ColumnLayout.Leaf leaf, FieldVector target, int index, int count);
+
   /** Completes every value {@link #readInto} has deferred; called before a vector is finished. */
   void flush();
 }
