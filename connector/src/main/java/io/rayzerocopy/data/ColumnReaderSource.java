@@ -26,7 +26,7 @@ final class ColumnReaderSource implements ValueSource {
   @Override
   public void startRowGroup(PageReadStore pages, ColumnReadStore columns) {
     reader = columns.getColumnReader(descriptor);
-    valuesLeft = reader.getTotalValueCount();
+    valuesLeft = pages.getPageReader(descriptor).getTotalValueCount();
   }
 
   @Override

@@ -13,6 +13,7 @@ import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.Float8Vector;
 import org.apache.arrow.vector.IntVector;
 import org.apache.parquet.bytes.ByteBufferInputStream;
+import org.apache.parquet.bytes.BytesInput;
 import org.apache.parquet.bytes.BytesUtils;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.ColumnReadStore;
@@ -206,7 +207,7 @@ final class PageSource implements ValueSource {
     }
     int wholeBytes = (to - i) / 8;
     if (wholeBytes > 0) {
-      validity.setOne(i / 8, wholeBytes);
+      validity.setOne((long) (i / 8), (long) wholeBytes);
       i += wholeBytes * 8;
     }
     while (i < to) {
@@ -266,11 +267,11 @@ final class PageSource implements ValueSource {
           try {
             int count = v2.getValueCount();
             if (maxRepetition > 0) {
-              Levels.decodeHybrid(v2.getRepetitionLevels().toByteBuffer(),
+              Levels.decodeHybrid(bytes(v2.getRepetitionLevels()),
                   BytesUtils.getWidthFromMaxInt(maxRepetition), count, repetitionLevels);
             }
             if (maxDefinition > 0) {
-              Levels.decodeHybrid(v2.getDefinitionLevels().toByteBuffer(),
+              Levels.decodeHybrid(bytes(v2.getDefinitionLevels()),
                   BytesUtils.getWidthFromMaxInt(maxDefinition), count, definitionLevels);
             }
             startValues(v2.getDataEncoding(), v2.getValueCount(), v2.getData().toInputStream());
@@ -304,6 +305,11 @@ final class PageSource implements ValueSource {
       values = encoding.getValuesReader(descriptor, ValuesType.VALUES);
     }
     values.initFromPage(count, in);
+  }
+
+  private static ByteBuffer bytes(BytesInput input) throws IOException {
+    ByteBufferInputStream in = input.toInputStream();
+    return in.slice(in.available());
   }
 
   /** Decodes a V1 page's levels, which start with their byte length when RLE-encoded. */

@@ -224,7 +224,7 @@ final class MapOperator implements Runnable {
   }
 
   private void put(SourceBatch batch) {
-    if (batch != null && !state.put(output, new Item(0, batch), tracker.blockedNanos)) {
+    if (batch != null && !state.put(output, new Item(batch), tracker.blockedNanos)) {
       batch.close();
     }
   }

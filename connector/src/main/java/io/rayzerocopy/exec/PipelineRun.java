@@ -169,7 +169,6 @@ public final class PipelineRun implements AutoCloseable {
       OperatorTracker tracker) {
     tracker.start();
     try (BatchReader reader = pipeline.source().open(readAllocator, pipeline.readBatchSize())) {
-      long seq = 0;
       while (!state.stopped()) {
         long readStart = System.nanoTime();
         SourceBatch batch = reader.next();
@@ -180,7 +179,7 @@ public final class PipelineRun implements AutoCloseable {
           return;
         }
         tracker.produced(batch.rowCount());
-        if (!state.put(out, new Item(seq++, batch), tracker.blockedNanos)) {
+        if (!state.put(out, new Item(batch), tracker.blockedNanos)) {
           batch.close();
         }
       }
