@@ -170,23 +170,29 @@ public final class Dataset {
         RootAllocator allocator = new RootAllocator()) {
       long rows = 0;
       long batches = 0;
+      long writeNanos = 0;
       long writeStart;
       ExecutionStats stats;
       try (PipelineRun run = start(allocator, erroredRowsWriter(sink, allocator))) {
         writeStart = System.nanoTime();
         for (SourceBatch next = run.next(); next != null; next = run.next()) {
           try (SourceBatch batch = next) {
+            long batchStart = System.nanoTime();
             sink.write(batch.root());
+            writeNanos += System.nanoTime() - batchStart;
             rows += batch.rowCount();
             batches++;
           }
         }
         stats = run.stats();
       }
+      long commitStart = System.nanoTime();
       List<Path> files = sink.commit();
+      writeNanos += System.nanoTime() - commitStart;
       Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
       stats = stats.plus(new OperatorStats("write", rows, batches, 0,
-          Duration.ofNanos(System.nanoTime() - writeStart), Duration.ZERO), elapsed);
+          Duration.ofNanos(System.nanoTime() - writeStart), Duration.ofNanos(writeNanos),
+          Duration.ZERO), elapsed);
       lastStats.set(stats);
       LOG.info("wrote {} rows ({} errored) to {} in {} files, {} s", rows, stats.erroredRows(),
           sink.directory(), files.size(), String.format("%.3f", elapsed.toNanos() / 1e9));

@@ -1,46 +1,40 @@
 package io.rayzerocopy.data;
 
-import java.nio.ByteBuffer;
-import org.apache.arrow.vector.BaseVariableWidthVector;
-import org.apache.arrow.vector.BigIntVector;
-import org.apache.arrow.vector.BitVector;
 import org.apache.arrow.vector.FieldVector;
-import org.apache.arrow.vector.Float4Vector;
-import org.apache.arrow.vector.Float8Vector;
-import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
 import org.apache.arrow.vector.complex.ListVector;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.ColumnReadStore;
-import org.apache.parquet.column.ColumnReader;
+import org.apache.parquet.column.page.PageReadStore;
 
 /**
- * Decodes one Parquet column straight into an Arrow vector with parquet-mr's {@link ColumnReader}:
- * values and definition/repetition levels go into the vector's buffers without per-row objects.
+ * Decodes one Parquet column straight into an Arrow vector: turns the column's (repetition,
+ * definition, value) triplets into rows, nulls, lists and fixed-size lists, with no per-row
+ * objects. Fixed-width columns read pages directly ({@link PageSource}, bulk copies of PLAIN
+ * values); the others go through parquet-mr's column reader ({@link ColumnReaderSource}).
  */
 final class ColumnDecoder {
   private final ColumnLayout layout;
-  private final ColumnDescriptor descriptor;
   private final String file;
   private final int maxDefinition;
   /** Definition level at which a list is present (possibly empty). */
   private final int listDefinition;
-  private ColumnReader reader;
-  private long valuesLeft;
+  private final ValueSource source;
   private FieldVector vector;
   private int childCount;
 
   ColumnDecoder(ColumnLayout layout, ColumnDescriptor descriptor, String file) {
     this.layout = layout;
-    this.descriptor = descriptor;
     this.file = file;
     this.maxDefinition = descriptor.getMaxDefinitionLevel();
     this.listDefinition = layout.nullable() ? 1 : 0;
+    this.source = PageSource.supports(layout.leaf())
+        ? new PageSource(descriptor, layout.leaf())
+        : new ColumnReaderSource(descriptor);
   }
 
-  void startRowGroup(ColumnReadStore store) {
-    reader = store.getColumnReader(descriptor);
-    valuesLeft = reader.getTotalValueCount();
+  void startRowGroup(PageReadStore pages, ColumnReadStore columns) {
+    source.startRowGroup(pages, columns);
   }
 
   void startBatch(FieldVector target, int capacity) {
@@ -59,7 +53,13 @@ final class ColumnDecoder {
     }
   }
 
+  /** Completes deferred copies; call before the row group's pages are released. */
+  void flush() {
+    source.flush();
+  }
+
   void finishBatch(int rows) {
+    source.flush();
     if (layout.shape() != ColumnLayout.Shape.FLAT) {
       childVector().setValueCount(childCount);
     }
@@ -68,13 +68,21 @@ final class ColumnDecoder {
 
   private void readFlat(int row, int rows) {
     ColumnLayout.Leaf leaf = layout.leaf();
-    for (int i = row, end = row + rows; i < end; i++) {
-      if (reader.getCurrentDefinitionLevel() == maxDefinition) {
-        readValue(leaf, vector, i);
+    int end = row + rows;
+    for (int i = row; i < end; ) {
+      int run = source.presentRun(maxDefinition, false, end - i);
+      if (run > 0) {
+        source.readPresent(leaf, vector, i, run);
+        i += run;
+        continue;
+      }
+      if (source.definitionLevel() == maxDefinition) {
+        source.readInto(leaf, vector, i);
       } else {
         vector.setNull(i);
       }
       consume();
+      i++;
     }
   }
 
@@ -85,7 +93,7 @@ final class ColumnDecoder {
     FieldVector child = childVector();
     ColumnLayout.Leaf leaf = layout.leaf();
     for (int i = row, end = row + rows; i < end; i++) {
-      int definition = reader.getCurrentDefinitionLevel();
+      int definition = source.definitionLevel();
       if (definition < listDefinition) {
         consume();
         if (fixed) {
@@ -109,16 +117,24 @@ final class ColumnDecoder {
       } else {
         while (true) {
           if (definition == maxDefinition) {
-            readValue(leaf, child, childCount);
+            source.readInto(leaf, child, childCount);
           } else {
             child.setNull(childCount);
           }
           childCount++;
           consume();
-          if (valuesLeft == 0 || reader.getCurrentRepetitionLevel() == 0) {
+          if (!source.hasCurrent() || source.repetitionLevel() == 0) {
             break;
           }
-          definition = reader.getCurrentDefinitionLevel();
+          int run = source.presentRun(maxDefinition, true, Integer.MAX_VALUE);
+          if (run > 0) {
+            source.readPresent(leaf, child, childCount, run);
+            childCount += run;
+            if (!source.hasCurrent() || source.repetitionLevel() == 0) {
+              break;
+            }
+          }
+          definition = source.definitionLevel();
         }
       }
       int size = childCount - start;
@@ -140,22 +156,6 @@ final class ColumnDecoder {
   }
 
   private void consume() {
-    reader.consume();
-    valuesLeft--;
-  }
-
-  private void readValue(ColumnLayout.Leaf leaf, FieldVector target, int index) {
-    switch (leaf) {
-      case INT32 -> ((IntVector) target).setSafe(index, reader.getInteger());
-      case INT64 -> ((BigIntVector) target).setSafe(index, reader.getLong());
-      case FLOAT -> ((Float4Vector) target).setSafe(index, reader.getFloat());
-      case DOUBLE -> ((Float8Vector) target).setSafe(index, reader.getDouble());
-      case BOOLEAN -> ((BitVector) target).setSafe(index, reader.getBoolean() ? 1 : 0);
-      case STRING, BINARY -> {
-        ByteBuffer bytes = reader.getBinary().toByteBuffer();
-        ((BaseVariableWidthVector) target).setSafe(index, bytes, bytes.position(),
-            bytes.remaining());
-      }
-    }
+    source.consume();
   }
 }

@@ -137,6 +137,9 @@ final class ParquetFileBatches implements AutoCloseable {
   /** Makes sure the current row group has rows left; false at the end of the file. */
   private boolean advanceRowGroup() throws IOException {
     while (rowGroupRowsLeft == 0) {
+      for (ColumnDecoder decoder : decoders) {
+        decoder.flush();
+      }
       rowGroup = reader.readNextRowGroup();
       if (rowGroup == null) {
         return false;
@@ -145,7 +148,7 @@ final class ParquetFileBatches implements AutoCloseable {
       ColumnReadStoreImpl store =
           new ColumnReadStoreImpl(rowGroup, IgnoringConverter.of(requested), requested, createdBy);
       for (ColumnDecoder decoder : decoders) {
-        decoder.startRowGroup(store);
+        decoder.startRowGroup(rowGroup, store);
       }
     }
     return true;

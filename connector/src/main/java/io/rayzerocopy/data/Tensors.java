@@ -181,7 +181,7 @@ public final class Tensors {
 
   private static void setAllValid(ArrowBuf validity, int count) {
     int fullBytes = count / 8;
-    validity.setOne(0, fullBytes);
+    validity.setOne(0L, (long) fullBytes);
     if (count % 8 != 0) {
       validity.setByte(fullBytes, (1 << (count % 8)) - 1);
     }

@@ -25,6 +25,8 @@ final class ActorPool {
     int inFlight;
     boolean ready;
     long idleSince;
+    /** When the actor's latest call finished; calls on one actor run one after another. */
+    long lastDoneNanos;
 
     Member(ActorHandle handle) {
       this.handle = handle;
@@ -88,13 +90,21 @@ final class ActorPool {
     return null;
   }
 
-  /** Gives back the slot {@link #acquire()} took. */
-  synchronized void release(Member member) {
+  /**
+   * Gives back the slot {@link #acquire()} took for a call submitted at {@code submittedNanos};
+   * returns the call's service time: since an actor runs its calls one by one, a call started
+   * when it was submitted or when the actor's previous call finished, whichever came later.
+   */
+  synchronized long release(Member member, long submittedNanos) {
+    long now = System.nanoTime();
+    long service = now - Math.max(submittedNanos, member.lastDoneNanos);
+    member.lastDoneNanos = now;
     member.inFlight--;
     if (member.inFlight == 0) {
-      member.idleSince = System.nanoTime();
+      member.idleSince = now;
     }
     notifyAll();
+    return service;
   }
 
   /** Stops actors that have been idle too long, keeping at least {@code minActors}. */

@@ -2,15 +2,13 @@ package io.rayzerocopy.exec;
 
 import io.rayzerocopy.data.SourceBatch;
 
-/** A batch travelling between operators, numbered in input order; {@link #END} ends a stream. */
+/** A batch travelling between operators; {@link #END} ends a stream. */
 final class Item {
-  static final Item END = new Item(-1, null);
+  static final Item END = new Item(null);
 
-  final long seq;
   final SourceBatch batch;
 
-  Item(long seq, SourceBatch batch) {
-    this.seq = seq;
+  Item(SourceBatch batch) {
     this.batch = batch;
   }
 }

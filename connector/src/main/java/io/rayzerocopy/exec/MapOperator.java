@@ -151,19 +151,20 @@ final class MapOperator implements Runnable {
 
   private void submit(long seq, SourceBatch piece, ActorPool.Member actor) {
     outstanding.incrementAndGet();
+    long submitted = System.nanoTime();
     CompletableFuture<VectorSchemaRoot> call;
     try {
       call = actor.handle.submit(piece.root(), allocator);
     } catch (RuntimeException e) {
       call = CompletableFuture.failedFuture(e);
     }
-    call.whenComplete((result, error) -> complete(seq, piece, actor, result, error));
+    call.whenComplete((result, error) -> complete(seq, piece, actor, submitted, result, error));
   }
 
-  private void complete(long seq, SourceBatch piece, ActorPool.Member actor,
+  private void complete(long seq, SourceBatch piece, ActorPool.Member actor, long submitted,
       VectorSchemaRoot result, Throwable error) {
     try {
-      pool.release(actor);
+      tracker.busyNanos.addAndGet(pool.release(actor, submitted));
       RowRange range = piece.range();
       piece.close();
       Throwable cause = error instanceof CompletionException && error.getCause() != null
@@ -223,7 +224,7 @@ final class MapOperator implements Runnable {
   }
 
   private void put(SourceBatch batch) {
-    if (batch != null && !state.put(output, new Item(0, batch), tracker.blockedNanos)) {
+    if (batch != null && !state.put(output, new Item(batch), tracker.blockedNanos)) {
       batch.close();
     }
   }

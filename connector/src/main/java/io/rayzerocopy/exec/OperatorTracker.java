@@ -9,6 +9,7 @@ final class OperatorTracker {
   final AtomicLong rows = new AtomicLong();
   final AtomicLong batches = new AtomicLong();
   final AtomicLong erroredRows = new AtomicLong();
+  final AtomicLong busyNanos = new AtomicLong();
   final AtomicLong blockedNanos = new AtomicLong();
   private volatile long startNanos;
   private volatile long endNanos;
@@ -34,6 +35,7 @@ final class OperatorTracker {
     long start = startNanos;
     long end = endNanos != 0 ? endNanos : System.nanoTime();
     return new OperatorStats(name, rows.get(), batches.get(), erroredRows.get(),
-        Duration.ofNanos(start == 0 ? 0 : end - start), Duration.ofNanos(blockedNanos.get()));
+        Duration.ofNanos(start == 0 ? 0 : end - start), Duration.ofNanos(busyNanos.get()),
+        Duration.ofNanos(blockedNanos.get()));
   }
 }

@@ -169,16 +169,17 @@ public final class PipelineRun implements AutoCloseable {
       OperatorTracker tracker) {
     tracker.start();
     try (BatchReader reader = pipeline.source().open(readAllocator, pipeline.readBatchSize())) {
-      long seq = 0;
       while (!state.stopped()) {
+        long readStart = System.nanoTime();
         SourceBatch batch = reader.next();
+        tracker.busyNanos.addAndGet(System.nanoTime() - readStart);
         if (batch == null) {
           tracker.finish();
           state.put(out, Item.END, tracker.blockedNanos);
           return;
         }
         tracker.produced(batch.rowCount());
-        if (!state.put(out, new Item(seq++, batch), tracker.blockedNanos)) {
+        if (!state.put(out, new Item(batch), tracker.blockedNanos)) {
           batch.close();
         }
       }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.parquet.column.ParquetProperties;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.SimpleGroupFactory;
 import org.apache.parquet.hadoop.ParquetReader;
@@ -41,11 +42,19 @@ public final class ParquetFixtures {
    * reads cross row-group boundaries.
    */
   public static void writeAllTypes(Path file, int rows) throws IOException {
+    writeAllTypes(file, rows, ParquetProperties.WriterVersion.PARQUET_1_0, true);
+  }
+
+  /** As {@link #writeAllTypes(Path, int)}, with a page format and dictionary choice. */
+  public static void writeAllTypes(Path file, int rows, ParquetProperties.WriterVersion version,
+      boolean dictionary) throws IOException {
     SimpleGroupFactory groups = new SimpleGroupFactory(ALL_TYPES);
     try (ParquetWriter<Group> writer = ExampleParquetWriter.builder(new LocalOutputFile(file))
         .withType(ALL_TYPES)
         .withRowGroupSize(2048L)
         .withPageSize(512)
+        .withWriterVersion(version)
+        .withDictionaryEncoding(dictionary)
         .build()) {
       for (int r = 0; r < rows; r++) {
         Group g = groups.newGroup();

@@ -13,9 +13,12 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Schema;
+import org.apache.parquet.column.ParquetProperties;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
 
 class ParquetSourceTest {
@@ -32,10 +35,13 @@ class ParquetSourceTest {
     allocator.close(); // fails the test if any batch leaked
   }
 
-  @Test
-  void readsEveryTypeWithNullsAcrossRowGroupsAndBatches() throws Exception {
+  @ParameterizedTest
+  @CsvSource({"PARQUET_1_0, true", "PARQUET_1_0, false", "PARQUET_2_0, true",
+      "PARQUET_2_0, false"})
+  void readsEveryTypeWithNullsAcrossRowGroupsAndBatches(ParquetProperties.WriterVersion version,
+      boolean dictionary) throws Exception {
     Path file = dir.resolve("all.parquet");
-    ParquetFixtures.writeAllTypes(file, 250);
+    ParquetFixtures.writeAllTypes(file, 250, version, dictionary);
     List<RowRange> ranges = new ArrayList<>();
 
     List<List<Object>> rows =
