@@ -1,5 +1,9 @@
 package io.rayzerocopy;
 
+import io.rayzerocopy.exec.ActorRuntime;
+import io.rayzerocopy.exec.ProcessRuntime;
+import io.rayzerocopy.exec.ThreadRuntime;
+import io.rayzerocopy.ray.RayRuntime;
 import io.rayzerocopy.data.ArrowSource;
 import io.rayzerocopy.data.BatchSource;
 import io.rayzerocopy.data.DatasetException;
@@ -26,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -173,6 +178,7 @@ public final class Dataset {
       long writeNanos = 0;
       long writeStart;
       ExecutionStats stats;
+      OptionalLong totalRows = source.rowCount();
       try (PipelineRun run = start(allocator, erroredRowsWriter(sink, allocator))) {
         writeStart = System.nanoTime();
         for (SourceBatch next = run.next(); next != null; next = run.next()) {
@@ -183,6 +189,8 @@ public final class Dataset {
             rows += batch.rowCount();
             batches++;
           }
+          options.progress().accept(new Progress(rows, run.stats().erroredRows(), totalRows,
+              Duration.ofNanos(System.nanoTime() - start)));
         }
         stats = run.stats();
       }
@@ -301,9 +309,23 @@ public final class Dataset {
     Pipeline.Builder pipeline = Pipeline.builder(source,
             stages.isEmpty() ? DEFAULT_BATCH_SIZE : stages.get(0).batchSize())
         .preserveOrder(options.preserveOrder())
-        .erroredBatches(options.maxErroredBatches(), errors);
+        .erroredBatches(options.maxErroredBatches(), errors)
+        .maxActorRestarts(options.maxActorRestarts())
+        .runtime(runtimeFactory());
     stages.forEach(pipeline::stage);
     return pipeline.build().start(allocator);
+  }
+
+  private java.util.function.Function<BufferAllocator, ActorRuntime> runtimeFactory() {
+    int threads = stages.isEmpty() ? 1 : (int) Math.ceil(stages.get(0).cpusPerActor());
+    switch (options.runtime()) {
+      case PROCESSES:
+        return allocator -> new ProcessRuntime(threads, 512, 120_000);
+      case RAY:
+        return allocator -> new RayRuntime();
+      default:
+        return ThreadRuntime::new;
+    }
   }
 
   private static ErroredBatchHandler logErrors() {

@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "rzc", mixinStandardHelpOptions = true, version = "ray-zerocopy 0.1.0",
         description = "Batch inference over Parquet where every actor shares one memory-mapped copy of the model.",
-        subcommands = {InspectCommand.class, StoreCommand.class, BenchCommand.class})
+        subcommands = {DemoCommand.class, InspectCommand.class, StoreCommand.class, BenchCommand.class})
 public final class Rzc {
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "print stack traces of errors")
     boolean verbose;

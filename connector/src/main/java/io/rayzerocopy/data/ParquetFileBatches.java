@@ -11,6 +11,7 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.apache.parquet.ParquetReadOptions;
+import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.impl.ColumnReadStoreImpl;
 import org.apache.parquet.column.page.PageReadStore;
@@ -39,7 +40,7 @@ final class ParquetFileBatches implements AutoCloseable {
   ParquetFileBatches(Path file, List<String> columns) {
     this.file = file;
     try {
-      reader = ParquetFileReader.open(new LocalInputFile(file), ParquetReadOptions.builder().build());
+      reader = ParquetFileReader.open(new LocalInputFile(file), ParquetReadOptions.builder(new PlainParquetConfiguration()).build());
     } catch (IOException | RuntimeException e) {
       throw new DatasetException("cannot read Parquet file " + file + ": " + e.getMessage(), e);
     }

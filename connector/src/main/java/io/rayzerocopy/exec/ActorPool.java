@@ -40,12 +40,15 @@ final class ActorPool {
   private final long idleTimeoutNanos;
   private final List<Member> members = new ArrayList<>();
   private final List<CompletableFuture<Void>> stops = new ArrayList<>();
+  private final int maxRestarts;
   private int starting;
   private int started;
   private int peak;
+  private int restarts;
 
   ActorPool(MapStage stage, String operator, ActorRuntime runtime, RunState state,
-      Duration idleTimeout) {
+      Duration idleTimeout, int maxRestarts) {
+    this.maxRestarts = maxRestarts;
     this.stage = stage;
     this.operator = operator;
     this.runtime = runtime;
@@ -60,11 +63,12 @@ final class ActorPool {
       LOG.warn("{}: {} actors x {} CPUs exceed the {} cores here; actors will share cores",
           operator, stage.maxActors(), stage.cpusPerActor(), cores);
     }
-    for (int i = 0; i < stage.minActors(); i++) {
-      startActor();
-    }
     while (!state.stopped() && readyCount() < stage.minActors()) {
-      wait(50);
+      if (members.size() < stage.minActors()) {
+        startActor();
+      } else {
+        wait(50);
+      }
     }
   }
 
@@ -107,6 +111,26 @@ final class ActorPool {
     return service;
   }
 
+  /**
+   * Takes a dead actor out of the pool so that {@link #acquire()} starts a replacement; returns
+   * false (and fails the run, naming the actor) once more than {@code maxRestarts} actors died.
+   */
+  synchronized boolean replace(Member dead, ActorDiedException cause) {
+    if (members.remove(dead)) {
+      restarts++;
+      if (restarts > maxRestarts) {
+        state.fail(new DatasetException(operator + ": " + cause.getMessage() + "; " + restarts
+            + " actors died, more than the " + maxRestarts + " restarts allowed (maxActorRestarts)", cause));
+        notifyAll();
+        return false;
+      }
+      LOG.warn("{}: {}; replacing it (restart {} of at most {})", operator, cause.getMessage(),
+          restarts, maxRestarts);
+    }
+    notifyAll();
+    return restarts <= maxRestarts;
+  }
+
   /** Stops actors that have been idle too long, keeping at least {@code minActors}. */
   synchronized void shrinkIdle() {
     long now = System.nanoTime();
@@ -123,7 +147,7 @@ final class ActorPool {
 
   /** Actors started over the run, and the most that ran at once. */
   synchronized String summary() {
-    return started + " actors started, at most " + peak + " at once";
+    return started + " actors started, at most " + peak + " at once, " + restarts + " replaced";
   }
 
   /**
@@ -176,8 +200,16 @@ final class ActorPool {
         } else {
           Throwable cause = error instanceof CompletionException && error.getCause() != null
               ? error.getCause() : error;
-          state.fail(new DatasetException(operator + ": constructing actor " + name + " with "
-              + stage.actor().name() + " failed: " + cause, cause));
+          members.remove(member);
+          if (restarts < maxRestarts && !state.stopped()) {
+            restarts++;
+            LOG.warn("{}: constructing actor {} failed ({}); starting another (restart {} of at most {})",
+                operator, name, cause.toString(), restarts, maxRestarts);
+          } else {
+            state.fail(new DatasetException(operator + ": constructing actor " + name + " with "
+                + stage.actor().name() + " failed: " + cause
+                + (restarts > 0 ? " (after " + restarts + " restarts)" : ""), cause));
+          }
         }
         notifyAll();
       }

@@ -41,6 +41,11 @@ final class MapOperator implements Runnable {
   private final OperatorTracker tracker;
   private final Semaphore window;
   private final AtomicInteger outstanding = new AtomicInteger();
+  private final java.util.concurrent.ExecutorService retries = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "rzc-retry");
+    t.setDaemon(true);
+    return t;
+  });
   private final Object emitLock = new Object();
   /** Finished batches waiting for an earlier one (ordered mode); null marks an errored batch. */
   private final Map<Long, SourceBatch> pending = new TreeMap<>();
@@ -48,14 +53,14 @@ final class MapOperator implements Runnable {
 
   MapOperator(MapStage stage, String name, BlockingQueue<Item> input, BlockingQueue<Item> output,
       RunState state, BufferAllocator allocator, ActorRuntime runtime, boolean preserveOrder,
-      ErrorBudget errors, OperatorTracker tracker, Duration idleTimeout) {
+      ErrorBudget errors, OperatorTracker tracker, Duration idleTimeout, int maxActorRestarts) {
     this.stage = stage;
     this.name = name;
     this.input = input;
     this.output = output;
     this.state = state;
     this.allocator = allocator;
-    this.pool = new ActorPool(stage, name, runtime, state, idleTimeout);
+    this.pool = new ActorPool(stage, name, runtime, state, idleTimeout, maxActorRestarts);
     this.preserveOrder = preserveOrder;
     this.errors = errors;
     this.tracker = tracker;
@@ -107,6 +112,7 @@ final class MapOperator implements Runnable {
           outstanding.wait(50);
         }
       }
+      retries.shutdown();
       pool.stop();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -151,6 +157,11 @@ final class MapOperator implements Runnable {
 
   private void submit(long seq, SourceBatch piece, ActorPool.Member actor) {
     outstanding.incrementAndGet();
+    call(seq, piece, actor);
+  }
+
+  /** Sends {@code piece} to {@code actor}; the caller has counted it as outstanding. */
+  private void call(long seq, SourceBatch piece, ActorPool.Member actor) {
     long submitted = System.nanoTime();
     CompletableFuture<VectorSchemaRoot> call;
     try {
@@ -165,10 +176,16 @@ final class MapOperator implements Runnable {
       VectorSchemaRoot result, Throwable error) {
     try {
       tracker.busyNanos.addAndGet(pool.release(actor, submitted));
-      RowRange range = piece.range();
-      piece.close();
       Throwable cause = error instanceof CompletionException && error.getCause() != null
           ? error.getCause() : error;
+      if (cause instanceof ActorDiedException && !state.stopped()
+          && pool.replace(actor, (ActorDiedException) cause)) {
+        outstanding.incrementAndGet();
+        retries.execute(() -> retry(seq, piece));
+        return;
+      }
+      RowRange range = piece.range();
+      piece.close();
       if (cause == null && result.getRowCount() != range.rowCount()) {
         result.close();
         cause = new IllegalStateException(stage.actor().name() + " returned "
@@ -190,6 +207,27 @@ final class MapOperator implements Runnable {
         outstanding.decrementAndGet();
         outstanding.notifyAll();
       }
+    }
+  }
+
+  /** Sends a batch whose actor died to another actor (a replacement is started by the pool). */
+  private void retry(long seq, SourceBatch piece) {
+    try {
+      ActorPool.Member actor = pool.acquire();
+      if (actor == null) {
+        piece.close();
+        emit(seq, null);
+        synchronized (outstanding) {
+          outstanding.decrementAndGet();
+          outstanding.notifyAll();
+        }
+        return;
+      }
+      LOG.info("{}: retrying {} on actor {}", name, piece.range(), actor.handle.name());
+      call(seq, piece, actor);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      state.fail(e);
     }
   }
 

@@ -24,6 +24,7 @@ public final class Pipeline {
   private final Function<BufferAllocator, ActorRuntime> runtime;
   private final int queueCapacity;
   private final Duration idleTimeout;
+  private final int maxActorRestarts;
 
   private Pipeline(Builder builder) {
     this.source = builder.source;
@@ -35,6 +36,7 @@ public final class Pipeline {
     this.runtime = builder.runtime;
     this.queueCapacity = builder.queueCapacity;
     this.idleTimeout = builder.idleTimeout;
+    this.maxActorRestarts = builder.maxActorRestarts;
   }
 
   /** A pipeline reading {@code source} in batches of {@code readBatchSize} rows. */
@@ -79,6 +81,10 @@ public final class Pipeline {
     return queueCapacity;
   }
 
+  int maxActorRestarts() {
+    return maxActorRestarts;
+  }
+
   Duration idleTimeout() {
     return idleTimeout;
   }
@@ -94,6 +100,7 @@ public final class Pipeline {
     private Function<BufferAllocator, ActorRuntime> runtime = ThreadRuntime::new;
     private int queueCapacity = 4;
     private Duration idleTimeout = Duration.ofSeconds(5);
+    private int maxActorRestarts = 3;
 
     private Builder(BatchSource source, int readBatchSize) {
       this.source = Objects.requireNonNull(source, "source");
@@ -125,6 +132,18 @@ public final class Pipeline {
       }
       this.maxErroredBatches = max;
       this.errorHandler = Objects.requireNonNull(handler, "handler");
+      return this;
+    }
+
+    /**
+     * Replace at most {@code n} actors that die over a stage's run (their in-flight batches are
+     * retried on the replacements) before the run fails (default 3).
+     */
+    public Builder maxActorRestarts(int n) {
+      if (n < 0) {
+        throw new IllegalArgumentException("maxActorRestarts must be >= 0, got " + n);
+      }
+      this.maxActorRestarts = n;
       return this;
     }
 

@@ -59,7 +59,8 @@ public final class PipelineRun implements AutoCloseable {
         OperatorTracker tracker = new OperatorTracker(name);
         trackers.add(tracker);
         MapOperator operator = new MapOperator(stage, name, in, out, state, stageAllocator,
-            runtime, pipeline.preserveOrder(), errors, tracker, pipeline.idleTimeout());
+            runtime, pipeline.preserveOrder(), errors, tracker, pipeline.idleTimeout(),
+            pipeline.maxActorRestarts());
         threads.add(thread("rzc-map" + (i + 1), operator));
         in = out;
       }
