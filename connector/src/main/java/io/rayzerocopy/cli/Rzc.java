@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "rzc", mixinStandardHelpOptions = true, version = "ray-zerocopy 0.1.0",
         description = "Batch inference over Parquet where every actor shares one memory-mapped copy of the model.",
-        subcommands = {DemoCommand.class, InspectCommand.class, StoreCommand.class, BenchCommand.class})
+        subcommands = {DemoCommand.class, ScoreCommand.class, InspectCommand.class, StoreCommand.class, BenchCommand.class})
 public final class Rzc {
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "print stack traces of errors")
     boolean verbose;
@@ -32,7 +32,7 @@ public final class Rzc {
             PrintWriter err = cmd.getErr();
             Throwable cause = e;
             boolean user = isUserError(cause);
-            err.println("rzc: " + (user ? "" : "job failed: ") + message(cause));
+            err.println("rzc: " + (user ? "" : "job failed: ") + firstLine(message(cause)));
             if (verbose) {
                 e.printStackTrace(err);
             }
@@ -43,9 +43,21 @@ public final class Rzc {
     }
 
     static boolean isUserError(Throwable e) {
+        if (e instanceof JobFailure) {
+            return false;
+        }
         return e instanceof UserError || e instanceof IllegalArgumentException || e instanceof StoreException
                 || e instanceof FileNotFoundException || e instanceof NoSuchFileException
                 || (e instanceof UncheckedIOException && e.getCause() instanceof NoSuchFileException);
+    }
+
+    /** A multi-line message (e.g. a TorchScript error) as its first and last lines. */
+    private static String firstLine(String s) {
+        String[] lines = s.strip().split("\n");
+        if (lines.length == 1) {
+            return lines[0];
+        }
+        return lines[0].strip() + " ... " + lines[lines.length - 1].strip();
     }
 
     private static String message(Throwable e) {
