@@ -7,6 +7,7 @@ import io.rayzerocopy.model.MappedStore;
 import io.rayzerocopy.model.ModelSource;
 import io.rayzerocopy.model.Pipelines;
 import io.rayzerocopy.model.StoreRef;
+import io.rayzerocopy.model.StoreSource;
 import io.rayzerocopy.model.TaskWorkers;
 import io.rayzerocopy.model.WeightStore;
 import java.io.Serializable;
@@ -45,6 +46,7 @@ public final class ModelWrapper implements Serializable, AutoCloseable {
     private final LinkedHashMap<String, ModelSource.Skeleton> models;
     private final byte[] pipeline;
     private final List<String> methodNames;
+    private StoreSource source;
     private transient volatile TaskWorkers workers;
     private transient WeightStore.Lease lease;
 
@@ -113,6 +115,7 @@ public final class ModelWrapper implements Serializable, AutoCloseable {
             ModelWrapper wrapper = new ModelWrapper(mode, lease.ref(), skeletons, pipelineBytes,
                     methodNames.isEmpty() ? List.of("forward") : methodNames);
             wrapper.lease = lease;
+            wrapper.source = StoreSource.publish(lease.ref());
             return wrapper;
         } finally {
             for (ModelSource.Extracted x : extracted) {
@@ -170,7 +173,11 @@ public final class ModelWrapper implements Serializable, AutoCloseable {
     private <T> T loadOn(Device device) {
         Objects.requireNonNull(device, "device");
         Map<String, Model> loaded = new LinkedHashMap<>();
-        try (MappedStore mapped = WeightStore.at(store.root()).open(store)) {
+        WeightStore local = WeightStore.at(store.root());
+        if (source != null) {
+            local.materialize(store, source);
+        }
+        try (MappedStore mapped = local.open(store)) {
             for (Map.Entry<String, ModelSource.Skeleton> e : models.entrySet()) {
                 String prefix = e.getKey().isEmpty() ? "" : e.getKey() + "/";
                 String name = e.getKey().isEmpty() ? store.id() : e.getKey();

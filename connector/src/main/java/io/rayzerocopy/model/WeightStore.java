@@ -439,6 +439,60 @@ public final class WeightStore {
         return ref.directory().resolve(FILES_DIR).resolve(name);
     }
 
+    /**
+     * Makes {@code ref}'s store exist on this machine, copying it from {@code source} if it is
+     * missing: written under a temporary name, checked against its content hash, made read-only and
+     * renamed into place, so concurrent materializers on one machine end with one store.
+     *
+     * @throws StoreException if the copy does not match the store's hash
+     */
+    public void materialize(StoreRef ref, StoreSource source) {
+        Path dir = ref.directory();
+        if (Files.isDirectory(dir)) {
+            return;
+        }
+        String tmpId = ".tmp-" + ref.id() + "-" + UUID.randomUUID();
+        Path tmp = root.resolve(tmpId);
+        try {
+            Files.createDirectory(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            for (String name : source.files()) {
+                Path target = tmp.resolve(name).normalize();
+                if (!target.startsWith(tmp)) {
+                    throw new StoreException("store source names file '" + name + "' outside the store directory");
+                }
+                Files.createDirectories(target.getParent());
+                try (FileChannel ch = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                    source.copy(name, ch);
+                }
+            }
+            verify(new StoreRef(root, tmpId, ref.sha256(), ref.tensors(), ref.shardSizes(), ref.files()));
+            makeReadOnly(tmp);
+            withLock(() -> {
+                try {
+                    Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+                    LOG.info("materialized weight store {} on this machine ({} MB)", dir, ref.tensorBytes() >> 20);
+                } catch (IOException e) {
+                    if (!Files.isDirectory(dir)) {
+                        throw e;
+                    }
+                }
+                return null;
+            });
+        } catch (IOException e) {
+            throw new StoreException("cannot materialize weight store " + dir + " on this machine: " + e.getMessage(), e);
+        } finally {
+            deleteTree(tmp);
+        }
+    }
+
+    /** The files of a committed store, relative to its directory. */
+    public static List<String> storeFiles(StoreRef ref) throws IOException {
+        Path dir = ref.directory();
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(Files::isRegularFile).map(p -> dir.relativize(p).toString()).sorted().toList();
+        }
+    }
+
     /** A store on this machine, as listed by {@link #list()}. */
     public static final class Info {
         private final Path directory;

@@ -1,5 +1,6 @@
 package io.rayzerocopy.ray;
 
+import io.rayzerocopy.model.StoreSource;
 import io.ray.api.Ray;
 import io.ray.runtime.AbstractRayRuntime;
 import io.rayzerocopy.exec.JvmLauncher;
@@ -71,6 +72,11 @@ public final class RayCluster {
         }
         LOG.info("Ray started in {} mode{}", isLocalMode() ? "LOCAL" : "CLUSTER",
                 address.isEmpty() ? "" : " at " + address);
+        if (!isLocalMode()) {
+            // Other nodes lack this machine's weight stores: publish each one as Ray objects so a node
+            // materializes it once before its actors map it.
+            StoreSource.setPublisher(RayStoreSource::publish);
+        }
         return true;
     }
 
@@ -83,6 +89,7 @@ public final class RayCluster {
             return false;
         }
         Path localSession = isLocalMode() ? localSessionDir() : null;
+        StoreSource.setPublisher(null);
         Ray.shutdown();
         if (runModeSetHere) {
             System.clearProperty(RUN_MODE);
