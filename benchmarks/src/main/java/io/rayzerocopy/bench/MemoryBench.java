@@ -52,12 +52,19 @@ public final class MemoryBench {
         try {
             for (int i = 0; i < n; i++) {
                 procs.add(JvmLauncher.start(MemoryActor.class.getName(),
-                        List.of("-Xmx512m", "-Dai.djl.pytorch.num_threads=1", "-Dai.djl.pytorch.num_interop_threads=1"), args));
+                        List.of("-Xmx512m", "-XX:MaxDirectMemorySize=16g", "-Dai.djl.pytorch.num_threads=1",
+                                "-Dai.djl.pytorch.num_interop_threads=1"), args));
             }
             for (Process p : procs) {
-                String line = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
+                String line;
+                try {
+                    line = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
+                } catch (java.io.IOException e) {
+                    line = null;
+                }
                 if (line == null || !line.startsWith("ready")) {
-                    throw new IllegalStateException("actor process " + p.pid() + " failed to load (" + args + ")");
+                    throw new IllegalStateException("actor process " + p.pid() + " failed to load the model (" + args
+                            + "); its error is printed above");
                 }
                 loads.add(Double.parseDouble(line.split(" ")[2]));
             }
