@@ -1,9 +1,7 @@
 package io.rayzerocopy;
 
 import io.rayzerocopy.exec.ActorRuntime;
-import io.rayzerocopy.exec.ProcessRuntime;
-import io.rayzerocopy.exec.ThreadRuntime;
-import io.rayzerocopy.ray.RayRuntime;
+import io.rayzerocopy.exec.Runtimes;
 import io.rayzerocopy.data.ArrowSource;
 import io.rayzerocopy.data.BatchSource;
 import io.rayzerocopy.data.DatasetException;
@@ -318,14 +316,7 @@ public final class Dataset {
 
   private java.util.function.Function<BufferAllocator, ActorRuntime> runtimeFactory() {
     int threads = stages.isEmpty() ? 1 : (int) Math.ceil(stages.get(0).cpusPerActor());
-    switch (options.runtime()) {
-      case PROCESSES:
-        return allocator -> new ProcessRuntime(threads, 512, 120_000);
-      case RAY:
-        return allocator -> new RayRuntime();
-      default:
-        return ThreadRuntime::new;
-    }
+    return Runtimes.factory(options.runtime(), threads);
   }
 
   private static ErroredBatchHandler logErrors() {

@@ -8,6 +8,7 @@ import io.rayzerocopy.model.ModelSource;
 import io.rayzerocopy.model.Pipelines;
 import io.rayzerocopy.model.StoreRef;
 import io.rayzerocopy.model.StoreSource;
+import io.rayzerocopy.model.TaskRunner;
 import io.rayzerocopy.model.TaskWorkers;
 import io.rayzerocopy.model.WeightStore;
 import java.io.Serializable;
@@ -47,7 +48,9 @@ public final class ModelWrapper implements Serializable, AutoCloseable {
     private final byte[] pipeline;
     private final List<String> methodNames;
     private StoreSource source;
-    private transient volatile TaskWorkers workers;
+    private RuntimeKind taskRuntime;
+    private int taskWorkers;
+    private transient volatile TaskRunner workers;
     private transient WeightStore.Lease lease;
 
     private ModelWrapper(Mode mode, StoreRef store, LinkedHashMap<String, ModelSource.Skeleton> models, byte[] pipeline,
@@ -233,14 +236,45 @@ public final class ModelWrapper implements Serializable, AutoCloseable {
         return workers().submit(method, inputs);
     }
 
-    private TaskWorkers workers() {
-        TaskWorkers w = workers;
+    /**
+     * Runs this task-mode wrapper's calls on {@code count} workers of {@code runtime}: threads of
+     * this JVM (the default, one per core), worker processes, or Ray actors. Each worker loads the
+     * model once, zero-copy. Call before the first task; returns this wrapper.
+     */
+    public synchronized ModelWrapper runTasksOn(RuntimeKind runtime, int count) {
+        Objects.requireNonNull(runtime, "runtime");
+        if (mode != Mode.TASK) {
+            throw new IllegalStateException("runTasksOn is for task-mode wrappers; this one is in actor mode");
+        }
+        if (count < 1) {
+            throw new IllegalArgumentException("task workers must be >= 1, got " + count);
+        }
+        if (workers != null) {
+            throw new IllegalStateException("tasks already run on " + taskRuntime + "; choose the runtime before the first call");
+        }
+        this.taskRuntime = runtime;
+        this.taskWorkers = count;
+        return this;
+    }
+
+    /** Loads the model or pipeline for a task worker (any mode): what {@code call} runs on. */
+    public Object loadForTasks() {
+        return loadOn(Device.cpu());
+    }
+
+    private TaskRunner workers() {
+        TaskRunner w = workers;
         if (w == null) {
             synchronized (this) {
                 w = workers;
                 if (w == null) {
-                    int n = Integer.getInteger("rzc.task.workers", Math.max(1, Runtime.getRuntime().availableProcessors()));
-                    w = new TaskWorkers(n, () -> loadOn(Device.cpu()));
+                    int n = taskWorkers > 0 ? taskWorkers
+                            : Integer.getInteger("rzc.task.workers", Math.max(1, Runtime.getRuntime().availableProcessors()));
+                    if (taskRuntime == null || taskRuntime == RuntimeKind.THREADS) {
+                        w = new TaskWorkers(n, this::loadForTasks);
+                    } else {
+                        w = new io.rayzerocopy.exec.RuntimeTaskWorkers(this, taskRuntime, n);
+                    }
                     workers = w;
                 }
             }

@@ -267,4 +267,25 @@ class RuntimeConformanceTest {
         }
         return b;
     }
+
+    @ParameterizedTest
+    @EnumSource(RuntimeKind.class)
+    void taskModeCallsRunOnTheRuntimesWorkers(RuntimeKind runtime) throws Exception {
+        try (ModelWrapper wrapped = ModelWrapper.fromModel(TorchScriptModel.fromFile(Fixtures.path("simple_classifier.pt")),
+                        Mode.TASK, List.of(), List.of("forward", "embed")).runTasksOn(runtime, 2);
+                NDManager m = NDManager.newBaseManager()) {
+            NDArray x = Fixtures.refArray(m, "simple_classifier", "input");
+            List<java.util.concurrent.CompletableFuture<NDList>> calls = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                calls.add(wrapped.submit(new NDList(x)));
+            }
+            for (java.util.concurrent.CompletableFuture<NDList> c : calls) {
+                NDArray y = c.get().singletonOrThrow();
+                assertTrue(Fixtures.maxAbsDiff(y, Fixtures.ref("simple_classifier", "output")) <= 1e-6);
+                assertEquals(m, y.getManager(), "outputs belong to the caller's manager");
+            }
+            assertTrue(Fixtures.maxAbsDiff(wrapped.call("embed", new NDList(x)).singletonOrThrow(),
+                    Fixtures.ref("simple_classifier", "embed")) <= 1e-6);
+        }
+    }
 }

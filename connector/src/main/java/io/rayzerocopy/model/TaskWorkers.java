@@ -22,8 +22,9 @@ import java.util.function.Supplier;
 /**
  * In-JVM workers for task mode: each worker thread loads the wrapped model once (zero-copy, so a
  * load is cheap and shares the weights) on its first task and reuses it for every later task.
+ * {@code io.rayzerocopy.exec.RuntimeTaskWorkers} runs the same tasks on worker processes or Ray.
  */
-public final class TaskWorkers implements AutoCloseable {
+public final class TaskWorkers implements TaskRunner {
     private final ExecutorService pool;
     private final ThreadLocal<Object> loaded;
     private final List<Object> all = new ArrayList<>();
@@ -52,6 +53,7 @@ public final class TaskWorkers implements AutoCloseable {
      * Runs {@code method} of the model (or applies the pipeline) on a worker. Outputs are attached to
      * the manager of the first input, so the caller owns them.
      */
+    @Override
     public CompletableFuture<NDList> submit(String method, NDList inputs) {
         NDManager owner = inputs.isEmpty() ? null : inputs.head().getManager();
         return CompletableFuture.supplyAsync(() -> {
@@ -63,8 +65,9 @@ public final class TaskWorkers implements AutoCloseable {
         }, pool);
     }
 
+    /** Runs {@code method} of a loaded model, or applies a loaded pipeline ({@code Function<NDList, NDList>}). */
     @SuppressWarnings("unchecked")
-    private static NDList run(Object target, String method, NDList inputs) {
+    public static NDList run(Object target, String method, NDList inputs) {
         if (target instanceof Model) {
             Model model = (Model) target;
             if (method.equals("forward")) {
