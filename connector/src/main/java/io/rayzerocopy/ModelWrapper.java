@@ -3,6 +3,7 @@ package io.rayzerocopy;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.NDList;
+
 import io.rayzerocopy.model.MappedStore;
 import io.rayzerocopy.model.ModelSource;
 import io.rayzerocopy.model.Pipelines;
@@ -11,6 +12,7 @@ import io.rayzerocopy.model.StoreSource;
 import io.rayzerocopy.model.TaskRunner;
 import io.rayzerocopy.model.TaskWorkers;
 import io.rayzerocopy.model.WeightStore;
+
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,10 +24,11 @@ import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
 
 /**
- * Zero-copy model sharing: the weights of a model (or of every model in a pipeline) are written once
- * per machine to a {@link WeightStore}, and every actor maps that one copy read-only. The wrapper is
- * small and {@link Serializable} (a skeleton plus a reference to the store, never the weights), so it
- * travels to actors in other processes, where {@link #load()} maps the same store in milliseconds.
+ * Zero-copy model sharing: the weights of a model (or of every model in a pipeline) are written
+ * once per machine to a {@link WeightStore}, and every actor maps that one copy read-only. The
+ * wrapper is small and {@link Serializable} (a skeleton plus a reference to the store, never the
+ * weights), so it travels to actors in other processes, where {@link #load()} maps the same store
+ * in milliseconds.
  *
  * <pre>{@code
  * ModelWrapper wrapper = ModelWrapper.fromModel(TorchScriptModel.fromFile(path), Mode.ACTOR);
@@ -33,11 +36,11 @@ import java.util.function.Function;
  * Model model = wrapper.load();          // zero-copy, on CPU
  * }</pre>
  *
- * <p>Models accepted: a DJL {@link Model} holding a TorchScript block, a
- * {@link io.rayzerocopy.model.TorchScriptModel} (file, or skeleton plus weights), a
- * {@link io.rayzerocopy.model.BlockModel} (a Java block and its factory), or a pipeline: any
- * {@link Serializable} object whose model fields are shared (all fields holding models, or exactly
- * those named in {@code modelAttrNames}) and whose other fields are copied.
+ * <p>Models accepted: a DJL {@link Model} holding a TorchScript block, a {@link
+ * io.rayzerocopy.model.TorchScriptModel} (file, or skeleton plus weights), a {@link
+ * io.rayzerocopy.model.BlockModel} (a Java block and its factory), or a pipeline: any {@link
+ * Serializable} object whose model fields are shared (all fields holding models, or exactly those
+ * named in {@code modelAttrNames}) and whose other fields are copied.
  */
 public final class ModelWrapper implements Serializable, AutoCloseable {
     private static final long serialVersionUID = 1L;
@@ -53,7 +56,11 @@ public final class ModelWrapper implements Serializable, AutoCloseable {
     private transient volatile TaskRunner workers;
     private transient WeightStore.Lease lease;
 
-    private ModelWrapper(Mode mode, StoreRef store, LinkedHashMap<String, ModelSource.Skeleton> models, byte[] pipeline,
+    private ModelWrapper(
+            Mode mode,
+            StoreRef store,
+            LinkedHashMap<String, ModelSource.Skeleton> models,
+            byte[] pipeline,
             List<String> methodNames) {
         this.mode = mode;
         this.store = store;
@@ -62,7 +69,9 @@ public final class ModelWrapper implements Serializable, AutoCloseable {
         this.methodNames = List.copyOf(methodNames);
     }
 
-    /** Wraps a model or pipeline for {@code mode}; every model-typed field of a pipeline is shared. */
+    /**
+     * Wraps a model or pipeline for {@code mode}; every model-typed field of a pipeline is shared.
+     */
     public static ModelWrapper fromModel(Object modelOrPipeline, Mode mode) {
         return fromModel(modelOrPipeline, mode, List.of(), List.of());
     }
@@ -71,11 +80,15 @@ public final class ModelWrapper implements Serializable, AutoCloseable {
      * Wraps a model or pipeline.
      *
      * @param modelOrPipeline a model, or a serializable pipeline holding models in its fields
-     * @param mode {@link Mode#ACTOR} to {@link #load()} in actors, {@link Mode#TASK} to {@link #call}
+     * @param mode {@link Mode#ACTOR} to {@link #load()} in actors, {@link Mode#TASK} to {@link
+     *     #call}
      * @param modelAttrNames the pipeline fields to share (empty: every field holding a model)
      * @param methodNames TorchScript methods callable in task mode (empty: {@code forward})
      */
-    public static ModelWrapper fromModel(Object modelOrPipeline, Mode mode, List<String> modelAttrNames,
+    public static ModelWrapper fromModel(
+            Object modelOrPipeline,
+            Mode mode,
+            List<String> modelAttrNames,
             List<String> methodNames) {
         Objects.requireNonNull(modelOrPipeline, "modelOrPipeline is null: pass the model to share");
         Objects.requireNonNull(mode, "mode is null: pass Mode.ACTOR or Mode.TASK");
@@ -85,19 +98,28 @@ public final class ModelWrapper implements Serializable, AutoCloseable {
         byte[] pipelineBytes = null;
         if (ModelSource.isModel(modelOrPipeline)) {
             if (!modelAttrNames.isEmpty()) {
-                throw new IllegalArgumentException("modelAttrNames " + modelAttrNames + " given for a single model; they name"
-                        + " the model fields of a pipeline");
+                throw new IllegalArgumentException(
+                        "modelAttrNames "
+                                + modelAttrNames
+                                + " given for a single model; they name"
+                                + " the model fields of a pipeline");
             }
             sources = Map.of("", modelOrPipeline);
         } else {
             sources = Pipelines.modelFields(modelOrPipeline, modelAttrNames);
             if (sources.isEmpty()) {
-                throw new IllegalArgumentException("pipeline " + modelOrPipeline.getClass().getName() + " has no field holding"
-                        + " a model (a DJL Model, TorchScriptModel or BlockModel); name its model fields in modelAttrNames");
+                throw new IllegalArgumentException(
+                        "pipeline "
+                                + modelOrPipeline.getClass().getName()
+                                + " has no field holding"
+                                + " a model (a DJL Model, TorchScriptModel or BlockModel); name its model fields in modelAttrNames");
             }
             if (mode == Mode.TASK && !(modelOrPipeline instanceof Function)) {
-                throw new IllegalArgumentException("a task-mode pipeline must implement Function<NDList, NDList> so a task"
-                        + " knows what to call; " + modelOrPipeline.getClass().getName() + " does not");
+                throw new IllegalArgumentException(
+                        "a task-mode pipeline must implement Function<NDList, NDList> so a task"
+                                + " knows what to call; "
+                                + modelOrPipeline.getClass().getName()
+                                + " does not");
             }
             pipelineBytes = Pipelines.serialize(modelOrPipeline, sources);
         }
@@ -108,15 +130,21 @@ public final class ModelWrapper implements Serializable, AutoCloseable {
         try {
             for (Map.Entry<String, Object> e : sources.entrySet()) {
                 String prefix = e.getKey().isEmpty() ? "" : e.getKey() + "/";
-                ModelSource.Extracted x = extract(ModelSource.of(e.getValue()), prefix, methodNames, e.getKey());
+                ModelSource.Extracted x =
+                        extract(ModelSource.of(e.getValue()), prefix, methodNames, e.getKey());
                 extracted.add(x);
                 tensors.addAll(x.tensors());
                 files.putAll(x.files());
                 skeletons.put(e.getKey(), x.skeleton());
             }
             WeightStore.Lease lease = WeightStore.local().write(tensors, files);
-            ModelWrapper wrapper = new ModelWrapper(mode, lease.ref(), skeletons, pipelineBytes,
-                    methodNames.isEmpty() ? List.of("forward") : methodNames);
+            ModelWrapper wrapper =
+                    new ModelWrapper(
+                            mode,
+                            lease.ref(),
+                            skeletons,
+                            pipelineBytes,
+                            methodNames.isEmpty() ? List.of("forward") : methodNames);
             wrapper.lease = lease;
             wrapper.source = StoreSource.publish(lease.ref());
             return wrapper;
@@ -131,14 +159,21 @@ public final class ModelWrapper implements Serializable, AutoCloseable {
         }
     }
 
-    private static ModelSource.Extracted extract(ModelSource source, String prefix, List<String> methodNames, String field) {
+    private static ModelSource.Extracted extract(
+            ModelSource source, String prefix, List<String> methodNames, String field) {
         try {
             return source.extract(prefix, methodNames);
         } catch (IllegalArgumentException e) {
-            throw field.isEmpty() ? e : new IllegalArgumentException("pipeline field '" + field + "': " + e.getMessage(), e);
+            throw field.isEmpty()
+                    ? e
+                    : new IllegalArgumentException(
+                            "pipeline field '" + field + "': " + e.getMessage(), e);
         } catch (Exception e) {
-            throw new IllegalArgumentException((field.isEmpty() ? "" : "pipeline field '" + field + "': ")
-                    + "cannot read the model's weights: " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    (field.isEmpty() ? "" : "pipeline field '" + field + "': ")
+                            + "cannot read the model's weights: "
+                            + e.getMessage(),
+                    e);
         }
     }
 
@@ -161,13 +196,14 @@ public final class ModelWrapper implements Serializable, AutoCloseable {
     }
 
     /**
-     * Loads on {@code device}: on CPU the weights stay in the shared mapping; on a GPU they are copied
-     * from the mapping to device memory.
+     * Loads on {@code device}: on CPU the weights stay in the shared mapping; on a GPU they are
+     * copied from the mapping to device memory.
      */
     public <T> T load(Device device) {
         if (mode != Mode.ACTOR) {
-            throw new IllegalStateException("load() is for actor-mode wrappers; this one was created in task mode: use"
-                    + " call(...) / submit(...), or create it with ModelWrapper.fromModel(model, Mode.ACTOR)");
+            throw new IllegalStateException(
+                    "load() is for actor-mode wrappers; this one was created in task mode: use"
+                            + " call(...) / submit(...), or create it with ModelWrapper.fromModel(model, Mode.ACTOR)");
         }
         return loadOn(device);
     }
@@ -210,7 +246,9 @@ public final class ModelWrapper implements Serializable, AutoCloseable {
             throw new IllegalStateException("interrupted while waiting for a task", e);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
-            throw cause instanceof RuntimeException ? (RuntimeException) cause : new IllegalStateException(cause);
+            throw cause instanceof RuntimeException
+                    ? (RuntimeException) cause
+                    : new IllegalStateException(cause);
         }
     }
 
@@ -222,16 +260,22 @@ public final class ModelWrapper implements Serializable, AutoCloseable {
     /** Submits a TorchScript method named in {@code methodNames} as a task (task mode). */
     public CompletableFuture<NDList> submit(String method, NDList inputs) {
         if (mode != Mode.TASK) {
-            throw new IllegalStateException("call()/submit() are for task-mode wrappers; this one was created in actor"
-                    + " mode: load() it inside an actor, or create it with ModelWrapper.forTasks(model)");
+            throw new IllegalStateException(
+                    "call()/submit() are for task-mode wrappers; this one was created in actor"
+                            + " mode: load() it inside an actor, or create it with ModelWrapper.forTasks(model)");
         }
         Objects.requireNonNull(inputs, "inputs");
         if (!methodNames.contains(method)) {
-            throw new IllegalArgumentException("method '" + method + "' is not callable: this wrapper allows " + methodNames
-                    + " (pass methodNames to ModelWrapper.fromModel to allow others)");
+            throw new IllegalArgumentException(
+                    "method '"
+                            + method
+                            + "' is not callable: this wrapper allows "
+                            + methodNames
+                            + " (pass methodNames to ModelWrapper.fromModel to allow others)");
         }
         if (pipeline != null && !method.equals("forward")) {
-            throw new IllegalArgumentException("a pipeline has only 'forward' (its Function.apply)");
+            throw new IllegalArgumentException(
+                    "a pipeline has only 'forward' (its Function.apply)");
         }
         return workers().submit(method, inputs);
     }
@@ -244,13 +288,17 @@ public final class ModelWrapper implements Serializable, AutoCloseable {
     public synchronized ModelWrapper runTasksOn(RuntimeKind runtime, int count) {
         Objects.requireNonNull(runtime, "runtime");
         if (mode != Mode.TASK) {
-            throw new IllegalStateException("runTasksOn is for task-mode wrappers; this one is in actor mode");
+            throw new IllegalStateException(
+                    "runTasksOn is for task-mode wrappers; this one is in actor mode");
         }
         if (count < 1) {
             throw new IllegalArgumentException("task workers must be >= 1, got " + count);
         }
         if (workers != null) {
-            throw new IllegalStateException("tasks already run on " + taskRuntime + "; choose the runtime before the first call");
+            throw new IllegalStateException(
+                    "tasks already run on "
+                            + taskRuntime
+                            + "; choose the runtime before the first call");
         }
         this.taskRuntime = runtime;
         this.taskWorkers = count;
@@ -268,8 +316,13 @@ public final class ModelWrapper implements Serializable, AutoCloseable {
             synchronized (this) {
                 w = workers;
                 if (w == null) {
-                    int n = taskWorkers > 0 ? taskWorkers
-                            : Integer.getInteger("rzc.task.workers", Math.max(1, Runtime.getRuntime().availableProcessors()));
+                    int n =
+                            taskWorkers > 0
+                                    ? taskWorkers
+                                    : Integer.getInteger(
+                                            "rzc.task.workers",
+                                            Math.max(
+                                                    1, Runtime.getRuntime().availableProcessors()));
                     if (taskRuntime == null || taskRuntime == RuntimeKind.THREADS) {
                         w = new TaskWorkers(n, this::loadForTasks);
                     } else {
@@ -292,7 +345,9 @@ public final class ModelWrapper implements Serializable, AutoCloseable {
         return store;
     }
 
-    /** Names of the shared models: the pipeline's model fields, or {@code [""]} for a single model. */
+    /**
+     * Names of the shared models: the pipeline's model fields, or {@code [""]} for a single model.
+     */
     public List<String> modelNames() {
         return List.copyOf(models.keySet());
     }

@@ -1,8 +1,8 @@
 package io.rayzerocopy;
 
 /**
- * Where a {@link Dataset}'s actors run. Chosen per job with
- * {@link ExecutionOptions.Builder#runtime(RuntimeKind)}; see docs/benchmarks.md for how they compare.
+ * Where a {@link Dataset}'s actors run. Chosen per job with {@link
+ * ExecutionOptions.Builder#runtime(RuntimeKind)}; see docs/benchmarks.md for how they compare.
  */
 public enum RuntimeKind {
     /** Threads of the driver JVM: one weight copy by construction, no serialization of batches. */

@@ -1,6 +1,7 @@
 package io.rayzerocopy;
 
 import io.rayzerocopy.exec.ExecutionStats;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -10,15 +11,20 @@ import java.util.List;
  * errored (in {@code directory/_errors}), how long it took, and per-operator statistics. Rows
  * written plus errored rows equal the rows read.
  */
-public record WriteResult(Path directory, List<Path> files, long rowsWritten, long erroredRows,
-    Duration elapsed, ExecutionStats stats) {
+public record WriteResult(
+        Path directory,
+        List<Path> files,
+        long rowsWritten,
+        long erroredRows,
+        Duration elapsed,
+        ExecutionStats stats) {
 
-  public WriteResult {
-    files = List.copyOf(files);
-  }
+    public WriteResult {
+        files = List.copyOf(files);
+    }
 
-  /** Wall time in seconds. */
-  public double seconds() {
-    return elapsed.toNanos() / 1e9;
-  }
+    /** Wall time in seconds. */
+    public double seconds() {
+        return elapsed.toNanos() / 1e9;
+    }
 }

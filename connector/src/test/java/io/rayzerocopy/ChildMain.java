@@ -3,7 +3,9 @@ package io.rayzerocopy;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+
 import io.rayzerocopy.model.TorchScriptModel;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -15,25 +17,38 @@ public final class ChildMain {
 
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
-            case "load": {
-                // load <serialized wrapper> <fixture>: prints the model's output for the fixture's input.
-                ModelWrapper wrapper = (ModelWrapper) Serialization.deserialize(Files.readAllBytes(Paths.get(args[1])));
-                try (Model model = wrapper.load(); NDManager manager = NDManager.newBaseManager()) {
-                    NDArray out = ModelWrapperTest.predict(model, Fixtures.refArray(manager, args[2], "input")).singletonOrThrow();
-                    ZeroCopy.assertAllParametersInStore(model, wrapper);
-                    System.out.println(Arrays.toString(out.toFloatArray()));
+            case "load":
+                {
+                    // load <serialized wrapper> <fixture>: prints the model's output for the
+                    // fixture's input.
+                    ModelWrapper wrapper =
+                            (ModelWrapper)
+                                    Serialization.deserialize(
+                                            Files.readAllBytes(Paths.get(args[1])));
+                    try (Model model = wrapper.load();
+                            NDManager manager = NDManager.newBaseManager()) {
+                        NDArray out =
+                                ModelWrapperTest.predict(
+                                                model, Fixtures.refArray(manager, args[2], "input"))
+                                        .singletonOrThrow();
+                        ZeroCopy.assertAllParametersInStore(model, wrapper);
+                        System.out.println(Arrays.toString(out.toFloatArray()));
+                    }
+                    break;
                 }
-                break;
-            }
-            case "create": {
-                // create <pt file>: wraps it, prints the store directory, waits for a line on stdin.
-                try (ModelWrapper wrapper = ModelWrapper.fromModel(TorchScriptModel.fromFile(Path.of(args[1])), Mode.ACTOR)) {
-                    System.out.println(wrapper.store().directory());
-                    System.out.flush();
-                    System.in.read();
+            case "create":
+                {
+                    // create <pt file>: wraps it, prints the store directory, waits for a line on
+                    // stdin.
+                    try (ModelWrapper wrapper =
+                            ModelWrapper.fromModel(
+                                    TorchScriptModel.fromFile(Path.of(args[1])), Mode.ACTOR)) {
+                        System.out.println(wrapper.store().directory());
+                        System.out.flush();
+                        System.in.read();
+                    }
+                    break;
                 }
-                break;
-            }
             default:
                 throw new IllegalArgumentException(args[0]);
         }

@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.rayzerocopy.exec.JvmLauncher;
 import io.rayzerocopy.model.TorchScriptModel;
 import io.rayzerocopy.model.WeightStore;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -15,16 +19,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Real child JVMs: a wrapper shipped to another process, and two processes creating one store. */
 class CrossProcessTest {
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     private static String readLine(Process p) throws Exception {
-        BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        BufferedReader r =
+                new BufferedReader(
+                        new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         String line = r.readLine();
         if (line == null) {
             p.waitFor(30, TimeUnit.SECONDS);
@@ -35,11 +38,17 @@ class CrossProcessTest {
 
     @Test
     void secondJvmDeserializesTheWrapperAndGetsIdenticalOutputs() throws Exception {
-        try (ModelWrapper wrapper = ModelWrapper.fromModel(TorchScriptModel.fromFile(Fixtures.path("simple_classifier.pt")), Mode.ACTOR)) {
+        try (ModelWrapper wrapper =
+                ModelWrapper.fromModel(
+                        TorchScriptModel.fromFile(Fixtures.path("simple_classifier.pt")),
+                        Mode.ACTOR)) {
             Path file = tmp.resolve("wrapper.bin");
             Files.write(file, Serialization.serialize(wrapper));
-            Process child = JvmLauncher.start(ChildMain.class.getName(), List.of("-Xmx512m"),
-                    List.of("load", file.toString(), "simple_classifier"));
+            Process child =
+                    JvmLauncher.start(
+                            ChildMain.class.getName(),
+                            List.of("-Xmx512m"),
+                            List.of("load", file.toString(), "simple_classifier"));
             String line = readLine(child);
             assertTrue(child.waitFor(60, TimeUnit.SECONDS));
             assertEquals(0, child.exitValue());
@@ -48,9 +57,13 @@ class CrossProcessTest {
             assertEquals(expected.length * expected[0].length, parts.length);
             for (int i = 0; i < parts.length; i++) {
                 float e = expected[i / expected[0].length][i % expected[0].length];
-                assertTrue(Math.abs(Float.parseFloat(parts[i]) - e) <= 1e-6, "output " + i + ": " + parts[i] + " vs " + e);
+                assertTrue(
+                        Math.abs(Float.parseFloat(parts[i]) - e) <= 1e-6,
+                        "output " + i + ": " + parts[i] + " vs " + e);
             }
-            assertTrue(Files.isDirectory(wrapper.store().directory()), "the child's exit leaves the parent's store alone");
+            assertTrue(
+                    Files.isDirectory(wrapper.store().directory()),
+                    "the child's exit leaves the parent's store alone");
         }
     }
 
@@ -60,18 +73,30 @@ class CrossProcessTest {
         List<Process> children = new ArrayList<>();
         String a;
         for (int i = 0; i < 2; i++) {
-            children.add(JvmLauncher.start(ChildMain.class.getName(), List.of("-Xmx512m"),
-                    List.of("create", Fixtures.path("batchnorm_net.pt").toString())));
+            children.add(
+                    JvmLauncher.start(
+                            ChildMain.class.getName(),
+                            List.of("-Xmx512m"),
+                            List.of("create", Fixtures.path("batchnorm_net.pt").toString())));
         }
         try {
             a = readLine(children.get(0));
             String b = readLine(children.get(1));
             assertEquals(a, b);
             try (Stream<Path> s = Files.list(root)) {
-                List<String> names = s.map(p -> p.getFileName().toString())
-                        .filter(n -> n.startsWith("rzc-") || n.startsWith(".tmp-")).toList();
-                assertEquals(1, names.stream().filter(n -> Path.of(a).getFileName().toString().equals(n)).count(), names.toString());
-                assertTrue(names.stream().noneMatch(n -> n.startsWith(".tmp-")), "no torn temp store left: " + names);
+                List<String> names =
+                        s.map(p -> p.getFileName().toString())
+                                .filter(n -> n.startsWith("rzc-") || n.startsWith(".tmp-"))
+                                .toList();
+                assertEquals(
+                        1,
+                        names.stream()
+                                .filter(n -> Path.of(a).getFileName().toString().equals(n))
+                                .count(),
+                        names.toString());
+                assertTrue(
+                        names.stream().noneMatch(n -> n.startsWith(".tmp-")),
+                        "no torn temp store left: " + names);
             }
             WeightStore.verify(WeightStore.local().readManifest(Path.of(a)));
         } finally {
@@ -82,6 +107,8 @@ class CrossProcessTest {
                 assertEquals(0, p.exitValue());
             }
         }
-        assertTrue(Files.notExists(Path.of(a)), "the store is removed when both processes have released it");
+        assertTrue(
+                Files.notExists(Path.of(a)),
+                "the store is removed when both processes have released it");
     }
 }

@@ -3,9 +3,11 @@ package io.rayzerocopy;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -14,7 +16,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 
-/** The committed TorchScript fixtures (made by tools/make_fixtures.py) and their Python reference outputs. */
+/**
+ * The committed TorchScript fixtures (made by tools/make_fixtures.py) and their Python reference
+ * outputs.
+ */
 public final class Fixtures {
     private Fixtures() {}
 
@@ -29,8 +34,11 @@ public final class Fixtures {
 
     /** A reference array ("input", "output", "embed") of {@code <model>.ref.json}. */
     public static float[][] ref(String model, String key) {
-        try (InputStream in = Fixtures.class.getResourceAsStream("/fixtures/" + model + ".ref.json")) {
-            JsonObject o = JsonParser.parseString(new String(in.readAllBytes(), StandardCharsets.UTF_8)).getAsJsonObject();
+        try (InputStream in =
+                Fixtures.class.getResourceAsStream("/fixtures/" + model + ".ref.json")) {
+            JsonObject o =
+                    JsonParser.parseString(new String(in.readAllBytes(), StandardCharsets.UTF_8))
+                            .getAsJsonObject();
             JsonArray rows = o.getAsJsonArray(key);
             float[][] out = new float[rows.size()][];
             for (int i = 0; i < out.length; i++) {
@@ -61,7 +69,8 @@ public final class Fixtures {
         float[] a = actual.toFloatArray();
         int cols = expected[0].length;
         if (a.length != expected.length * cols) {
-            throw new AssertionError("shape " + actual.getShape() + " vs reference " + expected.length + "x" + cols);
+            throw new AssertionError(
+                    "shape " + actual.getShape() + " vs reference " + expected.length + "x" + cols);
         }
         double max = 0;
         for (int i = 0; i < expected.length; i++) {

@@ -18,10 +18,14 @@ import ai.djl.nn.Parameter;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.translate.NoopTranslator;
 import ai.djl.util.Pair;
+
 import io.rayzerocopy.cli.SimpleClassifier;
 import io.rayzerocopy.model.BlockModel;
 import io.rayzerocopy.model.SafeTensors;
 import io.rayzerocopy.model.TorchScriptModel;
+
+import org.junit.jupiter.api.Test;
+
 import java.io.Serializable;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -29,7 +33,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
-import org.junit.jupiter.api.Test;
 
 class ModelWrapperTest {
     static NDList predict(Model model, NDArray input) throws Exception {
@@ -45,14 +48,19 @@ class ModelWrapperTest {
 
     @Test
     void torchScriptFileLoadsZeroCopyAndMatchesPython() throws Exception {
-        try (ModelWrapper wrapper = ModelWrapper.fromModel(TorchScriptModel.fromFile(Fixtures.path("simple_classifier.pt")), Mode.ACTOR);
+        try (ModelWrapper wrapper =
+                        ModelWrapper.fromModel(
+                                TorchScriptModel.fromFile(Fixtures.path("simple_classifier.pt")),
+                                Mode.ACTOR);
                 Model model = wrapper.load();
                 NDManager manager = NDManager.newBaseManager()) {
             NDList out = predict(model, Fixtures.refArray(manager, "simple_classifier", "input"));
             assertMatches(out.singletonOrThrow(), "simple_classifier", "output");
             assertEquals(4, wrapper.store().tensors().size());
             long skeleton = wrapper.store().files().values().iterator().next();
-            assertTrue(skeleton < 20_000, "skeleton has " + skeleton + " bytes, the whole file 150922");
+            assertTrue(
+                    skeleton < 20_000,
+                    "skeleton has " + skeleton + " bytes, the whole file 150922");
             ZeroCopy.assertAllParametersInStore(model, wrapper);
         }
     }
@@ -64,34 +72,57 @@ class ModelWrapperTest {
             try (ModelWrapper wrapper = ModelWrapper.fromModel(loaded, Mode.ACTOR);
                     Model model = wrapper.load();
                     NDManager manager = NDManager.newBaseManager()) {
-                assertMatches(predict(model, Fixtures.refArray(manager, "simple_classifier", "input")).singletonOrThrow(),
-                        "simple_classifier", "output");
+                assertMatches(
+                        predict(model, Fixtures.refArray(manager, "simple_classifier", "input"))
+                                .singletonOrThrow(),
+                        "simple_classifier",
+                        "output");
             }
         }
     }
 
     @Test
     void weightFreeSkeletonPlusSafetensors() throws Exception {
-        TorchScriptModel source = TorchScriptModel.fromSkeleton(Fixtures.path("simple_classifier_skeleton.pt"),
-                Fixtures.path("simple_classifier.safetensors"));
+        TorchScriptModel source =
+                TorchScriptModel.fromSkeleton(
+                        Fixtures.path("simple_classifier_skeleton.pt"),
+                        Fixtures.path("simple_classifier.safetensors"));
         try (ModelWrapper wrapper = ModelWrapper.fromModel(source, Mode.ACTOR);
                 Model model = wrapper.load();
                 NDManager manager = NDManager.newBaseManager()) {
-            assertMatches(predict(model, Fixtures.refArray(manager, "simple_classifier", "input")).singletonOrThrow(),
-                    "simple_classifier", "output");
+            assertMatches(
+                    predict(model, Fixtures.refArray(manager, "simple_classifier", "input"))
+                            .singletonOrThrow(),
+                    "simple_classifier",
+                    "output");
             ZeroCopy.assertAllParametersInStore(model, wrapper);
         }
     }
 
-    /** The guide's SimpleClassifier in Java, with Python's weights: must reproduce Python's outputs. */
+    /**
+     * The guide's SimpleClassifier in Java, with Python's weights: must reproduce Python's outputs.
+     */
     static Model javaClassifierWithPythonWeights() throws Exception {
         Model model = Model.newInstance("java-classifier", Device.cpu(), "PyTorch");
         model.setBlock(SimpleClassifier.build());
-        model.getBlock().initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, SimpleClassifier.INPUTS));
-        Map<String, String> names = Map.of("01Linear_weight", "network.0.weight", "01Linear_bias", "network.0.bias",
-                "03Linear_weight", "network.2.weight", "03Linear_bias", "network.2.bias");
+        model.getBlock()
+                .initialize(
+                        model.getNDManager(),
+                        DataType.FLOAT32,
+                        new Shape(1, SimpleClassifier.INPUTS));
+        Map<String, String> names =
+                Map.of(
+                        "01Linear_weight",
+                        "network.0.weight",
+                        "01Linear_bias",
+                        "network.0.bias",
+                        "03Linear_weight",
+                        "network.2.weight",
+                        "03Linear_bias",
+                        "network.2.bias");
         Map<String, ByteBuffer> python = new java.util.HashMap<>();
-        for (SafeTensors.Entry e : SafeTensors.read(Fixtures.path("simple_classifier.safetensors"))) {
+        for (SafeTensors.Entry e :
+                SafeTensors.read(Fixtures.path("simple_classifier.safetensors"))) {
             python.put(e.name(), e.data());
         }
         for (Pair<String, Parameter> p : model.getBlock().getParameters()) {
@@ -106,35 +137,57 @@ class ModelWrapperTest {
     @Test
     void javaBlockSharesWeightsAndMatchesPython() throws Exception {
         try (Model trained = javaClassifierWithPythonWeights();
-                ModelWrapper original = ModelWrapper.fromModel(BlockModel.of(SimpleClassifier::build, trained), Mode.ACTOR);
-                Model model = ((ModelWrapper) Serialization.deserialize(Serialization.serialize(original))).load();
+                ModelWrapper original =
+                        ModelWrapper.fromModel(
+                                BlockModel.of(SimpleClassifier::build, trained), Mode.ACTOR);
+                Model model =
+                        ((ModelWrapper)
+                                        Serialization.deserialize(
+                                                Serialization.serialize(original)))
+                                .load();
                 NDManager manager = NDManager.newBaseManager()) {
-            assertMatches(predict(model, Fixtures.refArray(manager, "simple_classifier", "input")).singletonOrThrow(),
-                    "simple_classifier", "output");
+            assertMatches(
+                    predict(model, Fixtures.refArray(manager, "simple_classifier", "input"))
+                            .singletonOrThrow(),
+                    "simple_classifier",
+                    "output");
             ZeroCopy.assertAllParametersInStore(model, original);
         }
     }
 
     @Test
     void batchNormBuffersStayInSkeletonAndOutputsMatch() throws Exception {
-        try (ModelWrapper wrapper = ModelWrapper.fromModel(TorchScriptModel.fromFile(Fixtures.path("batchnorm_net.pt")), Mode.ACTOR);
+        try (ModelWrapper wrapper =
+                        ModelWrapper.fromModel(
+                                TorchScriptModel.fromFile(Fixtures.path("batchnorm_net.pt")),
+                                Mode.ACTOR);
                 Model model = wrapper.load();
                 NDManager manager = NDManager.newBaseManager()) {
-            assertMatches(predict(model, Fixtures.refArray(manager, "batchnorm_net", "input")).singletonOrThrow(),
-                    "batchnorm_net", "output");
-            // fc1 (2), bn weight/bias (2), fc2 (2) are parameters; running mean/var stay in the skeleton.
+            assertMatches(
+                    predict(model, Fixtures.refArray(manager, "batchnorm_net", "input"))
+                            .singletonOrThrow(),
+                    "batchnorm_net",
+                    "output");
+            // fc1 (2), bn weight/bias (2), fc2 (2) are parameters; running mean/var stay in the
+            // skeleton.
             assertEquals(6, wrapper.store().tensors().size());
         }
     }
 
     @Test
     void modelWithoutParametersWorks() throws Exception {
-        try (ModelWrapper wrapper = ModelWrapper.fromModel(TorchScriptModel.fromFile(Fixtures.path("no_params.pt")), Mode.ACTOR);
+        try (ModelWrapper wrapper =
+                        ModelWrapper.fromModel(
+                                TorchScriptModel.fromFile(Fixtures.path("no_params.pt")),
+                                Mode.ACTOR);
                 Model model = wrapper.load();
                 NDManager manager = NDManager.newBaseManager()) {
             assertEquals(0, wrapper.store().tensors().size());
-            assertMatches(predict(model, Fixtures.refArray(manager, "no_params", "input")).singletonOrThrow(),
-                    "no_params", "output");
+            assertMatches(
+                    predict(model, Fixtures.refArray(manager, "no_params", "input"))
+                            .singletonOrThrow(),
+                    "no_params",
+                    "output");
         }
     }
 
@@ -180,8 +233,11 @@ class ModelWrapperTest {
             assertEquals(1.0, loaded.config.get("temp"));
             ZeroCopy.assertAllParametersInStore(loaded.encoder, wrapper);
             ZeroCopy.assertAllParametersInStore(loaded.decoder, wrapper);
-            assertMatches(loaded.apply(new NDList(Fixtures.refArray(manager, "pipeline", "input"))).singletonOrThrow(),
-                    "pipeline", "output");
+            assertMatches(
+                    loaded.apply(new NDList(Fixtures.refArray(manager, "pipeline", "input")))
+                            .singletonOrThrow(),
+                    "pipeline",
+                    "output");
             loaded.encoder.close();
             loaded.decoder.close();
         } finally {
@@ -193,15 +249,28 @@ class ModelWrapperTest {
     @Test
     void modelAttrNamesSelectExactlyThoseFields() throws Exception {
         EncoderDecoder source = pipelineSource();
-        try (ModelWrapper wrapper = ModelWrapper.fromModel(source, Mode.ACTOR, List.of("decoder", "encoder"), List.of())) {
+        try (ModelWrapper wrapper =
+                ModelWrapper.fromModel(
+                        source, Mode.ACTOR, List.of("decoder", "encoder"), List.of())) {
             assertEquals(List.of("decoder", "encoder"), wrapper.modelNames());
-            IllegalArgumentException notModel = assertThrows(IllegalArgumentException.class,
-                    () -> ModelWrapper.fromModel(source, Mode.ACTOR, List.of("config"), List.of()));
+            IllegalArgumentException notModel =
+                    assertThrows(
+                            IllegalArgumentException.class,
+                            () ->
+                                    ModelWrapper.fromModel(
+                                            source, Mode.ACTOR, List.of("config"), List.of()));
             assertTrue(notModel.getMessage().contains("field 'config'"), notModel.getMessage());
-            // A DJL model cannot be copied like a Python module: an unnamed model field is an error naming it.
-            IllegalArgumentException unnamed = assertThrows(IllegalArgumentException.class,
-                    () -> ModelWrapper.fromModel(source, Mode.ACTOR, List.of("decoder"), List.of()));
-            assertTrue(unnamed.getMessage().contains("pipeline field 'encoder'"), unnamed.getMessage());
+            // A DJL model cannot be copied like a Python module: an unnamed model field is an error
+            // naming it.
+            IllegalArgumentException unnamed =
+                    assertThrows(
+                            IllegalArgumentException.class,
+                            () ->
+                                    ModelWrapper.fromModel(
+                                            source, Mode.ACTOR, List.of("decoder"), List.of()));
+            assertTrue(
+                    unnamed.getMessage().contains("pipeline field 'encoder'"),
+                    unnamed.getMessage());
         } finally {
             source.encoder.close();
             source.decoder.close();
@@ -224,8 +293,10 @@ class ModelWrapperTest {
     void unserializablePipelineFieldIsNamed() throws Exception {
         try (Model enc = Model.newInstance("encoder", Device.cpu(), "PyTorch")) {
             enc.load(Fixtures.path("encoder.pt"));
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> ModelWrapper.fromModel(new BadPipeline(enc), Mode.ACTOR));
+            IllegalArgumentException e =
+                    assertThrows(
+                            IllegalArgumentException.class,
+                            () -> ModelWrapper.fromModel(new BadPipeline(enc), Mode.ACTOR));
             assertTrue(e.getMessage().contains("pipeline field 'tokenizer'"), e.getMessage());
         }
     }
@@ -233,14 +304,20 @@ class ModelWrapperTest {
     @Test
     void taskModeCallsForwardAndExportedMethods() throws Exception {
         TorchScriptModel source = TorchScriptModel.fromFile(Fixtures.path("simple_classifier.pt"));
-        try (ModelWrapper wrapped = ModelWrapper.fromModel(source, Mode.TASK, List.of(), List.of("forward", "embed"));
+        try (ModelWrapper wrapped =
+                        ModelWrapper.fromModel(
+                                source, Mode.TASK, List.of(), List.of("forward", "embed"));
                 NDManager manager = NDManager.newBaseManager()) {
             NDArray x = Fixtures.refArray(manager, "simple_classifier", "input");
-            assertMatches(wrapped.call(new NDList(x)).singletonOrThrow(), "simple_classifier", "output");
+            assertMatches(
+                    wrapped.call(new NDList(x)).singletonOrThrow(), "simple_classifier", "output");
             NDArray embedded = wrapped.submit("embed", new NDList(x)).get().singletonOrThrow();
             assertMatches(embedded, "simple_classifier", "embed");
             assertSame(manager, embedded.getManager());
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> wrapped.call("train_step", new NDList(x)));
+            IllegalArgumentException e =
+                    assertThrows(
+                            IllegalArgumentException.class,
+                            () -> wrapped.call("train_step", new NDList(x)));
             assertTrue(e.getMessage().contains("[forward, embed]"), e.getMessage());
             IllegalStateException load = assertThrows(IllegalStateException.class, wrapped::load);
             assertTrue(load.getMessage().contains("task mode"), load.getMessage());
@@ -250,9 +327,13 @@ class ModelWrapperTest {
     @Test
     void forTasksOnPipelineAppliesIt() throws Exception {
         EncoderDecoder source = pipelineSource();
-        try (ModelWrapper wrapped = ModelWrapper.forTasks(source); NDManager manager = NDManager.newBaseManager()) {
-            assertMatches(wrapped.call(new NDList(Fixtures.refArray(manager, "pipeline", "input"))).singletonOrThrow(),
-                    "pipeline", "output");
+        try (ModelWrapper wrapped = ModelWrapper.forTasks(source);
+                NDManager manager = NDManager.newBaseManager()) {
+            assertMatches(
+                    wrapped.call(new NDList(Fixtures.refArray(manager, "pipeline", "input")))
+                            .singletonOrThrow(),
+                    "pipeline",
+                    "output");
         } finally {
             source.encoder.close();
             source.decoder.close();
@@ -262,19 +343,33 @@ class ModelWrapperTest {
     @Test
     void actorModeWrapperRefusesCallAndUnknownMethodsAreNamed() throws Exception {
         Path pt = Fixtures.path("simple_classifier.pt");
-        try (ModelWrapper wrapper = ModelWrapper.fromModel(TorchScriptModel.fromFile(pt), Mode.ACTOR);
+        try (ModelWrapper wrapper =
+                        ModelWrapper.fromModel(TorchScriptModel.fromFile(pt), Mode.ACTOR);
                 NDManager manager = NDManager.newBaseManager()) {
-            IllegalStateException e = assertThrows(IllegalStateException.class, () -> wrapper.call(new NDList(manager.zeros(new Shape(1, 128)))));
+            IllegalStateException e =
+                    assertThrows(
+                            IllegalStateException.class,
+                            () -> wrapper.call(new NDList(manager.zeros(new Shape(1, 128)))));
             assertTrue(e.getMessage().contains("actor mode"), e.getMessage());
         }
-        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
-                () -> ModelWrapper.fromModel(TorchScriptModel.fromFile(pt), Mode.TASK, List.of(), List.of("nope")));
+        IllegalArgumentException bad =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                ModelWrapper.fromModel(
+                                        TorchScriptModel.fromFile(pt),
+                                        Mode.TASK,
+                                        List.of(),
+                                        List.of("nope")));
         assertTrue(bad.getMessage().contains("no method 'nope'"), bad.getMessage());
     }
 
     @Test
     void wrapperIsSmallAndStoreIsRemovedAfterLastRelease() throws Exception {
-        ModelWrapper wrapper = ModelWrapper.fromModel(TorchScriptModel.fromFile(Fixtures.path("simple_classifier.pt")), Mode.ACTOR);
+        ModelWrapper wrapper =
+                ModelWrapper.fromModel(
+                        TorchScriptModel.fromFile(Fixtures.path("simple_classifier.pt")),
+                        Mode.ACTOR);
         byte[] bytes = Serialization.serialize(wrapper);
         assertTrue(bytes.length < 10_000, "serialized wrapper has " + bytes.length + " bytes");
         ModelWrapper copy = (ModelWrapper) Serialization.deserialize(bytes);

@@ -10,8 +10,16 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
+
 import io.rayzerocopy.cli.ScoreActor;
 import io.rayzerocopy.model.TorchScriptModel;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,11 +27,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * One suite, three runtimes: the TorchScript SimpleClassifier scored over Parquet by a pool of two
@@ -32,8 +35,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class RuntimeConformanceTest {
     static final int ROWS = 1000;
-    @TempDir
-    static Path dir;
+    @TempDir static Path dir;
     static Path input;
     static Map<Long, float[]> reference = new HashMap<>();
     static ModelWrapper wrapper;
@@ -52,22 +54,35 @@ class RuntimeConformanceTest {
         }
         input = dir.resolve("input");
         Dataset.fromItems(items).writeParquet(input.toString());
-        try (Model model = Model.newInstance("reference", Device.cpu(), "PyTorch"); NDManager m = NDManager.newBaseManager()) {
+        try (Model model = Model.newInstance("reference", Device.cpu(), "PyTorch");
+                NDManager m = NDManager.newBaseManager()) {
             model.load(Fixtures.path("simple_classifier.pt"));
             for (Map<String, Object> row : items) {
                 float[] x = (float[]) row.get("features");
-                NDArray y = model.getBlock().forward(new ParameterStore(m, false), new NDList(m.create(x, new Shape(1, 128))), false)
-                        .singletonOrThrow();
+                NDArray y =
+                        model.getBlock()
+                                .forward(
+                                        new ParameterStore(m, false),
+                                        new NDList(m.create(x, new Shape(1, 128))),
+                                        false)
+                                .singletonOrThrow();
                 reference.put((Long) row.get("id"), y.toFloatArray());
             }
         }
         float[][] pythonOut = Fixtures.ref("simple_classifier", "output");
         for (int i = 0; i < pythonOut.length; i++) {
             for (int j = 0; j < 10; j++) {
-                assertEquals(pythonOut[i][j], reference.get((long) i)[j], 1e-6, "DJL reference agrees with Python");
+                assertEquals(
+                        pythonOut[i][j],
+                        reference.get((long) i)[j],
+                        1e-6,
+                        "DJL reference agrees with Python");
             }
         }
-        wrapper = ModelWrapper.fromModel(TorchScriptModel.fromFile(Fixtures.path("simple_classifier.pt")), Mode.ACTOR);
+        wrapper =
+                ModelWrapper.fromModel(
+                        TorchScriptModel.fromFile(Fixtures.path("simple_classifier.pt")),
+                        Mode.ACTOR);
     }
 
     @AfterAll
@@ -94,7 +109,8 @@ class RuntimeConformanceTest {
     /** Every output row equals the reference for its id; returns the ids in output order. */
     static List<Long> checkScores(Path out) {
         List<Long> ids = new ArrayList<>();
-        for (Map<String, Object> row : Dataset.readParquet(out.toString()).take(Integer.MAX_VALUE)) {
+        for (Map<String, Object> row :
+                Dataset.readParquet(out.toString()).take(Integer.MAX_VALUE)) {
             long id = (Long) row.get("id");
             float[] expected = reference.get(id);
             float[] actual = floats(row.get("scores"));
@@ -110,10 +126,11 @@ class RuntimeConformanceTest {
     @EnumSource(RuntimeKind.class)
     void everyRowScoredOnceEqualToTheModel(RuntimeKind runtime) throws Exception {
         Path out = dir.resolve("out-" + runtime);
-        WriteResult result = Dataset.readParquet(input.toString())
-                .mapBatches(ScoreActor::new, spec(), 64, ActorPoolStrategy.size(2))
-                .withOptions(ExecutionOptions.builder().runtime(runtime).build())
-                .writeParquet(out.toString());
+        WriteResult result =
+                Dataset.readParquet(input.toString())
+                        .mapBatches(ScoreActor::new, spec(), 64, ActorPoolStrategy.size(2))
+                        .withOptions(ExecutionOptions.builder().runtime(runtime).build())
+                        .writeParquet(out.toString());
         assertEquals(ROWS, result.rowsWritten());
         List<Long> ids = checkScores(out);
         assertEquals(ROWS, ids.size());
@@ -125,8 +142,13 @@ class RuntimeConformanceTest {
     void preserveOrderKeepsInputOrder(RuntimeKind runtime) throws Exception {
         Path out = dir.resolve("ordered-" + runtime);
         Dataset.readParquet(input.toString())
-                .mapBatches(ScoreActor::new, spec(), 50, ActorPoolStrategy.size(2).maxTasksInFlightPerActor(3))
-                .withOptions(ExecutionOptions.builder().runtime(runtime).preserveOrder(true).build())
+                .mapBatches(
+                        ScoreActor::new,
+                        spec(),
+                        50,
+                        ActorPoolStrategy.size(2).maxTasksInFlightPerActor(3))
+                .withOptions(
+                        ExecutionOptions.builder().runtime(runtime).preserveOrder(true).build())
                 .writeParquet(out.toString());
         List<Long> ids = checkScores(out);
         for (int i = 0; i < ROWS; i++) {
@@ -140,7 +162,8 @@ class RuntimeConformanceTest {
         return new BatchFn() {
             @Override
             public org.apache.arrow.vector.VectorSchemaRoot call(Batch batch) throws Exception {
-                org.apache.arrow.vector.BigIntVector ids = (org.apache.arrow.vector.BigIntVector) batch.root().getVector("id");
+                org.apache.arrow.vector.BigIntVector ids =
+                        (org.apache.arrow.vector.BigIntVector) batch.root().getVector("id");
                 for (int i = 0; i < batch.rowCount(); i++) {
                     if (ids.get(i) == 300) {
                         throw new IllegalStateException("bad row 300");
@@ -160,10 +183,19 @@ class RuntimeConformanceTest {
     @EnumSource(RuntimeKind.class)
     void erroredBatchesAreRecordedNotDropped(RuntimeKind runtime) throws Exception {
         Path out = dir.resolve("errors-" + runtime);
-        WriteResult result = Dataset.readParquet(input.toString())
-                .mapBatches(RuntimeConformanceTest::failingOn300, spec(), 64, ActorPoolStrategy.size(2))
-                .withOptions(ExecutionOptions.builder().runtime(runtime).maxErroredBatches(1).build())
-                .writeParquet(out.toString());
+        WriteResult result =
+                Dataset.readParquet(input.toString())
+                        .mapBatches(
+                                RuntimeConformanceTest::failingOn300,
+                                spec(),
+                                64,
+                                ActorPoolStrategy.size(2))
+                        .withOptions(
+                                ExecutionOptions.builder()
+                                        .runtime(runtime)
+                                        .maxErroredBatches(1)
+                                        .build())
+                        .writeParquet(out.toString());
         assertEquals(64, result.erroredRows());
         assertEquals(ROWS, result.rowsWritten() + result.erroredRows());
         List<Long> ids = checkScores(out);
@@ -172,19 +204,25 @@ class RuntimeConformanceTest {
         assertTrue(Files.isDirectory(out.resolve("_errors")));
     }
 
-    /** The scoring actor, plus a trigger: the first actor to see id 500 kills its own process with SIGKILL. */
-    record KillOnce(ScoreActor.Spec spec, String marker) implements java.io.Serializable {
-    }
+    /**
+     * The scoring actor, plus a trigger: the first actor to see id 500 kills its own process with
+     * SIGKILL.
+     */
+    record KillOnce(ScoreActor.Spec spec, String marker) implements java.io.Serializable {}
 
     static BatchFn killingOnce(KillOnce k) {
         ScoreActor inner = new ScoreActor(k.spec());
         return batch -> {
-            org.apache.arrow.vector.BigIntVector ids = (org.apache.arrow.vector.BigIntVector) batch.root().getVector("id");
+            org.apache.arrow.vector.BigIntVector ids =
+                    (org.apache.arrow.vector.BigIntVector) batch.root().getVector("id");
             for (int i = 0; i < batch.rowCount(); i++) {
                 if (ids.get(i) == 500) {
                     try {
                         Files.createFile(Path.of(k.marker()));
-                        new ProcessBuilder("kill", "-9", Long.toString(ProcessHandle.current().pid())).start().waitFor();
+                        new ProcessBuilder(
+                                        "kill", "-9", Long.toString(ProcessHandle.current().pid()))
+                                .start()
+                                .waitFor();
                         Thread.sleep(10_000);
                     } catch (java.nio.file.FileAlreadyExistsException alreadyKilledOnce) {
                         break;
@@ -199,11 +237,16 @@ class RuntimeConformanceTest {
     void killNineOfAWorkerMidJobStillGivesTheExactOutput() throws Exception {
         Path out = dir.resolve("killed");
         Path marker = dir.resolve("killed.marker");
-        WriteResult result = Dataset.readParquet(input.toString())
-                .mapBatches(RuntimeConformanceTest::killingOnce, new KillOnce(spec(), marker.toString()), 64,
-                        ActorPoolStrategy.size(2).maxTasksInFlightPerActor(2))
-                .withOptions(ExecutionOptions.builder().runtime(RuntimeKind.PROCESSES).build())
-                .writeParquet(out.toString());
+        WriteResult result =
+                Dataset.readParquet(input.toString())
+                        .mapBatches(
+                                RuntimeConformanceTest::killingOnce,
+                                new KillOnce(spec(), marker.toString()),
+                                64,
+                                ActorPoolStrategy.size(2).maxTasksInFlightPerActor(2))
+                        .withOptions(
+                                ExecutionOptions.builder().runtime(RuntimeKind.PROCESSES).build())
+                        .writeParquet(out.toString());
         assertTrue(Files.exists(marker), "a worker was killed");
         assertEquals(ROWS, result.rowsWritten());
         List<Long> ids = checkScores(out);
@@ -216,7 +259,11 @@ class RuntimeConformanceTest {
         Model model = w.load();
         return batch -> {
             try (NDManager m = NDManager.newBaseManager()) {
-                model.getBlock().forward(new ParameterStore(m, false), new NDList(m.ones(new Shape(8, 1024))), false);
+                model.getBlock()
+                        .forward(
+                                new ParameterStore(m, false),
+                                new NDList(m.ones(new Shape(8, 1024))),
+                                false);
             }
             return batch.output().keep("id").build();
         };
@@ -227,34 +274,51 @@ class RuntimeConformanceTest {
         try (Model big = Model.newInstance("big", Device.cpu(), "PyTorch")) {
             ai.djl.nn.SequentialBlock block = bigBlock();
             big.setBlock(block);
-            block.initialize(big.getNDManager(), ai.djl.ndarray.types.DataType.FLOAT32, new Shape(1, 1024));
-            try (ModelWrapper w = ModelWrapper.fromModel(io.rayzerocopy.model.BlockModel.of(RuntimeConformanceTest::bigBlock, big), Mode.ACTOR)) {
+            block.initialize(
+                    big.getNDManager(), ai.djl.ndarray.types.DataType.FLOAT32, new Shape(1, 1024));
+            try (ModelWrapper w =
+                    ModelWrapper.fromModel(
+                            io.rayzerocopy.model.BlockModel.of(
+                                    RuntimeConformanceTest::bigBlock, big),
+                            Mode.ACTOR)) {
                 long store = w.store().shardSizes().stream().mapToLong(Long::longValue).sum();
                 io.rayzerocopy.model.StoreMemory[] peak = new io.rayzerocopy.model.StoreMemory[1];
-                Thread monitor = new Thread(() -> {
-                    while (!Thread.currentThread().isInterrupted()) {
-                        io.rayzerocopy.model.StoreMemory m = io.rayzerocopy.model.StoreMemory.measure(w.store());
-                        if (peak[0] == null || m.processes() > peak[0].processes()
-                                || (m.processes() == peak[0].processes() && m.mappedRssBytes() > peak[0].mappedRssBytes())) {
-                            peak[0] = m;
-                        }
-                        try {
-                            Thread.sleep(100);
-                        } catch (InterruptedException e) {
-                            return;
-                        }
-                    }
-                });
+                Thread monitor =
+                        new Thread(
+                                () -> {
+                                    while (!Thread.currentThread().isInterrupted()) {
+                                        io.rayzerocopy.model.StoreMemory m =
+                                                io.rayzerocopy.model.StoreMemory.measure(w.store());
+                                        if (peak[0] == null
+                                                || m.processes() > peak[0].processes()
+                                                || (m.processes() == peak[0].processes()
+                                                        && m.mappedRssBytes()
+                                                                > peak[0].mappedRssBytes())) {
+                                            peak[0] = m;
+                                        }
+                                        try {
+                                            Thread.sleep(100);
+                                        } catch (InterruptedException e) {
+                                            return;
+                                        }
+                                    }
+                                });
                 monitor.start();
                 Dataset.readParquet(input.toString())
-                        .mapBatches(RuntimeConformanceTest::forwardOnly, w, 10, ActorPoolStrategy.size(4))
-                        .withOptions(ExecutionOptions.builder().runtime(RuntimeKind.PROCESSES).build())
+                        .mapBatches(
+                                RuntimeConformanceTest::forwardOnly,
+                                w,
+                                10,
+                                ActorPoolStrategy.size(4))
+                        .withOptions(
+                                ExecutionOptions.builder().runtime(RuntimeKind.PROCESSES).build())
                         .count();
                 monitor.interrupt();
                 monitor.join();
                 io.rayzerocopy.model.StoreMemory m = peak[0];
                 assertEquals(4, m.processes(), "all four workers map the store: " + m);
-                assertTrue(m.mappedRssBytes() > 3.5 * store, "each worker sees the whole store: " + m);
+                assertTrue(
+                        m.mappedRssBytes() > 3.5 * store, "each worker sees the whole store: " + m);
                 assertTrue(m.mappedPssBytes() < 1.25 * store, "one physical copy among them: " + m);
             }
         }
@@ -271,8 +335,14 @@ class RuntimeConformanceTest {
     @ParameterizedTest
     @EnumSource(RuntimeKind.class)
     void taskModeCallsRunOnTheRuntimesWorkers(RuntimeKind runtime) throws Exception {
-        try (ModelWrapper wrapped = ModelWrapper.fromModel(TorchScriptModel.fromFile(Fixtures.path("simple_classifier.pt")),
-                        Mode.TASK, List.of(), List.of("forward", "embed")).runTasksOn(runtime, 2);
+        try (ModelWrapper wrapped =
+                        ModelWrapper.fromModel(
+                                        TorchScriptModel.fromFile(
+                                                Fixtures.path("simple_classifier.pt")),
+                                        Mode.TASK,
+                                        List.of(),
+                                        List.of("forward", "embed"))
+                                .runTasksOn(runtime, 2);
                 NDManager m = NDManager.newBaseManager()) {
             NDArray x = Fixtures.refArray(m, "simple_classifier", "input");
             List<java.util.concurrent.CompletableFuture<NDList>> calls = new ArrayList<>();
@@ -281,11 +351,16 @@ class RuntimeConformanceTest {
             }
             for (java.util.concurrent.CompletableFuture<NDList> c : calls) {
                 NDArray y = c.get().singletonOrThrow();
-                assertTrue(Fixtures.maxAbsDiff(y, Fixtures.ref("simple_classifier", "output")) <= 1e-6);
+                assertTrue(
+                        Fixtures.maxAbsDiff(y, Fixtures.ref("simple_classifier", "output"))
+                                <= 1e-6);
                 assertEquals(m, y.getManager(), "outputs belong to the caller's manager");
             }
-            assertTrue(Fixtures.maxAbsDiff(wrapped.call("embed", new NDList(x)).singletonOrThrow(),
-                    Fixtures.ref("simple_classifier", "embed")) <= 1e-6);
+            assertTrue(
+                    Fixtures.maxAbsDiff(
+                                    wrapped.call("embed", new NDList(x)).singletonOrThrow(),
+                                    Fixtures.ref("simple_classifier", "embed"))
+                            <= 1e-6);
         }
     }
 }

@@ -6,6 +6,7 @@ import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.reflect.Field;
@@ -31,7 +32,10 @@ public final class ZeroCopy {
         }
     }
 
-    /** Ranges {start, end} of this process's mappings of files under {@code dir}, from /proc/self/maps. */
+    /**
+     * Ranges {start, end} of this process's mappings of files under {@code dir}, from
+     * /proc/self/maps.
+     */
     public static List<long[]> mappingsUnder(String dir) {
         List<long[]> ranges = new ArrayList<>();
         try {
@@ -39,7 +43,10 @@ public final class ZeroCopy {
                 String[] f = line.trim().split("\\s+", 6);
                 if (f.length == 6 && f[5].startsWith(dir)) {
                     String[] r = f[0].split("-");
-                    ranges.add(new long[] {Long.parseUnsignedLong(r[0], 16), Long.parseUnsignedLong(r[1], 16)});
+                    ranges.add(
+                            new long[] {
+                                Long.parseUnsignedLong(r[0], 16), Long.parseUnsignedLong(r[1], 16)
+                            });
                 }
             }
         } catch (IOException e) {
@@ -48,7 +55,10 @@ public final class ZeroCopy {
         return ranges;
     }
 
-    /** Asserts that the data of every parameter of {@code model} lies inside a mapping of the wrapper's store. */
+    /**
+     * Asserts that the data of every parameter of {@code model} lies inside a mapping of the
+     * wrapper's store.
+     */
     public static void assertAllParametersInStore(Model model, ModelWrapper wrapper) {
         List<long[]> maps = mappingsUnder(wrapper.store().directory().toString());
         int checked = 0;
@@ -57,8 +67,14 @@ public final class ZeroCopy {
             long start = address(array.toByteBuffer(true));
             long end = start + array.size() * array.getDataType().getNumOfBytes();
             boolean inside = maps.stream().anyMatch(r -> start >= r[0] && end <= r[1]);
-            assertTrue(inside, "parameter " + p.getKey() + " at 0x" + Long.toHexString(start)
-                    + " is not inside a mapping of " + wrapper.store().directory());
+            assertTrue(
+                    inside,
+                    "parameter "
+                            + p.getKey()
+                            + " at 0x"
+                            + Long.toHexString(start)
+                            + " is not inside a mapping of "
+                            + wrapper.store().directory());
             checked++;
         }
         assertTrue(checked > 0, "model has no parameters to check");

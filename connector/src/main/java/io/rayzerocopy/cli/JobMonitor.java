@@ -13,21 +13,26 @@ final class JobMonitor implements AutoCloseable {
     private volatile StoreMemory best;
 
     JobMonitor(StoreRef store) {
-        thread = new Thread(() -> {
-            while (running) {
-                StoreMemory m = StoreMemory.measure(store);
-                StoreMemory b = best;
-                if (b == null || m.processes() > b.processes()
-                        || (m.processes() == b.processes() && m.mappedPssBytes() > b.mappedPssBytes())) {
-                    best = m;
-                }
-                try {
-                    Thread.sleep(250);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "rzc-store-monitor");
+        thread =
+                new Thread(
+                        () -> {
+                            while (running) {
+                                StoreMemory m = StoreMemory.measure(store);
+                                StoreMemory b = best;
+                                if (b == null
+                                        || m.processes() > b.processes()
+                                        || (m.processes() == b.processes()
+                                                && m.mappedPssBytes() > b.mappedPssBytes())) {
+                                    best = m;
+                                }
+                                try {
+                                    Thread.sleep(250);
+                                } catch (InterruptedException e) {
+                                    return;
+                                }
+                            }
+                        },
+                        "rzc-store-monitor");
         thread.setDaemon(true);
         thread.start();
     }

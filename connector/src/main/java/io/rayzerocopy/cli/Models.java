@@ -3,9 +3,11 @@ package io.rayzerocopy.cli;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
+
 import io.rayzerocopy.model.Djl;
 import io.rayzerocopy.model.ModelSource;
 import io.rayzerocopy.model.TorchScriptModel;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,8 +22,11 @@ final class Models {
      */
     static ModelSource open(Path model, Path weights) {
         if (!Files.exists(model)) {
-            throw new UserError("--model " + model + " does not exist: give a TorchScript .pt file, a skeleton .pt with"
-                    + " --weights, or a DJL model directory");
+            throw new UserError(
+                    "--model "
+                            + model
+                            + " does not exist: give a TorchScript .pt file, a skeleton .pt with"
+                            + " --weights, or a DJL model directory");
         }
         if (weights != null) {
             if (!Files.isRegularFile(weights)) {
@@ -36,12 +41,19 @@ final class Models {
                 djl.load(model);
             } catch (IOException | MalformedModelException | RuntimeException e) {
                 djl.close();
-                throw new UserError("--model " + model + " is not a DJL model directory with a TorchScript file: " + e.getMessage());
+                throw new UserError(
+                        "--model "
+                                + model
+                                + " is not a DJL model directory with a TorchScript file: "
+                                + e.getMessage());
             }
             return ModelSource.of(djl);
         }
         if (!model.toString().endsWith(".pt") && !model.toString().endsWith(".pth")) {
-            throw new UserError("--model " + model + " is not a TorchScript file (.pt) or a DJL model directory");
+            throw new UserError(
+                    "--model "
+                            + model
+                            + " is not a TorchScript file (.pt) or a DJL model directory");
         }
         return TorchScriptModel.fromFile(model);
     }

@@ -1,11 +1,13 @@
 package io.rayzerocopy.cli;
 
 import io.rayzerocopy.Progress;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Shows a job's progress: a one-line bar redrawn on a terminal (rows, rows/s, ETA, errored rows),
@@ -49,7 +51,10 @@ final class ProgressPrinter implements Consumer<Progress> {
             double f = Math.min(1.0, (p.rows() + p.erroredRows()) / (double) total);
             int width = 24;
             int filled = (int) Math.round(f * width);
-            sb.append('[').append("#".repeat(filled)).append(" ".repeat(width - filled)).append("] ");
+            sb.append('[')
+                    .append("#".repeat(filled))
+                    .append(" ".repeat(width - filled))
+                    .append("] ");
             sb.append(String.format("%3.0f%% %,d/%,d rows", f * 100, p.rows(), total));
         } else {
             sb.append(String.format("%,d rows", p.rows()));

@@ -1,24 +1,39 @@
 package io.rayzerocopy.cli;
 
 import io.rayzerocopy.model.StoreException;
-import java.io.FileNotFoundException;
-import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.file.NoSuchFileException;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.FileNotFoundException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.NoSuchFileException;
+
 /**
- * {@code rzc}: batch scoring of Parquet with a shared, memory-mapped model, and the tools around it.
- * Exit codes: 0 success; 2 bad usage or bad input (one line naming the argument, file or column);
- * 1 job failure (naming the batch and cause). {@code --verbose} adds stack traces.
+ * {@code rzc}: batch scoring of Parquet with a shared, memory-mapped model, and the tools around
+ * it. Exit codes: 0 success; 2 bad usage or bad input (one line naming the argument, file or
+ * column); 1 job failure (naming the batch and cause). {@code --verbose} adds stack traces.
  */
-@Command(name = "rzc", mixinStandardHelpOptions = true, version = "ray-zerocopy 0.1.0",
-        description = "Batch inference over Parquet where every actor shares one memory-mapped copy of the model.",
-        subcommands = {DemoCommand.class, ScoreCommand.class, InspectCommand.class, StoreCommand.class, BenchCommand.class})
+@Command(
+        name = "rzc",
+        mixinStandardHelpOptions = true,
+        version = "ray-zerocopy 0.1.0",
+        description =
+                "Batch inference over Parquet where every actor shares one memory-mapped copy of the model.",
+        subcommands = {
+            DemoCommand.class,
+            ScoreCommand.class,
+            InspectCommand.class,
+            StoreCommand.class,
+            BenchCommand.class
+        })
 public final class Rzc {
-    @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "print stack traces of errors")
+    @Option(
+            names = "--verbose",
+            scope = CommandLine.ScopeType.INHERIT,
+            description = "print stack traces of errors")
     boolean verbose;
 
     private Rzc() {}
@@ -27,18 +42,19 @@ public final class Rzc {
     public static CommandLine commandLine() {
         Rzc rzc = new Rzc();
         CommandLine cl = new CommandLine(rzc);
-        cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            boolean verbose = rzc.verbose || parsed.hasMatchedOption("--verbose");
-            PrintWriter err = cmd.getErr();
-            Throwable cause = e;
-            boolean user = isUserError(cause);
-            err.println("rzc: " + (user ? "" : "job failed: ") + firstLine(message(cause)));
-            if (verbose) {
-                e.printStackTrace(err);
-            }
-            err.flush();
-            return user ? 2 : 1;
-        });
+        cl.setExecutionExceptionHandler(
+                (e, cmd, parsed) -> {
+                    boolean verbose = rzc.verbose || parsed.hasMatchedOption("--verbose");
+                    PrintWriter err = cmd.getErr();
+                    Throwable cause = e;
+                    boolean user = isUserError(cause);
+                    err.println("rzc: " + (user ? "" : "job failed: ") + firstLine(message(cause)));
+                    if (verbose) {
+                        e.printStackTrace(err);
+                    }
+                    err.flush();
+                    return user ? 2 : 1;
+                });
         return cl;
     }
 
@@ -46,9 +62,13 @@ public final class Rzc {
         if (e instanceof JobFailure) {
             return false;
         }
-        return e instanceof UserError || e instanceof IllegalArgumentException || e instanceof StoreException
-                || e instanceof FileNotFoundException || e instanceof NoSuchFileException
-                || (e instanceof UncheckedIOException && e.getCause() instanceof NoSuchFileException);
+        return e instanceof UserError
+                || e instanceof IllegalArgumentException
+                || e instanceof StoreException
+                || e instanceof FileNotFoundException
+                || e instanceof NoSuchFileException
+                || (e instanceof UncheckedIOException
+                        && e.getCause() instanceof NoSuchFileException);
     }
 
     /** A multi-line message (e.g. a TorchScript error) as its first and last lines. */

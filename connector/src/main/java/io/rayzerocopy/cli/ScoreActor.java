@@ -7,13 +7,16 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.TranslateException;
+
 import io.rayzerocopy.Batch;
 import io.rayzerocopy.BatchFn;
 import io.rayzerocopy.ModelWrapper;
+
+import org.apache.arrow.vector.VectorSchemaRoot;
+
 import java.io.Serializable;
 import java.util.List;
 import java.util.Objects;
-import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
  * The actor behind {@code rzc score} and {@code rzc demo}: loads the wrapped model once (zero-copy)
@@ -23,15 +26,21 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  */
 public final class ScoreActor implements BatchFn {
     /** What to read, write and keep; serializable so it travels with the actor. */
-    public record Spec(ModelWrapper wrapper, String inputColumn, List<String> featureColumns, String outputColumn,
-            List<String> keepColumns) implements Serializable {
+    public record Spec(
+            ModelWrapper wrapper,
+            String inputColumn,
+            List<String> featureColumns,
+            String outputColumn,
+            List<String> keepColumns)
+            implements Serializable {
         public Spec {
             Objects.requireNonNull(wrapper, "wrapper");
             Objects.requireNonNull(outputColumn, "outputColumn");
             featureColumns = List.copyOf(featureColumns);
             keepColumns = List.copyOf(keepColumns);
             if ((inputColumn == null) == featureColumns.isEmpty()) {
-                throw new IllegalArgumentException("give either one input column (a list of floats) or feature columns");
+                throw new IllegalArgumentException(
+                        "give either one input column (a list of floats) or feature columns");
             }
         }
     }
@@ -50,13 +59,18 @@ public final class ScoreActor implements BatchFn {
     @Override
     public VectorSchemaRoot call(Batch batch) throws TranslateException {
         try (NDManager manager = NDManager.newBaseManager()) {
-            NDArray features = spec.inputColumn() != null ? batch.tensor(spec.inputColumn(), manager)
-                    : batch.tensor(spec.featureColumns(), manager);
+            NDArray features =
+                    spec.inputColumn() != null
+                            ? batch.tensor(spec.inputColumn(), manager)
+                            : batch.tensor(spec.featureColumns(), manager);
             NDArray scores = predictor.predict(new NDList(features)).singletonOrThrow();
             if (scores.getShape().dimension() == 2 && scores.getShape().get(1) == 1) {
                 scores = scores.reshape(scores.getShape().get(0));
             }
-            return batch.output().keep(spec.keepColumns().toArray(String[]::new)).put(spec.outputColumn(), scores).build();
+            return batch.output()
+                    .keep(spec.keepColumns().toArray(String[]::new))
+                    .put(spec.outputColumn(), scores)
+                    .build();
         }
     }
 

@@ -11,60 +11,108 @@ import io.rayzerocopy.data.ParquetSource;
 import io.rayzerocopy.data.ParquetWriteOptions;
 import io.rayzerocopy.model.ModelSource;
 import io.rayzerocopy.model.StoreMemory;
+
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
+
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.apache.arrow.vector.types.pojo.Field;
-import org.apache.arrow.vector.types.pojo.Schema;
-import picocli.CommandLine.ArgGroup;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
-/** {@code rzc score}: Parquet in, scores (next to ids) out, with a pool of actors sharing one model copy. */
-@Command(name = "score", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Score Parquet files with a TorchScript model: every actor maps one shared copy of the weights.",
-        footer = {"", "Last line: rows=<n> errored=<n> seconds=<s> rows_per_s=<r> output=<dir>", "",
-                "Exit codes: 0 success; 2 bad usage or input (names the argument, file or column); 1 job failure.", "",
-                "Examples:",
-                "  rzc score --model model.pt --input features/ --output scores/ --input-column features --keep-columns id",
-                "  rzc score --model skeleton.pt --weights model.safetensors --input 'data/*.parquet' --output out/ \\",
-                "      --feature-columns f1,f2,f3 --actors 4 --runtime processes --max-errored-batches 10 --overwrite"})
+/**
+ * {@code rzc score}: Parquet in, scores (next to ids) out, with a pool of actors sharing one model
+ * copy.
+ */
+@Command(
+        name = "score",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description =
+                "Score Parquet files with a TorchScript model: every actor maps one shared copy of the weights.",
+        footer = {
+            "",
+            "Last line: rows=<n> errored=<n> seconds=<s> rows_per_s=<r> output=<dir>",
+            "",
+            "Exit codes: 0 success; 2 bad usage or input (names the argument, file or column); 1 job failure.",
+            "",
+            "Examples:",
+            "  rzc score --model model.pt --input features/ --output scores/ --input-column features --keep-columns id",
+            "  rzc score --model skeleton.pt --weights model.safetensors --input 'data/*.parquet' --output out/ \\",
+            "      --feature-columns f1,f2,f3 --actors 4 --runtime processes --max-errored-batches 10 --overwrite"
+        })
 final class ScoreCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "M",
-            description = "TorchScript .pt file, weight-free skeleton (with --weights), or DJL model directory")
+    @Option(
+            names = "--model",
+            required = true,
+            paramLabel = "M",
+            description =
+                    "TorchScript .pt file, weight-free skeleton (with --weights), or DJL model directory")
     Path model;
 
-    @Option(names = "--weights", paramLabel = "FILE", description = "safetensors weights of a weight-free skeleton")
+    @Option(
+            names = "--weights",
+            paramLabel = "FILE",
+            description = "safetensors weights of a weight-free skeleton")
     Path weights;
 
-    @Option(names = "--input", required = true, split = ",", paramLabel = "P",
+    @Option(
+            names = "--input",
+            required = true,
+            split = ",",
+            paramLabel = "P",
             description = "Parquet files, directories or globs (repeatable)")
     List<String> inputs;
 
-    @Option(names = "--output", required = true, paramLabel = "DIR", description = "output directory (committed atomically)")
+    @Option(
+            names = "--output",
+            required = true,
+            paramLabel = "DIR",
+            description = "output directory (committed atomically)")
     Path output;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Features features;
 
     static final class Features {
-        @Option(names = "--input-column", paramLabel = "C", description = "one column holding a list of floats per row")
+        @Option(
+                names = "--input-column",
+                paramLabel = "C",
+                description = "one column holding a list of floats per row")
         String inputColumn;
 
-        @Option(names = "--feature-columns", split = ",", paramLabel = "a,b,c", description = "numeric columns, one feature each")
+        @Option(
+                names = "--feature-columns",
+                split = ",",
+                paramLabel = "a,b,c",
+                description = "numeric columns, one feature each")
         List<String> featureColumns;
     }
 
-    @Option(names = "--output-column", defaultValue = "score", paramLabel = "C", description = "name of the scores column (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--output-column",
+            defaultValue = "score",
+            paramLabel = "C",
+            description = "name of the scores column (default: ${DEFAULT-VALUE})")
     String outputColumn;
 
-    @Option(names = "--keep-columns", split = ",", paramLabel = "id,...", description = "input columns written next to the scores")
+    @Option(
+            names = "--keep-columns",
+            split = ",",
+            paramLabel = "id,...",
+            description = "input columns written next to the scores")
     List<String> keepColumns = new ArrayList<>();
 
-    @Option(names = "--batch-size", defaultValue = "256", description = "rows per model call (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--batch-size",
+            defaultValue = "256",
+            description = "rows per model call (default: ${DEFAULT-VALUE})")
     int batchSize;
 
     @Option(names = "--actors", description = "actors in the pool (default: one per core)")
@@ -76,20 +124,31 @@ final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--max-actors", description = "autoscaling: most actors")
     Integer maxActors;
 
-    @Option(names = "--runtime", defaultValue = "threads", description = "threads, processes or ray (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--runtime",
+            defaultValue = "threads",
+            description = "threads, processes or ray (default: ${DEFAULT-VALUE})")
     String runtime;
 
     @Option(names = "--preserve-order", description = "write rows in input order")
     boolean preserveOrder;
 
-    @Option(names = "--max-errored-batches", defaultValue = "0",
-            description = "batches that may fail; their rows go to OUTPUT/_errors (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--max-errored-batches",
+            defaultValue = "0",
+            description =
+                    "batches that may fail; their rows go to OUTPUT/_errors (default: ${DEFAULT-VALUE})")
     int maxErroredBatches;
 
-    @Option(names = "--compression", defaultValue = "snappy", description = "snappy, zstd or none (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--compression",
+            defaultValue = "snappy",
+            description = "snappy, zstd or none (default: ${DEFAULT-VALUE})")
     String compression;
 
-    @Option(names = "--overwrite", description = "replace the output directory if it exists (only once the job succeeds)")
+    @Option(
+            names = "--overwrite",
+            description = "replace the output directory if it exists (only once the job succeeds)")
     boolean overwrite;
 
     @Override
@@ -107,36 +166,63 @@ final class ScoreCommand implements Callable<Integer> {
         if (!overwrite && Files.isDirectory(output)) {
             try (var s = Files.list(output)) {
                 if (s.findAny().isPresent()) {
-                    throw new UserError("--output " + output + " exists and is not empty; pass --overwrite to replace it");
+                    throw new UserError(
+                            "--output "
+                                    + output
+                                    + " exists and is not empty; pass --overwrite to replace it");
                 }
             }
         }
         checkInputs();
         ModelSource source = Models.open(model, weights);
         try (ModelWrapper wrapper = ModelWrapper.fromModel(source, Mode.ACTOR)) {
-            ScoreActor.Spec spec = new ScoreActor.Spec(wrapper, features.inputColumn,
-                    features.featureColumns == null ? List.of() : features.featureColumns, outputColumn, keepColumns);
+            ScoreActor.Spec spec =
+                    new ScoreActor.Spec(
+                            wrapper,
+                            features.inputColumn,
+                            features.featureColumns == null ? List.of() : features.featureColumns,
+                            outputColumn,
+                            keepColumns);
             ProgressPrinter progress = new ProgressPrinter();
             WriteResult result;
             StoreMemory memory;
             try (JobMonitor monitor = new JobMonitor(wrapper.store())) {
-                result = Dataset.readParquet(inputs.toArray(String[]::new))
-                        .mapBatches(ScoreActor::new, spec, batchSize, pool)
-                        .withOptions(ExecutionOptions.builder().runtime(JobOptions.runtime(runtime)).preserveOrder(preserveOrder)
-                                .maxErroredBatches(maxErroredBatches).progress(progress).build())
-                        .writeParquet(output.toString(), ParquetWriteOptions.builder().compression(codec)
-                                .saveMode(overwrite ? ParquetWriteOptions.SaveMode.OVERWRITE : ParquetWriteOptions.SaveMode.ERROR_IF_EXISTS)
-                                .build());
+                result =
+                        Dataset.readParquet(inputs.toArray(String[]::new))
+                                .mapBatches(ScoreActor::new, spec, batchSize, pool)
+                                .withOptions(
+                                        ExecutionOptions.builder()
+                                                .runtime(JobOptions.runtime(runtime))
+                                                .preserveOrder(preserveOrder)
+                                                .maxErroredBatches(maxErroredBatches)
+                                                .progress(progress)
+                                                .build())
+                                .writeParquet(
+                                        output.toString(),
+                                        ParquetWriteOptions.builder()
+                                                .compression(codec)
+                                                .saveMode(
+                                                        overwrite
+                                                                ? ParquetWriteOptions.SaveMode
+                                                                        .OVERWRITE
+                                                                : ParquetWriteOptions.SaveMode
+                                                                        .ERROR_IF_EXISTS)
+                                                .build());
                 memory = monitor.peak();
             } catch (DatasetException e) {
                 throw new JobFailure(e.getMessage(), e);
             } finally {
                 progress.done();
             }
-            System.out.println("weight copies in memory: " + (memory == null ? "not measured" : memory));
+            System.out.println(
+                    "weight copies in memory: " + (memory == null ? "not measured" : memory));
             System.out.println("stats: " + result.stats());
-            System.out.println(JobOptions.summary(result.rowsWritten(), result.erroredRows(), result.seconds(),
-                    output.toAbsolutePath().toString()));
+            System.out.println(
+                    JobOptions.summary(
+                            result.rowsWritten(),
+                            result.erroredRows(),
+                            result.seconds(),
+                            output.toAbsolutePath().toString()));
         }
         return 0;
     }
@@ -147,7 +233,8 @@ final class ScoreCommand implements Callable<Integer> {
         }
         if (minActors != null || maxActors != null) {
             if (minActors == null || maxActors == null || minActors < 1 || maxActors < minActors) {
-                throw new UserError("--min-actors and --max-actors go together, with 1 <= min <= max");
+                throw new UserError(
+                        "--min-actors and --max-actors go together, with 1 <= min <= max");
             }
             return ActorPoolStrategy.autoscaling(minActors, maxActors);
         }
@@ -180,12 +267,19 @@ final class ScoreCommand implements Callable<Integer> {
             try {
                 schema = ParquetSource.of(List.of(file.toString())).schema();
             } catch (RuntimeException e) {
-                throw new UserError("--input file " + file + " is not readable Parquet: " + e.getMessage());
+                throw new UserError(
+                        "--input file " + file + " is not readable Parquet: " + e.getMessage());
             }
             List<String> have = schema.getFields().stream().map(Field::getName).toList();
             for (String c : needed) {
                 if (!have.contains(c)) {
-                    throw new UserError("--input file " + file + " has no column '" + c + "'; its columns are " + have);
+                    throw new UserError(
+                            "--input file "
+                                    + file
+                                    + " has no column '"
+                                    + c
+                                    + "'; its columns are "
+                                    + have);
                 }
             }
         }

@@ -4,10 +4,14 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 
-/** The seed guide's SimpleClassifier written with DJL blocks: Linear(128, 256) → ReLU → Linear(256, 10). */
+/**
+ * The seed guide's SimpleClassifier written with DJL blocks: Linear(128, 256) → ReLU → Linear(256,
+ * 10).
+ */
 public final class SimpleClassifier {
     /** Input features. */
     public static final int INPUTS = 128;
+
     /** Output classes. */
     public static final int CLASSES = 10;
 

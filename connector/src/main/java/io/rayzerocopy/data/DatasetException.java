@@ -6,13 +6,13 @@ package io.rayzerocopy.data;
  * error.
  */
 public class DatasetException extends RuntimeException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  public DatasetException(String message) {
-    super(message);
-  }
+    public DatasetException(String message) {
+        super(message);
+    }
 
-  public DatasetException(String message, Throwable cause) {
-    super(message, cause);
-  }
+    public DatasetException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

@@ -1,7 +1,8 @@
 package io.rayzerocopy.data;
 
-import java.util.Objects;
 import org.apache.arrow.vector.VectorSchemaRoot;
+
+import java.util.Objects;
 
 /**
  * A batch of rows and where they came from. Whoever holds a {@code SourceBatch} owns its root and
@@ -9,22 +10,22 @@ import org.apache.arrow.vector.VectorSchemaRoot;
  */
 public record SourceBatch(VectorSchemaRoot root, RowRange range) implements AutoCloseable {
 
-  public SourceBatch {
-    Objects.requireNonNull(root, "root");
-    Objects.requireNonNull(range, "range");
-    if (root.getRowCount() != range.rowCount()) {
-      throw new IllegalArgumentException(
-          "batch has " + root.getRowCount() + " rows but its range is " + range);
+    public SourceBatch {
+        Objects.requireNonNull(root, "root");
+        Objects.requireNonNull(range, "range");
+        if (root.getRowCount() != range.rowCount()) {
+            throw new IllegalArgumentException(
+                    "batch has " + root.getRowCount() + " rows but its range is " + range);
+        }
     }
-  }
 
-  /** Rows in the batch. */
-  public int rowCount() {
-    return root.getRowCount();
-  }
+    /** Rows in the batch. */
+    public int rowCount() {
+        return root.getRowCount();
+    }
 
-  @Override
-  public void close() {
-    root.close();
-  }
+    @Override
+    public void close() {
+        root.close();
+    }
 }

@@ -7,13 +7,13 @@ package io.rayzerocopy.exec;
  */
 public interface ActorRuntime extends AutoCloseable {
 
-  /**
-   * Starts constructing an actor and returns at once; {@link ActorHandle#ready()} tells when (and
-   * whether) construction succeeded.
-   */
-  ActorHandle start(ActorSpec spec, String actorName);
+    /**
+     * Starts constructing an actor and returns at once; {@link ActorHandle#ready()} tells when (and
+     * whether) construction succeeded.
+     */
+    ActorHandle start(ActorSpec spec, String actorName);
 
-  /** Stops actors that are still running and releases the runtime. */
-  @Override
-  void close();
+    /** Stops actors that are still running and releases the runtime. */
+    @Override
+    void close();
 }

@@ -8,9 +8,9 @@ import java.io.Serializable;
  */
 public interface ActorSpec extends Serializable {
 
-  /** A short name for logs and errors, e.g. {@code InferenceActor::new}. */
-  String name();
+    /** A short name for logs and errors, e.g. {@code InferenceActor::new}. */
+    String name();
 
-  /** Constructs the actor. Called once per actor, on the thread or process that will run it. */
-  BatchProcessor create() throws Exception;
+    /** Constructs the actor. Called once per actor, on the thread or process that will run it. */
+    BatchProcessor create() throws Exception;
 }

@@ -9,6 +9,6 @@ import io.rayzerocopy.data.RowRange;
 @FunctionalInterface
 public interface ErroredBatchHandler {
 
-  /** Records that {@code operator} failed on the rows of {@code range} with {@code error}. */
-  void accept(String operator, RowRange range, Throwable error);
+    /** Records that {@code operator} failed on the rows of {@code range} with {@code error}. */
+    void accept(String operator, RowRange range, Throwable error);
 }

@@ -4,11 +4,11 @@ import io.rayzerocopy.data.SourceBatch;
 
 /** A batch travelling between operators; {@link #END} ends a stream. */
 final class Item {
-  static final Item END = new Item(null);
+    static final Item END = new Item(null);
 
-  final SourceBatch batch;
+    final SourceBatch batch;
 
-  Item(SourceBatch batch) {
-    this.batch = batch;
-  }
+    Item(SourceBatch batch) {
+        this.batch = batch;
+    }
 }

@@ -12,20 +12,27 @@ import java.util.List;
  * can deserialize and run what the parent built.
  */
 public final class JvmLauncher {
-    /** Flags every JVM of ours needs: Arrow and Ray reflect into java.base. Mirrors the parent pom. */
-    public static final List<String> OPENS = List.of(
-            "--add-opens=java.base/java.nio=ALL-UNNAMED",
-            "--add-opens=java.base/java.lang=ALL-UNNAMED",
-            "--add-opens=java.base/java.math=ALL-UNNAMED",
-            "--add-opens=java.base/java.util=ALL-UNNAMED",
-            "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
-            "--add-opens=java.base/java.net=ALL-UNNAMED",
-            "--add-opens=java.base/java.text=ALL-UNNAMED",
-            "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-            "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED");
+    /**
+     * Flags every JVM of ours needs: Arrow and Ray reflect into java.base. Mirrors the parent pom.
+     */
+    public static final List<String> OPENS =
+            List.of(
+                    "--add-opens=java.base/java.nio=ALL-UNNAMED",
+                    "--add-opens=java.base/java.lang=ALL-UNNAMED",
+                    "--add-opens=java.base/java.math=ALL-UNNAMED",
+                    "--add-opens=java.base/java.util=ALL-UNNAMED",
+                    "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
+                    "--add-opens=java.base/java.net=ALL-UNNAMED",
+                    "--add-opens=java.base/java.text=ALL-UNNAMED",
+                    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+                    "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED");
 
-    private static final List<String> INHERITED = List.of(
-            "ai.djl.offline", "DJL_CACHE_DIR", "rzc.store.dir", "logback.configurationFile");
+    private static final List<String> INHERITED =
+            List.of(
+                    "ai.djl.offline",
+                    "DJL_CACHE_DIR",
+                    "rzc.store.dir",
+                    "logback.configurationFile");
 
     private JvmLauncher() {}
 
@@ -57,7 +64,8 @@ public final class JvmLauncher {
     }
 
     /** Starts {@code mainClass} in a new JVM; its stderr goes to this process's stderr. */
-    public static Process start(String mainClass, List<String> jvmArgs, List<String> args) throws IOException {
+    public static Process start(String mainClass, List<String> jvmArgs, List<String> args)
+            throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command(mainClass, jvmArgs, args));
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
         return pb.start();

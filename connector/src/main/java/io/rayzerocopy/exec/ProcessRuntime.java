@@ -1,6 +1,12 @@
 package io.rayzerocopy.exec;
 
 import io.rayzerocopy.data.ArrowIpc;
+
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
@@ -16,10 +22,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.vector.VectorSchemaRoot;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Actors in worker JVMs on this machine, started with this JVM's classpath and flags. Batches go to
@@ -42,11 +44,22 @@ public final class ProcessRuntime implements ActorRuntime {
      */
     public ProcessRuntime(int threadsPerActor, int maxHeapMb, long startTimeoutMillis) {
         if (threadsPerActor < 1 || maxHeapMb < 64 || startTimeoutMillis < 1) {
-            throw new IllegalArgumentException("threadsPerActor must be >= 1, maxHeapMb >= 64 and startTimeoutMillis >= 1;"
-                    + " got " + threadsPerActor + ", " + maxHeapMb + ", " + startTimeoutMillis);
+            throw new IllegalArgumentException(
+                    "threadsPerActor must be >= 1, maxHeapMb >= 64 and startTimeoutMillis >= 1;"
+                            + " got "
+                            + threadsPerActor
+                            + ", "
+                            + maxHeapMb
+                            + ", "
+                            + startTimeoutMillis);
         }
-        this.jvmArgs = List.of("-Xmx" + maxHeapMb + "m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-Dai.djl.pytorch.num_threads=" + threadsPerActor, "-Dai.djl.pytorch.num_interop_threads=1");
+        this.jvmArgs =
+                List.of(
+                        "-Xmx" + maxHeapMb + "m",
+                        "-XX:+UseSerialGC",
+                        "-XX:TieredStopAtLevel=1",
+                        "-Dai.djl.pytorch.num_threads=" + threadsPerActor,
+                        "-Dai.djl.pytorch.num_interop_threads=1");
         this.startTimeoutMillis = startTimeoutMillis;
     }
 
@@ -121,20 +134,28 @@ public final class ProcessRuntime implements ActorRuntime {
             try {
                 p = JvmLauncher.start(WorkerMain.class.getName(), jvmArgs, List.of());
             } catch (IOException e) {
-                throw new IllegalStateException("cannot start a worker JVM for actor " + name + ": " + e.getMessage(), e);
+                throw new IllegalStateException(
+                        "cannot start a worker JVM for actor " + name + ": " + e.getMessage(), e);
             }
             this.process = p;
-            this.toWorker = new DataOutputStream(new BufferedOutputStream(p.getOutputStream(), 1 << 16));
+            this.toWorker =
+                    new DataOutputStream(new BufferedOutputStream(p.getOutputStream(), 1 << 16));
             Thread reader = new Thread(this::readLoop, "rzc-worker-reader-" + name);
             reader.setDaemon(true);
             reader.start();
             p.onExit().thenRun(() -> exited.complete(null));
-            ready.orTimeout(startTimeoutMillis, TimeUnit.MILLISECONDS).whenComplete((v, e) -> {
-                if (e instanceof java.util.concurrent.TimeoutException) {
-                    LOG.error("actor {} did not start within {} ms; killing worker {}", name, startTimeoutMillis, p.pid());
-                    p.destroyForcibly();
-                }
-            });
+            ready.orTimeout(startTimeoutMillis, TimeUnit.MILLISECONDS)
+                    .whenComplete(
+                            (v, e) -> {
+                                if (e instanceof java.util.concurrent.TimeoutException) {
+                                    LOG.error(
+                                            "actor {} did not start within {} ms; killing worker {}",
+                                            name,
+                                            startTimeoutMillis,
+                                            p.pid());
+                                    p.destroyForcibly();
+                                }
+                            });
             try {
                 ByteArrayOutputStream bytes = new ByteArrayOutputStream();
                 try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
@@ -142,8 +163,13 @@ public final class ProcessRuntime implements ActorRuntime {
                 }
                 WorkerProtocol.write(toWorker, WorkerProtocol.INIT, 0, bytes.toByteArray());
             } catch (IOException e) {
-                ready.completeExceptionally(new IllegalArgumentException("actor " + spec.name()
-                        + " cannot be sent to a worker process (is everything it holds Serializable?): " + e, e));
+                ready.completeExceptionally(
+                        new IllegalArgumentException(
+                                "actor "
+                                        + spec.name()
+                                        + " cannot be sent to a worker process (is everything it holds Serializable?): "
+                                        + e,
+                                e));
                 p.destroyForcibly();
             }
         }
@@ -153,19 +179,33 @@ public final class ProcessRuntime implements ActorRuntime {
         }
 
         private void readLoop() {
-            try (DataInputStream in = new DataInputStream(new BufferedInputStream(process.getInputStream(), 1 << 16))) {
-                for (WorkerProtocol.Frame f = WorkerProtocol.read(in); f != null; f = WorkerProtocol.read(in)) {
+            try (DataInputStream in =
+                    new DataInputStream(
+                            new BufferedInputStream(process.getInputStream(), 1 << 16))) {
+                for (WorkerProtocol.Frame f = WorkerProtocol.read(in);
+                        f != null;
+                        f = WorkerProtocol.read(in)) {
                     switch (f.type) {
                         case WorkerProtocol.READY:
-                            LOG.debug("actor {} ready in worker pid {}", name, WorkerProtocol.longOf(f.payload));
+                            LOG.debug(
+                                    "actor {} ready in worker pid {}",
+                                    name,
+                                    WorkerProtocol.longOf(f.payload));
                             ready.complete(null);
                             break;
                         case WorkerProtocol.ERROR:
                             if (f.id == 0) {
-                                ready.completeExceptionally(new IllegalStateException("actor " + name
-                                        + " failed to construct in its worker process: " + WorkerProtocol.text(f.payload)));
+                                ready.completeExceptionally(
+                                        new IllegalStateException(
+                                                "actor "
+                                                        + name
+                                                        + " failed to construct in its worker process: "
+                                                        + WorkerProtocol.text(f.payload)));
                             } else {
-                                complete(f.id, null, new IllegalStateException(WorkerProtocol.text(f.payload)));
+                                complete(
+                                        f.id,
+                                        null,
+                                        new IllegalStateException(WorkerProtocol.text(f.payload)));
                             }
                             break;
                         case WorkerProtocol.RESULT:
@@ -187,8 +227,15 @@ public final class ProcessRuntime implements ActorRuntime {
                 Thread.currentThread().interrupt();
                 code = -1;
             }
-            ActorDiedException died = new ActorDiedException("actor " + name + " died: its worker process " + process.pid()
-                    + " exited with code " + code + (code == 137 || code == -9 ? " (killed)" : ""));
+            ActorDiedException died =
+                    new ActorDiedException(
+                            "actor "
+                                    + name
+                                    + " died: its worker process "
+                                    + process.pid()
+                                    + " exited with code "
+                                    + code
+                                    + (code == 137 || code == -9 ? " (killed)" : ""));
             ready.completeExceptionally(died);
             for (Long id : List.copyOf(pending.keySet())) {
                 complete(id, null, died);
@@ -212,15 +259,30 @@ public final class ProcessRuntime implements ActorRuntime {
             CompletableFuture<byte[]> f = new CompletableFuture<>();
             pending.put(id, f);
             if (!process.isAlive()) {
-                complete(id, null, new ActorDiedException("actor " + name + " died: its worker process " + process.pid()
-                        + " is gone"));
+                complete(
+                        id,
+                        null,
+                        new ActorDiedException(
+                                "actor "
+                                        + name
+                                        + " died: its worker process "
+                                        + process.pid()
+                                        + " is gone"));
                 return f;
             }
             try {
                 WorkerProtocol.write(toWorker, type, id, payload);
             } catch (IOException e) {
-                complete(id, null, new ActorDiedException("actor " + name + " died: cannot write to worker process "
-                        + process.pid() + ": " + e.getMessage()));
+                complete(
+                        id,
+                        null,
+                        new ActorDiedException(
+                                "actor "
+                                        + name
+                                        + " died: cannot write to worker process "
+                                        + process.pid()
+                                        + ": "
+                                        + e.getMessage()));
             }
             return f;
         }
@@ -236,20 +298,23 @@ public final class ProcessRuntime implements ActorRuntime {
         }
 
         @Override
-        public CompletableFuture<VectorSchemaRoot> submit(VectorSchemaRoot input, BufferAllocator resultAllocator) {
+        public CompletableFuture<VectorSchemaRoot> submit(
+                VectorSchemaRoot input, BufferAllocator resultAllocator) {
             byte[] ipc;
             try {
                 ipc = ArrowIpc.write(input);
             } catch (IOException e) {
                 return CompletableFuture.failedFuture(e);
             }
-            return ready.thenCompose(v -> send(WorkerProtocol.CALL, ipc)).thenApply(bytes -> {
-                try {
-                    return ArrowIpc.read(bytes, resultAllocator);
-                } catch (IOException e) {
-                    throw new java.util.concurrent.CompletionException(e);
-                }
-            });
+            return ready.thenCompose(v -> send(WorkerProtocol.CALL, ipc))
+                    .thenApply(
+                            bytes -> {
+                                try {
+                                    return ArrowIpc.read(bytes, resultAllocator);
+                                } catch (IOException e) {
+                                    throw new java.util.concurrent.CompletionException(e);
+                                }
+                            });
         }
 
         CompletableFuture<Long> pssKb() {
@@ -267,19 +332,30 @@ public final class ProcessRuntime implements ActorRuntime {
                 result.complete(null);
                 return result;
             }
-            send(WorkerProtocol.STOP, new byte[0]).orTimeout(30, TimeUnit.SECONDS).whenComplete((payload, e) -> {
-                exited.orTimeout(10, TimeUnit.SECONDS).whenComplete((v, e2) -> {
-                    if (process.isAlive()) {
-                        process.destroyForcibly();
-                    }
-                    if (payload != null && payload.length > 0) {
-                        result.completeExceptionally(new IllegalStateException("closing actor " + name + " failed: "
-                                + WorkerProtocol.text(payload)));
-                    } else {
-                        result.complete(null);
-                    }
-                });
-            });
+            send(WorkerProtocol.STOP, new byte[0])
+                    .orTimeout(30, TimeUnit.SECONDS)
+                    .whenComplete(
+                            (payload, e) -> {
+                                exited.orTimeout(10, TimeUnit.SECONDS)
+                                        .whenComplete(
+                                                (v, e2) -> {
+                                                    if (process.isAlive()) {
+                                                        process.destroyForcibly();
+                                                    }
+                                                    if (payload != null && payload.length > 0) {
+                                                        result.completeExceptionally(
+                                                                new IllegalStateException(
+                                                                        "closing actor "
+                                                                                + name
+                                                                                + " failed: "
+                                                                                + WorkerProtocol
+                                                                                        .text(
+                                                                                                payload)));
+                                                    } else {
+                                                        result.complete(null);
+                                                    }
+                                                });
+                            });
             return result;
         }
     }

@@ -2,19 +2,22 @@ package io.rayzerocopy.exec;
 
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+
 import io.rayzerocopy.ModelWrapper;
 import io.rayzerocopy.RuntimeKind;
 import io.rayzerocopy.model.TaskRunner;
 import io.rayzerocopy.model.TaskWorkers;
+
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.VarBinaryVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
-import org.apache.arrow.vector.VarBinaryVector;
-import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
  * Task mode on a runtime's workers (threads, worker processes or Ray actors): each worker loads the
@@ -43,16 +46,21 @@ public final class RuntimeTaskWorkers implements TaskRunner {
         NDManager owner = inputs.head().getManager();
         VectorSchemaRoot request = encode(method, inputs.encode(), allocator);
         ActorHandle worker = workers.get(Math.floorMod(next.getAndIncrement(), workers.size()));
-        return worker.ready().thenCompose(v -> worker.submit(request, allocator)).handle((response, error) -> {
-            request.close();
-            if (error != null) {
-                throw error instanceof RuntimeException ? (RuntimeException) error
-                        : new java.util.concurrent.CompletionException(error);
-            }
-            try (VectorSchemaRoot r = response) {
-                return NDList.decode(owner, ((VarBinaryVector) r.getVector("ndlist")).get(0));
-            }
-        });
+        return worker.ready()
+                .thenCompose(v -> worker.submit(request, allocator))
+                .handle(
+                        (response, error) -> {
+                            request.close();
+                            if (error != null) {
+                                throw error instanceof RuntimeException
+                                        ? (RuntimeException) error
+                                        : new java.util.concurrent.CompletionException(error);
+                            }
+                            try (VectorSchemaRoot r = response) {
+                                return NDList.decode(
+                                        owner, ((VarBinaryVector) r.getVector("ndlist")).get(0));
+                            }
+                        });
     }
 
     @Override
@@ -93,9 +101,15 @@ public final class RuntimeTaskWorkers implements TaskRunner {
             return new BatchProcessor() {
                 @Override
                 public VectorSchemaRoot process(VectorSchemaRoot input, BufferAllocator out) {
-                    String method = new String(((VarBinaryVector) input.getVector("method")).get(0), StandardCharsets.UTF_8);
+                    String method =
+                            new String(
+                                    ((VarBinaryVector) input.getVector("method")).get(0),
+                                    StandardCharsets.UTF_8);
                     try (NDManager manager = NDManager.newBaseManager()) {
-                        NDList args = NDList.decode(manager, ((VarBinaryVector) input.getVector("ndlist")).get(0));
+                        NDList args =
+                                NDList.decode(
+                                        manager,
+                                        ((VarBinaryVector) input.getVector("ndlist")).get(0));
                         NDList result = TaskWorkers.run(model, method, args);
                         return encode(method, result.encode(), out);
                     }

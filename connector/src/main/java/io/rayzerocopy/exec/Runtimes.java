@@ -2,8 +2,10 @@ package io.rayzerocopy.exec;
 
 import io.rayzerocopy.RuntimeKind;
 import io.rayzerocopy.ray.RayRuntime;
-import java.util.function.Function;
+
 import org.apache.arrow.memory.BufferAllocator;
+
+import java.util.function.Function;
 
 /** The {@link ActorRuntime} for each {@link RuntimeKind}. */
 public final class Runtimes {
@@ -13,7 +15,8 @@ public final class Runtimes {
      * A factory of runtimes of {@code kind}; {@code threadsPerActor} sets the torch threads of each
      * worker process (threads of one JVM share the process-wide setting).
      */
-    public static Function<BufferAllocator, ActorRuntime> factory(RuntimeKind kind, int threadsPerActor) {
+    public static Function<BufferAllocator, ActorRuntime> factory(
+            RuntimeKind kind, int threadsPerActor) {
         switch (kind) {
             case PROCESSES:
                 return allocator -> new ProcessRuntime(threadsPerActor, 512, 120_000);

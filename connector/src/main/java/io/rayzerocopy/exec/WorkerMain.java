@@ -1,22 +1,24 @@
 package io.rayzerocopy.exec;
 
 import io.rayzerocopy.data.ArrowIpc;
+
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
-import java.io.FileOutputStream;
 import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.ObjectInputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.util.concurrent.TimeUnit;
-import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
-import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
  * The main class of a worker process of {@link ProcessRuntime}: builds one actor from the spec the
@@ -28,29 +30,45 @@ public final class WorkerMain {
     private WorkerMain() {}
 
     public static void main(String[] args) throws Exception {
-        DataOutputStream out = new DataOutputStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16));
+        DataOutputStream out =
+                new DataOutputStream(
+                        new BufferedOutputStream(
+                                new FileOutputStream(FileDescriptor.out), 1 << 16));
         System.setOut(System.err);
         DataInputStream in = new DataInputStream(new BufferedInputStream(System.in, 1 << 16));
         watchParent();
         BatchProcessor processor = null;
         try (BufferAllocator allocator = new RootAllocator()) {
-            for (WorkerProtocol.Frame f = WorkerProtocol.read(in); f != null; f = WorkerProtocol.read(in)) {
+            for (WorkerProtocol.Frame f = WorkerProtocol.read(in);
+                    f != null;
+                    f = WorkerProtocol.read(in)) {
                 switch (f.type) {
                     case WorkerProtocol.INIT:
-                        try (ObjectInputStream ois = new ObjectInputStream(new ByteArrayInputStream(f.payload))) {
+                        try (ObjectInputStream ois =
+                                new ObjectInputStream(new ByteArrayInputStream(f.payload))) {
                             processor = ((ActorSpec) ois.readObject()).create();
-                            WorkerProtocol.write(out, WorkerProtocol.READY, f.id, WorkerProtocol.longBytes(ProcessHandle.current().pid()));
+                            WorkerProtocol.write(
+                                    out,
+                                    WorkerProtocol.READY,
+                                    f.id,
+                                    WorkerProtocol.longBytes(ProcessHandle.current().pid()));
                         } catch (Throwable t) {
-                            WorkerProtocol.write(out, WorkerProtocol.ERROR, f.id, WorkerProtocol.bytes(describe(t)));
+                            WorkerProtocol.write(
+                                    out,
+                                    WorkerProtocol.ERROR,
+                                    f.id,
+                                    WorkerProtocol.bytes(describe(t)));
                         }
                         break;
-                    case WorkerProtocol.CALL: {
-                        WorkerProtocol.Frame reply = call(processor, f, allocator);
-                        WorkerProtocol.write(out, reply.type, f.id, reply.payload);
-                        break;
-                    }
+                    case WorkerProtocol.CALL:
+                        {
+                            WorkerProtocol.Frame reply = call(processor, f, allocator);
+                            WorkerProtocol.write(out, reply.type, f.id, reply.payload);
+                            break;
+                        }
                     case WorkerProtocol.PSS:
-                        WorkerProtocol.write(out, WorkerProtocol.PSS, f.id, WorkerProtocol.longBytes(pssKb()));
+                        WorkerProtocol.write(
+                                out, WorkerProtocol.PSS, f.id, WorkerProtocol.longBytes(pssKb()));
                         break;
                     case WorkerProtocol.STOP:
                         String failure = "";
@@ -61,7 +79,8 @@ public final class WorkerMain {
                                 failure = describe(t);
                             }
                         }
-                        WorkerProtocol.write(out, WorkerProtocol.STOPPED, f.id, WorkerProtocol.bytes(failure));
+                        WorkerProtocol.write(
+                                out, WorkerProtocol.STOPPED, f.id, WorkerProtocol.bytes(failure));
                         System.exit(0);
                         break;
                     default:
@@ -72,7 +91,8 @@ public final class WorkerMain {
         System.exit(0);
     }
 
-    private static WorkerProtocol.Frame call(BatchProcessor processor, WorkerProtocol.Frame f, BufferAllocator allocator) {
+    private static WorkerProtocol.Frame call(
+            BatchProcessor processor, WorkerProtocol.Frame f, BufferAllocator allocator) {
         try (VectorSchemaRoot input = ArrowIpc.read(f.payload, allocator)) {
             if (processor == null) {
                 throw new IllegalStateException("the actor was not constructed");
@@ -81,10 +101,12 @@ public final class WorkerMain {
                 if (output == null) {
                     throw new IllegalStateException("the actor returned null instead of a batch");
                 }
-                return new WorkerProtocol.Frame(WorkerProtocol.RESULT, f.id, ArrowIpc.write(output));
+                return new WorkerProtocol.Frame(
+                        WorkerProtocol.RESULT, f.id, ArrowIpc.write(output));
             }
         } catch (Throwable t) {
-            return new WorkerProtocol.Frame(WorkerProtocol.ERROR, f.id, WorkerProtocol.bytes(describe(t)));
+            return new WorkerProtocol.Frame(
+                    WorkerProtocol.ERROR, f.id, WorkerProtocol.bytes(describe(t)));
         }
     }
 
@@ -95,20 +117,26 @@ public final class WorkerMain {
     }
 
     private static void watchParent() {
-        ProcessHandle.current().parent().ifPresent(parent -> {
-            Thread t = new Thread(() -> {
-                while (parent.isAlive()) {
-                    try {
-                        TimeUnit.SECONDS.sleep(1);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                }
-                Runtime.getRuntime().halt(3);
-            }, "rzc-parent-watch");
-            t.setDaemon(true);
-            t.start();
-        });
+        ProcessHandle.current()
+                .parent()
+                .ifPresent(
+                        parent -> {
+                            Thread t =
+                                    new Thread(
+                                            () -> {
+                                                while (parent.isAlive()) {
+                                                    try {
+                                                        TimeUnit.SECONDS.sleep(1);
+                                                    } catch (InterruptedException e) {
+                                                        return;
+                                                    }
+                                                }
+                                                Runtime.getRuntime().halt(3);
+                                            },
+                                            "rzc-parent-watch");
+                            t.setDaemon(true);
+                            t.start();
+                        });
     }
 
     /** This process's proportional set size in kB, or -1 where /proc is unavailable. */

@@ -8,7 +8,8 @@ import java.util.Arrays;
 
 /**
  * Frames between the driver and a worker process, over the worker's stdin and stdout: a type byte,
- * a call id, a length and a payload. Batches travel as Arrow IPC streams ({@link io.rayzerocopy.data.ArrowIpc}).
+ * a call id, a length and a payload. Batches travel as Arrow IPC streams ({@link
+ * io.rayzerocopy.data.ArrowIpc}).
  */
 final class WorkerProtocol {
     static final byte INIT = 1;

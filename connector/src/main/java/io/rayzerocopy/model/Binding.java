@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
+
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -15,26 +16,48 @@ import java.util.UUID;
 final class Binding {
     private Binding() {}
 
-    /** The store entry of a parameter, checked against the parameter's shape and dtype when known. */
-    static TensorSpec specFor(MappedStore store, String prefix, String name, NDArray current, String skeletonName) {
+    /**
+     * The store entry of a parameter, checked against the parameter's shape and dtype when known.
+     */
+    static TensorSpec specFor(
+            MappedStore store, String prefix, String name, NDArray current, String skeletonName) {
         TensorSpec spec = store.spec(prefix + name);
         if (spec == null) {
-            throw new StoreException(skeletonName + " has parameter '" + name + "' but weight store "
-                    + store.ref().directory() + " has no tensor '" + prefix + name + "': the skeleton and the weights"
-                    + " come from different models; rebuild the wrapper from one model");
+            throw new StoreException(
+                    skeletonName
+                            + " has parameter '"
+                            + name
+                            + "' but weight store "
+                            + store.ref().directory()
+                            + " has no tensor '"
+                            + prefix
+                            + name
+                            + "': the skeleton and the weights"
+                            + " come from different models; rebuild the wrapper from one model");
         }
         if (current != null) {
-            if (!current.getShape().equals(spec.shape()) || current.getDataType() != spec.dataType()) {
-                throw new StoreException(skeletonName + " parameter '" + name + "' is " + SafeTensors.toCode(current.getDataType())
-                        + current.getShape() + " but the weight store " + store.ref().directory() + " holds "
-                        + spec.describe() + ": the skeleton and the weights come from different models");
+            if (!current.getShape().equals(spec.shape())
+                    || current.getDataType() != spec.dataType()) {
+                throw new StoreException(
+                        skeletonName
+                                + " parameter '"
+                                + name
+                                + "' is "
+                                + SafeTensors.toCode(current.getDataType())
+                                + current.getShape()
+                                + " but the weight store "
+                                + store.ref().directory()
+                                + " holds "
+                                + spec.describe()
+                                + ": the skeleton and the weights come from different models");
             }
         }
         return spec;
     }
 
     /** Fails if the store holds tensors under {@code prefix} that the model never asked for. */
-    static void checkAllUsed(MappedStore store, String prefix, Set<String> used, String skeletonName) {
+    static void checkAllUsed(
+            MappedStore store, String prefix, Set<String> used, String skeletonName) {
         List<String> unused = new ArrayList<>();
         for (TensorSpec t : store.ref().tensors()) {
             if (t.name().startsWith(prefix) && !used.contains(t.name())) {
@@ -42,8 +65,14 @@ final class Binding {
             }
         }
         if (!unused.isEmpty()) {
-            throw new StoreException("weight store " + store.ref().directory() + " holds tensors " + unused + " that "
-                    + skeletonName + " does not have: the skeleton and the weights come from different models");
+            throw new StoreException(
+                    "weight store "
+                            + store.ref().directory()
+                            + " holds tensors "
+                            + unused
+                            + " that "
+                            + skeletonName
+                            + " does not have: the skeleton and the weights come from different models");
         }
     }
 
@@ -53,13 +82,18 @@ final class Binding {
     }
 
     /** Binds every parameter of a Java block to new tensors over the mapping (torch::from_blob). */
-    static Set<String> bindBlockParameters(Block block, MappedStore store, String prefix, NDManager manager, String what) {
+    static Set<String> bindBlockParameters(
+            Block block, MappedStore store, String prefix, NDManager manager, String what) {
         Set<String> used = new HashSet<>();
         for (Pair<String, Parameter> p : block.getParameters()) {
             Parameter param = p.getValue();
             if (param.isInitialized()) {
-                throw new IllegalStateException(what + " parameter '" + p.getKey() + "' already has an array: the block"
-                        + " factory must return an uninitialized block");
+                throw new IllegalStateException(
+                        what
+                                + " parameter '"
+                                + p.getKey()
+                                + "' already has an array: the block"
+                                + " factory must return an uninitialized block");
             }
             TensorSpec spec = specFor(store, prefix, p.getKey(), null, what);
             NDArray array = manager.create(store.tensor(spec), spec.shape(), spec.dataType());

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
+
 import java.io.Serializable;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -17,9 +18,9 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * A model written in Java with DJL {@link Block}s. DJL blocks cannot be serialized, so actors rebuild
- * the block with a serializable {@link Factory} (e.g. a static method reference) and bind its
- * parameters to the mapped weights before {@code initialize}, so no weights are ever allocated.
+ * A model written in Java with DJL {@link Block}s. DJL blocks cannot be serialized, so actors
+ * rebuild the block with a serializable {@link Factory} (e.g. a static method reference) and bind
+ * its parameters to the mapped weights before {@code initialize}, so no weights are ever allocated.
  *
  * <pre>{@code
  * Model trained = ...;   // holds SimpleClassifier.build(), initialized and trained
@@ -34,7 +35,8 @@ public final class BlockModel implements ModelSource {
         Block create();
     }
 
-    private static final Map<Model, Factory> REGISTERED = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+    private static final Map<Model, Factory> REGISTERED =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
     private final Factory factory;
     private final Model trained;
@@ -53,16 +55,19 @@ public final class BlockModel implements ModelSource {
         Objects.requireNonNull(trained, "trained");
         Block block = trained.getBlock();
         if (block == null || !block.isInitialized()) {
-            throw new IllegalArgumentException("model '" + trained.getName() + "' has no initialized block: call"
-                    + " block.initialize(manager, dataType, inputShapes) (or train it) before sharing it");
+            throw new IllegalArgumentException(
+                    "model '"
+                            + trained.getName()
+                            + "' has no initialized block: call"
+                            + " block.initialize(manager, dataType, inputShapes) (or train it) before sharing it");
         }
         return new BlockModel(factory, trained);
     }
 
     /**
      * Records the factory that rebuilds {@code trained}'s block and returns {@code trained} itself,
-     * so a pipeline field can hold the plain DJL model and still be shared:
-     * {@code this.encoder = BlockModel.register(encoderModel, Encoder::network)}.
+     * so a pipeline field can hold the plain DJL model and still be shared: {@code this.encoder =
+     * BlockModel.register(encoderModel, Encoder::network)}.
      */
     public static Model register(Model trained, Factory factory) {
         of(factory, trained);
@@ -79,25 +84,38 @@ public final class BlockModel implements ModelSource {
     @Override
     public Extracted extract(String prefix, List<String> methodNames) {
         if (!methodNames.isEmpty() && !methodNames.equals(List.of("forward"))) {
-            throw new IllegalArgumentException("methodNames " + methodNames + ": a Java block has only 'forward'");
+            throw new IllegalArgumentException(
+                    "methodNames " + methodNames + ": a Java block has only 'forward'");
         }
         Block block = trained.getBlock();
         List<WeightStore.Tensor> tensors = new ArrayList<>();
         for (Pair<String, Parameter> p : block.getParameters()) {
             NDArray array = p.getValue().getArray();
             ByteBuffer data = array.toByteBuffer(true);
-            tensors.add(new WeightStore.Tensor(prefix + p.getKey(), array.getDataType(), array.getShape().getShape(), data));
+            tensors.add(
+                    new WeightStore.Tensor(
+                            prefix + p.getKey(),
+                            array.getDataType(),
+                            array.getShape().getShape(),
+                            data));
         }
         Block probe = factory.create();
         List<String> expected = new ArrayList<>(block.getParameters().keys());
         List<String> rebuilt = new ArrayList<>(probe.getParameters().keys());
         if (!expected.equals(rebuilt)) {
-            throw new IllegalArgumentException("the block factory builds parameters " + rebuilt + " but model '"
-                    + trained.getName() + "' has " + expected + ": the factory must build the model's structure");
+            throw new IllegalArgumentException(
+                    "the block factory builds parameters "
+                            + rebuilt
+                            + " but model '"
+                            + trained.getName()
+                            + "' has "
+                            + expected
+                            + ": the factory must build the model's structure");
         }
         Shape[] inputShapes = block.getInputShapes();
         DataType dataType = trained.getDataType();
-        return new Extracted(tensors, Map.of(), new BlockSkeleton(factory, inputShapes, dataType), null);
+        return new Extracted(
+                tensors, Map.of(), new BlockSkeleton(factory, inputShapes, dataType), null);
     }
 
     /** Rebuilds the block around mapped weights. */
@@ -131,7 +149,9 @@ public final class BlockModel implements ModelSource {
             try {
                 Block block = factory.create();
                 String what = "the Java block built by " + factory.getClass().getName();
-                Set<String> used = Binding.bindBlockParameters(block, store, prefix, model.getNDManager(), what);
+                Set<String> used =
+                        Binding.bindBlockParameters(
+                                block, store, prefix, model.getNDManager(), what);
                 Binding.checkAllUsed(store, prefix, used, what);
                 block.freezeParameters(true);
                 block.initialize(model.getNDManager(), dataType, shapes());

@@ -1,6 +1,7 @@
 package io.rayzerocopy.model;
 
 import ai.djl.engine.Engine;
+
 import java.nio.file.Paths;
 
 /**
@@ -27,8 +28,10 @@ public final class Djl {
             System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
         }
         if (System.getProperty("DJL_CACHE_DIR") == null && System.getenv("DJL_CACHE_DIR") == null) {
-            System.setProperty("DJL_CACHE_DIR",
-                    Paths.get(System.getProperty("user.home"), ".cache", "ray-zerocopy", "djl").toString());
+            System.setProperty(
+                    "DJL_CACHE_DIR",
+                    Paths.get(System.getProperty("user.home"), ".cache", "ray-zerocopy", "djl")
+                            .toString());
         }
     }
 

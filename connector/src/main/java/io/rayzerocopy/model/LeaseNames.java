@@ -4,7 +4,10 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
 
-/** Names of lease files: {@code <pid>-<process start millis>-<random>}, so dead holders can be told apart. */
+/**
+ * Names of lease files: {@code <pid>-<process start millis>-<random>}, so dead holders can be told
+ * apart.
+ */
 final class LeaseNames {
     private LeaseNames() {}
 

@@ -9,10 +9,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A weight store mapped read-only into this process, with a lease on it. Tensors are views of the
- * mappings; the mappings stay alive for as long as this object is reachable, so every model bound to
- * it keeps a strong reference (closing the NDArrays alone would let a GC unmap pages libtorch still
- * reads). Reference-counted: {@link #retain()} for each model bound, {@link #close()} to release;
- * the lease is released when the count drops to zero.
+ * mappings; the mappings stay alive for as long as this object is reachable, so every model bound
+ * to it keeps a strong reference (closing the NDArrays alone would let a GC unmap pages libtorch
+ * still reads). Reference-counted: {@link #retain()} for each model bound, {@link #close()} to
+ * release; the lease is released when the count drops to zero.
  */
 public final class MappedStore implements AutoCloseable {
     private final StoreRef ref;
@@ -43,14 +43,16 @@ public final class MappedStore implements AutoCloseable {
     /** A direct, read-only, little-endian view of the tensor's bytes inside the mapping. */
     public ByteBuffer tensor(TensorSpec spec) {
         ByteBuffer shard = shards.get(spec.shard());
-        return shard.slice((int) spec.offset(), (int) spec.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
+        return shard.slice((int) spec.offset(), (int) spec.byteSize())
+                .order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /** Adds a user of this mapping. */
     public MappedStore retain() {
         if (refs.getAndIncrement() <= 0) {
             refs.decrementAndGet();
-            throw new IllegalStateException("mapping of " + ref.directory() + " was already released");
+            throw new IllegalStateException(
+                    "mapping of " + ref.directory() + " was already released");
         }
         return this;
     }

@@ -2,21 +2,22 @@ package io.rayzerocopy.model;
 
 import ai.djl.Device;
 import ai.djl.Model;
+
 import java.io.Serializable;
 import java.util.List;
 import java.util.Map;
 
 /**
  * One shareable model: how to take its weights out on the driver, and how to rebuild it around a
- * mapped store inside an actor. Implemented by {@link TorchScriptModel} and {@link BlockModel}; a DJL
- * {@link Model} holding a TorchScript block is converted with {@link #of(Object)}.
+ * mapped store inside an actor. Implemented by {@link TorchScriptModel} and {@link BlockModel}; a
+ * DJL {@link Model} holding a TorchScript block is converted with {@link #of(Object)}.
  */
 public interface ModelSource {
-    /**
-     * The serializable recipe that rebuilds the model in an actor: everything but the weights.
-     */
+    /** The serializable recipe that rebuilds the model in an actor: everything but the weights. */
     interface Skeleton extends Serializable {
-        /** Builds the model on {@code device} with every parameter bound to the store, zero-copy. */
+        /**
+         * Builds the model on {@code device} with every parameter bound to the store, zero-copy.
+         */
         Model bind(MappedStore store, String prefix, Device device, String name);
 
         /** Names of the methods that may be called in task mode. */
@@ -33,7 +34,11 @@ public interface ModelSource {
         final Skeleton skeleton;
         private final AutoCloseable resources;
 
-        Extracted(List<WeightStore.Tensor> tensors, Map<String, byte[]> files, Skeleton skeleton, AutoCloseable resources) {
+        Extracted(
+                List<WeightStore.Tensor> tensors,
+                Map<String, byte[]> files,
+                Skeleton skeleton,
+                AutoCloseable resources) {
             this.tensors = tensors;
             this.files = files;
             this.skeleton = skeleton;
@@ -67,7 +72,8 @@ public interface ModelSource {
     /**
      * Takes the weights out of the model (driver side, once).
      *
-     * @param prefix prefix of every tensor and file name in the store (distinguishes pipeline fields)
+     * @param prefix prefix of every tensor and file name in the store (distinguishes pipeline
+     *     fields)
      * @param methodNames TorchScript methods callable in task mode (empty means {@code forward})
      */
     Extracted extract(String prefix, List<String> methodNames) throws Exception;
@@ -92,8 +98,10 @@ public interface ModelSource {
             BlockModel registered = BlockModel.registered((Model) value);
             return registered != null ? registered : TorchScriptModel.fromDjlModel((Model) value);
         }
-        throw new IllegalArgumentException("cannot share a " + (value == null ? "null" : value.getClass().getName())
-                + ": pass a DJL Model holding a TorchScript block, a TorchScriptModel, a BlockModel, or a Serializable"
-                + " pipeline whose model fields hold them");
+        throw new IllegalArgumentException(
+                "cannot share a "
+                        + (value == null ? "null" : value.getClass().getName())
+                        + ": pass a DJL Model holding a TorchScript block, a TorchScriptModel, a BlockModel, or a Serializable"
+                        + " pipeline whose model fields hold them");
     }
 }

@@ -1,6 +1,7 @@
 package io.rayzerocopy.model;
 
 import ai.djl.Model;
+
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -43,7 +44,9 @@ public final class Pipelines {
      */
     public static Map<String, Object> modelFields(Object pipeline, List<String> attrNames) {
         Map<String, Field> fields = new LinkedHashMap<>();
-        for (Class<?> c = pipeline.getClass(); c != null && c != Object.class; c = c.getSuperclass()) {
+        for (Class<?> c = pipeline.getClass();
+                c != null && c != Object.class;
+                c = c.getSuperclass()) {
             for (Field f : c.getDeclaredFields()) {
                 if (!Modifier.isStatic(f.getModifiers()) && !f.isSynthetic()) {
                     fields.putIfAbsent(f.getName(), f);
@@ -55,25 +58,42 @@ public final class Pipelines {
         for (String name : names) {
             Field f = fields.get(name);
             if (f == null) {
-                throw new IllegalArgumentException("modelAttrNames: " + pipeline.getClass().getName() + " has no field '"
-                        + name + "'; its fields are " + fields.keySet());
+                throw new IllegalArgumentException(
+                        "modelAttrNames: "
+                                + pipeline.getClass().getName()
+                                + " has no field '"
+                                + name
+                                + "'; its fields are "
+                                + fields.keySet());
             }
             Object value = read(f, pipeline);
             if (!ModelSource.isModel(value)) {
                 if (attrNames.isEmpty()) {
                     continue;
                 }
-                throw new IllegalArgumentException("modelAttrNames: field '" + name + "' of " + pipeline.getClass().getName()
-                        + " holds " + (value == null ? "null" : "a " + value.getClass().getName())
-                        + ", not a model (a DJL Model, TorchScriptModel or BlockModel)");
+                throw new IllegalArgumentException(
+                        "modelAttrNames: field '"
+                                + name
+                                + "' of "
+                                + pipeline.getClass().getName()
+                                + " holds "
+                                + (value == null ? "null" : "a " + value.getClass().getName())
+                                + ", not a model (a DJL Model, TorchScriptModel or BlockModel)");
             }
             if (!f.getType().isAssignableFrom(Model.class)) {
-                throw new IllegalArgumentException("pipeline field '" + name + "' is declared as " + f.getType().getName()
-                        + "; declare it as ai.djl.Model so load() can put the loaded model there");
+                throw new IllegalArgumentException(
+                        "pipeline field '"
+                                + name
+                                + "' is declared as "
+                                + f.getType().getName()
+                                + "; declare it as ai.djl.Model so load() can put the loaded model there");
             }
             if (Modifier.isTransient(f.getModifiers())) {
-                throw new IllegalArgumentException("pipeline field '" + name + "' is transient; model fields must not be"
-                        + " transient (they are shared, not serialized)");
+                throw new IllegalArgumentException(
+                        "pipeline field '"
+                                + name
+                                + "' is transient; model fields must not be"
+                                + " transient (they are shared, not serialized)");
             }
             models.put(name, value);
         }
@@ -85,8 +105,14 @@ public final class Pipelines {
             f.setAccessible(true);
             return f.get(target);
         } catch (ReflectiveOperationException | RuntimeException e) {
-            throw new IllegalArgumentException("cannot read field '" + f.getName() + "' of " + target.getClass().getName()
-                    + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "cannot read field '"
+                            + f.getName()
+                            + "' of "
+                            + target.getClass().getName()
+                            + ": "
+                            + e.getMessage(),
+                    e);
         }
     }
 
@@ -97,8 +123,11 @@ public final class Pipelines {
      */
     public static byte[] serialize(Object pipeline, Map<String, Object> models) {
         if (!(pipeline instanceof Serializable)) {
-            throw new IllegalArgumentException("pipeline class " + pipeline.getClass().getName() + " must implement"
-                    + " java.io.Serializable: its non-model fields are copied to every actor");
+            throw new IllegalArgumentException(
+                    "pipeline class "
+                            + pipeline.getClass().getName()
+                            + " must implement"
+                            + " java.io.Serializable: its non-model fields are copied to every actor");
         }
         Map<Object, String> slots = new IdentityHashMap<>();
         models.forEach((k, v) -> slots.put(v, k));
@@ -107,7 +136,8 @@ public final class Pipelines {
         } catch (NotSerializableException e) {
             throw new IllegalArgumentException(culprit(pipeline, slots, e), e);
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot serialize pipeline " + pipeline.getClass().getName() + ": " + e, e);
+            throw new IllegalArgumentException(
+                    "cannot serialize pipeline " + pipeline.getClass().getName() + ": " + e, e);
         }
     }
 
@@ -119,8 +149,11 @@ public final class Pipelines {
         return bytes.toByteArray();
     }
 
-    private static String culprit(Object pipeline, Map<Object, String> slots, NotSerializableException e) {
-        for (Class<?> c = pipeline.getClass(); c != null && c != Object.class; c = c.getSuperclass()) {
+    private static String culprit(
+            Object pipeline, Map<Object, String> slots, NotSerializableException e) {
+        for (Class<?> c = pipeline.getClass();
+                c != null && c != Object.class;
+                c = c.getSuperclass()) {
             for (Field f : c.getDeclaredFields()) {
                 if (Modifier.isStatic(f.getModifiers()) || Modifier.isTransient(f.getModifiers())) {
                     continue;
@@ -132,13 +165,22 @@ public final class Pipelines {
                 try {
                     write(value, slots);
                 } catch (IOException failed) {
-                    return "pipeline field '" + f.getName() + "' (" + value.getClass().getName() + ") cannot be serialized ("
-                            + failed.getMessage() + " is not Serializable): make it Serializable, mark it transient, or, if"
+                    return "pipeline field '"
+                            + f.getName()
+                            + "' ("
+                            + value.getClass().getName()
+                            + ") cannot be serialized ("
+                            + failed.getMessage()
+                            + " is not Serializable): make it Serializable, mark it transient, or, if"
                             + " it is a model, name it in modelAttrNames";
                 }
             }
         }
-        return "pipeline " + pipeline.getClass().getName() + " cannot be serialized: " + e.getMessage() + " is not Serializable";
+        return "pipeline "
+                + pipeline.getClass().getName()
+                + " cannot be serialized: "
+                + e.getMessage()
+                + " is not Serializable";
     }
 
     /** Deserializes a pipeline, putting {@code loaded.get(field)} where each model field was. */
@@ -146,7 +188,10 @@ public final class Pipelines {
         try (ObjectInputStream in = new SlotInputStream(new ByteArrayInputStream(bytes), loaded)) {
             return in.readObject();
         } catch (IOException | ClassNotFoundException e) {
-            throw new IllegalStateException("cannot rebuild the pipeline in this process (is its class on the classpath?): " + e, e);
+            throw new IllegalStateException(
+                    "cannot rebuild the pipeline in this process (is its class on the classpath?): "
+                            + e,
+                    e);
         }
     }
 
@@ -181,7 +226,8 @@ public final class Pipelines {
         }
 
         @Override
-        protected Class<?> resolveClass(ObjectStreamClass desc) throws IOException, ClassNotFoundException {
+        protected Class<?> resolveClass(ObjectStreamClass desc)
+                throws IOException, ClassNotFoundException {
             ClassLoader cl = Thread.currentThread().getContextClassLoader();
             if (cl != null) {
                 try {

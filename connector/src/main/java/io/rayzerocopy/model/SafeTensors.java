@@ -1,10 +1,12 @@
 package io.rayzerocopy.model;
 
 import ai.djl.ndarray.types.DataType;
+
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -63,16 +65,26 @@ public final class SafeTensors {
     /** Maps a safetensors dtype code to DJL's data type. */
     public static DataType toDataType(String dtype) {
         switch (dtype) {
-            case "F32": return DataType.FLOAT32;
-            case "F64": return DataType.FLOAT64;
-            case "F16": return DataType.FLOAT16;
-            case "BF16": return DataType.BFLOAT16;
-            case "I64": return DataType.INT64;
-            case "I32": return DataType.INT32;
-            case "I16": return DataType.INT16;
-            case "I8": return DataType.INT8;
-            case "U8": return DataType.UINT8;
-            case "BOOL": return DataType.BOOLEAN;
+            case "F32":
+                return DataType.FLOAT32;
+            case "F64":
+                return DataType.FLOAT64;
+            case "F16":
+                return DataType.FLOAT16;
+            case "BF16":
+                return DataType.BFLOAT16;
+            case "I64":
+                return DataType.INT64;
+            case "I32":
+                return DataType.INT32;
+            case "I16":
+                return DataType.INT16;
+            case "I8":
+                return DataType.INT8;
+            case "U8":
+                return DataType.UINT8;
+            case "BOOL":
+                return DataType.BOOLEAN;
             default:
                 throw new IllegalArgumentException("unsupported safetensors dtype '" + dtype + "'");
         }
@@ -81,18 +93,29 @@ public final class SafeTensors {
     /** Maps DJL's data type to a safetensors dtype code. */
     public static String toCode(DataType type) {
         switch (type) {
-            case FLOAT32: return "F32";
-            case FLOAT64: return "F64";
-            case FLOAT16: return "F16";
-            case BFLOAT16: return "BF16";
-            case INT64: return "I64";
-            case INT32: return "I32";
-            case INT16: return "I16";
-            case INT8: return "I8";
-            case UINT8: return "U8";
-            case BOOLEAN: return "BOOL";
+            case FLOAT32:
+                return "F32";
+            case FLOAT64:
+                return "F64";
+            case FLOAT16:
+                return "F16";
+            case BFLOAT16:
+                return "BF16";
+            case INT64:
+                return "I64";
+            case INT32:
+                return "I32";
+            case INT16:
+                return "I16";
+            case INT8:
+                return "I8";
+            case UINT8:
+                return "U8";
+            case BOOLEAN:
+                return "BOOL";
             default:
-                throw new IllegalArgumentException("tensor data type " + type + " cannot be stored");
+                throw new IllegalArgumentException(
+                        "tensor data type " + type + " cannot be stored");
         }
     }
 
@@ -107,26 +130,37 @@ public final class SafeTensors {
         MappedByteBuffer map;
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             if (ch.size() > Integer.MAX_VALUE) {
-                throw new IOException(file + ": safetensors files over 2 GiB are not supported; split the weights into shards");
+                throw new IOException(
+                        file
+                                + ": safetensors files over 2 GiB are not supported; split the weights into shards");
             }
             map = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size());
         }
         map.order(ByteOrder.LITTLE_ENDIAN);
         if (map.capacity() < 8) {
-            throw new IOException(file + ": not a safetensors file (shorter than its 8-byte header length)");
+            throw new IOException(
+                    file + ": not a safetensors file (shorter than its 8-byte header length)");
         }
         long headerLen = map.getLong(0);
         if (headerLen <= 0 || headerLen > map.capacity() - 8) {
-            throw new IOException(file + ": not a safetensors file (header length " + headerLen + " does not fit a "
-                    + map.capacity() + "-byte file)");
+            throw new IOException(
+                    file
+                            + ": not a safetensors file (header length "
+                            + headerLen
+                            + " does not fit a "
+                            + map.capacity()
+                            + "-byte file)");
         }
         byte[] headerBytes = new byte[(int) headerLen];
         map.get(8, headerBytes);
         JsonObject header;
         try {
-            header = JsonParser.parseString(new String(headerBytes, StandardCharsets.UTF_8)).getAsJsonObject();
+            header =
+                    JsonParser.parseString(new String(headerBytes, StandardCharsets.UTF_8))
+                            .getAsJsonObject();
         } catch (RuntimeException e) {
-            throw new IOException(file + ": safetensors header is not valid JSON: " + e.getMessage(), e);
+            throw new IOException(
+                    file + ": safetensors header is not valid JSON: " + e.getMessage(), e);
         }
         int dataStart = 8 + (int) headerLen;
         List<Entry> entries = new ArrayList<>();
@@ -147,12 +181,30 @@ public final class SafeTensors {
             long begin = offsets.get(0).getAsLong();
             long end = offsets.get(1).getAsLong();
             long expected = numel * toDataType(dtype).getNumOfBytes();
-            if (begin < 0 || end < begin || dataStart + end > map.capacity() || end - begin != expected) {
-                throw new IOException(file + ": tensor '" + e.getKey() + "' " + dtype + shapeJson
-                        + " has data offsets [" + begin + ", " + end + "] that do not fit its shape ("
-                        + expected + " bytes) or the file (" + map.capacity() + " bytes): the file is truncated or corrupt");
+            if (begin < 0
+                    || end < begin
+                    || dataStart + end > map.capacity()
+                    || end - begin != expected) {
+                throw new IOException(
+                        file
+                                + ": tensor '"
+                                + e.getKey()
+                                + "' "
+                                + dtype
+                                + shapeJson
+                                + " has data offsets ["
+                                + begin
+                                + ", "
+                                + end
+                                + "] that do not fit its shape ("
+                                + expected
+                                + " bytes) or the file ("
+                                + map.capacity()
+                                + " bytes): the file is truncated or corrupt");
             }
-            ByteBuffer slice = map.slice(dataStart + (int) begin, (int) (end - begin)).order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer slice =
+                    map.slice(dataStart + (int) begin, (int) (end - begin))
+                            .order(ByteOrder.LITTLE_ENDIAN);
             entries.add(new Entry(e.getKey(), dtype, shape, slice));
         }
         return entries;

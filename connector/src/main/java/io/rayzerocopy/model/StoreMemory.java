@@ -33,8 +33,11 @@ public final class StoreMemory {
         long pss = 0;
         long rss = 0;
         try (Stream<Path> s = Files.isDirectory(leases) ? Files.list(leases) : Stream.empty()) {
-            List<Long> pids = s.map(p -> p.getFileName().toString().split("-", 2)[0]).distinct()
-                    .map(Long::parseLong).toList();
+            List<Long> pids =
+                    s.map(p -> p.getFileName().toString().split("-", 2)[0])
+                            .distinct()
+                            .map(Long::parseLong)
+                            .toList();
             for (long pid : pids) {
                 long[] m = mapped(pid, ref.directory().toString());
                 if (m[0] > 0) {
@@ -56,7 +59,8 @@ public final class StoreMemory {
         boolean inside = false;
         try {
             for (String line : Files.readAllLines(Paths.get("/proc/" + pid + "/smaps"))) {
-                if (!line.isEmpty() && Character.isDigit(line.charAt(0)) || line.matches("^[0-9a-f]+-[0-9a-f]+ .*")) {
+                if (!line.isEmpty() && Character.isDigit(line.charAt(0))
+                        || line.matches("^[0-9a-f]+-[0-9a-f]+ .*")) {
                     String[] f = line.trim().split("\\s+", 6);
                     inside = f.length == 6 && f[5].startsWith(dir);
                 } else if (inside && line.startsWith("Pss:")) {
@@ -85,7 +89,9 @@ public final class StoreMemory {
         return mappedPssBytes;
     }
 
-    /** Summed RSS of the mappings (what each process sees; counts shared pages once per process). */
+    /**
+     * Summed RSS of the mappings (what each process sees; counts shared pages once per process).
+     */
     public long mappedRssBytes() {
         return mappedRssBytes;
     }
@@ -97,7 +103,12 @@ public final class StoreMemory {
 
     @Override
     public String toString() {
-        return String.format("%.2f copies (%d processes map the %.1f MB store: PSS %.1f MB, RSS %.1f MB)", copies(), processes,
-                storeBytes / 1048576.0, mappedPssBytes / 1048576.0, mappedRssBytes / 1048576.0);
+        return String.format(
+                "%.2f copies (%d processes map the %.1f MB store: PSS %.1f MB, RSS %.1f MB)",
+                copies(),
+                processes,
+                storeBytes / 1048576.0,
+                mappedPssBytes / 1048576.0,
+                mappedRssBytes / 1048576.0);
     }
 }

@@ -22,7 +22,12 @@ public final class StoreRef implements Serializable {
     private final List<Long> shardSizes;
     private final Map<String, Long> files;
 
-    StoreRef(Path root, String id, String sha256, List<TensorSpec> tensors, List<Long> shardSizes,
+    StoreRef(
+            Path root,
+            String id,
+            String sha256,
+            List<TensorSpec> tensors,
+            List<Long> shardSizes,
             Map<String, Long> files) {
         this.root = root.toString();
         this.id = Objects.requireNonNull(id);
@@ -78,6 +83,12 @@ public final class StoreRef implements Serializable {
 
     @Override
     public String toString() {
-        return "WeightStore[" + directory() + ", " + tensors.size() + " tensors, " + tensorBytes() + " bytes]";
+        return "WeightStore["
+                + directory()
+                + ", "
+                + tensors.size()
+                + " tensors, "
+                + tensorBytes()
+                + " bytes]";
     }
 }

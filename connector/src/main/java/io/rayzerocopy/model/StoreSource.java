@@ -10,8 +10,8 @@ import java.util.function.Function;
 /**
  * Where a machine that lacks a weight store can get it: on a cluster the driver publishes the
  * store's files (e.g. as Ray objects) and each node materializes the store once, atomically, before
- * its first {@code load()}; every actor on the node then maps that one copy. Serializable: it travels
- * inside the {@link io.rayzerocopy.ModelWrapper}.
+ * its first {@code load()}; every actor on the node then maps that one copy. Serializable: it
+ * travels inside the {@link io.rayzerocopy.ModelWrapper}.
  */
 public interface StoreSource extends Serializable {
     /** The store's files, relative to its directory (e.g. {@code shard-00000.safetensors}). */
@@ -29,7 +29,9 @@ public interface StoreSource extends Serializable {
         Publisher.current = publisher;
     }
 
-    /** Publishes {@code ref} with the current publisher, or returns {@code null} if there is none. */
+    /**
+     * Publishes {@code ref} with the current publisher, or returns {@code null} if there is none.
+     */
     static StoreSource publish(StoreRef ref) {
         Function<StoreRef, StoreSource> p = Publisher.current;
         return p == null ? null : Objects.requireNonNull(p.apply(ref), "publisher returned null");

@@ -10,6 +10,7 @@ import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.IValueUtils;
 import ai.djl.training.ParameterStore;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -35,43 +36,54 @@ public final class TaskWorkers implements TaskRunner {
      */
     public TaskWorkers(int workers, Supplier<Object> loader) {
         AtomicInteger n = new AtomicInteger();
-        this.pool = Executors.newFixedThreadPool(workers, r -> {
-            Thread t = new Thread(r, "rzc-task-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        this.loaded = ThreadLocal.withInitial(() -> {
-            Object model = loader.get();
-            synchronized (all) {
-                all.add(model);
-            }
-            return model;
-        });
+        this.pool =
+                Executors.newFixedThreadPool(
+                        workers,
+                        r -> {
+                            Thread t = new Thread(r, "rzc-task-" + n.incrementAndGet());
+                            t.setDaemon(true);
+                            return t;
+                        });
+        this.loaded =
+                ThreadLocal.withInitial(
+                        () -> {
+                            Object model = loader.get();
+                            synchronized (all) {
+                                all.add(model);
+                            }
+                            return model;
+                        });
     }
 
     /**
-     * Runs {@code method} of the model (or applies the pipeline) on a worker. Outputs are attached to
-     * the manager of the first input, so the caller owns them.
+     * Runs {@code method} of the model (or applies the pipeline) on a worker. Outputs are attached
+     * to the manager of the first input, so the caller owns them.
      */
     @Override
     public CompletableFuture<NDList> submit(String method, NDList inputs) {
         NDManager owner = inputs.isEmpty() ? null : inputs.head().getManager();
-        return CompletableFuture.supplyAsync(() -> {
-            NDList out = run(loaded.get(), method, inputs);
-            if (owner != null) {
-                out.attach(owner);
-            }
-            return out;
-        }, pool);
+        return CompletableFuture.supplyAsync(
+                () -> {
+                    NDList out = run(loaded.get(), method, inputs);
+                    if (owner != null) {
+                        out.attach(owner);
+                    }
+                    return out;
+                },
+                pool);
     }
 
-    /** Runs {@code method} of a loaded model, or applies a loaded pipeline ({@code Function<NDList, NDList>}). */
+    /**
+     * Runs {@code method} of a loaded model, or applies a loaded pipeline ({@code Function<NDList,
+     * NDList>}).
+     */
     @SuppressWarnings("unchecked")
     public static NDList run(Object target, String method, NDList inputs) {
         if (target instanceof Model) {
             Model model = (Model) target;
             if (method.equals("forward")) {
-                return model.getBlock().forward(new ParameterStore(model.getNDManager(), false), inputs, false);
+                return model.getBlock()
+                        .forward(new ParameterStore(model.getNDManager(), false), inputs, false);
             }
             PtSymbolBlock block = (PtSymbolBlock) model.getBlock();
             IValue[] args = new IValue[inputs.size()];
@@ -81,7 +93,9 @@ public final class TaskWorkers implements TaskRunner {
             IValue result = IValueUtils.runMethod(block, method, args);
             try {
                 PtNDManager manager = (PtNDManager) inputs.head().getManager();
-                return result.isTensor() ? new NDList((NDArray) result.toTensor(manager)) : result.toNDList(manager);
+                return result.isTensor()
+                        ? new NDList((NDArray) result.toTensor(manager))
+                        : result.toNDList(manager);
             } finally {
                 result.close();
                 for (IValue a : args) {

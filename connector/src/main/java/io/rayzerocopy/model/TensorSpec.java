@@ -2,13 +2,14 @@ package io.rayzerocopy.model;
 
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+
 import java.io.Serializable;
 import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * Where one tensor lives in a {@link WeightStore}: its name, element type, shape, and its byte range
- * in one shard. Immutable.
+ * Where one tensor lives in a {@link WeightStore}: its name, element type, shape, and its byte
+ * range in one shard. Immutable.
  */
 public final class TensorSpec implements Serializable {
     private static final long serialVersionUID = 1L;

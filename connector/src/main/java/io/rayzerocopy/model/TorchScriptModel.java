@@ -10,6 +10,10 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.util.Pair;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -24,14 +28,13 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Stream;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * A TorchScript model: a {@code .pt} file, or a weight-free skeleton {@code .pt} plus its weights in
- * a safetensors file. Its parameters go to the weight store; actors load a weight-free skeleton (a
- * few KB, made from the file by {@link TorchScriptSkeletons}) and re-point every parameter at the
- * mapping with {@code tensor.set_}, so a load costs milliseconds and no private copy of the weights.
+ * A TorchScript model: a {@code .pt} file, or a weight-free skeleton {@code .pt} plus its weights
+ * in a safetensors file. Its parameters go to the weight store; actors load a weight-free skeleton
+ * (a few KB, made from the file by {@link TorchScriptSkeletons}) and re-point every parameter at
+ * the mapping with {@code tensor.set_}, so a load costs milliseconds and no private copy of the
+ * weights.
  *
  * <p>Module buffers that are not parameters (e.g. BatchNorm running statistics) cannot be reached
  * through DJL; they stay in the skeleton and so are private to each actor (see docs/guide.md).
@@ -56,7 +59,8 @@ public final class TorchScriptModel implements ModelSource {
 
     /**
      * A weight-free TorchScript skeleton plus the weights it was made from, as safetensors (tensor
-     * names as in {@code module.named_parameters()}); see tools/make_fixtures.py for how to make one.
+     * names as in {@code module.named_parameters()}); see tools/make_fixtures.py for how to make
+     * one.
      */
     public static TorchScriptModel fromSkeleton(Path skeletonPt, Path weightsSafetensors) {
         requireFile(skeletonPt, "TorchScript skeleton");
@@ -67,9 +71,14 @@ public final class TorchScriptModel implements ModelSource {
     /** A DJL model holding a TorchScript block loaded from a {@code .pt} file. */
     static TorchScriptModel fromDjlModel(Model model) {
         if (!(model.getBlock() instanceof PtSymbolBlock)) {
-            throw new IllegalArgumentException("model '" + model.getName() + "' holds a "
-                    + (model.getBlock() == null ? "null block" : model.getBlock().getClass().getName())
-                    + ", not a TorchScript block: wrap Java blocks with BlockModel.of(factory, model) so actors can rebuild them");
+            throw new IllegalArgumentException(
+                    "model '"
+                            + model.getName()
+                            + "' holds a "
+                            + (model.getBlock() == null
+                                    ? "null block"
+                                    : model.getBlock().getClass().getName())
+                            + ", not a TorchScript block: wrap Java blocks with BlockModel.of(factory, model) so actors can rebuild them");
         }
         return new TorchScriptModel(findPtFile(model), null, model);
     }
@@ -77,8 +86,11 @@ public final class TorchScriptModel implements ModelSource {
     private static Path findPtFile(Model model) {
         Path dir = model.getModelPath();
         if (dir != null) {
-            for (Path candidate : List.of(dir.resolve(model.getName() + ".pt"), dir.resolve(model.getName()),
-                    dir.resolve("model.pt"))) {
+            for (Path candidate :
+                    List.of(
+                            dir.resolve(model.getName() + ".pt"),
+                            dir.resolve(model.getName()),
+                            dir.resolve("model.pt"))) {
                 if (Files.isRegularFile(candidate)) {
                     return candidate;
                 }
@@ -92,8 +104,13 @@ public final class TorchScriptModel implements ModelSource {
                 // fall through to the error below
             }
         }
-        throw new IllegalArgumentException("cannot find the .pt file model '" + model.getName() + "' was loaded from (model"
-                + " path " + dir + "): pass TorchScriptModel.fromFile(path) instead");
+        throw new IllegalArgumentException(
+                "cannot find the .pt file model '"
+                        + model.getName()
+                        + "' was loaded from (model"
+                        + " path "
+                        + dir
+                        + "): pass TorchScriptModel.fromFile(path) instead");
     }
 
     private static void requireFile(Path p, String what) {
@@ -104,10 +121,13 @@ public final class TorchScriptModel implements ModelSource {
     }
 
     @Override
-    public Extracted extract(String prefix, List<String> methodNames) throws IOException, MalformedModelException {
+    public Extracted extract(String prefix, List<String> methodNames)
+            throws IOException, MalformedModelException {
         Djl.engine();
         byte[] pt = Files.readAllBytes(file);
-        String skeletonName = prefix.replace('/', '.') + file.getFileName().toString().replaceAll("[^A-Za-z0-9_.-]", "_");
+        String skeletonName =
+                prefix.replace('/', '.')
+                        + file.getFileName().toString().replaceAll("[^A-Za-z0-9_.-]", "_");
         if (!skeletonName.endsWith(".pt")) {
             skeletonName += ".pt";
         }
@@ -120,7 +140,8 @@ public final class TorchScriptModel implements ModelSource {
                 loaded.load(file);
             } catch (IOException | MalformedModelException | RuntimeException e) {
                 loaded.close();
-                throw new IllegalArgumentException("cannot load TorchScript file " + file + ": " + e.getMessage(), e);
+                throw new IllegalArgumentException(
+                        "cannot load TorchScript file " + file + ": " + e.getMessage(), e);
             }
         }
         try {
@@ -134,7 +155,12 @@ public final class TorchScriptModel implements ModelSource {
                     NDArray array = p.getValue().getArray();
                     ByteBuffer data = array.toByteBuffer(true);
                     arrays.put(p.getKey(), array);
-                    tensors.add(new WeightStore.Tensor(prefix + p.getKey(), array.getDataType(), array.getShape().getShape(), data));
+                    tensors.add(
+                            new WeightStore.Tensor(
+                                    prefix + p.getKey(),
+                                    array.getDataType(),
+                                    array.getShape().getShape(),
+                                    data));
                 }
                 skeleton = checkedSkeleton(pt, arrays, tensors);
             } else {
@@ -145,26 +171,59 @@ public final class TorchScriptModel implements ModelSource {
                 for (SafeTensors.Entry e : SafeTensors.read(weights)) {
                     NDArray param = params.remove(e.name());
                     if (param == null) {
-                        throw new IllegalArgumentException("weights file " + weights + " has tensor '" + e.name()
-                                + "' but skeleton " + file + " has no such parameter (it has " + paramNames(block) + ")");
+                        throw new IllegalArgumentException(
+                                "weights file "
+                                        + weights
+                                        + " has tensor '"
+                                        + e.name()
+                                        + "' but skeleton "
+                                        + file
+                                        + " has no such parameter (it has "
+                                        + paramNames(block)
+                                        + ")");
                     }
                     String code = SafeTensors.toCode(param.getDataType());
-                    if (!code.equals(e.dtype()) || !Arrays.equals(param.getShape().getShape(), e.shape())) {
-                        throw new IllegalArgumentException("weights file " + weights + " has '" + e.name() + "' as "
-                                + e.dtype() + Arrays.toString(e.shape()) + " but skeleton " + file + " declares it as "
-                                + code + param.getShape());
+                    if (!code.equals(e.dtype())
+                            || !Arrays.equals(param.getShape().getShape(), e.shape())) {
+                        throw new IllegalArgumentException(
+                                "weights file "
+                                        + weights
+                                        + " has '"
+                                        + e.name()
+                                        + "' as "
+                                        + e.dtype()
+                                        + Arrays.toString(e.shape())
+                                        + " but skeleton "
+                                        + file
+                                        + " declares it as "
+                                        + code
+                                        + param.getShape());
                     }
-                    tensors.add(new WeightStore.Tensor(prefix + e.name(), SafeTensors.toDataType(e.dtype()), e.shape(), e.data()));
+                    tensors.add(
+                            new WeightStore.Tensor(
+                                    prefix + e.name(),
+                                    SafeTensors.toDataType(e.dtype()),
+                                    e.shape(),
+                                    e.data()));
                 }
                 if (!params.isEmpty()) {
-                    throw new IllegalArgumentException("weights file " + weights + " lacks parameters " + params.keySet()
-                            + " of skeleton " + file);
+                    throw new IllegalArgumentException(
+                            "weights file "
+                                    + weights
+                                    + " lacks parameters "
+                                    + params.keySet()
+                                    + " of skeleton "
+                                    + file);
                 }
                 skeleton = pt;
             }
             Map<String, byte[]> files = Map.of(skeletonName, skeleton);
-            Extracted out = new Extracted(tensors, files, new TorchScriptSkeleton(skeletonName, methods, file.toString()),
-                    ownsModel ? loaded : null);
+            Extracted out =
+                    new Extracted(
+                            tensors,
+                            files,
+                            new TorchScriptSkeleton(skeletonName, methods, file.toString()),
+                            ownsModel ? loaded : null);
             ownsModel = false;
             return out;
         } finally {
@@ -178,7 +237,8 @@ public final class TorchScriptModel implements ModelSource {
      * Strips the weights out of {@code pt}, then loads the result to make sure it has the same
      * parameters; falls back to the whole file (correct, only larger) if anything differs.
      */
-    private byte[] checkedSkeleton(byte[] pt, Map<String, NDArray> params, List<WeightStore.Tensor> tensors)
+    private byte[] checkedSkeleton(
+            byte[] pt, Map<String, NDArray> params, List<WeightStore.Tensor> tensors)
             throws IOException {
         List<ByteBuffer> data = new ArrayList<>();
         for (WeightStore.Tensor t : tensors) {
@@ -188,12 +248,18 @@ public final class TorchScriptModel implements ModelSource {
         try {
             skeleton = TorchScriptSkeletons.strip(file, pt, data);
         } catch (RuntimeException e) {
-            LOG.warn("could not read {} as a TorchScript archive ({}); actors will load the whole file", file, e.toString());
+            LOG.warn(
+                    "could not read {} as a TorchScript archive ({}); actors will load the whole file",
+                    file,
+                    e.toString());
             return pt;
         }
         if (skeleton.length >= pt.length) {
             if (skeleton == pt && !params.isEmpty()) {
-                LOG.warn("could not strip the weights out of {}: actors will load the whole file ({} bytes)", file, pt.length);
+                LOG.warn(
+                        "could not strip the weights out of {}: actors will load the whole file ({} bytes)",
+                        file,
+                        pt.length);
             }
             return pt;
         }
@@ -208,12 +274,17 @@ public final class TorchScriptModel implements ModelSource {
             Map<String, Shape> expected = new LinkedHashMap<>();
             params.forEach((k, v) -> expected.put(k, v.getShape()));
             if (!shapes.equals(expected)) {
-                throw new IllegalStateException("parameters " + shapes + " differ from " + expected);
+                throw new IllegalStateException(
+                        "parameters " + shapes + " differ from " + expected);
             }
-            LOG.debug("skeleton of {}: {} bytes (file: {} bytes)", file, skeleton.length, pt.length);
+            LOG.debug(
+                    "skeleton of {}: {} bytes (file: {} bytes)", file, skeleton.length, pt.length);
             return skeleton;
         } catch (MalformedModelException | RuntimeException e) {
-            LOG.warn("the weight-free skeleton of {} did not load back ({}); actors will load the whole file", file, e.toString());
+            LOG.warn(
+                    "the weight-free skeleton of {} did not load back ({}); actors will load the whole file",
+                    file,
+                    e.toString());
             return pt;
         } finally {
             Files.deleteIfExists(tmp);
@@ -231,8 +302,13 @@ public final class TorchScriptModel implements ModelSource {
         Set<String> available = new HashSet<>(Arrays.asList(JniUtils.getMethodNames(block)));
         for (String m : requested) {
             if (!available.contains(m)) {
-                throw new IllegalArgumentException("methodNames: TorchScript file " + file + " has no method '" + m
-                        + "'; it has " + available);
+                throw new IllegalArgumentException(
+                        "methodNames: TorchScript file "
+                                + file
+                                + " has no method '"
+                                + m
+                                + "'; it has "
+                                + available);
             }
         }
         return List.copyOf(requested);
@@ -273,10 +349,16 @@ public final class TorchScriptModel implements ModelSource {
                 return model;
             } catch (IOException e) {
                 model.close();
-                throw new UncheckedIOException("cannot read skeleton " + skeleton + ": " + e.getMessage(), e);
+                throw new UncheckedIOException(
+                        "cannot read skeleton " + skeleton + ": " + e.getMessage(), e);
             } catch (MalformedModelException e) {
                 model.close();
-                throw new StoreException("skeleton " + skeleton + " is not a valid TorchScript file: " + e.getMessage(), e);
+                throw new StoreException(
+                        "skeleton "
+                                + skeleton
+                                + " is not a valid TorchScript file: "
+                                + e.getMessage(),
+                        e);
             } catch (RuntimeException e) {
                 model.close();
                 throw e;

@@ -30,21 +30,44 @@ import java.util.zip.ZipOutputStream;
  * "expand" of that element), so the file shrinks to its code and structure.
  *
  * <p>A TorchScript file is a zip: {@code data.pkl} pickles the module tree, and each tensor is a
- * call {@code torch._utils._rebuild_tensor_v2(storage, offset, size, stride, ...)} whose storage is a
- * persistent id {@code ('storage', type, key, location, numel)} pointing at record {@code data/<key>}.
- * Only storages whose bytes equal a parameter's bytes are cut; buffers (e.g. BatchNorm statistics)
- * and constants are kept, since they cannot be re-bound through DJL. Anything unexpected in the
- * pickle makes {@link #strip} return the file unchanged, which is always correct, only larger.
+ * call {@code torch._utils._rebuild_tensor_v2(storage, offset, size, stride, ...)} whose storage is
+ * a persistent id {@code ('storage', type, key, location, numel)} pointing at record {@code
+ * data/<key>}. Only storages whose bytes equal a parameter's bytes are cut; buffers (e.g. BatchNorm
+ * statistics) and constants are kept, since they cannot be re-bound through DJL. Anything
+ * unexpected in the pickle makes {@link #strip} return the file unchanged, which is always correct,
+ * only larger.
  */
 final class TorchScriptSkeletons {
     private static final String REBUILD = "torch._utils\n_rebuild_tensor_v2";
-    private static final Map<String, Integer> ITEM_SIZES = Map.of(
-            "FloatStorage", 4, "DoubleStorage", 8, "HalfStorage", 2, "BFloat16Storage", 2, "LongStorage", 8,
-            "IntStorage", 4, "ShortStorage", 2, "CharStorage", 1, "ByteStorage", 1, "BoolStorage", 1);
+    private static final Map<String, Integer> ITEM_SIZES =
+            Map.of(
+                    "FloatStorage",
+                    4,
+                    "DoubleStorage",
+                    8,
+                    "HalfStorage",
+                    2,
+                    "BFloat16Storage",
+                    2,
+                    "LongStorage",
+                    8,
+                    "IntStorage",
+                    4,
+                    "ShortStorage",
+                    2,
+                    "CharStorage",
+                    1,
+                    "ByteStorage",
+                    1,
+                    "BoolStorage",
+                    1);
 
     private TorchScriptSkeletons() {}
 
-    /** Returns a skeleton of {@code pt} with the storages of {@code parameters} cut, or {@code pt} itself. */
+    /**
+     * Returns a skeleton of {@code pt} with the storages of {@code parameters} cut, or {@code pt}
+     * itself.
+     */
     static byte[] strip(Path file, byte[] pt, Collection<ByteBuffer> parameters) {
         try {
             Map<String, byte[]> entries = readZip(file);
@@ -71,7 +94,9 @@ final class TorchScriptSkeletons {
                 String record = archive + "/data/" + site.key;
                 byte[] data = entries.get(record);
                 Integer itemSize = ITEM_SIZES.get(site.storageType);
-                if (data == null || itemSize == null || !paramDigests.contains(digest(ByteBuffer.wrap(data)))) {
+                if (data == null
+                        || itemSize == null
+                        || !paramDigests.contains(digest(ByteBuffer.wrap(data)))) {
                     continue;
                 }
                 numel.merge(site.key, (int) site.offset + 1, Math::max);
@@ -163,7 +188,10 @@ final class TorchScriptSkeletons {
             this.data = data;
         }
 
-        /** Tokenizes and finds the rebuild sites; {@code null} if the pickle has an unexpected shape. */
+        /**
+         * Tokenizes and finds the rebuild sites; {@code null} if the pickle has an unexpected
+         * shape.
+         */
         static Pickle parse(byte[] data) {
             Pickle p = new Pickle(data);
             int pos = 0;
@@ -218,11 +246,16 @@ final class TorchScriptSkeletons {
             int[] tok = tokens.get(t);
             switch (op) {
                 case 'c':
-                    return new String(data, tok[0] + 1, tok[1] - tok[0] - 2, StandardCharsets.UTF_8);
+                    return new String(
+                            data, tok[0] + 1, tok[1] - tok[0] - 2, StandardCharsets.UTF_8);
                 case 'X':
-                    return "s:" + new String(data, tok[0] + 5, tok[1] - tok[0] - 5, StandardCharsets.UTF_8);
+                    return "s:"
+                            + new String(
+                                    data, tok[0] + 5, tok[1] - tok[0] - 5, StandardCharsets.UTF_8);
                 case 0x8c:
-                    return "s:" + new String(data, tok[0] + 2, tok[1] - tok[0] - 2, StandardCharsets.UTF_8);
+                    return "s:"
+                            + new String(
+                                    data, tok[0] + 2, tok[1] - tok[0] - 2, StandardCharsets.UTF_8);
                 case 'h':
                 case 'j':
                     return memo.get(intArg(t));
@@ -252,7 +285,8 @@ final class TorchScriptSkeletons {
                 while (t < tokens.size() && op(t) != 't') {
                     int op = op(t);
                     if (op == 'q' || op == 'r') {
-                        memo.put(intArg(t), values.isEmpty() ? null : values.get(values.size() - 1));
+                        memo.put(
+                                intArg(t), values.isEmpty() ? null : values.get(values.size() - 1));
                     } else if (isInt(op)) {
                         numelToken = t;
                         values.add("i");
@@ -261,8 +295,13 @@ final class TorchScriptSkeletons {
                     }
                     t++;
                 }
-                if (values.size() != 5 || !"s:storage".equals(values.get(0)) || values.get(1) == null
-                        || values.get(2) == null || numelToken < 0 || t + 1 >= tokens.size() || op(t + 1) != 'Q') {
+                if (values.size() != 5
+                        || !"s:storage".equals(values.get(0))
+                        || values.get(1) == null
+                        || values.get(2) == null
+                        || numelToken < 0
+                        || t + 1 >= tokens.size()
+                        || op(t + 1) != 'Q') {
                     return -1;
                 }
                 String type = values.get(1);
@@ -359,14 +398,25 @@ final class TorchScriptSkeletons {
             int start = tok[0] + 1;
             int n;
             switch (op) {
-                case 'K': case 'q': case 'h': n = 1; break;
-                case 'M': n = 2; break;
-                case 'J': case 'r': case 'j': n = 4; break;
+                case 'K':
+                case 'q':
+                case 'h':
+                    n = 1;
+                    break;
+                case 'M':
+                    n = 2;
+                    break;
+                case 'J':
+                case 'r':
+                case 'j':
+                    n = 4;
+                    break;
                 case 0x8a:
                     n = data[start] & 0xff;
                     start++;
                     break;
-                default: throw new IllegalStateException("not an int token: " + op);
+                default:
+                    throw new IllegalStateException("not an int token: " + op);
             }
             long v = 0;
             for (int i = n - 1; i >= 0; i--) {
@@ -378,35 +428,79 @@ final class TorchScriptSkeletons {
             return v;
         }
 
-        /** End offset of the opcode starting at {@code pos}, or -1 for an opcode we do not handle. */
+        /**
+         * End offset of the opcode starting at {@code pos}, or -1 for an opcode we do not handle.
+         */
         private static int tokenEnd(byte[] d, int pos) {
             int op = d[pos] & 0xff;
             switch (op) {
-                case '(': case '.': case '0': case '1': case '2': case 'N': case 0x88: case 0x89: case ')':
-                case 't': case 0x85: case 0x86: case 0x87: case ']': case 'a': case 'e': case 'l': case '}':
-                case 'd': case 's': case 'u': case 'R': case 'b': case 0x81: case 'Q': case 0x8f: case 0x90:
-                case 0x91: case 0x92: case 0x93:
+                case '(':
+                case '.':
+                case '0':
+                case '1':
+                case '2':
+                case 'N':
+                case 0x88:
+                case 0x89:
+                case ')':
+                case 't':
+                case 0x85:
+                case 0x86:
+                case 0x87:
+                case ']':
+                case 'a':
+                case 'e':
+                case 'l':
+                case '}':
+                case 'd':
+                case 's':
+                case 'u':
+                case 'R':
+                case 'b':
+                case 0x81:
+                case 'Q':
+                case 0x8f:
+                case 0x90:
+                case 0x91:
+                case 0x92:
+                case 0x93:
                     return pos + 1;
-                case 'K': case 'q': case 'h': case 0x80:
+                case 'K':
+                case 'q':
+                case 'h':
+                case 0x80:
                     return pos + 2;
                 case 'M':
                     return pos + 3;
-                case 'J': case 'r': case 'j':
+                case 'J':
+                case 'r':
+                case 'j':
                     return pos + 5;
                 case 'G':
                     return pos + 9;
-                case 'U': case 0x8c: case 'C': case 0x8a:
+                case 'U':
+                case 0x8c:
+                case 'C':
+                case 0x8a:
                     return pos + 2 + (d[pos + 1] & 0xff);
-                case 'T': case 'X': case 'B': case 0x8b: {
-                    long len = (d[pos + 1] & 0xffL) | (d[pos + 2] & 0xffL) << 8 | (d[pos + 3] & 0xffL) << 16
-                            | (d[pos + 4] & 0xffL) << 24;
-                    return (int) (pos + 5 + len);
-                }
-                case 'c': {
-                    int first = indexOf(d, (byte) '\n', pos + 1);
-                    int second = first < 0 ? -1 : indexOf(d, (byte) '\n', first + 1);
-                    return second < 0 ? -1 : second + 1;
-                }
+                case 'T':
+                case 'X':
+                case 'B':
+                case 0x8b:
+                    {
+                        long len =
+                                (d[pos + 1] & 0xffL)
+                                        | (d[pos + 2] & 0xffL) << 8
+                                        | (d[pos + 3] & 0xffL) << 16
+                                        | (d[pos + 4] & 0xffL) << 24;
+                        return (int) (pos + 5 + len);
+                    }
+                case 'c':
+                    {
+                        int first = indexOf(d, (byte) '\n', pos + 1);
+                        int second = first < 0 ? -1 : indexOf(d, (byte) '\n', first + 1);
+                        return second < 0 ? -1 : second + 1;
+                    }
                 default:
                     return -1;
             }

@@ -1,11 +1,16 @@
 package io.rayzerocopy.model;
 
 import ai.djl.ndarray.types.DataType;
+
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -41,14 +46,13 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The node-local directory of weight stores. A store is a directory named by the content hash of
- * the weights it holds: shards in safetensors layout (every tensor 64-byte aligned, each shard under
- * 2 GiB), extra files such as TorchScript skeletons, and a manifest. A store is written once per
- * machine under a temporary name and renamed into place, then made read-only; every actor maps it.
+ * the weights it holds: shards in safetensors layout (every tensor 64-byte aligned, each shard
+ * under 2 GiB), extra files such as TorchScript skeletons, and a manifest. A store is written once
+ * per machine under a temporary name and renamed into place, then made read-only; every actor maps
+ * it.
  *
  * <p>Users of a store hold leases (one small file per process and use); when the last lease is
  * released the store is removed, and leases of dead processes are collected. The root directory
@@ -74,8 +78,15 @@ public final class WeightStore {
                 numel *= d;
             }
             if (numel * dataType.getNumOfBytes() != this.data.remaining()) {
-                throw new IllegalArgumentException("tensor '" + name + "': " + this.data.remaining()
-                        + " bytes given for shape " + java.util.Arrays.toString(shape) + " of " + dataType);
+                throw new IllegalArgumentException(
+                        "tensor '"
+                                + name
+                                + "': "
+                                + this.data.remaining()
+                                + " bytes given for shape "
+                                + java.util.Arrays.toString(shape)
+                                + " of "
+                                + dataType);
             }
         }
 
@@ -134,12 +145,16 @@ public final class WeightStore {
     /** The store directory at {@code root}, created owner-only if missing. */
     public static WeightStore at(Path root) {
         Path abs = root.toAbsolutePath().normalize();
-        return OPEN.computeIfAbsent(abs, r -> {
-            WeightStore store = new WeightStore(r, DEFAULT_MAX_SHARD);
-            store.ensureRoot();
-            Runtime.getRuntime().addShutdownHook(new Thread(store::releaseAllLeases, "rzc-store-leases"));
-            return store;
-        });
+        return OPEN.computeIfAbsent(
+                abs,
+                r -> {
+                    WeightStore store = new WeightStore(r, DEFAULT_MAX_SHARD);
+                    store.ensureRoot();
+                    Runtime.getRuntime()
+                            .addShutdownHook(
+                                    new Thread(store::releaseAllLeases, "rzc-store-leases"));
+                    return store;
+                });
     }
 
     /** A store directory with a custom shard size limit (tests use it to force several shards). */
@@ -149,7 +164,9 @@ public final class WeightStore {
         return store;
     }
 
-    /** The default root: {@code -Drzc.store.dir}, {@code RZC_STORE_DIR}, /dev/shm, or the temp dir. */
+    /**
+     * The default root: {@code -Drzc.store.dir}, {@code RZC_STORE_DIR}, /dev/shm, or the temp dir.
+     */
     public static Path defaultRoot() {
         String configured = System.getProperty("rzc.store.dir", System.getenv("RZC_STORE_DIR"));
         if (configured != null && !configured.isBlank()) {
@@ -181,7 +198,8 @@ public final class WeightStore {
         Set<String> names = new HashSet<>();
         for (Tensor t : tensors) {
             if (!names.add(t.name)) {
-                throw new IllegalArgumentException("two tensors are named '" + t.name + "': tensor names must be unique");
+                throw new IllegalArgumentException(
+                        "two tensors are named '" + t.name + "': tensor names must be unique");
             }
         }
         String sha = contentHash(tensors, files);
@@ -203,30 +221,41 @@ public final class WeightStore {
         try {
             writeStore(tmp, ref, tensors, files, layout);
             Path[] taken = new Path[1];
-            raced = withLock(() -> {
-                boolean lost = false;
-                try {
-                    Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-                    LOG.info("wrote weight store {} ({} tensors, {} MB)", dir, tensors.size(), ref.tensorBytes() >> 20);
-                } catch (IOException e) {
-                    // rename(2) onto a committed store fails with ENOTEMPTY, which Java reports as a
-                    // plain FileSystemException: another writer won, and its store is used instead.
-                    if (!Files.isDirectory(dir)) {
-                        throw e;
-                    }
-                    lost = true;
-                }
-                taken[0] = acquireLeaseLocked(ref);
-                return lost;
-            });
+            raced =
+                    withLock(
+                            () -> {
+                                boolean lost = false;
+                                try {
+                                    Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+                                    LOG.info(
+                                            "wrote weight store {} ({} tensors, {} MB)",
+                                            dir,
+                                            tensors.size(),
+                                            ref.tensorBytes() >> 20);
+                                } catch (IOException e) {
+                                    // rename(2) onto a committed store fails with ENOTEMPTY, which
+                                    // Java reports as a
+                                    // plain FileSystemException: another writer won, and its store
+                                    // is used instead.
+                                    if (!Files.isDirectory(dir)) {
+                                        throw e;
+                                    }
+                                    lost = true;
+                                }
+                                taken[0] = acquireLeaseLocked(ref);
+                                return lost;
+                            });
             lease = taken[0];
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write weight store " + dir + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "cannot write weight store " + dir + ": " + e.getMessage(), e);
         } finally {
             deleteTree(tmp);
         }
         if (raced) {
-            LOG.debug("store {} was committed concurrently by another writer; checking and using it", dir);
+            LOG.debug(
+                    "store {} was committed concurrently by another writer; checking and using it",
+                    dir);
             try {
                 checkOwnership(dir);
                 verify(ref);
@@ -243,7 +272,8 @@ public final class WeightStore {
     public static final class Lease implements AutoCloseable {
         private final StoreRef ref;
         private final Runnable release;
-        private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+        private final java.util.concurrent.atomic.AtomicBoolean closed =
+                new java.util.concurrent.atomic.AtomicBoolean();
 
         Lease(StoreRef ref, Runnable release) {
             this.ref = ref;
@@ -264,7 +294,9 @@ public final class WeightStore {
         }
     }
 
-    /** Takes a lease on an existing store after checking it; {@code null} if it had to be replaced. */
+    /**
+     * Takes a lease on an existing store after checking it; {@code null} if it had to be replaced.
+     */
     private Path adopt(StoreRef ref) {
         Path dir = ref.directory();
         try {
@@ -276,10 +308,11 @@ public final class WeightStore {
             }
         } catch (StoreException e) {
             LOG.warn("existing weight store is unusable ({}); replacing it", e.getMessage());
-            withLock(() -> {
-                quarantine(dir);
-                return null;
-            });
+            withLock(
+                    () -> {
+                        quarantine(dir);
+                        return null;
+                    });
             return null;
         }
         try {
@@ -311,8 +344,16 @@ public final class WeightStore {
                         buf.limit((int) Math.min(buf.capacity(), end - pos));
                         int n = ch.read(buf, pos);
                         if (n < 0) {
-                            throw new StoreException("weight store file " + shard + " is truncated: tensor '" + t.name()
-                                    + "' ends at byte " + end + "; delete the store directory " + dir + " and re-create the wrapper");
+                            throw new StoreException(
+                                    "weight store file "
+                                            + shard
+                                            + " is truncated: tensor '"
+                                            + t.name()
+                                            + "' ends at byte "
+                                            + end
+                                            + "; delete the store directory "
+                                            + dir
+                                            + " and re-create the wrapper");
                         }
                         buf.flip();
                         md.update(buf);
@@ -325,12 +366,23 @@ public final class WeightStore {
             }
             String actual = HexFormat.of().formatHex(md.digest());
             if (!actual.equals(ref.sha256())) {
-                throw new StoreException("weight store " + dir + " is corrupted: content hash " + actual
-                        + " does not match its name (" + ref.sha256() + "); delete the directory and re-create the wrapper");
+                throw new StoreException(
+                        "weight store "
+                                + dir
+                                + " is corrupted: content hash "
+                                + actual
+                                + " does not match its name ("
+                                + ref.sha256()
+                                + "); delete the directory and re-create the wrapper");
             }
         } catch (NoSuchFileException e) {
-            throw new StoreException("weight store " + dir + " is missing file " + e.getFile()
-                    + "; it was deleted or never completed: re-create the wrapper with ModelWrapper.fromModel", e);
+            throw new StoreException(
+                    "weight store "
+                            + dir
+                            + " is missing file "
+                            + e.getFile()
+                            + "; it was deleted or never completed: re-create the wrapper with ModelWrapper.fromModel",
+                    e);
         } catch (IOException e) {
             throw new StoreException("cannot read weight store " + dir + ": " + e, e);
         }
@@ -340,8 +392,11 @@ public final class WeightStore {
     static void checkFiles(StoreRef ref) {
         Path dir = ref.directory();
         if (!Files.isDirectory(dir)) {
-            throw new StoreException("weight store " + dir + " does not exist: it was deleted (by 'rzc store gc', a reboot"
-                    + " clearing /dev/shm, or by hand) while a wrapper still referred to it; re-create the wrapper with ModelWrapper.fromModel");
+            throw new StoreException(
+                    "weight store "
+                            + dir
+                            + " does not exist: it was deleted (by 'rzc store gc', a reboot"
+                            + " clearing /dev/shm, or by hand) while a wrapper still referred to it; re-create the wrapper with ModelWrapper.fromModel");
         }
         List<Long> sizes = ref.shardSizes();
         for (int i = 0; i < sizes.size(); i++) {
@@ -357,17 +412,31 @@ public final class WeightStore {
         try {
             actual = Files.size(file);
         } catch (IOException e) {
-            throw new StoreException("weight store file " + file + " is missing; delete " + dir + " and re-create the wrapper", e);
+            throw new StoreException(
+                    "weight store file "
+                            + file
+                            + " is missing; delete "
+                            + dir
+                            + " and re-create the wrapper",
+                    e);
         }
         if (actual != expected) {
-            throw new StoreException("weight store file " + file + " has " + actual + " bytes, expected " + expected
-                    + ": it is truncated or was replaced; delete " + dir + " and re-create the wrapper");
+            throw new StoreException(
+                    "weight store file "
+                            + file
+                            + " has "
+                            + actual
+                            + " bytes, expected "
+                            + expected
+                            + ": it is truncated or was replaced; delete "
+                            + dir
+                            + " and re-create the wrapper");
         }
     }
 
     /**
-     * Refuses a store that another user owns or that anyone but its owner could write: every actor on
-     * the machine executes whatever weights the store holds.
+     * Refuses a store that another user owns or that anyone but its owner could write: every actor
+     * on the machine executes whatever weights the store holds.
      */
     static void checkOwnership(Path dir) {
         String me = System.getProperty("user.name");
@@ -385,29 +454,48 @@ public final class WeightStore {
     private static void checkOwnedReadOnly(Path p, String me, boolean ownerMayWrite) {
         PosixFileAttributes attrs;
         try {
-            attrs = Files.getFileAttributeView(p, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).readAttributes();
+            attrs =
+                    Files.getFileAttributeView(
+                                    p, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                            .readAttributes();
         } catch (IOException e) {
-            throw new StoreException("cannot read the permissions of weight store path " + p + ": " + e, e);
+            throw new StoreException(
+                    "cannot read the permissions of weight store path " + p + ": " + e, e);
         }
         if (attrs.isSymbolicLink()) {
-            throw new StoreException("weight store path " + p + " is a symbolic link; refusing to load weights through it");
+            throw new StoreException(
+                    "weight store path "
+                            + p
+                            + " is a symbolic link; refusing to load weights through it");
         }
         String owner = attrs.owner().getName();
         if (!owner.equals(me)) {
-            throw new StoreException("weight store path " + p + " is owned by '" + owner + "', not by '" + me
-                    + "'; refusing to load weights another user controls (choose another -Drzc.store.dir)");
+            throw new StoreException(
+                    "weight store path "
+                            + p
+                            + " is owned by '"
+                            + owner
+                            + "', not by '"
+                            + me
+                            + "'; refusing to load weights another user controls (choose another -Drzc.store.dir)");
         }
         Set<PosixFilePermission> perms = attrs.permissions();
-        if (perms.contains(PosixFilePermission.GROUP_WRITE) || perms.contains(PosixFilePermission.OTHERS_WRITE)
+        if (perms.contains(PosixFilePermission.GROUP_WRITE)
+                || perms.contains(PosixFilePermission.OTHERS_WRITE)
                 || (!ownerMayWrite && perms.contains(PosixFilePermission.OWNER_WRITE))) {
-            throw new StoreException("weight store path " + p + " has permissions " + PosixFilePermissions.toString(perms)
-                    + "; a committed store must be read-only and owner-only. Delete it and re-create the wrapper");
+            throw new StoreException(
+                    "weight store path "
+                            + p
+                            + " has permissions "
+                            + PosixFilePermissions.toString(perms)
+                            + "; a committed store must be read-only and owner-only. Delete it and re-create the wrapper");
         }
     }
 
     /**
      * Maps a store for binding: checks ownership, permissions and file sizes (not the content hash,
-     * so this stays in milliseconds), maps every shard read-only and takes a lease for this process.
+     * so this stays in milliseconds), maps every shard read-only and takes a lease for this
+     * process.
      */
     public MappedStore open(StoreRef ref) {
         checkFiles(ref);
@@ -424,8 +512,11 @@ public final class WeightStore {
     private static List<ByteBuffer> mapShards(StoreRef ref) throws IOException {
         List<ByteBuffer> maps = new ArrayList<>();
         for (int i = 0; i < ref.shardSizes().size(); i++) {
-            try (FileChannel ch = FileChannel.open(shardPath(ref.directory(), i), StandardOpenOption.READ)) {
-                maps.add(ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size()).order(ByteOrder.LITTLE_ENDIAN));
+            try (FileChannel ch =
+                    FileChannel.open(shardPath(ref.directory(), i), StandardOpenOption.READ)) {
+                maps.add(
+                        ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size())
+                                .order(ByteOrder.LITTLE_ENDIAN));
             }
         }
         return maps;
@@ -434,7 +525,8 @@ public final class WeightStore {
     /** The path of an extra file of the store (e.g. a TorchScript skeleton). */
     public static Path file(StoreRef ref, String name) {
         if (!ref.files().containsKey(name)) {
-            throw new IllegalArgumentException("weight store " + ref.directory() + " has no file '" + name + "'");
+            throw new IllegalArgumentException(
+                    "weight store " + ref.directory() + " has no file '" + name + "'");
         }
         return ref.directory().resolve(FILES_DIR).resolve(name);
     }
@@ -454,32 +546,54 @@ public final class WeightStore {
         String tmpId = ".tmp-" + ref.id() + "-" + UUID.randomUUID();
         Path tmp = root.resolve(tmpId);
         try {
-            Files.createDirectory(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectory(
+                    tmp,
+                    PosixFilePermissions.asFileAttribute(
+                            PosixFilePermissions.fromString("rwx------")));
             for (String name : source.files()) {
                 Path target = tmp.resolve(name).normalize();
                 if (!target.startsWith(tmp)) {
-                    throw new StoreException("store source names file '" + name + "' outside the store directory");
+                    throw new StoreException(
+                            "store source names file '" + name + "' outside the store directory");
                 }
                 Files.createDirectories(target.getParent());
-                try (FileChannel ch = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                try (FileChannel ch =
+                        FileChannel.open(
+                                target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                     source.copy(name, ch);
                 }
             }
-            verify(new StoreRef(root, tmpId, ref.sha256(), ref.tensors(), ref.shardSizes(), ref.files()));
+            verify(
+                    new StoreRef(
+                            root,
+                            tmpId,
+                            ref.sha256(),
+                            ref.tensors(),
+                            ref.shardSizes(),
+                            ref.files()));
             makeReadOnly(tmp);
-            withLock(() -> {
-                try {
-                    Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-                    LOG.info("materialized weight store {} on this machine ({} MB)", dir, ref.tensorBytes() >> 20);
-                } catch (IOException e) {
-                    if (!Files.isDirectory(dir)) {
-                        throw e;
-                    }
-                }
-                return null;
-            });
+            withLock(
+                    () -> {
+                        try {
+                            Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+                            LOG.info(
+                                    "materialized weight store {} on this machine ({} MB)",
+                                    dir,
+                                    ref.tensorBytes() >> 20);
+                        } catch (IOException e) {
+                            if (!Files.isDirectory(dir)) {
+                                throw e;
+                            }
+                        }
+                        return null;
+                    });
         } catch (IOException e) {
-            throw new StoreException("cannot materialize weight store " + dir + " on this machine: " + e.getMessage(), e);
+            throw new StoreException(
+                    "cannot materialize weight store "
+                            + dir
+                            + " on this machine: "
+                            + e.getMessage(),
+                    e);
         } finally {
             deleteTree(tmp);
         }
@@ -489,7 +603,10 @@ public final class WeightStore {
     public static List<String> storeFiles(StoreRef ref) throws IOException {
         Path dir = ref.directory();
         try (Stream<Path> s = Files.walk(dir)) {
-            return s.filter(Files::isRegularFile).map(p -> dir.relativize(p).toString()).sorted().toList();
+            return s.filter(Files::isRegularFile)
+                    .map(p -> dir.relativize(p).toString())
+                    .sorted()
+                    .toList();
         }
     }
 
@@ -530,18 +647,26 @@ public final class WeightStore {
 
     /** Lists the committed stores under the root. */
     public List<Info> list() {
-        return withLock(() -> {
-            List<Info> out = new ArrayList<>();
-            for (Path dir : storeDirs()) {
-                long bytes;
-                try (Stream<Path> s = Files.walk(dir)) {
-                    bytes = s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
-                }
-                out.add(new Info(dir, bytes, liveLeases(dir.getFileName().toString()).size(),
-                        Files.getLastModifiedTime(dir).toInstant()));
-            }
-            return out;
-        });
+        return withLock(
+                () -> {
+                    List<Info> out = new ArrayList<>();
+                    for (Path dir : storeDirs()) {
+                        long bytes;
+                        try (Stream<Path> s = Files.walk(dir)) {
+                            bytes =
+                                    s.filter(Files::isRegularFile)
+                                            .mapToLong(p -> p.toFile().length())
+                                            .sum();
+                        }
+                        out.add(
+                                new Info(
+                                        dir,
+                                        bytes,
+                                        liveLeases(dir.getFileName().toString()).size(),
+                                        Files.getLastModifiedTime(dir).toInstant()));
+                    }
+                    return out;
+                });
     }
 
     /**
@@ -550,35 +675,39 @@ public final class WeightStore {
      * @return the directories removed
      */
     public List<Path> gc() {
-        return withLock(() -> {
-            List<Path> removed = new ArrayList<>();
-            for (Path dir : storeDirs()) {
-                if (liveLeases(dir.getFileName().toString()).isEmpty()) {
-                    quarantine(dir);
-                    removed.add(dir);
-                }
-            }
-            try (Stream<Path> s = Files.list(root)) {
-                for (Path p : (Iterable<Path>) s::iterator) {
-                    String n = p.getFileName().toString();
-                    if (n.startsWith(".trash-") || (n.startsWith(".tmp-") && isStale(p))) {
-                        deleteTree(p);
+        return withLock(
+                () -> {
+                    List<Path> removed = new ArrayList<>();
+                    for (Path dir : storeDirs()) {
+                        if (liveLeases(dir.getFileName().toString()).isEmpty()) {
+                            quarantine(dir);
+                            removed.add(dir);
+                        }
                     }
-                }
-            }
-            return removed;
-        });
+                    try (Stream<Path> s = Files.list(root)) {
+                        for (Path p : (Iterable<Path>) s::iterator) {
+                            String n = p.getFileName().toString();
+                            if (n.startsWith(".trash-") || (n.startsWith(".tmp-") && isStale(p))) {
+                                deleteTree(p);
+                            }
+                        }
+                    }
+                    return removed;
+                });
     }
 
     private boolean isStale(Path tmp) throws IOException {
-        return Files.getLastModifiedTime(tmp).toInstant().isBefore(Instant.now().minusSeconds(3600));
+        return Files.getLastModifiedTime(tmp)
+                .toInstant()
+                .isBefore(Instant.now().minusSeconds(3600));
     }
 
     private List<Path> storeDirs() throws IOException {
         List<Path> dirs = new ArrayList<>();
         try (Stream<Path> s = Files.list(root)) {
             s.filter(p -> p.getFileName().toString().startsWith(PREFIX) && Files.isDirectory(p))
-                    .sorted(Comparator.naturalOrder()).forEach(dirs::add);
+                    .sorted(Comparator.naturalOrder())
+                    .forEach(dirs::add);
         }
         return dirs;
     }
@@ -605,8 +734,11 @@ public final class WeightStore {
 
     private Path acquireLeaseLocked(StoreRef ref) throws IOException {
         if (!Files.isDirectory(ref.directory())) {
-            throw new StoreException("weight store " + ref.directory() + " does not exist: it was deleted while a wrapper"
-                    + " still referred to it; re-create the wrapper with ModelWrapper.fromModel");
+            throw new StoreException(
+                    "weight store "
+                            + ref.directory()
+                            + " does not exist: it was deleted while a wrapper"
+                            + " still referred to it; re-create the wrapper with ModelWrapper.fromModel");
         }
         Path dir = root.resolve(LEASES_DIR).resolve(ref.id());
         Files.createDirectories(dir);
@@ -616,15 +748,18 @@ public final class WeightStore {
     }
 
     private void releaseLease(StoreRef ref, Path lease) {
-        withLock(() -> {
-            myLeases.remove(lease);
-            Files.deleteIfExists(lease);
-            if (liveLeases(ref.id()).isEmpty()) {
-                quarantine(ref.directory());
-                LOG.info("removed weight store {}: its last user released it", ref.directory());
-            }
-            return null;
-        });
+        withLock(
+                () -> {
+                    myLeases.remove(lease);
+                    Files.deleteIfExists(lease);
+                    if (liveLeases(ref.id()).isEmpty()) {
+                        quarantine(ref.directory());
+                        LOG.info(
+                                "removed weight store {}: its last user released it",
+                                ref.directory());
+                    }
+                    return null;
+                });
     }
 
     private void releaseAllLeases() {
@@ -644,7 +779,9 @@ public final class WeightStore {
         }
     }
 
-    /** Renames a store away (atomically: no one can adopt a half-deleted store), then deletes it. */
+    /**
+     * Renames a store away (atomically: no one can adopt a half-deleted store), then deletes it.
+     */
     private void quarantine(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
@@ -661,11 +798,16 @@ public final class WeightStore {
 
     private <T> T withLock(LockedAction<T> action) {
         JVM_LOCK.lock();
-        try (FileChannel ch = FileChannel.open(root.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        try (FileChannel ch =
+                        FileChannel.open(
+                                root.resolve(".lock"),
+                                StandardOpenOption.CREATE,
+                                StandardOpenOption.WRITE);
                 FileLock ignored = ch.lock()) {
             return action.run();
         } catch (IOException e) {
-            throw new UncheckedIOException("weight store directory " + root + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "weight store directory " + root + ": " + e.getMessage(), e);
         } finally {
             JVM_LOCK.unlock();
         }
@@ -676,15 +818,22 @@ public final class WeightStore {
             if (!Files.isDirectory(root)) {
                 Files.createDirectories(root.getParent());
                 try {
-                    Files.createDirectory(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                    Files.createDirectory(
+                            root,
+                            PosixFilePermissions.asFileAttribute(
+                                    PosixFilePermissions.fromString("rwx------")));
                 } catch (FileAlreadyExistsException raced) {
                     // another process created it; ownership is checked below
                 }
             }
             checkOwnedReadOnly(root, System.getProperty("user.name"), true);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create weight store directory " + root
-                    + " (set -Drzc.store.dir to a writable directory): " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "cannot create weight store directory "
+                            + root
+                            + " (set -Drzc.store.dir to a writable directory): "
+                            + e.getMessage(),
+                    e);
         }
     }
 
@@ -705,8 +854,14 @@ public final class WeightStore {
         for (Tensor t : tensors) {
             long size = align(t.data.remaining());
             if (size > maxShardBytes) {
-                throw new IllegalArgumentException("tensor '" + t.name + "' has " + t.data.remaining()
-                        + " bytes; tensors over " + maxShardBytes + " bytes (one mapping) are not supported");
+                throw new IllegalArgumentException(
+                        "tensor '"
+                                + t.name
+                                + "' has "
+                                + t.data.remaining()
+                                + " bytes; tensors over "
+                                + maxShardBytes
+                                + " bytes (one mapping) are not supported");
             }
             if (!current.isEmpty() && currentBytes + size > maxShardBytes) {
                 shards.add(current);
@@ -754,7 +909,14 @@ public final class WeightStore {
             for (int i = 0; i < shards.get(s).size(); i++) {
                 Tensor t = shards.get(s).get(i);
                 long[] r = ranges.get(i);
-                layout.specs.add(new TensorSpec(t.name, SafeTensors.toCode(t.dataType), t.shape, s, dataStart + r[0], r[1]));
+                layout.specs.add(
+                        new TensorSpec(
+                                t.name,
+                                SafeTensors.toCode(t.dataType),
+                                t.shape,
+                                s,
+                                dataStart + r[0],
+                                r[1]));
                 end = dataStart + r[0] + r[1];
                 index++;
             }
@@ -767,14 +929,22 @@ public final class WeightStore {
         return (n + ALIGN - 1) / ALIGN * ALIGN;
     }
 
-    private void writeStore(Path tmp, StoreRef ref, List<Tensor> tensors, Map<String, byte[]> files, Layout layout)
+    private void writeStore(
+            Path tmp, StoreRef ref, List<Tensor> tensors, Map<String, byte[]> files, Layout layout)
             throws IOException {
-        Files.createDirectory(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Files.createDirectory(
+                tmp,
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         for (int s = 0; s < layout.shardSizes.size(); s++) {
             Path shard = shardPath(tmp, s);
-            try (FileChannel ch = FileChannel.open(shard, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            try (FileChannel ch =
+                    FileChannel.open(
+                            shard, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 byte[] header = layout.headers.get(s);
-                ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(header.length);
+                ByteBuffer len =
+                        ByteBuffer.allocate(8)
+                                .order(ByteOrder.LITTLE_ENDIAN)
+                                .putLong(header.length);
                 len.flip();
                 writeFully(ch, len, 0);
                 writeFully(ch, ByteBuffer.wrap(header), 8);
@@ -789,7 +959,8 @@ public final class WeightStore {
         if (!files.isEmpty()) {
             Path filesDir = Files.createDirectory(tmp.resolve(FILES_DIR));
             for (Map.Entry<String, byte[]> f : files.entrySet()) {
-                Files.write(filesDir.resolve(f.getKey()), f.getValue(), StandardOpenOption.CREATE_NEW);
+                Files.write(
+                        filesDir.resolve(f.getKey()), f.getValue(), StandardOpenOption.CREATE_NEW);
             }
         }
         Files.writeString(tmp.resolve(MANIFEST), manifest(ref), StandardOpenOption.CREATE_NEW);
@@ -827,24 +998,39 @@ public final class WeightStore {
 
     /** Reads a committed store's manifest back into a reference (for tools listing stores). */
     public StoreRef readManifest(Path dir) throws IOException {
-        JsonObject m = JsonParser.parseString(Files.readString(dir.resolve(MANIFEST))).getAsJsonObject();
+        JsonObject m =
+                JsonParser.parseString(Files.readString(dir.resolve(MANIFEST))).getAsJsonObject();
         List<TensorSpec> specs = new ArrayList<>();
         List<Long> shardSizes = new ArrayList<>();
         for (var e : m.getAsJsonArray("tensors")) {
             JsonObject o = e.getAsJsonObject();
-            specs.add(new TensorSpec(o.get("name").getAsString(), o.get("dtype").getAsString(),
-                    GSON.fromJson(o.get("shape"), long[].class), o.get("shard").getAsInt(),
-                    o.get("offset").getAsLong(), o.get("bytes").getAsLong()));
+            specs.add(
+                    new TensorSpec(
+                            o.get("name").getAsString(),
+                            o.get("dtype").getAsString(),
+                            GSON.fromJson(o.get("shape"), long[].class),
+                            o.get("shard").getAsInt(),
+                            o.get("offset").getAsLong(),
+                            o.get("bytes").getAsLong()));
         }
         for (int i = 0; i < m.get("shards").getAsInt(); i++) {
             shardSizes.add(Files.size(shardPath(dir, i)));
         }
         Map<String, Long> files = new LinkedHashMap<>();
-        m.getAsJsonObject("files").entrySet().forEach(e -> files.put(e.getKey(), e.getValue().getAsLong()));
-        return new StoreRef(dir.getParent(), dir.getFileName().toString(), m.get("sha256").getAsString(), specs, shardSizes, files);
+        m.getAsJsonObject("files")
+                .entrySet()
+                .forEach(e -> files.put(e.getKey(), e.getValue().getAsLong()));
+        return new StoreRef(
+                dir.getParent(),
+                dir.getFileName().toString(),
+                m.get("sha256").getAsString(),
+                specs,
+                shardSizes,
+                files);
     }
 
-    private static void writeFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
+    private static void writeFully(FileChannel ch, ByteBuffer buf, long position)
+            throws IOException {
         long pos = position;
         while (buf.hasRemaining()) {
             pos += ch.write(buf, pos);
@@ -900,8 +1086,11 @@ public final class WeightStore {
         return HexFormat.of().formatHex(md.digest());
     }
 
-    private static void updateTensorHeader(MessageDigest md, String name, String dtype, long[] shape) {
-        md.update(("tensor\0" + name + "\0" + dtype + "\0" + java.util.Arrays.toString(shape) + "\0").getBytes(StandardCharsets.UTF_8));
+    private static void updateTensorHeader(
+            MessageDigest md, String name, String dtype, long[] shape) {
+        md.update(
+                ("tensor\0" + name + "\0" + dtype + "\0" + java.util.Arrays.toString(shape) + "\0")
+                        .getBytes(StandardCharsets.UTF_8));
     }
 
     private static void updateFile(MessageDigest md, String name, byte[] bytes) {

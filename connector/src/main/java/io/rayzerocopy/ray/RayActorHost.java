@@ -12,9 +12,9 @@ import java.nio.file.Paths;
 
 /**
  * The Ray actor class that hosts one {@link RemoteFn}. Its constructor only keeps the serialized
- * function: an exception thrown by an actor constructor makes Ray's LOCAL mode call
- * {@code System.exit(-1)}, so the function is built by {@link #init()} (or the first call), where
- * a failure is an ordinary exception of that call. Use it through {@link RayFnActor}.
+ * function: an exception thrown by an actor constructor makes Ray's LOCAL mode call {@code
+ * System.exit(-1)}, so the function is built by {@link #init()} (or the first call), where a
+ * failure is an ordinary exception of that call. Use it through {@link RayFnActor}.
  */
 public class RayActorHost {
     private static final Path SMAPS_ROLLUP = Paths.get("/proc/self/smaps_rollup");
@@ -49,7 +49,10 @@ public class RayActorHost {
         return ProcessHandle.current().pid();
     }
 
-    /** Proportional set size of this actor's process in KiB, from /proc/self/smaps_rollup; -1 if unavailable. */
+    /**
+     * Proportional set size of this actor's process in KiB, from /proc/self/smaps_rollup; -1 if
+     * unavailable.
+     */
     public long pssKb() {
         try {
             for (String line : Files.readAllLines(SMAPS_ROLLUP, StandardCharsets.US_ASCII)) {
@@ -63,7 +66,10 @@ public class RayActorHost {
         }
     }
 
-    /** Closes the hosted function if it was built; true if it was, false if there was nothing to close. */
+    /**
+     * Closes the hosted function if it was built; true if it was, false if there was nothing to
+     * close.
+     */
     public boolean close() throws Exception {
         if (closed) {
             return false;
@@ -86,17 +92,23 @@ public class RayActorHost {
             return fn;
         }
         if (initFailure != null) {
-            throw new IllegalStateException("this actor's function failed to build earlier: " + initFailure
-                    + "; fix the function and start a new actor", initFailure);
+            throw new IllegalStateException(
+                    "this actor's function failed to build earlier: "
+                            + initFailure
+                            + "; fix the function and start a new actor",
+                    initFailure);
         }
         try {
             fn = deserialize(spec);
             return fn;
         } catch (Exception | LinkageError e) {
             initFailure = e;
-            throw new IllegalStateException("building the actor's function failed: " + e
-                    + "; the spec must be a Java-serialized RemoteFn whose classes are on the worker's classpath"
-                    + " (ray.job.code-search-path) and whose deserialization succeeds there", e);
+            throw new IllegalStateException(
+                    "building the actor's function failed: "
+                            + e
+                            + "; the spec must be a Java-serialized RemoteFn whose classes are on the worker's classpath"
+                            + " (ray.job.code-search-path) and whose deserialization succeeds there",
+                    e);
         }
     }
 
@@ -107,20 +119,25 @@ public class RayActorHost {
         try (ObjectInputStream in = new ContextClassLoaderInput(new ByteArrayInputStream(spec))) {
             Object o = in.readObject();
             if (!(o instanceof RemoteFn)) {
-                throw new IllegalArgumentException("spec holds a " + o.getClass().getName() + ", not a RemoteFn");
+                throw new IllegalArgumentException(
+                        "spec holds a " + o.getClass().getName() + ", not a RemoteFn");
             }
             return (RemoteFn) o;
         }
     }
 
-    /** Resolves classes through the thread's context class loader, which sees Ray's code-search path. */
+    /**
+     * Resolves classes through the thread's context class loader, which sees Ray's code-search
+     * path.
+     */
     private static final class ContextClassLoaderInput extends ObjectInputStream {
         ContextClassLoaderInput(InputStream in) throws IOException {
             super(in);
         }
 
         @Override
-        protected Class<?> resolveClass(ObjectStreamClass desc) throws IOException, ClassNotFoundException {
+        protected Class<?> resolveClass(ObjectStreamClass desc)
+                throws IOException, ClassNotFoundException {
             ClassLoader loader = Thread.currentThread().getContextClassLoader();
             if (loader != null) {
                 try {

@@ -1,9 +1,13 @@
 package io.rayzerocopy.ray;
 
-import io.rayzerocopy.model.StoreSource;
 import io.ray.api.Ray;
 import io.ray.runtime.AbstractRayRuntime;
 import io.rayzerocopy.exec.JvmLauncher;
+import io.rayzerocopy.model.StoreSource;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,25 +17,34 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Starts and stops Ray in this JVM. With {@code -Dray.address=<head>:6379} {@link #start()} joins
  * that cluster; without an address it runs Ray's in-process LOCAL mode. Worker JVMs of a real
- * cluster get their classpath and JVM flags from the job: set them with
- * {@link #setCodeSearchPath(List)} and {@link #setWorkerJvmOptions(List)} before {@link #start()}
- * (or pass {@code -Dray.job.code-search-path=...} and {@code -Dray.job.jvm-options.0=...},
- * {@code .1=...} to the driver). See docs/ray-cluster.md.
+ * cluster get their classpath and JVM flags from the job: set them with {@link
+ * #setCodeSearchPath(List)} and {@link #setWorkerJvmOptions(List)} before {@link #start()} (or pass
+ * {@code -Dray.job.code-search-path=...} and {@code -Dray.job.jvm-options.0=...}, {@code .1=...} to
+ * the driver). See docs/ray-cluster.md.
  */
 public final class RayCluster {
-    /** System property with the cluster to join, {@code host:port}; blank or absent means LOCAL mode. */
+    /**
+     * System property with the cluster to join, {@code host:port}; blank or absent means LOCAL
+     * mode.
+     */
     public static final String ADDRESS = "ray.address";
+
     /** System property with Ray's run mode, {@code LOCAL} or {@code CLUSTER}. */
     public static final String RUN_MODE = "ray.run-mode";
-    /** System property with the jars and directories workers load job code from, colon-separated. */
+
+    /**
+     * System property with the jars and directories workers load job code from, colon-separated.
+     */
     public static final String CODE_SEARCH_PATH = "ray.job.code-search-path";
-    /** Prefix of the indexed system properties ({@code .0}, {@code .1}, ...) with the workers' JVM options. */
+
+    /**
+     * Prefix of the indexed system properties ({@code .0}, {@code .1}, ...) with the workers' JVM
+     * options.
+     */
     public static final String JVM_OPTIONS = "ray.job.jvm-options";
 
     private static final Logger LOG = LoggerFactory.getLogger(RayCluster.class);
@@ -62,18 +75,35 @@ public final class RayCluster {
                 System.clearProperty(RUN_MODE);
                 runModeSetHere = false;
             }
-            throw new IllegalStateException(address.isEmpty()
-                    ? "Ray.init() with " + RUN_MODE + "=" + mode + " and no " + ADDRESS + " failed: " + e
-                            + "; LOCAL mode needs the --add-opens flags of JvmLauncher.OPENS, CLUSTER mode needs "
-                            + ADDRESS + "=<head>:6379"
-                    : "joining the Ray cluster at " + address + " failed: " + e
-                            + "; check that the head runs Ray 2.39.0 (`ray status` there) and that " + ADDRESS
-                            + " is its GCS address, host:6379", e);
+            throw new IllegalStateException(
+                    address.isEmpty()
+                            ? "Ray.init() with "
+                                    + RUN_MODE
+                                    + "="
+                                    + mode
+                                    + " and no "
+                                    + ADDRESS
+                                    + " failed: "
+                                    + e
+                                    + "; LOCAL mode needs the --add-opens flags of JvmLauncher.OPENS, CLUSTER mode needs "
+                                    + ADDRESS
+                                    + "=<head>:6379"
+                            : "joining the Ray cluster at "
+                                    + address
+                                    + " failed: "
+                                    + e
+                                    + "; check that the head runs Ray 2.39.0 (`ray status` there) and that "
+                                    + ADDRESS
+                                    + " is its GCS address, host:6379",
+                    e);
         }
-        LOG.info("Ray started in {} mode{}", isLocalMode() ? "LOCAL" : "CLUSTER",
+        LOG.info(
+                "Ray started in {} mode{}",
+                isLocalMode() ? "LOCAL" : "CLUSTER",
                 address.isEmpty() ? "" : " at " + address);
         if (!isLocalMode()) {
-            // Other nodes lack this machine's weight stores: publish each one as Ray objects so a node
+            // Other nodes lack this machine's weight stores: publish each one as Ray objects so a
+            // node
             // materializes it once before its actors map it.
             StoreSource.setPublisher(RayStoreSource::publish);
         }
@@ -81,8 +111,8 @@ public final class RayCluster {
     }
 
     /**
-     * Shuts Ray down if it is initialized; returns true if it was. In LOCAL mode it also deletes the
-     * session directory this JVM's runtime created under /tmp/ray (never another process's).
+     * Shuts Ray down if it is initialized; returns true if it was. In LOCAL mode it also deletes
+     * the session directory this JVM's runtime created under /tmp/ray (never another process's).
      */
     public static synchronized boolean shutdown() {
         if (!Ray.isInitialized()) {
@@ -109,18 +139,24 @@ public final class RayCluster {
         return Ray.getRuntimeContext().isLocalMode();
     }
 
-    /** Sets {@value #CODE_SEARCH_PATH} for the next {@link #start()}: where workers find our jars. */
+    /**
+     * Sets {@value #CODE_SEARCH_PATH} for the next {@link #start()}: where workers find our jars.
+     */
     public static void setCodeSearchPath(List<Path> jarsOrDirectories) {
         if (jarsOrDirectories.isEmpty()) {
-            throw new IllegalArgumentException("code search path is empty; pass the directory holding our jars");
+            throw new IllegalArgumentException(
+                    "code search path is empty; pass the directory holding our jars");
         }
-        System.setProperty(CODE_SEARCH_PATH, jarsOrDirectories.stream()
-                .map(p -> p.toAbsolutePath().toString()).collect(Collectors.joining(":")));
+        System.setProperty(
+                CODE_SEARCH_PATH,
+                jarsOrDirectories.stream()
+                        .map(p -> p.toAbsolutePath().toString())
+                        .collect(Collectors.joining(":")));
     }
 
     /**
-     * Sets the JVM options of the job's worker JVMs for the next {@link #start()}, replacing earlier
-     * ones; {@link #defaultWorkerJvmOptions()} is the list our code needs.
+     * Sets the JVM options of the job's worker JVMs for the next {@link #start()}, replacing
+     * earlier ones; {@link #defaultWorkerJvmOptions()} is the list our code needs.
      */
     public static void setWorkerJvmOptions(List<String> options) {
         for (int i = 0; System.getProperty(JVM_OPTIONS + "." + i) != null; i++) {
@@ -133,7 +169,8 @@ public final class RayCluster {
 
     /**
      * What every worker JVM needs: the {@code --add-opens} flags of Ray and Arrow, DJL offline, one
-     * torch thread per actor, and this JVM's {@code DJL_CACHE_DIR} if set (it must exist on each node).
+     * torch thread per actor, and this JVM's {@code DJL_CACHE_DIR} if set (it must exist on each
+     * node).
      */
     public static List<String> defaultWorkerJvmOptions() {
         List<String> options = new ArrayList<>(JvmLauncher.OPENS);
@@ -157,9 +194,13 @@ public final class RayCluster {
         }
         Path path = Paths.get(dir);
         String name = path.getFileName().toString();
-        boolean ours = name.startsWith(LOCAL_SESSION_PREFIX) && name.endsWith("_" + ProcessHandle.current().pid());
+        boolean ours =
+                name.startsWith(LOCAL_SESSION_PREFIX)
+                        && name.endsWith("_" + ProcessHandle.current().pid());
         if (!ours) {
-            LOG.warn("Not deleting Ray session directory {}: not a LOCAL-mode directory of this process", path);
+            LOG.warn(
+                    "Not deleting Ray session directory {}: not a LOCAL-mode directory of this process",
+                    path);
             return null;
         }
         return path;
@@ -174,7 +215,10 @@ public final class RayCluster {
                 Files.deleteIfExists(p);
             }
         } catch (IOException e) {
-            LOG.warn("Could not delete Ray's LOCAL-mode session directory {}; delete it by hand", root, e);
+            LOG.warn(
+                    "Could not delete Ray's LOCAL-mode session directory {}; delete it by hand",
+                    root,
+                    e);
         }
     }
 }

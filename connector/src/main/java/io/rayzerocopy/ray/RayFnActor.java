@@ -3,6 +3,7 @@ package io.rayzerocopy.ray;
 import io.ray.api.ActorHandle;
 import io.ray.api.ObjectRef;
 import io.ray.api.Ray;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.ObjectOutputStream;
@@ -14,8 +15,8 @@ import java.util.function.Supplier;
  * The driver's handle on one {@link RayActorHost}: starts it, calls it, closes it. Thread-safe.
  *
  * <p>In LOCAL mode Ray 2.39.0 may run a call on the wrong actor instance when calls to different
- * actors overlap (ray-project/ray#61827: actors share one executor whose current-actor field is
- * not per thread). So in LOCAL mode every operation of every {@code RayFnActor} in this JVM, actor
+ * actors overlap (ray-project/ray#61827: actors share one executor whose current-actor field is not
+ * per thread). So in LOCAL mode every operation of every {@code RayFnActor} in this JVM, actor
  * creation included, runs alone: one in flight at a time, in arrival order. On a cluster, actors
  * are separate processes and calls run concurrently.
  *
@@ -42,21 +43,29 @@ public final class RayFnActor implements AutoCloseable {
      */
     public static RayFnActor start(RemoteFn fn) {
         if (!Ray.isInitialized()) {
-            throw new IllegalStateException("Ray is not started; call RayCluster.start() before RayFnActor.start()");
+            throw new IllegalStateException(
+                    "Ray is not started; call RayCluster.start() before RayFnActor.start()");
         }
         byte[] spec = serialize(fn);
         boolean local = RayCluster.isLocalMode();
-        return gated(local, () -> {
-            RayFnActor actor = new RayFnActor(Ray.actor(RayActorHost::new, spec).remote(), local);
-            try {
-                actor.handle.task(RayActorHost::init).remote().get();
-            } catch (RuntimeException e) {
-                actor.release();
-                throw new IllegalStateException("starting a Ray actor for " + fn.getClass().getName()
-                        + " failed: " + rootMessage(e), e);
-            }
-            return actor;
-        });
+        return gated(
+                local,
+                () -> {
+                    RayFnActor actor =
+                            new RayFnActor(Ray.actor(RayActorHost::new, spec).remote(), local);
+                    try {
+                        actor.handle.task(RayActorHost::init).remote().get();
+                    } catch (RuntimeException e) {
+                        actor.release();
+                        throw new IllegalStateException(
+                                "starting a Ray actor for "
+                                        + fn.getClass().getName()
+                                        + " failed: "
+                                        + rootMessage(e),
+                                e);
+                    }
+                    return actor;
+                });
     }
 
     /** Applies the actor's function to {@code input} and returns its output. */
@@ -81,14 +90,16 @@ public final class RayFnActor implements AutoCloseable {
             return;
         }
         closed = true;
-        gated(localMode, () -> {
-            ObjectRef<Boolean> done = handle.task(RayActorHost::close).remote();
-            try {
-                return done.get();
-            } finally {
-                release();
-            }
-        });
+        gated(
+                localMode,
+                () -> {
+                    ObjectRef<Boolean> done = handle.task(RayActorHost::close).remote();
+                    try {
+                        return done.get();
+                    } finally {
+                        release();
+                    }
+                });
     }
 
     private void release() {
@@ -111,14 +122,20 @@ public final class RayFnActor implements AutoCloseable {
 
     private static byte[] serialize(RemoteFn fn) {
         if (fn == null) {
-            throw new IllegalArgumentException("fn is null; pass the RemoteFn the actor should host");
+            throw new IllegalArgumentException(
+                    "fn is null; pass the RemoteFn the actor should host");
         }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
             out.writeObject(fn);
         } catch (IOException e) {
-            throw new UncheckedIOException("serializing " + fn.getClass().getName() + " failed: " + e
-                    + "; every field of a RemoteFn must be Serializable or transient", e);
+            throw new UncheckedIOException(
+                    "serializing "
+                            + fn.getClass().getName()
+                            + " failed: "
+                            + e
+                            + "; every field of a RemoteFn must be Serializable or transient",
+                    e);
         }
         return bytes.toByteArray();
     }

@@ -8,6 +8,11 @@ import io.rayzerocopy.exec.ActorHandle;
 import io.rayzerocopy.exec.ActorRuntime;
 import io.rayzerocopy.exec.ActorSpec;
 import io.rayzerocopy.exec.BatchProcessor;
+
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+
 import java.io.IOException;
 import java.io.InvalidObjectException;
 import java.io.ObjectInputStream;
@@ -18,9 +23,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.RootAllocator;
-import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
  * Actors as Ray Java actors: each hosts one {@link ActorSpec}, batches travel as Arrow IPC bytes.
@@ -77,7 +79,9 @@ public final class RayRuntime implements ActorRuntime {
             try {
                 processor = spec.create();
             } catch (Exception e) {
-                InvalidObjectException failure = new InvalidObjectException("actor " + spec.name() + " failed to construct: " + e);
+                InvalidObjectException failure =
+                        new InvalidObjectException(
+                                "actor " + spec.name() + " failed to construct: " + e);
                 failure.initCause(e);
                 throw failure;
             }
@@ -89,7 +93,8 @@ public final class RayRuntime implements ActorRuntime {
             try (VectorSchemaRoot in = ArrowIpc.read(input, allocator);
                     VectorSchemaRoot out = processor.process(in, allocator)) {
                 if (out == null) {
-                    throw new IllegalStateException(spec.name() + " returned null instead of a batch");
+                    throw new IllegalStateException(
+                            spec.name() + " returned null instead of a batch");
                 }
                 return ArrowIpc.write(out);
             }
@@ -113,12 +118,15 @@ public final class RayRuntime implements ActorRuntime {
 
         RayActor(ActorSpec spec, String name) {
             this.name = name;
-            this.thread = Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, "rzc-ray-" + name);
-                t.setDaemon(true);
-                return t;
-            });
-            this.actor = CompletableFuture.supplyAsync(() -> RayFnActor.start(new SpecFn(spec)), thread);
+            this.thread =
+                    Executors.newSingleThreadExecutor(
+                            r -> {
+                                Thread t = new Thread(r, "rzc-ray-" + name);
+                                t.setDaemon(true);
+                                return t;
+                            });
+            this.actor =
+                    CompletableFuture.supplyAsync(() -> RayFnActor.start(new SpecFn(spec)), thread);
         }
 
         @Override
@@ -132,35 +140,43 @@ public final class RayRuntime implements ActorRuntime {
         }
 
         @Override
-        public CompletableFuture<VectorSchemaRoot> submit(VectorSchemaRoot input, BufferAllocator resultAllocator) {
+        public CompletableFuture<VectorSchemaRoot> submit(
+                VectorSchemaRoot input, BufferAllocator resultAllocator) {
             byte[] ipc;
             try {
                 ipc = ArrowIpc.write(input);
             } catch (IOException e) {
                 return CompletableFuture.failedFuture(e);
             }
-            return actor.thenApplyAsync(a -> {
-                try {
-                    return ArrowIpc.read(a.call(ipc), resultAllocator);
-                } catch (RayActorException e) {
-                    throw new ActorDiedException("Ray actor " + name + " died: " + e.getMessage());
-                } catch (RayTaskException e) {
-                    throw new CompletionException(e.getCause() != null ? e.getCause() : e);
-                } catch (IOException e) {
-                    throw new CompletionException(e);
-                }
-            }, thread);
+            return actor.thenApplyAsync(
+                    a -> {
+                        try {
+                            return ArrowIpc.read(a.call(ipc), resultAllocator);
+                        } catch (RayActorException e) {
+                            throw new ActorDiedException(
+                                    "Ray actor " + name + " died: " + e.getMessage());
+                        } catch (RayTaskException e) {
+                            throw new CompletionException(e.getCause() != null ? e.getCause() : e);
+                        } catch (IOException e) {
+                            throw new CompletionException(e);
+                        }
+                    },
+                    thread);
         }
 
         @Override
         public synchronized CompletableFuture<Void> stop() {
             if (stopped == null) {
-                stopped = actor.handleAsync((a, e) -> {
-                    if (a != null) {
-                        a.close();
-                    }
-                    return (Void) null;
-                }, thread).whenComplete((v, e) -> thread.shutdown());
+                stopped =
+                        actor.handleAsync(
+                                        (a, e) -> {
+                                            if (a != null) {
+                                                a.close();
+                                            }
+                                            return (Void) null;
+                                        },
+                                        thread)
+                                .whenComplete((v, e) -> thread.shutdown());
             }
             return stopped;
         }

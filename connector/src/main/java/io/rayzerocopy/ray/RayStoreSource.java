@@ -6,6 +6,7 @@ import io.rayzerocopy.model.StoreException;
 import io.rayzerocopy.model.StoreRef;
 import io.rayzerocopy.model.StoreSource;
 import io.rayzerocopy.model.WeightStore;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -33,7 +34,10 @@ public final class RayStoreSource implements StoreSource {
         this.chunks = chunks;
     }
 
-    /** Puts every file of the committed store {@code ref} into Ray's object store. Ray must be started. */
+    /**
+     * Puts every file of the committed store {@code ref} into Ray's object store. Ray must be
+     * started.
+     */
     public static RayStoreSource publish(StoreRef ref) {
         LinkedHashMap<String, List<ObjectRef<byte[]>>> chunks = new LinkedHashMap<>();
         try {
@@ -48,7 +52,8 @@ public final class RayStoreSource implements StoreSource {
                         ByteBuffer buf = ByteBuffer.allocate(n);
                         while (buf.hasRemaining()) {
                             if (ch.read(buf, pos + buf.position()) < 0) {
-                                throw new IOException(file + " ended before its " + size + " bytes");
+                                throw new IOException(
+                                        file + " ended before its " + size + " bytes");
                             }
                         }
                         parts.add(Ray.put(buf.array()));
@@ -58,7 +63,9 @@ public final class RayStoreSource implements StoreSource {
                 chunks.put(name, parts);
             }
         } catch (IOException e) {
-            throw new StoreException("cannot publish weight store " + ref.directory() + " to Ray: " + e.getMessage(), e);
+            throw new StoreException(
+                    "cannot publish weight store " + ref.directory() + " to Ray: " + e.getMessage(),
+                    e);
         }
         return new RayStoreSource(chunks);
     }

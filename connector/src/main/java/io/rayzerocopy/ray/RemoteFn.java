@@ -10,6 +10,8 @@ public interface RemoteFn extends Serializable {
     /** Computes the output bytes for {@code input}; an exception fails that call only. */
     byte[] apply(byte[] input) throws Exception;
 
-    /** Releases what the function holds (models, mappings); called once when its actor is closed. */
+    /**
+     * Releases what the function holds (models, mappings); called once when its actor is closed.
+     */
     default void close() throws Exception {}
 }

@@ -1,19 +1,20 @@
 package io.rayzerocopy.exec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.TimeUnit;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 
 /** Real worker JVMs: batches over Arrow IPC, constructor errors, kill -9, PSS, no orphans. */
 class ProcessRuntimeTest {
@@ -64,7 +65,8 @@ class ProcessRuntimeTest {
 
     @Test
     void batchesRoundTripThroughAWorkerProcess() throws Exception {
-        try (BufferAllocator allocator = new RootAllocator(); ProcessRuntime runtime = new ProcessRuntime()) {
+        try (BufferAllocator allocator = new RootAllocator();
+                ProcessRuntime runtime = new ProcessRuntime()) {
             ActorHandle actor = runtime.start(new Doubler(false), "doubler-0");
             actor.ready().get(60, TimeUnit.SECONDS);
             long pid = runtime.workerPids().get(0);
@@ -77,44 +79,64 @@ class ProcessRuntimeTest {
             try (VectorSchemaRoot bad = batch(allocator, -1)) {
                 CompletableFuture<VectorSchemaRoot> f = actor.submit(bad, allocator);
                 Exception e = assertThrows(Exception.class, () -> f.get(30, TimeUnit.SECONDS));
-                assertTrue(e.getCause().getMessage().contains("negative input -1"), e.getCause().getMessage());
+                assertTrue(
+                        e.getCause().getMessage().contains("negative input -1"),
+                        e.getCause().getMessage());
             }
             long pss = runtime.workerPssKb().get(0);
             assertTrue(pss > 10_000, "worker PSS " + pss + " kB");
             actor.stop().get(30, TimeUnit.SECONDS);
-            assertTrue(ProcessHandle.of(pid).map(h -> h.onExit().orTimeout(10, TimeUnit.SECONDS).join()).isPresent()
-                    || ProcessHandle.of(pid).isEmpty());
+            assertTrue(
+                    ProcessHandle.of(pid)
+                                    .map(h -> h.onExit().orTimeout(10, TimeUnit.SECONDS).join())
+                                    .isPresent()
+                            || ProcessHandle.of(pid).isEmpty());
         }
     }
 
     @Test
     void constructorErrorIsReportedAndKillNineFailsCallsWithActorDied() throws Exception {
-        try (BufferAllocator allocator = new RootAllocator(); ProcessRuntime runtime = new ProcessRuntime()) {
+        try (BufferAllocator allocator = new RootAllocator();
+                ProcessRuntime runtime = new ProcessRuntime()) {
             ActorHandle broken = runtime.start(new Doubler(true), "broken-0");
-            Exception e = assertThrows(Exception.class, () -> broken.ready().get(60, TimeUnit.SECONDS));
-            assertTrue(e.getCause().getMessage().contains("/nowhere/model.pt"), e.getCause().getMessage());
+            Exception e =
+                    assertThrows(Exception.class, () -> broken.ready().get(60, TimeUnit.SECONDS));
+            assertTrue(
+                    e.getCause().getMessage().contains("/nowhere/model.pt"),
+                    e.getCause().getMessage());
 
             ActorHandle actor = runtime.start(new Doubler(false), "doubler-1");
             actor.ready().get(60, TimeUnit.SECONDS);
             long pid = runtime.workerPids().get(runtime.workerPids().size() - 1);
             new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor();
             try (VectorSchemaRoot in = batch(allocator, 5)) {
-                CompletionException died = assertThrows(CompletionException.class, () -> actor.submit(in, allocator).join());
+                CompletionException died =
+                        assertThrows(
+                                CompletionException.class,
+                                () -> actor.submit(in, allocator).join());
                 assertInstanceOf(ActorDiedException.class, died.getCause());
-                assertTrue(died.getCause().getMessage().contains(Long.toString(pid)), died.getCause().getMessage());
+                assertTrue(
+                        died.getCause().getMessage().contains(Long.toString(pid)),
+                        died.getCause().getMessage());
             }
         }
     }
 
     @Test
     void workersDieWithTheirDriverEvenOnSigkill() throws Exception {
-        Process driver = JvmLauncher.start(DriverMain.class.getName(), List.of("-Xmx256m"), List.of());
-        String line = new java.io.BufferedReader(new java.io.InputStreamReader(driver.getInputStream())).readLine();
+        Process driver =
+                JvmLauncher.start(DriverMain.class.getName(), List.of("-Xmx256m"), List.of());
+        String line =
+                new java.io.BufferedReader(new java.io.InputStreamReader(driver.getInputStream()))
+                        .readLine();
         long workerPid = Long.parseLong(line.trim());
         assertTrue(ProcessHandle.of(workerPid).isPresent());
         driver.destroyForcibly().waitFor();
-        ProcessHandle.of(workerPid).ifPresent(h -> h.onExit().orTimeout(20, TimeUnit.SECONDS).join());
-        assertTrue(ProcessHandle.of(workerPid).map(h -> !h.isAlive()).orElse(true), "worker " + workerPid + " outlived its driver");
+        ProcessHandle.of(workerPid)
+                .ifPresent(h -> h.onExit().orTimeout(20, TimeUnit.SECONDS).join());
+        assertTrue(
+                ProcessHandle.of(workerPid).map(h -> !h.isAlive()).orElse(true),
+                "worker " + workerPid + " outlived its driver");
     }
 
     /** A driver JVM that starts one worker, prints its pid and waits to be killed. */

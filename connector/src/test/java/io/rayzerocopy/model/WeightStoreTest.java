@@ -10,9 +10,14 @@ import ai.djl.Model;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+
 import io.rayzerocopy.Fixtures;
 import io.rayzerocopy.Mode;
 import io.rayzerocopy.ModelWrapper;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -24,12 +29,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class WeightStoreTest {
-    @TempDir
-    Path root;
+    @TempDir Path root;
 
     private static WeightStore.Tensor tensor(String name, int n, float seed) {
         ByteBuffer b = ByteBuffer.allocate(n * 4).order(ByteOrder.LITTLE_ENDIAN);
@@ -43,21 +45,33 @@ class WeightStoreTest {
     @Test
     void layoutIsAlignedShardedSafetensorsAndReadOnly() throws Exception {
         WeightStore store = WeightStore.at(root, 8192);
-        List<WeightStore.Tensor> tensors = List.of(tensor("a", 3, 0), tensor("b", 1100, 10), tensor("c", 1000, 100));
-        try (WeightStore.Lease lease = store.write(tensors, Map.of("skeleton.pt", new byte[] {1, 2, 3}))) {
+        List<WeightStore.Tensor> tensors =
+                List.of(tensor("a", 3, 0), tensor("b", 1100, 10), tensor("c", 1000, 100));
+        try (WeightStore.Lease lease =
+                store.write(tensors, Map.of("skeleton.pt", new byte[] {1, 2, 3}))) {
             StoreRef ref = lease.ref();
-            assertEquals(2, ref.shardSizes().size(), "c does not fit next to a and b in an 8 KiB shard");
+            assertEquals(
+                    2, ref.shardSizes().size(), "c does not fit next to a and b in an 8 KiB shard");
             for (TensorSpec t : ref.tensors()) {
                 assertEquals(0, t.offset() % 64, t + " is not 64-byte aligned");
             }
             // Each shard is standard safetensors: our reader (and any other) gets the values back.
-            List<SafeTensors.Entry> shard0 = SafeTensors.read(WeightStore.shardPath(ref.directory(), 0));
-            assertEquals(List.of("a", "b"), shard0.stream().map(SafeTensors.Entry::name).sorted().toList());
-            ByteBuffer b = shard0.stream().filter(e -> e.name().equals("b")).findFirst().get().data();
+            List<SafeTensors.Entry> shard0 =
+                    SafeTensors.read(WeightStore.shardPath(ref.directory(), 0));
+            assertEquals(
+                    List.of("a", "b"),
+                    shard0.stream().map(SafeTensors.Entry::name).sorted().toList());
+            ByteBuffer b =
+                    shard0.stream().filter(e -> e.name().equals("b")).findFirst().get().data();
             assertEquals(10f + 1099, b.getFloat(1099 * 4));
-            assertEquals("r-x------", PosixFilePermissions.toString(Files.getPosixFilePermissions(ref.directory())));
-            assertEquals("r--------", PosixFilePermissions.toString(
-                    Files.getPosixFilePermissions(WeightStore.shardPath(ref.directory(), 0))));
+            assertEquals(
+                    "r-x------",
+                    PosixFilePermissions.toString(Files.getPosixFilePermissions(ref.directory())));
+            assertEquals(
+                    "r--------",
+                    PosixFilePermissions.toString(
+                            Files.getPosixFilePermissions(
+                                    WeightStore.shardPath(ref.directory(), 0))));
             WeightStore.verify(ref);
             try (MappedStore mapped = store.open(ref)) {
                 assertEquals(100f + 4, mapped.tensor(mapped.spec("c")).getFloat(16));
@@ -75,7 +89,8 @@ class WeightStoreTest {
             assertNotEquals(first.ref().directory(), other.ref().directory());
             assertEquals(2, store.list().size());
         }
-        assertEquals(0, store.list().size(), "stores are removed when their last lease is released");
+        assertEquals(
+                0, store.list().size(), "stores are removed when their last lease is released");
     }
 
     @Test
@@ -84,19 +99,23 @@ class WeightStoreTest {
         try (WeightStore.Lease lease = store.write(List.of(tensor("w", 1000, 1)), Map.of())) {
             StoreRef ref = lease.ref();
             Path shard = WeightStore.shardPath(ref.directory(), 0);
-            Files.setPosixFilePermissions(ref.directory(), PosixFilePermissions.fromString("rwx------"));
+            Files.setPosixFilePermissions(
+                    ref.directory(), PosixFilePermissions.fromString("rwx------"));
             Files.setPosixFilePermissions(shard, PosixFilePermissions.fromString("rw-------"));
             try (RandomAccessFile f = new RandomAccessFile(shard.toFile(), "rw")) {
                 f.seek(f.length() - 1);
                 f.write(42);
             }
-            StoreException corrupted = assertThrows(StoreException.class, () -> WeightStore.verify(ref));
+            StoreException corrupted =
+                    assertThrows(StoreException.class, () -> WeightStore.verify(ref));
             assertTrue(corrupted.getMessage().contains("corrupted"), corrupted.getMessage());
             try (RandomAccessFile f = new RandomAccessFile(shard.toFile(), "rw")) {
                 f.setLength(f.length() - 100);
             }
             StoreException truncated = assertThrows(StoreException.class, () -> store.open(ref));
-            assertTrue(truncated.getMessage().contains(shard.toString()) && truncated.getMessage().contains("truncated"),
+            assertTrue(
+                    truncated.getMessage().contains(shard.toString())
+                            && truncated.getMessage().contains("truncated"),
                     truncated.getMessage());
             // Adopting a corrupted store replaces it with a good one.
             try (WeightStore.Lease again = store.write(List.of(tensor("w", 1000, 1)), Map.of())) {
@@ -112,7 +131,10 @@ class WeightStoreTest {
             Path shard = WeightStore.shardPath(lease.ref().directory(), 0);
             Files.setPosixFilePermissions(shard, PosixFilePermissions.fromString("r---w-r--"));
             StoreException e = assertThrows(StoreException.class, () -> store.open(lease.ref()));
-            assertTrue(e.getMessage().contains(shard.toString()) && e.getMessage().contains("read-only"), e.getMessage());
+            assertTrue(
+                    e.getMessage().contains(shard.toString())
+                            && e.getMessage().contains("read-only"),
+                    e.getMessage());
             Files.setPosixFilePermissions(shard, PosixFilePermissions.fromString("r--------"));
         }
     }
@@ -141,32 +163,55 @@ class WeightStoreTest {
 
     @Test
     void skeletonAndWeightsOfDifferentModelsAreRefusedNamingTheParameter() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelWrapper.fromModel(
-                TorchScriptModel.fromSkeleton(Fixtures.path("encoder.pt"), Fixtures.path("simple_classifier.safetensors")),
-                Mode.ACTOR));
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                ModelWrapper.fromModel(
+                                        TorchScriptModel.fromSkeleton(
+                                                Fixtures.path("encoder.pt"),
+                                                Fixtures.path("simple_classifier.safetensors")),
+                                        Mode.ACTOR));
         assertTrue(e.getMessage().contains("network.0.weight"), e.getMessage());
     }
 
     @Test
     void storeDeletedUnderALiveWrapperIsNamed() throws Exception {
-        try (ModelWrapper wrapper = ModelWrapper.fromModel(TorchScriptModel.fromFile(Fixtures.path("no_params.pt")), Mode.ACTOR)) {
+        try (ModelWrapper wrapper =
+                ModelWrapper.fromModel(
+                        TorchScriptModel.fromFile(Fixtures.path("no_params.pt")), Mode.ACTOR)) {
             WeightStore.deleteTree(wrapper.store().directory());
             StoreException e = assertThrows(StoreException.class, wrapper::load);
-            assertTrue(e.getMessage().contains(wrapper.store().directory().toString())
-                    && e.getMessage().contains("re-create the wrapper"), e.getMessage());
+            assertTrue(
+                    e.getMessage().contains(wrapper.store().directory().toString())
+                            && e.getMessage().contains("re-create the wrapper"),
+                    e.getMessage());
         }
     }
 
     @Test
     void modelLoadedBeforeStoreDeletionKeepsWorking() throws Exception {
-        try (ModelWrapper wrapper = ModelWrapper.fromModel(TorchScriptModel.fromFile(Fixtures.path("simple_classifier.pt")), Mode.ACTOR);
+        try (ModelWrapper wrapper =
+                        ModelWrapper.fromModel(
+                                TorchScriptModel.fromFile(Fixtures.path("simple_classifier.pt")),
+                                Mode.ACTOR);
                 Model model = wrapper.load();
                 NDManager manager = NDManager.newBaseManager()) {
             WeightStore.deleteTree(wrapper.store().directory());
             System.gc();
-            NDList out = model.getBlock().forward(new ai.djl.training.ParameterStore(manager, false),
-                    new NDList(Fixtures.refArray(manager, "simple_classifier", "input")), false);
-            assertTrue(Fixtures.maxAbsDiff(out.singletonOrThrow(), Fixtures.ref("simple_classifier", "output")) <= 1e-6);
+            NDList out =
+                    model.getBlock()
+                            .forward(
+                                    new ai.djl.training.ParameterStore(manager, false),
+                                    new NDList(
+                                            Fixtures.refArray(
+                                                    manager, "simple_classifier", "input")),
+                                    false);
+            assertTrue(
+                    Fixtures.maxAbsDiff(
+                                    out.singletonOrThrow(),
+                                    Fixtures.ref("simple_classifier", "output"))
+                            <= 1e-6);
         }
     }
 

@@ -2,6 +2,7 @@ package io.rayzerocopy.ray;
 
 import io.ray.api.ActorHandle;
 import io.ray.api.Ray;
+
 import java.io.ByteArrayOutputStream;
 import java.io.ObjectOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +28,8 @@ public final class LocalModeRaceProbe {
         try {
             List<ActorHandle<RayActorHost>> handles = new ArrayList<>();
             for (int i = 0; i < actors; i++) {
-                ActorHandle<RayActorHost> h = Ray.actor(RayActorHost::new, spec(new TestFns.Id("actor-" + i))).remote();
+                ActorHandle<RayActorHost> h =
+                        Ray.actor(RayActorHost::new, spec(new TestFns.Id("actor-" + i))).remote();
                 h.task(RayActorHost::init).remote().get();
                 handles.add(h);
             }
@@ -35,16 +37,22 @@ public final class LocalModeRaceProbe {
             for (int i = 0; i < actors; i++) {
                 ActorHandle<RayActorHost> h = handles.get(i);
                 String expected = "actor-" + i;
-                wrong.add(callers.submit(() -> {
-                    int n = 0;
-                    for (int c = 0; c < calls; c++) {
-                        byte[] out = h.task(RayActorHost::call, new byte[] {1}).remote().get();
-                        if (!expected.equals(new String(out, StandardCharsets.UTF_8))) {
-                            n++;
-                        }
-                    }
-                    return n;
-                }));
+                wrong.add(
+                        callers.submit(
+                                () -> {
+                                    int n = 0;
+                                    for (int c = 0; c < calls; c++) {
+                                        byte[] out =
+                                                h.task(RayActorHost::call, new byte[] {1})
+                                                        .remote()
+                                                        .get();
+                                        if (!expected.equals(
+                                                new String(out, StandardCharsets.UTF_8))) {
+                                            n++;
+                                        }
+                                    }
+                                    return n;
+                                }));
             }
             int total = 0;
             for (Future<Integer> f : wrong) {

@@ -9,9 +9,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+
 import io.ray.api.Ray;
 import io.ray.api.exception.RayTaskException;
 import io.rayzerocopy.exec.JvmLauncher;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -26,12 +35,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** Real Ray 2.39.0 in LOCAL mode: one Ray.init() for the class, shut down and cleaned after it. */
 class RayLocalModeTest {
@@ -56,8 +59,11 @@ class RayLocalModeTest {
     private static List<Path> ourSessionDirs() throws Exception {
         String suffix = "_" + ProcessHandle.current().pid();
         try (Stream<Path> dirs = Files.list(Paths.get("/tmp/ray"))) {
-            return dirs.filter(d -> d.getFileName().toString().startsWith("session_local_mode_")
-                    && d.getFileName().toString().endsWith(suffix)).collect(Collectors.toList());
+            return dirs.filter(
+                            d ->
+                                    d.getFileName().toString().startsWith("session_local_mode_")
+                                            && d.getFileName().toString().endsWith(suffix))
+                    .collect(Collectors.toList());
         }
     }
 
@@ -69,7 +75,8 @@ class RayLocalModeTest {
     void startsInLocalModeWithAtMostOneSessionDirectory() {
         assertTrue(RayCluster.isLocalMode());
         assertFalse(RayCluster.start(), "a second start() is a no-op");
-        // Ray makes the directory on the JVM's first start only; an earlier test class may have had it.
+        // Ray makes the directory on the JVM's first start only; an earlier test class may have had
+        // it.
         assertTrue(sessionDirs.size() <= 1, "session directories of this JVM: " + sessionDirs);
     }
 
@@ -88,9 +95,12 @@ class RayLocalModeTest {
 
     @Test
     void aFunctionThatFailsToBuildGivesAClearErrorAndTheJvmLivesOn() {
-        IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> RayFnActor.start(new TestFns.FailsToBuild()));
-        assertTrue(e.getMessage().contains("model file /nowhere/model.pt not found"), e.getMessage());
+        IllegalStateException e =
+                assertThrows(
+                        IllegalStateException.class,
+                        () -> RayFnActor.start(new TestFns.FailsToBuild()));
+        assertTrue(
+                e.getMessage().contains("model file /nowhere/model.pt not found"), e.getMessage());
         assertTrue(e.getMessage().contains(TestFns.FailsToBuild.class.getName()), e.getMessage());
         try (RayFnActor next = RayFnActor.start(new TestFns.Echo())) {
             assertArrayEquals(utf8("echo:x"), next.call(utf8("x")));
@@ -99,21 +109,31 @@ class RayLocalModeTest {
 
     @Test
     void aFailingCallFailsThatCallOnlyAndRaysOwnLogReachesLogback() {
-        assertTrue(LoggerFactory.getILoggerFactory() instanceof LoggerContext,
+        assertTrue(
+                LoggerFactory.getILoggerFactory() instanceof LoggerContext,
                 "slf4j provider after Ray.init(): " + LoggerFactory.getILoggerFactory().getClass());
-        ch.qos.logback.classic.Logger rayLogger = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.ray");
+        ch.qos.logback.classic.Logger rayLogger =
+                (ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.ray");
         ListAppender<ILoggingEvent> captured = new ListAppender<>();
         captured.start();
         rayLogger.addAppender(captured);
         try (RayFnActor actor = RayFnActor.start(new TestFns.FailsOnBad())) {
-            RayTaskException e = assertThrows(RayTaskException.class, () -> actor.call(utf8("bad row")));
+            RayTaskException e =
+                    assertThrows(RayTaskException.class, () -> actor.call(utf8("bad row")));
             assertTrue(causes(e).contains("cannot score input 'bad'"), causes(e));
             assertArrayEquals(utf8("good"), actor.call(utf8("good")));
         } finally {
             rayLogger.detachAppender(captured);
         }
-        assertTrue(captured.list.stream().anyMatch(ev -> ev.getLoggerName().startsWith("io.ray.runtime")
-                        && ev.getThrowableProxy() != null && ev.getThrowableProxy().getMessage().contains("cannot score")),
+        assertTrue(
+                captured.list.stream()
+                        .anyMatch(
+                                ev ->
+                                        ev.getLoggerName().startsWith("io.ray.runtime")
+                                                && ev.getThrowableProxy() != null
+                                                && ev.getThrowableProxy()
+                                                        .getMessage()
+                                                        .contains("cannot score")),
                 "Ray's TaskExecutor logs the failure through slf4j to logback");
     }
 
@@ -128,8 +148,12 @@ class RayLocalModeTest {
     @Test
     void reportsPidAndPss() {
         try (RayFnActor actor = RayFnActor.start(new TestFns.Echo())) {
-            assertEquals(ProcessHandle.current().pid(), actor.pid(), "LOCAL mode actors are threads of this JVM");
-            assertTrue(actor.pssKb() > 10_000, "PSS of a JVM running Ray: " + actor.pssKb() + " KiB");
+            assertEquals(
+                    ProcessHandle.current().pid(),
+                    actor.pid(),
+                    "LOCAL mode actors are threads of this JVM");
+            assertTrue(
+                    actor.pssKb() > 10_000, "PSS of a JVM running Ray: " + actor.pssKb() + " KiB");
         }
     }
 
@@ -159,18 +183,26 @@ class RayLocalModeTest {
             for (int i = 0; i < actors; i++) {
                 RayFnActor actor = pool.get(i);
                 String expected = "actor-" + i;
-                wrong.add(callers.submit(() -> {
-                    int n = 0;
-                    for (int c = 0; c < callsPerActor; c++) {
-                        if (!expected.equals(new String(actor.call(new byte[] {(byte) c}), StandardCharsets.UTF_8))) {
-                            n++;
-                        }
-                    }
-                    return n;
-                }));
+                wrong.add(
+                        callers.submit(
+                                () -> {
+                                    int n = 0;
+                                    for (int c = 0; c < callsPerActor; c++) {
+                                        if (!expected.equals(
+                                                new String(
+                                                        actor.call(new byte[] {(byte) c}),
+                                                        StandardCharsets.UTF_8))) {
+                                            n++;
+                                        }
+                                    }
+                                    return n;
+                                }));
             }
             for (int i = 0; i < actors; i++) {
-                assertEquals(0, wrong.get(i).get(), "calls of actor-" + i + " answered by another actor");
+                assertEquals(
+                        0,
+                        wrong.get(i).get(),
+                        "calls of actor-" + i + " answered by another actor");
             }
         } finally {
             callers.shutdownNow();
@@ -178,15 +210,25 @@ class RayLocalModeTest {
         }
     }
 
-    /** Opt-in (-Drzc.ray.raceProbe=true): a child JVM, ~3-5 s; measured 5-106 wrong of 800-1,600 calls. */
+    /**
+     * Opt-in (-Drzc.ray.raceProbe=true): a child JVM, ~3-5 s; measured 5-106 wrong of 800-1,600
+     * calls.
+     */
     @Test
     @EnabledIfSystemProperty(named = "rzc.ray.raceProbe", matches = "true")
     void withoutTheGateConcurrentCallsMayReachAnotherActorLoggedNotAsserted() throws Exception {
-        Process child = JvmLauncher.start(LocalModeRaceProbe.class.getName(), List.of("-Xmx256m"), List.of("200"));
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-            String result = out.lines().filter(l -> l.startsWith("wrong=")).findFirst().orElse("no result");
+        Process child =
+                JvmLauncher.start(
+                        LocalModeRaceProbe.class.getName(), List.of("-Xmx256m"), List.of("200"));
+        try (BufferedReader out =
+                new BufferedReader(
+                        new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+            String result =
+                    out.lines().filter(l -> l.startsWith("wrong=")).findFirst().orElse("no result");
             boolean exited = child.waitFor(60, TimeUnit.SECONDS);
-            LOG.info("ray-project/ray#61827 without the LOCAL-mode gate: {} (probe exit code {})", result,
+            LOG.info(
+                    "ray-project/ray#61827 without the LOCAL-mode gate: {} (probe exit code {})",
+                    result,
                     exited ? child.exitValue() : "none: killed after 60 s");
         } finally {
             child.destroyForcibly();

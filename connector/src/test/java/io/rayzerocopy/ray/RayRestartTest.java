@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,10 +16,10 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Test;
 
-/** Test classes share surefire's JVM: Ray must start again after a shutdown, each time cleaned up. */
+/**
+ * Test classes share surefire's JVM: Ray must start again after a shutdown, each time cleaned up.
+ */
 class RayRestartTest {
     @AfterAll
     static void stopRay() {
@@ -30,7 +33,9 @@ class RayRestartTest {
             assertTrue(RayCluster.start());
             seen.addAll(ourSessionDirs());
             try (RayFnActor actor = RayFnActor.start(new TestFns.Id("round-" + round))) {
-                assertArrayEquals(("round-" + round).getBytes(StandardCharsets.UTF_8), actor.call(new byte[0]));
+                assertArrayEquals(
+                        ("round-" + round).getBytes(StandardCharsets.UTF_8),
+                        actor.call(new byte[0]));
             }
             assertTrue(RayCluster.shutdown());
             assertFalse(RayCluster.shutdown(), "a second shutdown() is a no-op");
@@ -38,7 +43,9 @@ class RayRestartTest {
         }
         // Ray extracts its native library into a session directory only on the JVM's first start.
         assertTrue(seen.size() <= 1, "session directories created: " + seen);
-        assertFalse(System.getProperties().containsKey(RayCluster.RUN_MODE), "the run mode start() set is cleared");
+        assertFalse(
+                System.getProperties().containsKey(RayCluster.RUN_MODE),
+                "the run mode start() set is cleared");
     }
 
     private static Set<Path> ourSessionDirs() throws Exception {
@@ -48,8 +55,11 @@ class RayRestartTest {
             return Set.of();
         }
         try (Stream<Path> dirs = Files.list(root)) {
-            return dirs.filter(d -> d.getFileName().toString().startsWith("session_local_mode_")
-                    && d.getFileName().toString().endsWith(suffix)).collect(Collectors.toSet());
+            return dirs.filter(
+                            d ->
+                                    d.getFileName().toString().startsWith("session_local_mode_")
+                                            && d.getFileName().toString().endsWith(suffix))
+                    .collect(Collectors.toSet());
         }
     }
 }

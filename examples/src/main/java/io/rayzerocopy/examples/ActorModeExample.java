@@ -1,11 +1,13 @@
 package io.rayzerocopy.examples;
 
 import ai.djl.Model;
+
 import io.rayzerocopy.ActorPoolStrategy;
 import io.rayzerocopy.Dataset;
 import io.rayzerocopy.Mode;
 import io.rayzerocopy.ModelWrapper;
 import io.rayzerocopy.model.BlockModel;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -18,7 +20,9 @@ public final class ActorModeExample {
     /** Scores 100 rows of [0.1] * 128 and returns the rows ({"predictions": float[10]}). */
     public static List<Map<String, Object>> run() {
         try (Model model = SimpleClassifier.create();
-                ModelWrapper wrapper = ModelWrapper.fromModel(BlockModel.of(SimpleClassifier::network, model), Mode.ACTOR)) {
+                ModelWrapper wrapper =
+                        ModelWrapper.fromModel(
+                                BlockModel.of(SimpleClassifier::network, model), Mode.ACTOR)) {
             List<Map<String, Object>> items = new ArrayList<>();
             for (int i = 0; i < 100; i++) {
                 float[] data = new float[128];
@@ -26,7 +30,8 @@ public final class ActorModeExample {
                 items.add(Map.of("data", data));
             }
             Dataset ds = Dataset.fromItems(items);
-            Dataset results = ds.mapBatches(InferenceActor::new, wrapper, 32, ActorPoolStrategy.size(4));
+            Dataset results =
+                    ds.mapBatches(InferenceActor::new, wrapper, 32, ActorPoolStrategy.size(4));
             return results.take(100);
         }
     }

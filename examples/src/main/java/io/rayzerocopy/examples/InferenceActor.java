@@ -7,12 +7,17 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.TranslateException;
+
 import io.rayzerocopy.Batch;
 import io.rayzerocopy.BatchFn;
 import io.rayzerocopy.ModelWrapper;
+
 import org.apache.arrow.vector.VectorSchemaRoot;
 
-/** The guide's InferenceActor: loads the model once per actor (zero-copy, on CPU), then scores batches. */
+/**
+ * The guide's InferenceActor: loads the model once per actor (zero-copy, on CPU), then scores
+ * batches.
+ */
 public final class InferenceActor implements BatchFn {
     private final Model model;
     private final Predictor<NDList, NDList> predictor;

@@ -11,9 +11,11 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.translate.NoopTranslator;
+
 import io.rayzerocopy.Mode;
 import io.rayzerocopy.ModelWrapper;
 import io.rayzerocopy.model.BlockModel;
+
 import java.io.Serializable;
 import java.util.Map;
 
@@ -39,13 +41,18 @@ public final class PipelineExample {
                     Predictor<NDList, NDList> enc = encoder.newPredictor(new NoopTranslator());
                     Predictor<NDList, NDList> dec = decoder.newPredictor(new NoopTranslator())) {
                 NDList hidden = enc.predict(new NDList(m.create(x, new Shape(1, x.length))));
-                return dec.predict(hidden).singletonOrThrow().div(config.get("temp")).toFloatArray();
+                return dec.predict(hidden)
+                        .singletonOrThrow()
+                        .div(config.get("temp"))
+                        .toFloatArray();
             }
         }
     }
 
     static SequentialBlock encoderNetwork() {
-        return new SequentialBlock().add(Linear.builder().setUnits(16).build()).add(Activation::tanh);
+        return new SequentialBlock()
+                .add(Linear.builder().setUnits(16).build())
+                .add(Activation::tanh);
     }
 
     static SequentialBlock decoderNetwork() {
@@ -61,15 +68,18 @@ public final class PipelineExample {
 
     /** Runs the pipeline directly and through the wrapper; returns {direct, loaded}. */
     public static float[][] run() throws Exception {
-        try (Model enc = model("encoder", encoderNetwork(), 32); Model dec = model("decoder", decoderNetwork(), 16)) {
-            MyPipeline pipeline = new MyPipeline(BlockModel.register(enc, PipelineExample::encoderNetwork),
-                    BlockModel.register(dec, PipelineExample::decoderNetwork));
+        try (Model enc = model("encoder", encoderNetwork(), 32);
+                Model dec = model("decoder", decoderNetwork(), 16)) {
+            MyPipeline pipeline =
+                    new MyPipeline(
+                            BlockModel.register(enc, PipelineExample::encoderNetwork),
+                            BlockModel.register(dec, PipelineExample::decoderNetwork));
             float[] x = new float[32];
             for (int i = 0; i < x.length; i++) {
                 x[i] = (i - 16) / 8f;
             }
             try (ModelWrapper wrapper = ModelWrapper.fromModel(pipeline, Mode.ACTOR)) {
-                MyPipeline loaded = wrapper.load();            // both models loaded zero-copy, config copied
+                MyPipeline loaded = wrapper.load(); // both models loaded zero-copy, config copied
                 try {
                     return new float[][] {pipeline.call(x), loaded.call(x)};
                 } finally {

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.NoopTranslator;
+
 import io.ray.api.ActorHandle;
 import io.ray.api.ObjectRef;
 import io.ray.api.Ray;
@@ -14,6 +15,7 @@ import io.rayzerocopy.Mode;
 import io.rayzerocopy.ModelWrapper;
 import io.rayzerocopy.model.BlockModel;
 import io.rayzerocopy.ray.RayCluster;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -47,7 +49,9 @@ public final class RayActorsExample {
     public static List<float[]> run() {
         boolean started = RayCluster.start();
         try (Model model = SimpleClassifier.create();
-                ModelWrapper wrapper = ModelWrapper.fromModel(BlockModel.of(SimpleClassifier::network, model), Mode.ACTOR)) {
+                ModelWrapper wrapper =
+                        ModelWrapper.fromModel(
+                                BlockModel.of(SimpleClassifier::network, model), Mode.ACTOR)) {
             List<ActorHandle<RayInferenceActor>> actors = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
                 actors.add(Ray.actor(RayInferenceActor::new, wrapper).remote());
@@ -55,8 +59,10 @@ public final class RayActorsExample {
             float[] data = new float[128];
             Arrays.fill(data, 0.1f);
             List<float[]> results = new ArrayList<>();
-            // One call at a time: Ray 2.39's LOCAL mode can run concurrent calls of different actors
-            // on the wrong instance (ray-project/ray#61827); on a cluster, submit them all and Ray.get once.
+            // One call at a time: Ray 2.39's LOCAL mode can run concurrent calls of different
+            // actors
+            // on the wrong instance (ray-project/ray#61827); on a cluster, submit them all and
+            // Ray.get once.
             for (ActorHandle<RayInferenceActor> actor : actors) {
                 ObjectRef<float[]> ref = actor.task(RayInferenceActor::predict, data).remote();
                 results.add(Ray.get(ref));

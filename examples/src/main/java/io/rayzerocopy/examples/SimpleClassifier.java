@@ -8,11 +8,17 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 
-/** The guide's model, {@code nn.Sequential(nn.Linear(128, 256), nn.ReLU(), nn.Linear(256, 10))}, in DJL. */
+/**
+ * The guide's model, {@code nn.Sequential(nn.Linear(128, 256), nn.ReLU(), nn.Linear(256, 10))}, in
+ * DJL.
+ */
 public final class SimpleClassifier {
     private SimpleClassifier() {}
 
-    /** The block, uninitialized: a serializable factory for {@code BlockModel.of(SimpleClassifier::network, model)}. */
+    /**
+     * The block, uninitialized: a serializable factory for {@code
+     * BlockModel.of(SimpleClassifier::network, model)}.
+     */
     public static SequentialBlock network() {
         return new SequentialBlock()
                 .add(Linear.builder().setUnits(256).build())

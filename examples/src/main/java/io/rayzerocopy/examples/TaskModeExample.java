@@ -5,21 +5,27 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+
 import io.rayzerocopy.ModelWrapper;
 import io.rayzerocopy.model.BlockModel;
+
 import java.util.Arrays;
 
-/** The guide's task mode: the wrapper itself is callable; each call runs as a task on a pooled worker. */
+/**
+ * The guide's task mode: the wrapper itself is callable; each call runs as a task on a pooled
+ * worker.
+ */
 public final class TaskModeExample {
     private TaskModeExample() {}
 
     /** Runs one call; returns {input, output} for checking. */
     public static float[][] run() {
         try (Model model = SimpleClassifier.create();
-                ModelWrapper wrapped = ModelWrapper.forTasks(BlockModel.of(SimpleClassifier::network, model));
+                ModelWrapper wrapped =
+                        ModelWrapper.forTasks(BlockModel.of(SimpleClassifier::network, model));
                 NDManager manager = NDManager.newBaseManager()) {
             NDArray x = manager.randomNormal(new Shape(1, 128));
-            NDList result = wrapped.call(new NDList(x));          // result = wrapped(torch.randn(1, 128))
+            NDList result = wrapped.call(new NDList(x)); // result = wrapped(torch.randn(1, 128))
             return new float[][] {x.toFloatArray(), result.singletonOrThrow().toFloatArray()};
         }
     }

@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+
+import org.junit.jupiter.api.Test;
+
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Test;
 
 /** Runs each of the guide's examples and checks what it computed. */
 class ExamplesTest {
@@ -24,7 +26,10 @@ class ExamplesTest {
         assertEquals(100, rows.size());
         Object first = rows.get(0).get("predictions");
         for (Map<String, Object> row : rows) {
-            assertEquals(first.toString(), row.get("predictions").toString(), "identical inputs give identical outputs");
+            assertEquals(
+                    first.toString(),
+                    row.get("predictions").toString(),
+                    "identical inputs give identical outputs");
         }
         assertTrue(first.toString().split(",").length == 10, first.toString());
     }
