@@ -43,6 +43,8 @@ public final class ParquetSink implements AutoCloseable {
     private final CodecFactory codecs;
     private final CompressionCodecFactory.BytesInputCompressor compressor;
     private final Map<String, Parts> datasets = new LinkedHashMap<>();
+    /** Deletes the staging directory if the JVM exits (Ctrl-C) before the job commits. */
+    private final Thread cleanupAtExit;
     private boolean finished;
 
     private ParquetSink(Path directory, ParquetWriteOptions options) throws IOException {
@@ -53,6 +55,8 @@ public final class ParquetSink implements AutoCloseable {
                 directory.resolveSibling(
                         "." + directory.getFileName() + ".rzc-tmp-" + UUID.randomUUID());
         Files.createDirectory(staging);
+        this.cleanupAtExit = new Thread(() -> deleteRecursively(staging), "rzc-sink-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanupAtExit);
         this.codecs = new CodecFactory(new PlainParquetConfiguration(), 1 << 20);
         this.compressor =
                 codecs.getCompressor(
@@ -138,6 +142,7 @@ public final class ParquetSink implements AutoCloseable {
             replaceDirectory();
             finished = true;
             codecs.release();
+            forgetCleanup();
         } catch (IOException | RuntimeException e) {
             close();
             if (e instanceof DatasetException d) {
@@ -160,6 +165,15 @@ public final class ParquetSink implements AutoCloseable {
         }
         codecs.release();
         deleteRecursively(staging);
+        forgetCleanup();
+    }
+
+    private void forgetCleanup() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(cleanupAtExit);
+        } catch (IllegalStateException exiting) {
+            // the JVM is already shutting down; the hook does the same cleanup
+        }
     }
 
     private Parts parts(String name) {

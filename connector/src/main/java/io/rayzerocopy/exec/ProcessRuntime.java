@@ -144,15 +144,20 @@ public final class ProcessRuntime implements ActorRuntime {
             reader.setDaemon(true);
             reader.start();
             p.onExit().thenRun(() -> exited.complete(null));
-            ready.orTimeout(startTimeoutMillis, TimeUnit.MILLISECONDS)
-                    .whenComplete(
-                            (v, e) -> {
-                                if (e instanceof java.util.concurrent.TimeoutException) {
-                                    LOG.error(
-                                            "actor {} did not start within {} ms; killing worker {}",
-                                            name,
-                                            startTimeoutMillis,
-                                            p.pid());
+            CompletableFuture.delayedExecutor(startTimeoutMillis, TimeUnit.MILLISECONDS)
+                    .execute(
+                            () -> {
+                                if (ready.completeExceptionally(
+                                        new IllegalStateException(
+                                                "actor "
+                                                        + name
+                                                        + " did not start within "
+                                                        + startTimeoutMillis
+                                                        + " ms (worker JVM start plus the actor's"
+                                                        + " constructor); its worker "
+                                                        + p.pid()
+                                                        + " was killed. Check the worker's"
+                                                        + " stderr above, or allow more time"))) {
                                     p.destroyForcibly();
                                 }
                             });
