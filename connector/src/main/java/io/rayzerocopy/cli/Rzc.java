@@ -42,6 +42,21 @@ public final class Rzc {
     public static CommandLine commandLine() {
         Rzc rzc = new Rzc();
         CommandLine cl = new CommandLine(rzc);
+        cl.setParameterExceptionHandler(
+                (e, args) -> {
+                    CommandLine cmd = e.getCommandLine();
+                    PrintWriter err = cmd.getErr();
+                    err.println(
+                            "rzc: "
+                                    + e.getMessage()
+                                    + " (see: rzc "
+                                    + cmd.getCommandSpec()
+                                            .qualifiedName(" ")
+                                            .replaceFirst("^rzc ?", "")
+                                    + " --help)");
+                    err.flush();
+                    return 2;
+                });
         cl.setExecutionExceptionHandler(
                 (e, cmd, parsed) -> {
                     boolean verbose = rzc.verbose || parsed.hasMatchedOption("--verbose");

@@ -215,6 +215,7 @@ public final class WeightStore {
                 return new Lease(ref, () -> releaseLease(ref, adopted));
             }
         }
+        collectStale();
         Path tmp = root.resolve(".tmp-" + id + "-" + UUID.randomUUID());
         boolean raced;
         Path lease;
@@ -694,6 +695,17 @@ public final class WeightStore {
                     }
                     return removed;
                 });
+    }
+
+    /** Before writing a new store: stores left by processes that died are removed (best effort). */
+    private void collectStale() {
+        try {
+            for (Path removed : gc()) {
+                LOG.info("collected weight store {}: every process that used it is gone", removed);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("could not collect stale weight stores under {}: {}", root, e.toString());
+        }
     }
 
     private boolean isStale(Path tmp) throws IOException {
