@@ -85,6 +85,7 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        String summary;
         if (rows < 1 || actors < 1 || batchSize < 1) {
             throw new UserError("--rows, --actors and --batch-size must be >= 1");
         }
@@ -150,14 +151,12 @@ final class DemoCommand implements Callable<Integer> {
                         "check: the first rows' scores equal the model's own outputs (max abs diff %.1e)%n",
                         diff);
                 System.out.println("stats: " + result.stats());
-                System.out.println(
-                        JobOptions.summary(
-                                result.rowsWritten(),
-                                result.erroredRows(),
-                                result.seconds(),
-                                output.toAbsolutePath().toString()));
+                summary = JobOptions.summary(result.rowsWritten(), result.erroredRows(), result.seconds(),
+                        output.toAbsolutePath().toString());
             }
         }
+        // After the wrapper is closed (its store released and logged): this stays the last line.
+        System.out.println(summary);
         return 0;
     }
 

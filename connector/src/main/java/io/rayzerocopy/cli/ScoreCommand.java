@@ -153,6 +153,7 @@ final class ScoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        String summary;
         ActorPoolStrategy pool = pool();
         if (batchSize < 1 || maxErroredBatches < 0) {
             throw new UserError("--batch-size must be >= 1 and --max-errored-batches >= 0");
@@ -217,13 +218,11 @@ final class ScoreCommand implements Callable<Integer> {
             System.out.println(
                     "weight copies in memory: " + (memory == null ? "not measured" : memory));
             System.out.println("stats: " + result.stats());
-            System.out.println(
-                    JobOptions.summary(
-                            result.rowsWritten(),
-                            result.erroredRows(),
-                            result.seconds(),
-                            output.toAbsolutePath().toString()));
+            summary = JobOptions.summary(result.rowsWritten(), result.erroredRows(), result.seconds(),
+                    output.toAbsolutePath().toString());
         }
+        // After the wrapper is closed (its store released and logged): this stays the last line.
+        System.out.println(summary);
         return 0;
     }
 

@@ -104,7 +104,7 @@ public final class StoreMemory {
     @Override
     public String toString() {
         return String.format(
-                "%.2f copies (%d processes map the %.1f MB store: PSS %.1f MB, RSS %.1f MB)",
+                "%.2f copies (%d process(es) map the %.1f MB store: PSS %.1f MB, RSS %.1f MB)",
                 copies(),
                 processes,
                 storeBytes / 1048576.0,
