@@ -13,6 +13,26 @@ public interface ActorRuntime extends AutoCloseable {
      */
     ActorHandle start(ActorSpec spec, String actorName);
 
+    /**
+     * Stops {@code actors} (taking them out of the list, under its lock) and waits up to {@code
+     * timeoutSeconds} for each; failures to stop are ignored, as the runtime is closing.
+     */
+    static void stopAll(java.util.List<? extends ActorHandle> actors, long timeoutSeconds) {
+        java.util.List<java.util.concurrent.CompletableFuture<Void>> stops =
+                new java.util.ArrayList<>();
+        synchronized (actors) {
+            for (ActorHandle a : actors) {
+                stops.add(a.stop());
+            }
+            actors.clear();
+        }
+        for (java.util.concurrent.CompletableFuture<Void> s : stops) {
+            s.orTimeout(timeoutSeconds, java.util.concurrent.TimeUnit.SECONDS)
+                    .exceptionally(e -> null)
+                    .join();
+        }
+    }
+
     /** Stops actors that are still running and releases the runtime. */
     @Override
     void close();

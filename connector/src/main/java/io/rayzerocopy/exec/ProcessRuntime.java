@@ -72,14 +72,16 @@ public final class ProcessRuntime implements ActorRuntime {
     public synchronized ActorHandle start(ActorSpec spec, String actorName) {
         Objects.requireNonNull(spec, "spec");
         WorkerActor actor = new WorkerActor(spec, actorName);
-        actors.add(actor);
+        synchronized (actors) {
+            actors.add(actor);
+        }
         return actor;
     }
 
     /** PSS in kB of every live worker (each reads its own /proc/self/smaps_rollup). */
     public List<Long> workerPssKb() {
         List<CompletableFuture<Long>> all = new ArrayList<>();
-        synchronized (this) {
+        synchronized (actors) {
             for (WorkerActor a : actors) {
                 if (a.alive()) {
                     all.add(a.pssKb());
@@ -94,11 +96,13 @@ public final class ProcessRuntime implements ActorRuntime {
     }
 
     /** Process ids of the live workers. */
-    public synchronized List<Long> workerPids() {
+    public List<Long> workerPids() {
         List<Long> pids = new ArrayList<>();
-        for (WorkerActor a : actors) {
-            if (a.alive()) {
-                pids.add(a.process.pid());
+        synchronized (actors) {
+            for (WorkerActor a : actors) {
+                if (a.alive()) {
+                    pids.add(a.process.pid());
+                }
             }
         }
         return pids;
@@ -106,16 +110,7 @@ public final class ProcessRuntime implements ActorRuntime {
 
     @Override
     public void close() {
-        List<CompletableFuture<Void>> stops = new ArrayList<>();
-        synchronized (this) {
-            for (WorkerActor a : actors) {
-                stops.add(a.stop());
-            }
-            actors.clear();
-        }
-        for (CompletableFuture<Void> s : stops) {
-            s.orTimeout(30, TimeUnit.SECONDS).exceptionally(e -> null).join();
-        }
+        ActorRuntime.stopAll(actors, 60);
     }
 
     private final class WorkerActor implements ActorHandle {

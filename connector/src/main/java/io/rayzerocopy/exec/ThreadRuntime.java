@@ -34,22 +34,15 @@ public final class ThreadRuntime implements ActorRuntime {
         ThreadActor actor =
                 new ThreadActor(
                         spec, actorName, allocator.newChildAllocator(actorName, 0, Long.MAX_VALUE));
-        actors.add(actor);
+        synchronized (actors) {
+            actors.add(actor);
+        }
         return actor;
     }
 
     @Override
     public void close() {
-        List<CompletableFuture<Void>> stops = new ArrayList<>();
-        synchronized (this) {
-            for (ThreadActor actor : actors) {
-                stops.add(actor.stop());
-            }
-            actors.clear();
-        }
-        CompletableFuture.allOf(stops.toArray(CompletableFuture[]::new))
-                .exceptionally(e -> null)
-                .join();
+        ActorRuntime.stopAll(actors, 60);
     }
 
     private static final class ThreadActor implements ActorHandle {

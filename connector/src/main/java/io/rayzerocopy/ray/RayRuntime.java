@@ -42,22 +42,15 @@ public final class RayRuntime implements ActorRuntime {
     @Override
     public synchronized ActorHandle start(ActorSpec spec, String actorName) {
         RayActor actor = new RayActor(Objects.requireNonNull(spec, "spec"), actorName);
-        actors.add(actor);
+        synchronized (actors) {
+            actors.add(actor);
+        }
         return actor;
     }
 
     @Override
     public void close() {
-        List<CompletableFuture<Void>> stops = new ArrayList<>();
-        synchronized (this) {
-            for (RayActor a : actors) {
-                stops.add(a.stop());
-            }
-            actors.clear();
-        }
-        for (CompletableFuture<Void> s : stops) {
-            s.exceptionally(e -> null).join();
-        }
+        ActorRuntime.stopAll(actors, 60);
         if (startedRay) {
             RayCluster.shutdown();
         }
