@@ -68,7 +68,7 @@ public final class DatasetThroughput {
         peakRss());
   }
 
-  private static void generate(Path dir, long rows) {
+  static void generate(Path dir, long rows) {
     int chunk = 65_536;
     SplittableRandom random = new SplittableRandom(42);
     try (RootAllocator allocator = new RootAllocator();
