@@ -13,6 +13,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.io.ObjectOutputStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,9 +31,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Actors in worker JVMs on this machine, started with this JVM's classpath and flags. Batches go to
- * a worker and back as Arrow IPC over its stdin and stdout; each worker maps the same weight store,
+ * a worker and back as Arrow IPC over a Unix domain socket; each worker maps the same weight store,
  * so N workers hold one copy of the weights (the cross-process zero-copy case). Workers exit when
- * the driver does, even when it is killed with SIGKILL (their stdin closes), and report their own
+ * the driver does, even when it is killed with SIGKILL (their socket closes), and report their own
  * PSS. A worker that dies fails its calls with {@link ActorDiedException}.
  */
 public final class ProcessRuntime implements ActorRuntime {
@@ -57,7 +63,6 @@ public final class ProcessRuntime implements ActorRuntime {
                 List.of(
                         "-Xmx" + maxHeapMb + "m",
                         "-XX:+UseSerialGC",
-                        "-XX:TieredStopAtLevel=1",
                         "-Dai.djl.pytorch.num_threads=" + threadsPerActor,
                         "-Dai.djl.pytorch.num_interop_threads=1");
         this.startTimeoutMillis = startTimeoutMillis;
@@ -113,10 +118,43 @@ public final class ProcessRuntime implements ActorRuntime {
         ActorRuntime.stopAll(actors, 60);
     }
 
+    private static void deleteQuietly(Path dir) {
+        try {
+            Files.deleteIfExists(dir.resolve("s"));
+            Files.deleteIfExists(dir);
+        } catch (IOException ignored) {
+            // a temp directory left behind is harmless
+        }
+    }
+
+    /** Copies a worker's stdout (JVM notices, user prints) to our stderr, one prefixed line each. */
+    private static void forwardOutput(Process p, String name) {
+        Thread t =
+                new Thread(
+                        () -> {
+                            try (java.io.BufferedReader r =
+                                    new java.io.BufferedReader(
+                                            new java.io.InputStreamReader(
+                                                    p.getInputStream(),
+                                                    java.nio.charset.StandardCharsets.UTF_8))) {
+                                for (String line = r.readLine(); line != null; line = r.readLine()) {
+                                    System.err.println("[" + name + "] " + line);
+                                }
+                            } catch (IOException ignored) {
+                                // the worker is gone
+                            }
+                        },
+                        "rzc-worker-out-" + name);
+        t.setDaemon(true);
+        t.start();
+    }
+
     private final class WorkerActor implements ActorHandle {
         private final String name;
         private final Process process;
-        private final DataOutputStream toWorker;
+        private final ServerSocketChannel server;
+        private final Path socketDir;
+        private volatile DataOutputStream toWorker;
         private final CompletableFuture<Void> ready = new CompletableFuture<>();
         private final Map<Long, CompletableFuture<byte[]>> pending = new ConcurrentHashMap<>();
         private final AtomicLong ids = new AtomicLong();
@@ -125,20 +163,46 @@ public final class ProcessRuntime implements ActorRuntime {
 
         WorkerActor(ActorSpec spec, String name) {
             this.name = name;
+            byte[] specBytes;
+            try {
+                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+                try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+                    out.writeObject(spec);
+                }
+                specBytes = bytes.toByteArray();
+            } catch (IOException e) {
+                throw new IllegalArgumentException(
+                        "actor "
+                                + spec.name()
+                                + " cannot be sent to a worker process (is everything it holds"
+                                + " Serializable?): "
+                                + e,
+                        e);
+            }
+            // Frames go over a Unix domain socket, not the worker's stdout: whatever the JVM or
+            // user code prints cannot corrupt them.
             Process p;
             try {
-                p = JvmLauncher.start(WorkerMain.class.getName(), jvmArgs, List.of());
+                socketDir = Files.createTempDirectory("rzc-worker");
+                Path socket = socketDir.resolve("s");
+                server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+                server.bind(UnixDomainSocketAddress.of(socket));
+                p = JvmLauncher.start(WorkerMain.class.getName(), jvmArgs, List.of(socket.toString()));
             } catch (IOException e) {
                 throw new IllegalStateException(
                         "cannot start a worker JVM for actor " + name + ": " + e.getMessage(), e);
             }
             this.process = p;
-            this.toWorker =
-                    new DataOutputStream(new BufferedOutputStream(p.getOutputStream(), 1 << 16));
-            Thread reader = new Thread(this::readLoop, "rzc-worker-reader-" + name);
+            forwardOutput(p, name);
+            Thread reader = new Thread(() -> readLoop(specBytes), "rzc-worker-reader-" + name);
             reader.setDaemon(true);
             reader.start();
-            p.onExit().thenRun(() -> exited.complete(null));
+            p.onExit()
+                    .thenRun(
+                            () -> {
+                                exited.complete(null);
+                                closeServer();
+                            });
             CompletableFuture.delayedExecutor(startTimeoutMillis, TimeUnit.MILLISECONDS)
                     .execute(
                             () -> {
@@ -156,32 +220,38 @@ public final class ProcessRuntime implements ActorRuntime {
                                     p.destroyForcibly();
                                 }
                             });
+        }
+
+        private void closeServer() {
             try {
-                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-                try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-                    out.writeObject(spec);
-                }
-                WorkerProtocol.write(toWorker, WorkerProtocol.INIT, 0, bytes.toByteArray());
-            } catch (IOException e) {
-                ready.completeExceptionally(
-                        new IllegalArgumentException(
-                                "actor "
-                                        + spec.name()
-                                        + " cannot be sent to a worker process (is everything it holds Serializable?): "
-                                        + e,
-                                e));
-                p.destroyForcibly();
+                server.close();
+            } catch (IOException ignored) {
+                // closing: nothing to do
             }
+            deleteQuietly(socketDir);
         }
 
         boolean alive() {
             return process.isAlive() && stopped == null;
         }
 
-        private void readLoop() {
+        private void readLoop(byte[] specBytes) {
+            SocketChannel channel;
+            try {
+                channel = server.accept();
+                closeServer();
+                toWorker =
+                        new DataOutputStream(
+                                new BufferedOutputStream(SocketStreams.out(channel), 1 << 16));
+                WorkerProtocol.write(toWorker, WorkerProtocol.INIT, 0, specBytes);
+            } catch (IOException e) {
+                channel = null;
+            }
             try (DataInputStream in =
-                    new DataInputStream(
-                            new BufferedInputStream(process.getInputStream(), 1 << 16))) {
+                    channel == null
+                            ? new DataInputStream(java.io.InputStream.nullInputStream())
+                            : new DataInputStream(
+                                    new BufferedInputStream(SocketStreams.in(channel), 1 << 16))) {
                 for (WorkerProtocol.Frame f = WorkerProtocol.read(in);
                         f != null;
                         f = WorkerProtocol.read(in)) {
@@ -258,7 +328,8 @@ public final class ProcessRuntime implements ActorRuntime {
             long id = ids.incrementAndGet();
             CompletableFuture<byte[]> f = new CompletableFuture<>();
             pending.put(id, f);
-            if (!process.isAlive()) {
+            DataOutputStream toWorker = this.toWorker;
+            if (!process.isAlive() || toWorker == null) {
                 complete(
                         id,
                         null,

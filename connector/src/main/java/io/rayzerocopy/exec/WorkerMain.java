@@ -11,31 +11,33 @@ import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
 import java.io.ObjectInputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The main class of a worker process of {@link ProcessRuntime}: builds one actor from the spec the
- * driver sends, then answers batches one at a time. It exits when its stdin closes, which happens
- * when the driver exits or is killed (even with SIGKILL), and also if the driver's pid disappears,
- * so workers never outlive the driver.
+ * The main class of a worker process of {@link ProcessRuntime}: connects to the driver's Unix domain
+ * socket (its only argument), builds one actor from the spec the driver sends, then answers batches
+ * one at a time. It exits when the socket closes, which happens when the driver exits or is killed
+ * (even with SIGKILL), and also if the driver's pid disappears, so workers never outlive the driver.
  */
 public final class WorkerMain {
     private WorkerMain() {}
 
     public static void main(String[] args) throws Exception {
+        SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(args[0]));
         DataOutputStream out =
                 new DataOutputStream(
                         new BufferedOutputStream(
-                                new FileOutputStream(FileDescriptor.out), 1 << 16));
-        System.setOut(System.err);
-        DataInputStream in = new DataInputStream(new BufferedInputStream(System.in, 1 << 16));
+                                SocketStreams.out(channel), 1 << 16));
+        DataInputStream in =
+                new DataInputStream(
+                        new BufferedInputStream(SocketStreams.in(channel), 1 << 16));
         watchParent();
         BatchProcessor processor = null;
         try (BufferAllocator allocator = new RootAllocator()) {

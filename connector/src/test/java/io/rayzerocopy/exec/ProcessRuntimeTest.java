@@ -37,7 +37,9 @@ class ProcessRuntimeTest {
             if (failInConstructor) {
                 throw new IllegalStateException("model file missing: /nowhere/model.pt");
             }
+            System.out.println("user code printing to stdout must not disturb the worker protocol");
             return (input, allocator) -> {
+                System.out.print("noise without a newline ");
                 BigIntVector in = (BigIntVector) input.getVector("x");
                 if (in.get(0) < 0) {
                     throw new IllegalArgumentException("negative input " + in.get(0));
