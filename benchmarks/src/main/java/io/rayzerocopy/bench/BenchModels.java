@@ -7,7 +7,9 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
+
 import io.rayzerocopy.model.BlockModel;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +31,10 @@ public final class BenchModels {
         return Math.max(1, Math.round(mb / (WIDTH * (float) WIDTH * 4 / (1 << 20))));
     }
 
-    /** A serializable factory for the MLP with {@code layers} Linear(WIDTH) layers and ReLUs between. */
+    /**
+     * A serializable factory for the MLP with {@code layers} Linear(WIDTH) layers and ReLUs
+     * between.
+     */
     public static BlockModel.Factory factory(int layers) {
         return () -> build(layers);
     }
@@ -63,7 +68,10 @@ public final class BenchModels {
     /** Whether /usr/bin/python3 can import torch (Debian's python3-torch). */
     public static boolean pythonTorchAvailable() {
         try {
-            Process p = new ProcessBuilder("/usr/bin/python3", "-c", "import torch").redirectErrorStream(true).start();
+            Process p =
+                    new ProcessBuilder("/usr/bin/python3", "-c", "import torch")
+                            .redirectErrorStream(true)
+                            .start();
             p.getInputStream().readAllBytes();
             return p.waitFor() == 0;
         } catch (IOException e) {
@@ -78,10 +86,20 @@ public final class BenchModels {
      * Writes the MLP as TorchScript with tools/make_big_model.py: {@code <dir>/mlp.pt}, and a
      * weight-free skeleton {@code mlp_skeleton.pt} plus {@code mlp.safetensors}.
      */
-    public static Path torchScript(int layers, Path dir, Path repo) throws IOException, InterruptedException {
+    public static Path torchScript(int layers, Path dir, Path repo)
+            throws IOException, InterruptedException {
         Files.createDirectories(dir);
-        List<String> cmd = new ArrayList<>(List.of("/usr/bin/python3", repo.resolve("tools/make_big_model.py").toString(),
-                "--layers", Integer.toString(layers), "--width", Integer.toString(WIDTH), "--out", dir.toString()));
+        List<String> cmd =
+                new ArrayList<>(
+                        List.of(
+                                "/usr/bin/python3",
+                                repo.resolve("tools/make_big_model.py").toString(),
+                                "--layers",
+                                Integer.toString(layers),
+                                "--width",
+                                Integer.toString(WIDTH),
+                                "--out",
+                                dir.toString()));
         Process p = new ProcessBuilder(cmd).inheritIO().start();
         if (p.waitFor() != 0) {
             throw new IOException("tools/make_big_model.py failed with exit code " + p.exitValue());

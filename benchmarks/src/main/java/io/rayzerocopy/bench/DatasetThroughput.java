@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
+
 import io.rayzerocopy.ActorPoolStrategy;
 import io.rayzerocopy.Batch;
 import io.rayzerocopy.BatchFn;
@@ -15,13 +16,7 @@ import io.rayzerocopy.Dataset;
 import io.rayzerocopy.WriteResult;
 import io.rayzerocopy.data.ParquetSink;
 import io.rayzerocopy.data.ParquetWriteOptions;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.List;
-import java.util.SplittableRandom;
-import java.util.stream.Stream;
+
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.FieldVector;
@@ -31,6 +26,14 @@ import org.apache.arrow.vector.complex.FixedSizeListVector;
 import org.apache.arrow.vector.types.FloatingPointPrecision;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.FieldType;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
 
 /**
  * Throughput and memory of the Dataset pipeline on generated feature tables (id int64, features
@@ -46,130 +49,170 @@ import org.apache.arrow.vector.types.pojo.FieldType;
  * Each command ends with the process's peak RSS (VmHWM).
  */
 public final class DatasetThroughput {
-  private static final int DIM = 128;
+    private static final int DIM = 128;
 
-  private DatasetThroughput() {
-  }
+    private DatasetThroughput() {}
 
-  public static void main(String[] args) throws Exception {
-    long start = System.nanoTime();
-    switch (args.length == 0 ? "" : args[0]) {
-      case "generate" -> generate(Paths.get(args[1]), Long.parseLong(args[2]));
-      case "decode" -> decode(args[1]);
-      case "score" -> score(args[1], args[2], args[3], Integer.parseInt(args[4]));
-      case "copy" -> copy(args[1], args[2]);
-      default -> {
-        System.err.println("usage: generate DIR ROWS | decode DIR | score IN OUT MODEL ACTORS"
-            + " | copy IN OUT");
-        System.exit(2);
-      }
-    }
-    System.out.printf("total %.1f s, peak RSS %s%n", (System.nanoTime() - start) / 1e9,
-        peakRss());
-  }
-
-  static void generate(Path dir, long rows) {
-    int chunk = 65_536;
-    SplittableRandom random = new SplittableRandom(42);
-    try (RootAllocator allocator = new RootAllocator();
-        ParquetSink sink = ParquetSink.create(dir, ParquetWriteOptions.builder()
-            .rowsPerFile(500_000).rowsPerRowGroup(65_536).build())) {
-      for (long first = 0; first < rows; first += chunk) {
-        int n = (int) Math.min(chunk, rows - first);
-        try (BigIntVector id = new BigIntVector("id", allocator);
-            FixedSizeListVector features = FixedSizeListVector.empty("features", DIM, allocator)) {
-          features.addOrGetVector(FieldType.nullable(
-              new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE)));
-          id.allocateNew(n);
-          features.setInitialCapacity(n);
-          features.allocateNew();
-          Float4Vector values = (Float4Vector) features.getDataVector();
-          for (int r = 0; r < n; r++) {
-            id.set(r, first + r);
-            features.setNotNull(r);
-            for (int j = 0; j < DIM; j++) {
-              values.set(r * DIM + j, (float) random.nextGaussian());
+    public static void main(String[] args) throws Exception {
+        long start = System.nanoTime();
+        switch (args.length == 0 ? "" : args[0]) {
+            case "generate" -> generate(Paths.get(args[1]), Long.parseLong(args[2]));
+            case "decode" -> decode(args[1]);
+            case "score" -> score(args[1], args[2], args[3], Integer.parseInt(args[4]));
+            case "copy" -> copy(args[1], args[2]);
+            default -> {
+                System.err.println(
+                        "usage: generate DIR ROWS | decode DIR | score IN OUT MODEL ACTORS"
+                                + " | copy IN OUT");
+                System.exit(2);
             }
-          }
-          values.setValueCount(n * DIM);
-          id.setValueCount(n);
-          features.setValueCount(n);
-          VectorSchemaRoot root = new VectorSchemaRoot(List.<FieldVector>of(id, features));
-          root.setRowCount(n);
-          sink.write(root);
         }
-      }
-      System.out.printf("generated %,d rows in %d files%n", rows, sink.commit().size());
-    }
-  }
-
-  private static void decode(String dir) throws IOException {
-    long fileBytes;
-    try (Stream<Path> files = Files.walk(Paths.get(dir))) {
-      fileBytes = files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
-    }
-    long start = System.nanoTime();
-    long rows = 0;
-    try (BatchIterator batches = Dataset.readParquet(dir).iterBatches()) {
-      while (batches.hasNext()) {
-        rows += batches.next().getRowCount();
-      }
-    }
-    double seconds = (System.nanoTime() - start) / 1e9;
-    System.out.printf("decoded %,d rows in %.2f s: %,.0f rows/s, %.0f MB/s of Parquet,"
-        + " %.0f MB/s of Arrow values%n", rows, seconds, rows / seconds,
-        fileBytes / seconds / 1e6, rows * (8.0 + 4 * DIM) / seconds / 1e6);
-  }
-
-  private static void score(String in, String out, String model, int actors) {
-    WriteResult result = Dataset.readParquet(in)
-        .mapBatches(Scorer::new, model, 256, ActorPoolStrategy.size(actors))
-        .writeParquet(out, ParquetWriteOptions.builder()
-            .saveMode(ParquetWriteOptions.SaveMode.OVERWRITE).build());
-    System.out.printf("scored %,d rows in %.2f s: %,.0f rows/s%n%s%n", result.rowsWritten(),
-        result.seconds(), result.rowsWritten() / result.seconds(), result.stats());
-  }
-
-  private static void copy(String in, String out) {
-    WriteResult result = Dataset.readParquet(in)
-        .mapBatches(batch -> batch.output().keep("id", "features").build(), 1024)
-        .writeParquet(out, ParquetWriteOptions.builder()
-            .saveMode(ParquetWriteOptions.SaveMode.OVERWRITE).build());
-    System.out.printf("copied %,d rows in %.2f s: %,.0f rows/s%n%s%n", result.rowsWritten(),
-        result.seconds(), result.rowsWritten() / result.seconds(), result.stats());
-  }
-
-  private static String peakRss() throws IOException {
-    return Files.readAllLines(Paths.get("/proc/self/status")).stream()
-        .filter(line -> line.startsWith("VmHWM")).findFirst().orElse("VmHWM: ?")
-        .replaceAll("\\s+", " ").substring("VmHWM: ".length());
-  }
-
-  /** The guide's InferenceActor: one model and Predictor per actor; scores as a float list. */
-  public static final class Scorer implements BatchFn {
-    private final ZooModel<NDList, NDList> model;
-    private final Predictor<NDList, NDList> predictor;
-
-    public Scorer(String modelPath) throws Exception {
-      model = Criteria.builder().setTypes(NDList.class, NDList.class)
-          .optModelPath(Paths.get(modelPath)).optEngine("PyTorch")
-          .optTranslator(new NoopTranslator()).build().loadModel();
-      predictor = model.newPredictor();
+        System.out.printf(
+                "total %.1f s, peak RSS %s%n", (System.nanoTime() - start) / 1e9, peakRss());
     }
 
-    @Override
-    public VectorSchemaRoot call(Batch batch) throws Exception {
-      try (NDManager manager = model.getNDManager().newSubManager()) {
-        NDArray scores = predictor.predict(new NDList(batch.tensor("features", manager)))
-            .singletonOrThrow();
-        return batch.output().keep("id").put("scores", scores).build();
-      }
+    static void generate(Path dir, long rows) {
+        int chunk = 65_536;
+        SplittableRandom random = new SplittableRandom(42);
+        try (RootAllocator allocator = new RootAllocator();
+                ParquetSink sink =
+                        ParquetSink.create(
+                                dir,
+                                ParquetWriteOptions.builder()
+                                        .rowsPerFile(500_000)
+                                        .rowsPerRowGroup(65_536)
+                                        .build())) {
+            for (long first = 0; first < rows; first += chunk) {
+                int n = (int) Math.min(chunk, rows - first);
+                try (BigIntVector id = new BigIntVector("id", allocator);
+                        FixedSizeListVector features =
+                                FixedSizeListVector.empty("features", DIM, allocator)) {
+                    features.addOrGetVector(
+                            FieldType.nullable(
+                                    new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE)));
+                    id.allocateNew(n);
+                    features.setInitialCapacity(n);
+                    features.allocateNew();
+                    Float4Vector values = (Float4Vector) features.getDataVector();
+                    for (int r = 0; r < n; r++) {
+                        id.set(r, first + r);
+                        features.setNotNull(r);
+                        for (int j = 0; j < DIM; j++) {
+                            values.set(r * DIM + j, (float) random.nextGaussian());
+                        }
+                    }
+                    values.setValueCount(n * DIM);
+                    id.setValueCount(n);
+                    features.setValueCount(n);
+                    VectorSchemaRoot root =
+                            new VectorSchemaRoot(List.<FieldVector>of(id, features));
+                    root.setRowCount(n);
+                    sink.write(root);
+                }
+            }
+            System.out.printf("generated %,d rows in %d files%n", rows, sink.commit().size());
+        }
     }
 
-    @Override
-    public void close() {
-      predictor.close();
-      model.close();
+    private static void decode(String dir) throws IOException {
+        long fileBytes;
+        try (Stream<Path> files = Files.walk(Paths.get(dir))) {
+            fileBytes =
+                    files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+        }
+        long start = System.nanoTime();
+        long rows = 0;
+        try (BatchIterator batches = Dataset.readParquet(dir).iterBatches()) {
+            while (batches.hasNext()) {
+                rows += batches.next().getRowCount();
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        System.out.printf(
+                "decoded %,d rows in %.2f s: %,.0f rows/s, %.0f MB/s of Parquet,"
+                        + " %.0f MB/s of Arrow values%n",
+                rows,
+                seconds,
+                rows / seconds,
+                fileBytes / seconds / 1e6,
+                rows * (8.0 + 4 * DIM) / seconds / 1e6);
     }
-  }
+
+    private static void score(String in, String out, String model, int actors) {
+        WriteResult result =
+                Dataset.readParquet(in)
+                        .mapBatches(Scorer::new, model, 256, ActorPoolStrategy.size(actors))
+                        .writeParquet(
+                                out,
+                                ParquetWriteOptions.builder()
+                                        .saveMode(ParquetWriteOptions.SaveMode.OVERWRITE)
+                                        .build());
+        System.out.printf(
+                "scored %,d rows in %.2f s: %,.0f rows/s%n%s%n",
+                result.rowsWritten(),
+                result.seconds(),
+                result.rowsWritten() / result.seconds(),
+                result.stats());
+    }
+
+    private static void copy(String in, String out) {
+        WriteResult result =
+                Dataset.readParquet(in)
+                        .mapBatches(batch -> batch.output().keep("id", "features").build(), 1024)
+                        .writeParquet(
+                                out,
+                                ParquetWriteOptions.builder()
+                                        .saveMode(ParquetWriteOptions.SaveMode.OVERWRITE)
+                                        .build());
+        System.out.printf(
+                "copied %,d rows in %.2f s: %,.0f rows/s%n%s%n",
+                result.rowsWritten(),
+                result.seconds(),
+                result.rowsWritten() / result.seconds(),
+                result.stats());
+    }
+
+    private static String peakRss() throws IOException {
+        return Files.readAllLines(Paths.get("/proc/self/status")).stream()
+                .filter(line -> line.startsWith("VmHWM"))
+                .findFirst()
+                .orElse("VmHWM: ?")
+                .replaceAll("\\s+", " ")
+                .substring("VmHWM: ".length());
+    }
+
+    /** The guide's InferenceActor: one model and Predictor per actor; scores as a float list. */
+    public static final class Scorer implements BatchFn {
+        private final ZooModel<NDList, NDList> model;
+        private final Predictor<NDList, NDList> predictor;
+
+        public Scorer(String modelPath) throws Exception {
+            model =
+                    Criteria.builder()
+                            .setTypes(NDList.class, NDList.class)
+                            .optModelPath(Paths.get(modelPath))
+                            .optEngine("PyTorch")
+                            .optTranslator(new NoopTranslator())
+                            .build()
+                            .loadModel();
+            predictor = model.newPredictor();
+        }
+
+        @Override
+        public VectorSchemaRoot call(Batch batch) throws Exception {
+            try (NDManager manager = model.getNDManager().newSubManager()) {
+                NDArray scores =
+                        predictor
+                                .predict(new NDList(batch.tensor("features", manager)))
+                                .singletonOrThrow();
+                return batch.output().keep("id").put("scores", scores).build();
+            }
+        }
+
+        @Override
+        public void close() {
+            predictor.close();
+            model.close();
+        }
+    }
 }

@@ -2,11 +2,16 @@ package io.rayzerocopy.bench;
 
 import ai.djl.Device;
 import ai.djl.Model;
+
 import io.rayzerocopy.Mode;
 import io.rayzerocopy.ModelWrapper;
 import io.rayzerocopy.model.BlockModel;
 import io.rayzerocopy.model.Djl;
 import io.rayzerocopy.model.TorchScriptModel;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -14,14 +19,12 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Load latency after engine start: the median of repeated loads of the same model, a plain DJL load
  * against {@code wrapper.load()}, for each kind of model (Java block; TorchScript file and
- * weight-free skeleton where python3-torch can generate them). Last line:
- * {@code model_mb=<s> plain_ms=<x> zerocopy_ms=<y> ratio=<x/y>} for the fastest zero-copy kind.
+ * weight-free skeleton where python3-torch can generate them). Last line: {@code model_mb=<s>
+ * plain_ms=<x> zerocopy_ms=<y> ratio=<x/y>} for the fastest zero-copy kind.
  */
 public final class LoadBench {
     private static final Logger LOG = LoggerFactory.getLogger(LoadBench.class);
@@ -45,21 +48,32 @@ public final class LoadBench {
     public static String run(int modelMb, int reps) throws Exception {
         Djl.engine();
         int layers = BenchModels.layersFor(modelMb);
-        long realMb = Math.round(layers * (BenchModels.WIDTH * (double) BenchModels.WIDTH + BenchModels.WIDTH) * 4 / (1 << 20));
+        long realMb =
+                Math.round(
+                        layers
+                                * (BenchModels.WIDTH * (double) BenchModels.WIDTH
+                                        + BenchModels.WIDTH)
+                                * 4
+                                / (1 << 20));
         Path work = Files.createTempDirectory("rzc-load-bench");
         List<String[]> rows = new ArrayList<>();
         double bestZero = Double.MAX_VALUE;
         double bestPlain = 0;
         try (Model model = BenchModels.javaBlock(layers)) {
             Path params = BenchModels.saveParams(model, work.resolve("params"));
-            double plain = medianMs(reps, () -> {
-                Model m = Model.newInstance("mlp", Device.cpu(), Djl.ENGINE);
-                m.setBlock(BenchModels.build(layers));
-                m.load(params, "mlp" + layers);
-                return m;
-            });
+            double plain =
+                    medianMs(
+                            reps,
+                            () -> {
+                                Model m = Model.newInstance("mlp", Device.cpu(), Djl.ENGINE);
+                                m.setBlock(BenchModels.build(layers));
+                                m.load(params, "mlp" + layers);
+                                return m;
+                            });
             double zero;
-            try (ModelWrapper w = ModelWrapper.fromModel(BlockModel.of(BenchModels.factory(layers), model), Mode.ACTOR)) {
+            try (ModelWrapper w =
+                    ModelWrapper.fromModel(
+                            BlockModel.of(BenchModels.factory(layers), model), Mode.ACTOR)) {
                 zero = medianMs(reps, w::load);
             }
             rows.add(new String[] {"java-block", fmt(plain), fmt(zero)});
@@ -67,19 +81,31 @@ public final class LoadBench {
             bestPlain = plain;
         }
         if (BenchModels.pythonTorchAvailable()) {
-            Path pt = BenchModels.torchScript(layers, work.resolve("ts"), Paths.get(System.getProperty("rzc.repo", ".")));
-            double plain = medianMs(reps, () -> {
-                Model m = Model.newInstance("mlp", Device.cpu(), Djl.ENGINE);
-                m.load(pt);
-                return m;
-            });
+            Path pt =
+                    BenchModels.torchScript(
+                            layers,
+                            work.resolve("ts"),
+                            Paths.get(System.getProperty("rzc.repo", ".")));
+            double plain =
+                    medianMs(
+                            reps,
+                            () -> {
+                                Model m = Model.newInstance("mlp", Device.cpu(), Djl.ENGINE);
+                                m.load(pt);
+                                return m;
+                            });
             double fromFile;
-            try (ModelWrapper w = ModelWrapper.fromModel(TorchScriptModel.fromFile(pt), Mode.ACTOR)) {
+            try (ModelWrapper w =
+                    ModelWrapper.fromModel(TorchScriptModel.fromFile(pt), Mode.ACTOR)) {
                 fromFile = medianMs(reps, w::load);
             }
             double skeleton;
-            try (ModelWrapper w = ModelWrapper.fromModel(TorchScriptModel.fromSkeleton(
-                    pt.resolveSibling("mlp_skeleton.pt"), pt.resolveSibling("mlp.safetensors")), Mode.ACTOR)) {
+            try (ModelWrapper w =
+                    ModelWrapper.fromModel(
+                            TorchScriptModel.fromSkeleton(
+                                    pt.resolveSibling("mlp_skeleton.pt"),
+                                    pt.resolveSibling("mlp.safetensors")),
+                            Mode.ACTOR)) {
                 skeleton = medianMs(reps, w::load);
             }
             rows.add(new String[] {"torchscript-file", fmt(plain), fmt(fromFile)});
@@ -89,14 +115,17 @@ public final class LoadBench {
                 bestPlain = plain;
             }
         } else {
-            LOG.warn("/usr/bin/python3 cannot import torch (apt-get install -y python3-torch): TorchScript kinds skipped");
+            LOG.warn(
+                    "/usr/bin/python3 cannot import torch (apt-get install -y python3-torch): TorchScript kinds skipped");
         }
         Files2.deleteTree(work);
         for (String[] r : rows) {
             System.out.printf("kind=%s plain_ms=%s zerocopy_ms=%s%n", r[0], r[1], r[2]);
         }
-        String line = String.format("model_mb=%d plain_ms=%s zerocopy_ms=%s ratio=%.1f", realMb, fmt(bestPlain), fmt(bestZero),
-                bestPlain / bestZero);
+        String line =
+                String.format(
+                        "model_mb=%d plain_ms=%s zerocopy_ms=%s ratio=%.1f",
+                        realMb, fmt(bestPlain), fmt(bestZero), bestPlain / bestZero);
         System.out.println(line);
         return line;
     }
@@ -110,9 +139,14 @@ public final class LoadBench {
         int reps = 9;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
-                case "--model-mb": mb = Integer.parseInt(args[++i]); break;
-                case "--reps": reps = Integer.parseInt(args[++i]); break;
-                default: throw new IllegalArgumentException("unknown argument " + args[i]);
+                case "--model-mb":
+                    mb = Integer.parseInt(args[++i]);
+                    break;
+                case "--reps":
+                    reps = Integer.parseInt(args[++i]);
+                    break;
+                default:
+                    throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
         run(mb, reps);

@@ -6,8 +6,10 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
+
 import io.rayzerocopy.ModelWrapper;
 import io.rayzerocopy.model.Djl;
+
 import java.io.ByteArrayInputStream;
 import java.io.ObjectInputStream;
 import java.nio.file.Files;
@@ -30,24 +32,28 @@ public final class MemoryActor {
             case "baseline":
                 model = null;
                 break;
-            case "naive-block": {
-                model = Model.newInstance("mlp", Device.cpu(), Djl.ENGINE);
-                model.setBlock(BenchModels.build(Integer.parseInt(args[2])));
-                model.load(Paths.get(args[1]), "mlp" + args[2]);
-                break;
-            }
-            case "naive-torchscript": {
-                model = Model.newInstance("mlp", Device.cpu(), Djl.ENGINE);
-                model.load(Paths.get(args[1]));
-                break;
-            }
-            case "zerocopy": {
-                byte[] bytes = Files.readAllBytes(Path.of(args[1]));
-                try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
-                    model = ((ModelWrapper) in.readObject()).load();
+            case "naive-block":
+                {
+                    model = Model.newInstance("mlp", Device.cpu(), Djl.ENGINE);
+                    model.setBlock(BenchModels.build(Integer.parseInt(args[2])));
+                    model.load(Paths.get(args[1]), "mlp" + args[2]);
+                    break;
                 }
-                break;
-            }
+            case "naive-torchscript":
+                {
+                    model = Model.newInstance("mlp", Device.cpu(), Djl.ENGINE);
+                    model.load(Paths.get(args[1]));
+                    break;
+                }
+            case "zerocopy":
+                {
+                    byte[] bytes = Files.readAllBytes(Path.of(args[1]));
+                    try (ObjectInputStream in =
+                            new ObjectInputStream(new ByteArrayInputStream(bytes))) {
+                        model = ((ModelWrapper) in.readObject()).load();
+                    }
+                    break;
+                }
             default:
                 throw new IllegalArgumentException("unknown mode " + mode);
         }

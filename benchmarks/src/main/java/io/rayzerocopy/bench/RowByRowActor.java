@@ -10,24 +10,30 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.TranslateException;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
+
 import io.rayzerocopy.Batch;
 import io.rayzerocopy.BatchFn;
 import io.rayzerocopy.model.Djl;
-import java.io.IOException;
-import java.io.Serializable;
-import java.nio.file.Paths;
+
 import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
 
+import java.io.IOException;
+import java.io.Serializable;
+import java.nio.file.Paths;
+
 /**
  * The baseline a JVM user writes today: every worker loads its own copy of the model with DJL and
- * calls a {@link Predictor} once per row (batch size 1) through a {@code float[] → float[]}
- * {@link Translator}. It runs inside our pipeline, so reading and writing Parquet cost the same as
- * in the zero-copy path and the comparison isolates how the model is called.
+ * calls a {@link Predictor} once per row (batch size 1) through a {@code float[] → float[]} {@link
+ * Translator}. It runs inside our pipeline, so reading and writing Parquet cost the same as in the
+ * zero-copy path and the comparison isolates how the model is called.
  */
 public final class RowByRowActor implements BatchFn {
-    /** Where the worker loads its model from: DJL parameters saved with {@code Model.save(dir, name)}. */
+    /**
+     * Where the worker loads its model from: DJL parameters saved with {@code Model.save(dir,
+     * name)}.
+     */
     public record Source(ScoringModel model, String dir, String name) implements Serializable {}
 
     private final Model model;
@@ -53,11 +59,18 @@ public final class RowByRowActor implements BatchFn {
             for (int j = 0; j < dim; j++) {
                 row[j] = values.get(r * dim + j);
             }
-            System.arraycopy(predictor.predict(row), 0, scores, r * ScoringModel.OUTPUTS, ScoringModel.OUTPUTS);
+            System.arraycopy(
+                    predictor.predict(row),
+                    0,
+                    scores,
+                    r * ScoringModel.OUTPUTS,
+                    ScoringModel.OUTPUTS);
         }
         try (NDManager manager = NDManager.newBaseManager()) {
-            return batch.output().keep("id")
-                    .put("scores", manager.create(scores, new Shape(rows, ScoringModel.OUTPUTS))).build();
+            return batch.output()
+                    .keep("id")
+                    .put("scores", manager.create(scores, new Shape(rows, ScoringModel.OUTPUTS)))
+                    .build();
         }
     }
 
@@ -67,7 +80,9 @@ public final class RowByRowActor implements BatchFn {
         model.close();
     }
 
-    /** One row in, its scores out; DJL's default batchifier adds and removes the batch dimension. */
+    /**
+     * One row in, its scores out; DJL's default batchifier adds and removes the batch dimension.
+     */
     private static final class RowTranslator implements Translator<float[], float[]> {
         @Override
         public NDList processInput(TranslatorContext ctx, float[] row) {

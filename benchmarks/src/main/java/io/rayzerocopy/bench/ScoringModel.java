@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
+
 import io.rayzerocopy.model.BlockModel;
 import io.rayzerocopy.model.Djl;
 
@@ -22,6 +23,7 @@ public enum ScoringModel {
 
     /** Features per row. */
     public static final int INPUTS = 128;
+
     /** Scores per row. */
     public static final int OUTPUTS = 10;
 

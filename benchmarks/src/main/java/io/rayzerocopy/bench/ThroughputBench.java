@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.TranslateException;
+
 import io.rayzerocopy.ActorPoolStrategy;
 import io.rayzerocopy.BatchIterator;
 import io.rayzerocopy.Dataset;
@@ -18,12 +19,7 @@ import io.rayzerocopy.WriteResult;
 import io.rayzerocopy.cli.ScoreActor;
 import io.rayzerocopy.data.ParquetWriteOptions;
 import io.rayzerocopy.model.BlockModel;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
+
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -38,6 +34,13 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * Rows per second of Parquet → model → Parquet, against the model's own forward pass (the ceiling),
@@ -55,22 +58,27 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 1, time = 2)
 @Measurement(iterations = 2, time = 2)
-@Fork(value = 1, jvmArgsAppend = {
-    "--add-opens=java.base/java.nio=ALL-UNNAMED",
-    "--add-opens=java.base/java.lang=ALL-UNNAMED",
-    "--add-opens=java.base/java.math=ALL-UNNAMED",
-    "--add-opens=java.base/java.util=ALL-UNNAMED",
-    "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
-    "--add-opens=java.base/java.net=ALL-UNNAMED",
-    "--add-opens=java.base/java.text=ALL-UNNAMED",
-    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-    "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
-    "-Dai.djl.offline=true"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {
+            "--add-opens=java.base/java.nio=ALL-UNNAMED",
+            "--add-opens=java.base/java.lang=ALL-UNNAMED",
+            "--add-opens=java.base/java.math=ALL-UNNAMED",
+            "--add-opens=java.base/java.util=ALL-UNNAMED",
+            "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
+            "--add-opens=java.base/java.net=ALL-UNNAMED",
+            "--add-opens=java.base/java.text=ALL-UNNAMED",
+            "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+            "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
+            "-Dai.djl.offline=true"
+        })
 public class ThroughputBench {
     /** Rows of the small model's input, also read by the decode and row-by-row benchmarks. */
     static final int SMALL_ROWS = 100_000;
+
     /** Rows of the heavy model's input: about as many seconds of work as the small one's. */
     static final int HEAVY_ROWS = 16_384;
+
     /** Rows one forward-ceiling call pushes through the model, in batches of the chosen size. */
     static final int FORWARD_ROWS = 1024;
 
@@ -118,13 +126,16 @@ public class ThroughputBench {
         try (Stream<Path> files = Files.walk(input)) {
             bytes = files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
         }
-        System.out.printf("input: %,d rows, %,d bytes of Parquet (%.1f bytes a row)%n", rows, bytes, bytes / (double) rows);
+        System.out.printf(
+                "input: %,d rows, %,d bytes of Parquet (%.1f bytes a row)%n",
+                rows, bytes, bytes / (double) rows);
         return dir;
     }
 
     static WriteResult checked(WriteResult result, long rows) {
         if (result.rowsWritten() != rows) {
-            throw new IllegalStateException("wrote " + result.rowsWritten() + " rows, expected " + rows);
+            throw new IllegalStateException(
+                    "wrote " + result.rowsWritten() + " rows, expected " + rows);
         }
         return result;
     }
@@ -157,23 +168,44 @@ public class ThroughputBench {
         public void setUp() throws IOException {
             dir = featureTable("rzc-e2e", rows);
             trained = kind.newTrained();
-            wrapper = ModelWrapper.fromModel(BlockModel.of(kind.factory(), trained), io.rayzerocopy.Mode.ACTOR);
+            wrapper =
+                    ModelWrapper.fromModel(
+                            BlockModel.of(kind.factory(), trained), io.rayzerocopy.Mode.ACTOR);
         }
 
         long run() {
-            ScoreActor.Spec spec = new ScoreActor.Spec(wrapper, "features", List.of(), "scores", List.of("id"));
-            last = checked(Dataset.readParquet(dir.resolve("features").toString())
-                    .mapBatches(ScoreActor::new, spec, batchSize, ActorPoolStrategy.size(actors))
-                    .withOptions(ExecutionOptions.builder().runtime(runtime).build())
-                    .writeParquet(dir.resolve("scores").toString(),
-                            ParquetWriteOptions.builder().saveMode(ParquetWriteOptions.SaveMode.OVERWRITE).build()), rows);
+            ScoreActor.Spec spec =
+                    new ScoreActor.Spec(wrapper, "features", List.of(), "scores", List.of("id"));
+            last =
+                    checked(
+                            Dataset.readParquet(dir.resolve("features").toString())
+                                    .mapBatches(
+                                            ScoreActor::new,
+                                            spec,
+                                            batchSize,
+                                            ActorPoolStrategy.size(actors))
+                                    .withOptions(
+                                            ExecutionOptions.builder().runtime(runtime).build())
+                                    .writeParquet(
+                                            dir.resolve("scores").toString(),
+                                            ParquetWriteOptions.builder()
+                                                    .saveMode(
+                                                            ParquetWriteOptions.SaveMode.OVERWRITE)
+                                                    .build()),
+                            rows);
             return last.rowsWritten();
         }
 
         @TearDown(Level.Trial)
         public void tearDown() throws IOException {
-            System.out.printf("%nlast job (%s, batch %d, %s, %d actors): %,.0f rows/s%n%s%n", kind, batchSize, runtime, actors,
-                    last.rowsWritten() / last.seconds(), last.stats());
+            System.out.printf(
+                    "%nlast job (%s, batch %d, %s, %d actors): %,.0f rows/s%n%s%n",
+                    kind,
+                    batchSize,
+                    runtime,
+                    actors,
+                    last.rowsWritten() / last.seconds(),
+                    last.stats());
             wrapper.close();
             trained.close();
             Files2.deleteTree(dir);
@@ -213,7 +245,9 @@ public class ThroughputBench {
         @Setup(Level.Trial)
         public void setUp() {
             trained = model.newTrained();
-            wrapper = ModelWrapper.fromModel(BlockModel.of(model.factory(), trained), io.rayzerocopy.Mode.ACTOR);
+            wrapper =
+                    ModelWrapper.fromModel(
+                            BlockModel.of(model.factory(), trained), io.rayzerocopy.Mode.ACTOR);
             loaded = wrapper.load();
             predictor = loaded.newPredictor(new NoopTranslator());
             manager = NDManager.newBaseManager();
@@ -222,7 +256,8 @@ public class ThroughputBench {
 
         void run() throws TranslateException {
             for (int done = 0; done < FORWARD_ROWS; done += batchSize) {
-                // The forward's intermediates and outputs land in the input's manager: a per-call one frees them.
+                // The forward's intermediates and outputs land in the input's manager: a per-call
+                // one frees them.
                 try (NDManager call = manager.newSubManager()) {
                     input.tempAttach(call);
                     predictor.predict(new NDList(input));
@@ -252,13 +287,15 @@ public class ThroughputBench {
 
         long run() {
             long rows = 0;
-            try (BatchIterator batches = Dataset.readParquet(dir.resolve("features").toString()).iterBatches()) {
+            try (BatchIterator batches =
+                    Dataset.readParquet(dir.resolve("features").toString()).iterBatches()) {
                 while (batches.hasNext()) {
                     rows += batches.next().getRowCount();
                 }
             }
             if (rows != SMALL_ROWS) {
-                throw new IllegalStateException("decoded " + rows + " rows, expected " + SMALL_ROWS);
+                throw new IllegalStateException(
+                        "decoded " + rows + " rows, expected " + SMALL_ROWS);
             }
             return rows;
         }
@@ -269,7 +306,10 @@ public class ThroughputBench {
         }
     }
 
-    /** The small model's input scored row by row by {@code workers} threads, each with its own model. */
+    /**
+     * The small model's input scored row by row by {@code workers} threads, each with its own
+     * model.
+     */
     @State(Scope.Benchmark)
     public static class RowByRow {
         @Param({"1", "2"})
@@ -285,21 +325,35 @@ public class ThroughputBench {
             try (Model trained = ScoringModel.SMALL.newTrained()) {
                 trained.save(dir.resolve("model"), "small");
             }
-            source = new RowByRowActor.Source(ScoringModel.SMALL, dir.resolve("model").toString(), "small");
+            source =
+                    new RowByRowActor.Source(
+                            ScoringModel.SMALL, dir.resolve("model").toString(), "small");
         }
 
         long run() {
-            last = checked(Dataset.readParquet(dir.resolve("features").toString())
-                    .mapBatches(RowByRowActor::new, source, 256, ActorPoolStrategy.size(workers))
-                    .writeParquet(dir.resolve("scores").toString(),
-                            ParquetWriteOptions.builder().saveMode(ParquetWriteOptions.SaveMode.OVERWRITE).build()), SMALL_ROWS);
+            last =
+                    checked(
+                            Dataset.readParquet(dir.resolve("features").toString())
+                                    .mapBatches(
+                                            RowByRowActor::new,
+                                            source,
+                                            256,
+                                            ActorPoolStrategy.size(workers))
+                                    .writeParquet(
+                                            dir.resolve("scores").toString(),
+                                            ParquetWriteOptions.builder()
+                                                    .saveMode(
+                                                            ParquetWriteOptions.SaveMode.OVERWRITE)
+                                                    .build()),
+                            SMALL_ROWS);
             return last.rowsWritten();
         }
 
         @TearDown(Level.Trial)
         public void tearDown() throws IOException {
-            System.out.printf("%nlast job (row by row, %d workers): %,.0f rows/s%n%s%n", workers,
-                    last.rowsWritten() / last.seconds(), last.stats());
+            System.out.printf(
+                    "%nlast job (row by row, %d workers): %,.0f rows/s%n%s%n",
+                    workers, last.rowsWritten() / last.seconds(), last.stats());
             Files2.deleteTree(dir);
         }
     }

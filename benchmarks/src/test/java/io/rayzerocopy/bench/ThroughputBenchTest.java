@@ -4,16 +4,24 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rayzerocopy.exec.JvmLauncher;
-import java.util.List;
+
 import org.junit.jupiter.api.Test;
 import org.openjdk.jmh.annotations.Fork;
+
+import java.util.List;
 
 class ThroughputBenchTest {
     @Test
     void forkedJvmsGetTheFlagsEveryJvmOfOursNeeds() {
-        List<String> flags = List.of(ThroughputBench.class.getAnnotation(Fork.class).jvmArgsAppend());
-        assertTrue(flags.containsAll(JvmLauncher.OPENS), () -> "missing: " + JvmLauncher.OPENS.stream()
-                .filter(f -> !flags.contains(f)).toList());
+        List<String> flags =
+                List.of(ThroughputBench.class.getAnnotation(Fork.class).jvmArgsAppend());
+        assertTrue(
+                flags.containsAll(JvmLauncher.OPENS),
+                () ->
+                        "missing: "
+                                + JvmLauncher.OPENS.stream()
+                                        .filter(f -> !flags.contains(f))
+                                        .toList());
         assertTrue(flags.contains("-Dai.djl.offline=true"));
     }
 

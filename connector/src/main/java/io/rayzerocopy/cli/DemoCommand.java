@@ -151,8 +151,12 @@ final class DemoCommand implements Callable<Integer> {
                         "check: the first rows' scores equal the model's own outputs (max abs diff %.1e)%n",
                         diff);
                 System.out.println("stats: " + result.stats());
-                summary = JobOptions.summary(result.rowsWritten(), result.erroredRows(), result.seconds(),
-                        output.toAbsolutePath().toString());
+                summary =
+                        JobOptions.summary(
+                                result.rowsWritten(),
+                                result.erroredRows(),
+                                result.seconds(),
+                                output.toAbsolutePath().toString());
             }
         }
         // After the wrapper is closed (its store released and logged): this stays the last line.

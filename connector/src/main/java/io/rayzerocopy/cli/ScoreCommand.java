@@ -218,8 +218,12 @@ final class ScoreCommand implements Callable<Integer> {
             System.out.println(
                     "weight copies in memory: " + (memory == null ? "not measured" : memory));
             System.out.println("stats: " + result.stats());
-            summary = JobOptions.summary(result.rowsWritten(), result.erroredRows(), result.seconds(),
-                    output.toAbsolutePath().toString());
+            summary =
+                    JobOptions.summary(
+                            result.rowsWritten(),
+                            result.erroredRows(),
+                            result.seconds(),
+                            output.toAbsolutePath().toString());
         }
         // After the wrapper is closed (its store released and logged): this stays the last line.
         System.out.println(summary);

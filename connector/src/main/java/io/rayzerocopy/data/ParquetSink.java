@@ -43,8 +43,10 @@ public final class ParquetSink implements AutoCloseable {
     private final CodecFactory codecs;
     private final CompressionCodecFactory.BytesInputCompressor compressor;
     private final Map<String, Parts> datasets = new LinkedHashMap<>();
+
     /** Deletes the staging directory if the JVM exits (Ctrl-C) before the job commits. */
     private final Thread cleanupAtExit;
+
     private boolean finished;
 
     private ParquetSink(Path directory, ParquetWriteOptions options) throws IOException {

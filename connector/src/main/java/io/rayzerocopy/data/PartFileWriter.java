@@ -269,8 +269,9 @@ final class PartFileWriter implements AutoCloseable {
         ParquetProperties.Builder builder = ParquetProperties.builder();
         for (org.apache.parquet.column.ColumnDescriptor column : schema.getColumns()) {
             switch (column.getPrimitiveType().getPrimitiveTypeName()) {
-                case FLOAT, DOUBLE -> builder.withDictionaryEncoding(String.join(".", column.getPath()), false);
-                default -> { }
+                case FLOAT, DOUBLE ->
+                        builder.withDictionaryEncoding(String.join(".", column.getPath()), false);
+                default -> {}
             }
         }
         return builder.build();

@@ -13,13 +13,13 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.ObjectOutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.io.ObjectOutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -127,7 +127,9 @@ public final class ProcessRuntime implements ActorRuntime {
         }
     }
 
-    /** Copies a worker's stdout (JVM notices, user prints) to our stderr, one prefixed line each. */
+    /**
+     * Copies a worker's stdout (JVM notices, user prints) to our stderr, one prefixed line each.
+     */
     private static void forwardOutput(Process p, String name) {
         Thread t =
                 new Thread(
@@ -137,7 +139,9 @@ public final class ProcessRuntime implements ActorRuntime {
                                             new java.io.InputStreamReader(
                                                     p.getInputStream(),
                                                     java.nio.charset.StandardCharsets.UTF_8))) {
-                                for (String line = r.readLine(); line != null; line = r.readLine()) {
+                                for (String line = r.readLine();
+                                        line != null;
+                                        line = r.readLine()) {
                                     System.err.println("[" + name + "] " + line);
                                 }
                             } catch (IOException ignored) {
@@ -187,7 +191,9 @@ public final class ProcessRuntime implements ActorRuntime {
                 Path socket = socketDir.resolve("s");
                 server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
                 server.bind(UnixDomainSocketAddress.of(socket));
-                p = JvmLauncher.start(WorkerMain.class.getName(), jvmArgs, List.of(socket.toString()));
+                p =
+                        JvmLauncher.start(
+                                WorkerMain.class.getName(), jvmArgs, List.of(socket.toString()));
             } catch (IOException e) {
                 throw new IllegalStateException(
                         "cannot start a worker JVM for actor " + name + ": " + e.getMessage(), e);

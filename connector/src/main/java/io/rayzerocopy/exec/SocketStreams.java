@@ -7,9 +7,9 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 
 /**
- * Streams over a blocking socket channel that one thread can read while another writes.
- * ({@code Channels.newInputStream/newOutputStream} take the channel's blocking lock for each
- * call, so a blocked read would stall every write.)
+ * Streams over a blocking socket channel that one thread can read while another writes. ({@code
+ * Channels.newInputStream/newOutputStream} take the channel's blocking lock for each call, so a
+ * blocked read would stall every write.)
  */
 final class SocketStreams {
     private SocketStreams() {}

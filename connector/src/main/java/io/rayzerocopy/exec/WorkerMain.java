@@ -21,10 +21,11 @@ import java.nio.file.Paths;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The main class of a worker process of {@link ProcessRuntime}: connects to the driver's Unix domain
- * socket (its only argument), builds one actor from the spec the driver sends, then answers batches
- * one at a time. It exits when the socket closes, which happens when the driver exits or is killed
- * (even with SIGKILL), and also if the driver's pid disappears, so workers never outlive the driver.
+ * The main class of a worker process of {@link ProcessRuntime}: connects to the driver's Unix
+ * domain socket (its only argument), builds one actor from the spec the driver sends, then answers
+ * batches one at a time. It exits when the socket closes, which happens when the driver exits or is
+ * killed (even with SIGKILL), and also if the driver's pid disappears, so workers never outlive the
+ * driver.
  */
 public final class WorkerMain {
     private WorkerMain() {}
@@ -32,12 +33,9 @@ public final class WorkerMain {
     public static void main(String[] args) throws Exception {
         SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(args[0]));
         DataOutputStream out =
-                new DataOutputStream(
-                        new BufferedOutputStream(
-                                SocketStreams.out(channel), 1 << 16));
+                new DataOutputStream(new BufferedOutputStream(SocketStreams.out(channel), 1 << 16));
         DataInputStream in =
-                new DataInputStream(
-                        new BufferedInputStream(SocketStreams.in(channel), 1 << 16));
+                new DataInputStream(new BufferedInputStream(SocketStreams.in(channel), 1 << 16));
         watchParent();
         BatchProcessor processor = null;
         try (BufferAllocator allocator = new RootAllocator()) {
