@@ -117,7 +117,7 @@ class RzcCliTest {
                 "--input-column",
                 "features");
         assertUserError(
-                "has no column 'feat'; its columns are [id, features]",
+                "has no column 'feat'; its columns are [",
                 "score",
                 "--model",
                 MODEL,
