@@ -1,21 +1,15 @@
 package io.rayzerocopy.bench;
 
-import ai.djl.inference.Predictor;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.repository.zoo.Criteria;
-import ai.djl.repository.zoo.ZooModel;
-import ai.djl.translate.NoopTranslator;
-
 import io.rayzerocopy.ActorPoolStrategy;
-import io.rayzerocopy.Batch;
-import io.rayzerocopy.BatchFn;
 import io.rayzerocopy.BatchIterator;
 import io.rayzerocopy.Dataset;
+import io.rayzerocopy.Mode;
+import io.rayzerocopy.ModelWrapper;
 import io.rayzerocopy.WriteResult;
+import io.rayzerocopy.cli.ScoreActor;
 import io.rayzerocopy.data.ParquetSink;
 import io.rayzerocopy.data.ParquetWriteOptions;
+import io.rayzerocopy.model.TorchScriptModel;
 
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BigIntVector;
@@ -139,14 +133,20 @@ public final class DatasetThroughput {
     }
 
     private static void score(String in, String out, String model, int actors) {
-        WriteResult result =
-                Dataset.readParquet(in)
-                        .mapBatches(Scorer::new, model, 256, ActorPoolStrategy.size(actors))
-                        .writeParquet(
-                                out,
-                                ParquetWriteOptions.builder()
-                                        .saveMode(ParquetWriteOptions.SaveMode.OVERWRITE)
-                                        .build());
+        WriteResult result;
+        try (ModelWrapper wrapper =
+                ModelWrapper.fromModel(TorchScriptModel.fromFile(Paths.get(model)), Mode.ACTOR)) {
+            ScoreActor.Spec spec =
+                    new ScoreActor.Spec(wrapper, "features", List.of(), "scores", List.of("id"));
+            result =
+                    Dataset.readParquet(in)
+                            .mapBatches(ScoreActor::new, spec, 256, ActorPoolStrategy.size(actors))
+                            .writeParquet(
+                                    out,
+                                    ParquetWriteOptions.builder()
+                                            .saveMode(ParquetWriteOptions.SaveMode.OVERWRITE)
+                                            .build());
+        }
         System.out.printf(
                 "scored %,d rows in %.2f s: %,.0f rows/s%n%s%n",
                 result.rowsWritten(),
@@ -179,40 +179,5 @@ public final class DatasetThroughput {
                 .orElse("VmHWM: ?")
                 .replaceAll("\\s+", " ")
                 .substring("VmHWM: ".length());
-    }
-
-    /** The guide's InferenceActor: one model and Predictor per actor; scores as a float list. */
-    public static final class Scorer implements BatchFn {
-        private final ZooModel<NDList, NDList> model;
-        private final Predictor<NDList, NDList> predictor;
-
-        public Scorer(String modelPath) throws Exception {
-            model =
-                    Criteria.builder()
-                            .setTypes(NDList.class, NDList.class)
-                            .optModelPath(Paths.get(modelPath))
-                            .optEngine("PyTorch")
-                            .optTranslator(new NoopTranslator())
-                            .build()
-                            .loadModel();
-            predictor = model.newPredictor();
-        }
-
-        @Override
-        public VectorSchemaRoot call(Batch batch) throws Exception {
-            try (NDManager manager = model.getNDManager().newSubManager()) {
-                NDArray scores =
-                        predictor
-                                .predict(new NDList(batch.tensor("features", manager)))
-                                .singletonOrThrow();
-                return batch.output().keep("id").put("scores", scores).build();
-            }
-        }
-
-        @Override
-        public void close() {
-            predictor.close();
-            model.close();
-        }
     }
 }
