@@ -171,6 +171,17 @@ class ModelWrapperTest {
             // fc1 (2), bn weight/bias (2), fc2 (2) are parameters; running mean/var stay in the
             // skeleton.
             assertEquals(6, wrapper.store().tensors().size());
+            try (io.rayzerocopy.model.ModelSource.Extracted x =
+                    TorchScriptModel.fromFile(Fixtures.path("batchnorm_net.pt"))
+                            .extract("", List.of())) {
+                assertEquals(
+                        List.of(
+                                "running_mean Float[32] 128 bytes",
+                                "running_var Float[32] 128 bytes",
+                                "num_batches_tracked Long[] 8 bytes"),
+                        x.privateTensors(),
+                        "the buffers DJL cannot reach are listed as private");
+            }
         }
     }
 

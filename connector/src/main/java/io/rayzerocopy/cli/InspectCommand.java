@@ -60,6 +60,10 @@ final class InspectCommand implements Callable<Integer> {
                     "skeleton: %d bytes of %d in the file (code, structure, and tensors that are not parameters,"
                             + " e.g. BatchNorm statistics, which each actor keeps privately)%n",
                     skeleton, fileSize);
+            for (String t : x.privateTensors()) {
+                System.out.println(
+                        "private (not a parameter, stays in each actor's skeleton): " + t);
+            }
             Path dir = WeightStore.local().directoryFor(x.tensors(), x.files());
             System.out.printf(
                     "store: %s (%s)%n",

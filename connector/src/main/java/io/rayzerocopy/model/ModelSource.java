@@ -33,6 +33,7 @@ public interface ModelSource {
         final Map<String, byte[]> files;
         final Skeleton skeleton;
         private final AutoCloseable resources;
+        private java.util.function.Supplier<List<String>> privateTensors = List::of;
 
         Extracted(
                 List<WeightStore.Tensor> tensors,
@@ -61,6 +62,20 @@ public interface ModelSource {
         /** Extra files to store (names without prefix). */
         public Map<String, byte[]> files() {
             return files;
+        }
+
+        /**
+         * Tensors that stay in the skeleton, private to each actor (TorchScript buffers), described
+         * as "attribute dtype[shape] bytes".
+         */
+        public List<String> privateTensors() {
+            return privateTensors.get();
+        }
+
+        /** Sets how to list the private tensors (computed only when asked: it reads the file). */
+        Extracted withPrivateTensors(java.util.function.Supplier<List<String>> tensors) {
+            this.privateTensors = tensors;
+            return this;
         }
 
         /** The recipe to rebuild the model. */

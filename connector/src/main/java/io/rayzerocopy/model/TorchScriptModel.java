@@ -224,6 +224,14 @@ public final class TorchScriptModel implements ModelSource {
                             files,
                             new TorchScriptSkeleton(skeletonName, methods, file.toString()),
                             ownsModel ? loaded : null);
+            out.withPrivateTensors(
+                    () -> {
+                        List<ByteBuffer> data = new ArrayList<>();
+                        for (WeightStore.Tensor t : tensors) {
+                            data.add(t.data());
+                        }
+                        return TorchScriptSkeletons.privateTensors(file, data);
+                    });
             ownsModel = false;
             return out;
         } finally {

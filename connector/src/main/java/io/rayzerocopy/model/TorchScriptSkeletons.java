@@ -126,6 +126,54 @@ final class TorchScriptSkeletons {
         }
     }
 
+    /**
+     * The tensors of a TorchScript file that are not parameters (buffers such as BatchNorm
+     * statistics, tensor constants of the module's state), which stay in the skeleton and so are
+     * private to each actor: "attribute dtype[shape] bytes" each. Empty if the file cannot be read.
+     */
+    static List<String> privateTensors(Path file, Collection<ByteBuffer> parameters) {
+        List<String> out = new ArrayList<>();
+        try {
+            Map<String, byte[]> entries = readZip(file);
+            String pklName = null;
+            for (String name : entries.keySet()) {
+                if (name.endsWith("/data.pkl") && name.indexOf('/') == name.lastIndexOf('/')) {
+                    pklName = name;
+                }
+            }
+            Pickle pickle = pklName == null ? null : Pickle.parse(entries.get(pklName));
+            if (pickle == null) {
+                return out;
+            }
+            String archive = pklName.substring(0, pklName.indexOf('/'));
+            Set<String> paramDigests = new HashSet<>();
+            for (ByteBuffer p : parameters) {
+                paramDigests.add(digest(p.duplicate()));
+            }
+            for (Site site : pickle.sites) {
+                byte[] data = entries.get(archive + "/data/" + site.key);
+                if (data != null && !paramDigests.contains(digest(ByteBuffer.wrap(data)))) {
+                    long numel = 1;
+                    for (long d : site.sizes) {
+                        numel *= d;
+                    }
+                    Integer itemSize = ITEM_SIZES.get(site.storageType);
+                    out.add(
+                            (site.attribute == null ? "?" : site.attribute)
+                                    + " "
+                                    + site.storageType.replace("Storage", "")
+                                    + site.sizes
+                                    + " "
+                                    + (itemSize == null ? "?" : Long.toString(numel * itemSize))
+                                    + " bytes");
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return List.of();
+        }
+        return out;
+    }
+
     private static String digest(ByteBuffer data) {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
@@ -172,6 +220,8 @@ final class TorchScriptSkeletons {
     private static final class Site {
         String key;
         String storageType;
+        String attribute;
+        final List<Long> sizes = new ArrayList<>();
         long offset;
         final List<Integer> strideTokens = new ArrayList<>();
     }
@@ -223,6 +273,7 @@ final class TorchScriptSkeletons {
                 }
                 String value = value(t, memo);
                 if (REBUILD.equals(value)) {
+                    attribute = lastString;
                     if (t + 1 < tokens.size() && (op(t + 1) == 'q' || op(t + 1) == 'r')) {
                         memo.put(intArg(t + 1), value);
                         t++;
@@ -236,6 +287,9 @@ final class TorchScriptSkeletons {
                     continue;
                 }
                 lastValue = value;
+                if (value != null && value.startsWith("s:")) {
+                    lastString = value.substring(2);
+                }
             }
             return true;
         }
@@ -263,6 +317,9 @@ final class TorchScriptSkeletons {
                     return null;
             }
         }
+
+        private String lastString;
+        private String attribute;
 
         private int parseSite(int t, Map<Long, String> memo) {
             if (t >= tokens.size() || op(t) != '(') {
@@ -329,6 +386,10 @@ final class TorchScriptSkeletons {
             if (t < 0 || sizes.size() != site.strideTokens.size()) {
                 return -1;
             }
+            for (int tok : sizes) {
+                site.sizes.add(intArg(tok));
+            }
+            site.attribute = attribute;
             sites.add(site);
             return t;
         }
