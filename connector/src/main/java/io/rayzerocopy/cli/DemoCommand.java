@@ -19,7 +19,6 @@ import io.rayzerocopy.data.ParquetWriteOptions;
 import io.rayzerocopy.data.Tensors;
 import io.rayzerocopy.model.BlockModel;
 import io.rayzerocopy.model.Djl;
-import io.rayzerocopy.model.StoreMemory;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -108,32 +107,18 @@ final class DemoCommand implements Callable<Integer> {
                 ScoreActor.Spec spec =
                         new ScoreActor.Spec(
                                 wrapper, "features", List.of(), "scores", List.of("id"));
-                ProgressPrinter progress = new ProgressPrinter();
-                WriteResult result;
-                StoreMemory memory;
-                try (JobMonitor monitor = new JobMonitor(wrapper.store())) {
-                    result =
-                            Dataset.readParquet(input.toString())
-                                    .mapBatches(
-                                            ScoreActor::new,
-                                            spec,
-                                            batchSize,
-                                            ActorPoolStrategy.size(actors))
-                                    .withOptions(
-                                            ExecutionOptions.builder()
-                                                    .runtime(kind)
-                                                    .progress(progress)
-                                                    .build())
-                                    .writeParquet(
-                                            output.toString(),
-                                            ParquetWriteOptions.builder()
-                                                    .saveMode(
-                                                            ParquetWriteOptions.SaveMode.OVERWRITE)
-                                                    .build());
-                    memory = monitor.peak();
-                } finally {
-                    progress.done();
-                }
+                ScoringJob job =
+                        ScoringJob.run(
+                                Dataset.readParquet(input.toString()),
+                                spec,
+                                batchSize,
+                                ActorPoolStrategy.size(actors),
+                                ExecutionOptions.builder().runtime(kind),
+                                output,
+                                ParquetWriteOptions.builder()
+                                        .saveMode(ParquetWriteOptions.SaveMode.OVERWRITE)
+                                        .build());
+                WriteResult result = job.result();
                 double diff = checkFirstRows(model, output);
                 System.out.printf(
                         "model: SimpleClassifier 128->256->10 (%.1f KB of weights) in store %s%n",
@@ -145,18 +130,11 @@ final class DemoCommand implements Callable<Integer> {
                         kind.name().toLowerCase(),
                         result.seconds(),
                         result.rowsWritten() / result.seconds());
-                System.out.println(
-                        "weight copies in memory: " + (memory == null ? "not measured" : memory));
                 System.out.printf(
                         "check: the first rows' scores equal the model's own outputs (max abs diff %.1e)%n",
                         diff);
-                System.out.println("stats: " + result.stats());
-                summary =
-                        JobOptions.summary(
-                                result.rowsWritten(),
-                                result.erroredRows(),
-                                result.seconds(),
-                                output.toAbsolutePath().toString());
+                job.printReport();
+                summary = job.summary();
             }
         }
         // After the wrapper is closed (its store released and logged): this stays the last line.

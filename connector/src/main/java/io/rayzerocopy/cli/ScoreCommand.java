@@ -5,12 +5,9 @@ import io.rayzerocopy.Dataset;
 import io.rayzerocopy.ExecutionOptions;
 import io.rayzerocopy.Mode;
 import io.rayzerocopy.ModelWrapper;
-import io.rayzerocopy.WriteResult;
-import io.rayzerocopy.data.DatasetException;
 import io.rayzerocopy.data.ParquetSource;
 import io.rayzerocopy.data.ParquetWriteOptions;
 import io.rayzerocopy.model.ModelSource;
-import io.rayzerocopy.model.StoreMemory;
 
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
@@ -184,46 +181,26 @@ final class ScoreCommand implements Callable<Integer> {
                             features.featureColumns == null ? List.of() : features.featureColumns,
                             outputColumn,
                             keepColumns);
-            ProgressPrinter progress = new ProgressPrinter();
-            WriteResult result;
-            StoreMemory memory;
-            try (JobMonitor monitor = new JobMonitor(wrapper.store())) {
-                result =
-                        Dataset.readParquet(inputs.toArray(String[]::new))
-                                .mapBatches(ScoreActor::new, spec, batchSize, pool)
-                                .withOptions(
-                                        ExecutionOptions.builder()
-                                                .runtime(JobOptions.runtime(runtime))
-                                                .preserveOrder(preserveOrder)
-                                                .maxErroredBatches(maxErroredBatches)
-                                                .progress(progress)
-                                                .build())
-                                .writeParquet(
-                                        output.toString(),
-                                        ParquetWriteOptions.builder()
-                                                .compression(codec)
-                                                .saveMode(
-                                                        overwrite
-                                                                ? ParquetWriteOptions.SaveMode
-                                                                        .OVERWRITE
-                                                                : ParquetWriteOptions.SaveMode
-                                                                        .ERROR_IF_EXISTS)
-                                                .build());
-                memory = monitor.peak();
-            } catch (DatasetException e) {
-                throw new JobFailure(e.getMessage(), e);
-            } finally {
-                progress.done();
-            }
-            System.out.println(
-                    "weight copies in memory: " + (memory == null ? "not measured" : memory));
-            System.out.println("stats: " + result.stats());
-            summary =
-                    JobOptions.summary(
-                            result.rowsWritten(),
-                            result.erroredRows(),
-                            result.seconds(),
-                            output.toAbsolutePath().toString());
+            ScoringJob job =
+                    ScoringJob.run(
+                            Dataset.readParquet(inputs.toArray(String[]::new)),
+                            spec,
+                            batchSize,
+                            pool,
+                            ExecutionOptions.builder()
+                                    .runtime(JobOptions.runtime(runtime))
+                                    .preserveOrder(preserveOrder)
+                                    .maxErroredBatches(maxErroredBatches),
+                            output,
+                            ParquetWriteOptions.builder()
+                                    .compression(codec)
+                                    .saveMode(
+                                            overwrite
+                                                    ? ParquetWriteOptions.SaveMode.OVERWRITE
+                                                    : ParquetWriteOptions.SaveMode.ERROR_IF_EXISTS)
+                                    .build());
+            job.printReport();
+            summary = job.summary();
         }
         // After the wrapper is closed (its store released and logged): this stays the last line.
         System.out.println(summary);
