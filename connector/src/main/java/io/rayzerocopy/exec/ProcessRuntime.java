@@ -115,6 +115,16 @@ public final class ProcessRuntime implements ActorRuntime {
 
     @Override
     public void close() {
+        List<Long> pss = workerPssKb();
+        if (!pss.isEmpty()) {
+            long total = pss.stream().mapToLong(Long::longValue).filter(kb -> kb > 0).sum();
+            LOG.info(
+                    "{} worker processes at the end of the job: PSS {} MB in all ({} MB each on"
+                            + " average; the weight store's pages are counted once among them)",
+                    pss.size(),
+                    total >> 10,
+                    (total / pss.size()) >> 10);
+        }
         ActorRuntime.stopAll(actors, 60);
     }
 
