@@ -141,11 +141,7 @@ public final class DatasetThroughput {
             result =
                     Dataset.readParquet(in)
                             .mapBatches(ScoreActor::new, spec, 256, ActorPoolStrategy.size(actors))
-                            .writeParquet(
-                                    out,
-                                    ParquetWriteOptions.builder()
-                                            .saveMode(ParquetWriteOptions.SaveMode.OVERWRITE)
-                                            .build());
+                            .writeParquet(out, ParquetWriteOptions.overwrite());
         }
         System.out.printf(
                 "scored %,d rows in %.2f s: %,.0f rows/s%n%s%n",
@@ -159,11 +155,7 @@ public final class DatasetThroughput {
         WriteResult result =
                 Dataset.readParquet(in)
                         .mapBatches(batch -> batch.output().keep("id", "features").build(), 1024)
-                        .writeParquet(
-                                out,
-                                ParquetWriteOptions.builder()
-                                        .saveMode(ParquetWriteOptions.SaveMode.OVERWRITE)
-                                        .build());
+                        .writeParquet(out, ParquetWriteOptions.overwrite());
         System.out.printf(
                 "copied %,d rows in %.2f s: %,.0f rows/s%n%s%n",
                 result.rowsWritten(),

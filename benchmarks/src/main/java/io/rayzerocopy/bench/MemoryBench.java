@@ -6,6 +6,7 @@ import io.rayzerocopy.Mode;
 import io.rayzerocopy.ModelWrapper;
 import io.rayzerocopy.exec.JvmLauncher;
 import io.rayzerocopy.model.BlockModel;
+import io.rayzerocopy.model.ProcessMemory;
 import io.rayzerocopy.model.TorchScriptModel;
 
 import org.slf4j.Logger;
@@ -87,8 +88,8 @@ public final class MemoryBench {
             }
             Thread.sleep(500);
             for (Process p : procs) {
-                pss += Pss.kb(p.pid());
-                priv += Pss.privateKb(p.pid());
+                pss += ProcessMemory.pssKb(p.pid());
+                priv += ProcessMemory.privateKb(p.pid());
             }
         } finally {
             for (Process p : procs) {

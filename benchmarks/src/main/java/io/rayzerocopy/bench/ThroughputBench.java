@@ -188,10 +188,7 @@ public class ThroughputBench {
                                             ExecutionOptions.builder().runtime(runtime).build())
                                     .writeParquet(
                                             dir.resolve("scores").toString(),
-                                            ParquetWriteOptions.builder()
-                                                    .saveMode(
-                                                            ParquetWriteOptions.SaveMode.OVERWRITE)
-                                                    .build()),
+                                            ParquetWriteOptions.overwrite()),
                             rows);
             return last.rowsWritten();
         }
@@ -341,10 +338,7 @@ public class ThroughputBench {
                                             ActorPoolStrategy.size(workers))
                                     .writeParquet(
                                             dir.resolve("scores").toString(),
-                                            ParquetWriteOptions.builder()
-                                                    .saveMode(
-                                                            ParquetWriteOptions.SaveMode.OVERWRITE)
-                                                    .build()),
+                                            ParquetWriteOptions.overwrite()),
                             SMALL_ROWS);
             return last.rowsWritten();
         }

@@ -115,9 +115,7 @@ final class DemoCommand implements Callable<Integer> {
                                 ActorPoolStrategy.size(actors),
                                 ExecutionOptions.builder().runtime(kind),
                                 output,
-                                ParquetWriteOptions.builder()
-                                        .saveMode(ParquetWriteOptions.SaveMode.OVERWRITE)
-                                        .build());
+                                ParquetWriteOptions.overwrite());
                 WriteResult result = job.result();
                 double diff = checkFirstRows(model, output);
                 System.out.printf(
@@ -146,12 +144,7 @@ final class DemoCommand implements Callable<Integer> {
     static void generate(Path dir, long rows) throws Exception {
         int chunk = 16_384;
         try (BufferAllocator allocator = new RootAllocator();
-                ParquetSink sink =
-                        ParquetSink.create(
-                                dir,
-                                ParquetWriteOptions.builder()
-                                        .saveMode(ParquetWriteOptions.SaveMode.OVERWRITE)
-                                        .build());
+                ParquetSink sink = ParquetSink.create(dir, ParquetWriteOptions.overwrite());
                 NDManager manager = NDManager.newBaseManager()) {
             for (long start = 0; start < rows; start += chunk) {
                 int n = (int) Math.min(chunk, rows - start);

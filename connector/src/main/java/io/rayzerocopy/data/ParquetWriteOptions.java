@@ -43,6 +43,11 @@ public final class ParquetWriteOptions {
         return DEFAULTS;
     }
 
+    /** The defaults, but replacing an existing output directory when the job commits. */
+    public static ParquetWriteOptions overwrite() {
+        return builder().saveMode(SaveMode.OVERWRITE).build();
+    }
+
     public static Builder builder() {
         return new Builder();
     }

@@ -1,6 +1,7 @@
 package io.rayzerocopy.exec;
 
 import io.rayzerocopy.data.ArrowIpc;
+import io.rayzerocopy.model.ProcessMemory;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -16,8 +17,6 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
-import java.nio.file.Paths;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -68,7 +67,10 @@ public final class WorkerMain {
                         }
                     case WorkerProtocol.PSS:
                         WorkerProtocol.write(
-                                out, WorkerProtocol.PSS, f.id, WorkerProtocol.longBytes(pssKb()));
+                                out,
+                                WorkerProtocol.PSS,
+                                f.id,
+                                WorkerProtocol.longBytes(ProcessMemory.selfPssKb()));
                         break;
                     case WorkerProtocol.STOP:
                         String failure = "";
@@ -137,19 +139,5 @@ public final class WorkerMain {
                             t.setDaemon(true);
                             t.start();
                         });
-    }
-
-    /** This process's proportional set size in kB, or -1 where /proc is unavailable. */
-    static long pssKb() {
-        try {
-            for (String line : Files.readAllLines(Paths.get("/proc/self/smaps_rollup"))) {
-                if (line.startsWith("Pss:")) {
-                    return Long.parseLong(line.substring(4).trim().split("\\s+")[0]);
-                }
-            }
-        } catch (Exception ignored) {
-            // not Linux
-        }
-        return -1;
     }
 }

@@ -59,8 +59,7 @@ public final class StoreMemory {
         boolean inside = false;
         try {
             for (String line : Files.readAllLines(Paths.get("/proc/" + pid + "/smaps"))) {
-                if (!line.isEmpty() && Character.isDigit(line.charAt(0))
-                        || line.matches("^[0-9a-f]+-[0-9a-f]+ .*")) {
+                if (isMappingHeader(line)) {
                     String[] f = line.trim().split("\\s+", 6);
                     inside = f.length == 6 && f[5].startsWith(dir);
                 } else if (inside && line.startsWith("Pss:")) {
@@ -73,6 +72,15 @@ public final class StoreMemory {
             return new long[] {0, 0};
         }
         return new long[] {pss, rss};
+    }
+
+    /**
+     * "start-end perms offset dev inode path": a '-' inside the first word; field lines have none.
+     */
+    private static boolean isMappingHeader(String line) {
+        int space = line.indexOf(' ');
+        int dash = line.indexOf('-');
+        return space > 0 && dash > 0 && dash < space;
     }
 
     private static long kb(String line) {

@@ -70,33 +70,18 @@ final class TorchScriptSkeletons {
      */
     static byte[] strip(Path file, byte[] pt, Collection<ByteBuffer> parameters) {
         try {
-            Map<String, byte[]> entries = readZip(file);
-            String pklName = null;
-            for (String name : entries.keySet()) {
-                if (name.endsWith("/data.pkl") && name.indexOf('/') == name.lastIndexOf('/')) {
-                    pklName = name;
-                }
-            }
-            if (pklName == null) {
+            Archive archive = Archive.open(file);
+            if (archive == null) {
                 return pt;
             }
-            String archive = pklName.substring(0, pklName.indexOf('/'));
-            Set<String> paramDigests = new HashSet<>();
-            for (ByteBuffer p : parameters) {
-                paramDigests.add(digest(p.duplicate()));
-            }
-            Pickle pickle = Pickle.parse(entries.get(pklName));
-            if (pickle == null) {
-                return pt;
-            }
+            Set<String> paramDigests = digests(parameters);
+            Map<String, byte[]> entries = archive.entries;
+            String pklName = archive.pklName;
+            Pickle pickle = archive.pickle;
             Map<String, Integer> numel = new HashMap<>();
             for (Site site : pickle.sites) {
-                String record = archive + "/data/" + site.key;
-                byte[] data = entries.get(record);
-                Integer itemSize = ITEM_SIZES.get(site.storageType);
-                if (data == null
-                        || itemSize == null
-                        || !paramDigests.contains(digest(ByteBuffer.wrap(data)))) {
+                if (ITEM_SIZES.get(site.storageType) == null
+                        || !archive.holdsParameter(site, paramDigests)) {
                     continue;
                 }
                 numel.merge(site.key, (int) site.offset + 1, Math::max);
@@ -110,8 +95,8 @@ final class TorchScriptSkeletons {
                 byte[] data = e.getValue();
                 if (e.getKey().equals(pklName)) {
                     data = pkl;
-                } else if (e.getKey().startsWith(archive + "/data/")) {
-                    String key = e.getKey().substring((archive + "/data/").length());
+                } else if (e.getKey().startsWith(archive.dataPrefix())) {
+                    String key = e.getKey().substring(archive.dataPrefix().length());
                     Integer n = numel.get(key);
                     if (n != null) {
                         int bytes = n * ITEM_SIZES.get(pickle.storageTypes.get(key));
@@ -134,25 +119,13 @@ final class TorchScriptSkeletons {
     static List<String> privateTensors(Path file, Collection<ByteBuffer> parameters) {
         List<String> out = new ArrayList<>();
         try {
-            Map<String, byte[]> entries = readZip(file);
-            String pklName = null;
-            for (String name : entries.keySet()) {
-                if (name.endsWith("/data.pkl") && name.indexOf('/') == name.lastIndexOf('/')) {
-                    pklName = name;
-                }
-            }
-            Pickle pickle = pklName == null ? null : Pickle.parse(entries.get(pklName));
-            if (pickle == null) {
+            Archive archive = Archive.open(file);
+            if (archive == null) {
                 return out;
             }
-            String archive = pklName.substring(0, pklName.indexOf('/'));
-            Set<String> paramDigests = new HashSet<>();
-            for (ByteBuffer p : parameters) {
-                paramDigests.add(digest(p.duplicate()));
-            }
-            for (Site site : pickle.sites) {
-                byte[] data = entries.get(archive + "/data/" + site.key);
-                if (data != null && !paramDigests.contains(digest(ByteBuffer.wrap(data)))) {
+            Set<String> paramDigests = digests(parameters);
+            for (Site site : archive.pickle.sites) {
+                if (archive.record(site) != null && !archive.holdsParameter(site, paramDigests)) {
                     long numel = 1;
                     for (long d : site.sizes) {
                         numel *= d;
@@ -170,6 +143,53 @@ final class TorchScriptSkeletons {
             }
         } catch (IOException | RuntimeException e) {
             return List.of();
+        }
+        return out;
+    }
+
+    /** The zip of a TorchScript file with its parsed {@code data.pkl}. */
+    private static final class Archive {
+        final Map<String, byte[]> entries;
+        final String pklName;
+        final Pickle pickle;
+
+        private Archive(Map<String, byte[]> entries, String pklName, Pickle pickle) {
+            this.entries = entries;
+            this.pklName = pklName;
+            this.pickle = pickle;
+        }
+
+        /** The archive, or {@code null} if it has no top-level data.pkl we can parse. */
+        static Archive open(Path file) throws IOException {
+            Map<String, byte[]> entries = readZip(file);
+            for (String name : entries.keySet()) {
+                if (name.endsWith("/data.pkl") && name.indexOf('/') == name.lastIndexOf('/')) {
+                    Pickle pickle = Pickle.parse(entries.get(name));
+                    return pickle == null ? null : new Archive(entries, name, pickle);
+                }
+            }
+            return null;
+        }
+
+        String dataPrefix() {
+            return pklName.substring(0, pklName.indexOf('/')) + "/data/";
+        }
+
+        byte[] record(Site site) {
+            return entries.get(dataPrefix() + site.key);
+        }
+
+        /** Whether the site's storage holds exactly the bytes of one of the parameters. */
+        boolean holdsParameter(Site site, Set<String> paramDigests) {
+            byte[] data = record(site);
+            return data != null && paramDigests.contains(digest(ByteBuffer.wrap(data)));
+        }
+    }
+
+    private static Set<String> digests(Collection<ByteBuffer> parameters) {
+        Set<String> out = new HashSet<>();
+        for (ByteBuffer p : parameters) {
+            out.add(digest(p.duplicate()));
         }
         return out;
     }

@@ -1,14 +1,12 @@
 package io.rayzerocopy.ray;
 
+import io.rayzerocopy.model.ProcessMemory;
+
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.ObjectInputStream;
 import java.io.ObjectStreamClass;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 
 /**
  * The Ray actor class that hosts one {@link RemoteFn}. Its constructor only keeps the serialized
@@ -17,7 +15,6 @@ import java.nio.file.Paths;
  * failure is an ordinary exception of that call. Use it through {@link RayFnActor}.
  */
 public class RayActorHost {
-    private static final Path SMAPS_ROLLUP = Paths.get("/proc/self/smaps_rollup");
 
     private final byte[] spec;
     private RemoteFn fn;
@@ -54,16 +51,7 @@ public class RayActorHost {
      * unavailable.
      */
     public long pssKb() {
-        try {
-            for (String line : Files.readAllLines(SMAPS_ROLLUP, StandardCharsets.US_ASCII)) {
-                if (line.startsWith("Pss:")) {
-                    return Long.parseLong(line.substring(4).replace("kB", "").trim());
-                }
-            }
-            return -1;
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
+        return ProcessMemory.selfPssKb();
     }
 
     /**
