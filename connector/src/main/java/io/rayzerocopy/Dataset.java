@@ -169,13 +169,15 @@ public final class Dataset {
      * committed atomically: a failed job leaves the directory as it was. Errored rows (when {@link
      * ExecutionOptions#maxErroredBatches()} allows them) go to {@code directory/_errors}.
      *
-     * @throws IllegalArgumentException before anything runs, if the directory exists and is not
-     *     empty and the save mode is {@code ERROR_IF_EXISTS}
+     * @throws IllegalArgumentException before anything runs, if the directory is, contains or lies
+     *     inside an input of this dataset (whatever the save mode), or exists and is not empty
+     *     while the save mode is {@code ERROR_IF_EXISTS}
      * @throws DatasetException if the job fails; the message names the operator, file and rows
      */
     public WriteResult writeParquet(String directory, ParquetWriteOptions writeOptions) {
         Objects.requireNonNull(directory, "directory");
         Objects.requireNonNull(writeOptions, "writeOptions");
+        source.checkOutput(Paths.get(directory));
         long start = System.nanoTime();
         try (ParquetSink sink = ParquetSink.create(Paths.get(directory), writeOptions);
                 RootAllocator allocator = new RootAllocator()) {

@@ -1,5 +1,6 @@
 package io.rayzerocopy;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -374,6 +375,65 @@ class DatasetTest {
         assertTrue(e.getMessage().contains("OVERWRITE"), e.getMessage());
         assertTrue(constructed.isEmpty(), "nothing ran");
         assertEquals("mine", Files.readString(out.resolve("keep.txt")));
+    }
+
+    @Test
+    void writeParquetNeverTouchesItsInputEvenWithOverwrite() throws Exception {
+        Path data = dir.resolve("overlap/data");
+        Dataset.fromItems(items(6)).writeParquet(data.toString());
+        Path part = data.resolve("part-00000.parquet");
+        byte[] before = Files.readAllBytes(part);
+        Dataset input = Dataset.readParquet(data.toString());
+        Dataset glob = Dataset.readParquet(data + "/*.parquet");
+        for (Path out :
+                List.of(
+                        data,
+                        data.resolve("."),
+                        data.getParent(),
+                        data.resolve("scores"),
+                        dir.resolve("overlap/link/scores"))) {
+            if (out.toString().contains("link")) {
+                Files.createDirectories(out.getParent().getParent());
+                Files.createSymbolicLink(out.getParent(), data);
+            }
+            for (Dataset ds : List.of(input, glob)) {
+                IllegalArgumentException e =
+                        assertThrows(
+                                IllegalArgumentException.class,
+                                () ->
+                                        ds.mapBatches(b -> b.output().keep("id").build(), 2)
+                                                .writeParquet(
+                                                        out.toString(),
+                                                        ParquetWriteOptions.overwrite()));
+                assertTrue(e.getMessage().contains(out.toString()), e.getMessage());
+                assertTrue(e.getMessage().contains(data.toString()), e.getMessage());
+            }
+        }
+        assertArrayEquals(before, Files.readAllBytes(part));
+        try (var files = Files.list(data)) {
+            assertEquals(List.of(part), files.toList());
+        }
+        try (var siblings = Files.list(data.getParent())) {
+            assertEquals(2, siblings.count(), "no staging directory left next to the output");
+        }
+        assertEquals(6, Dataset.readParquet(dir.resolve("overlap").toString()).count());
+        // A sibling of the input is fine.
+        assertEquals(
+                6,
+                input.writeParquet(dir.resolve("overlap/sibling").toString()).rowsWritten());
+    }
+
+    @Test
+    void filesWithDifferentSchemasFailNamingBoth() {
+        Path mixed = dir.resolve("mixed");
+        Dataset.fromItems(items(2)).writeParquet(mixed.resolve("a").toString());
+        Dataset.fromItems(List.of(Map.of("id", "text"))).writeParquet(mixed.resolve("b").toString());
+        DatasetException e =
+                assertThrows(
+                        DatasetException.class,
+                        () -> Dataset.readParquet(mixed.toString()).take(10));
+        assertTrue(e.getMessage().contains("has schema"), e.getMessage());
+        assertTrue(e.getMessage().contains(mixed.resolve("b").toString()), e.getMessage());
     }
 
     @Test

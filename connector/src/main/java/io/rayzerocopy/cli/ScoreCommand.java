@@ -161,6 +161,11 @@ final class ScoreCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserError("--compression " + compression + ": choose snappy, zstd or none");
         }
+        try {
+            ParquetSource.of(inputs).checkOutput(output);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--output: " + e.getMessage());
+        }
         if (!overwrite && Files.isDirectory(output)) {
             try (var s = Files.list(output)) {
                 if (s.findAny().isPresent()) {

@@ -3,6 +3,7 @@ package io.rayzerocopy.data;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.types.pojo.Schema;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.OptionalLong;
 
@@ -23,4 +24,14 @@ public interface BatchSource {
      * at a boundary of its own (a file), so that every batch has one {@link RowRange}.
      */
     BatchReader open(BufferAllocator allocator, int batchSize);
+
+    /**
+     * Refuses {@code output} as a place to write this source's rows to when it would touch the
+     * input: a source of files throws if {@code output} is, contains or lies inside one of its
+     * input files or directories (replacing the output would delete the input; a rerun would read
+     * its own output). Sources held in memory accept any output.
+     *
+     * @throws IllegalArgumentException naming the output and the input it overlaps
+     */
+    default void checkOutput(Path output) {}
 }

@@ -131,6 +131,52 @@ public final class ParquetSource implements BatchSource {
     }
 
     @Override
+    public void checkOutput(Path output) {
+        Path out = resolved(output);
+        for (String path : paths) {
+            Path root = resolved(Paths.get(isGlob(path) ? globBase(path) : path));
+            String relation =
+                    out.equals(root)
+                            ? "is the input"
+                            : root.startsWith(out)
+                                    ? "contains the input"
+                                    : out.startsWith(root) ? "lies inside the input" : null;
+            if (relation != null) {
+                throw new IllegalArgumentException(
+                        "output directory "
+                                + output
+                                + " "
+                                + relation
+                                + " "
+                                + path
+                                + (out.equals(root) ? "" : " (" + root + ")")
+                                + ": replacing it would delete the input and a rerun would read its"
+                                + " own output; write to a directory outside every input");
+            }
+        }
+    }
+
+    /**
+     * {@code path} made absolute with symbolic links resolved as far as it exists, so that two
+     * spellings of one directory compare equal.
+     */
+    private static Path resolved(Path path) {
+        Path absolute = path.toAbsolutePath().normalize();
+        Path existing = absolute;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null) {
+            return absolute;
+        }
+        try {
+            return existing.toRealPath().resolve(existing.relativize(absolute));
+        } catch (IOException e) {
+            return absolute;
+        }
+    }
+
+    @Override
     public String toString() {
         return "ParquetSource" + paths + (columns == null ? "" : " columns " + columns);
     }
@@ -161,12 +207,13 @@ public final class ParquetSource implements BatchSource {
                         schema = current.schema();
                     } else if (!schema.equals(current.schema())) {
                         Path file = current.file();
+                        Schema other = current.schema();
                         close();
                         throw new DatasetException(
                                 "file "
                                         + file
                                         + " has schema "
-                                        + current.schema()
+                                        + other
                                         + ", but "
                                         + files.get(0)
                                         + " has "
@@ -196,22 +243,22 @@ public final class ParquetSource implements BatchSource {
         return path.chars().anyMatch(c -> c == '*' || c == '?' || c == '[' || c == '{');
     }
 
-    private static List<Path> glob(String pattern) {
-        Path absolute = Paths.get("").toAbsolutePath();
-        String[] parts = pattern.split("/", -1);
+    /** The directory part of a glob before its first wildcard ({@code data} for {@code data/*}). */
+    private static String globBase(String pattern) {
         List<String> baseParts = new ArrayList<>();
-        for (String part : parts) {
+        for (String part : pattern.split("/", -1)) {
             if (isGlob(part)) {
                 break;
             }
             baseParts.add(part);
         }
-        String baseString = String.join("/", baseParts);
-        Path base =
-                (pattern.startsWith("/")
-                                ? Paths.get(baseString.isEmpty() ? "/" : baseString)
-                                : absolute.resolve(baseString))
-                        .normalize();
+        String base = String.join("/", baseParts);
+        return base.isEmpty() ? (pattern.startsWith("/") ? "/" : ".") : base;
+    }
+
+    private static List<Path> glob(String pattern) {
+        Path absolute = Paths.get("").toAbsolutePath();
+        Path base = absolute.resolve(globBase(pattern)).normalize();
         String full = pattern.startsWith("/") ? pattern : absolute + "/" + pattern;
         PathMatcher matcher =
                 FileSystems.getDefault().getPathMatcher("glob:" + Paths.get(full).normalize());

@@ -1,5 +1,6 @@
 package io.rayzerocopy.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -99,6 +100,45 @@ class RzcCliTest {
         List<String> lines = r.err().strip().lines().toList();
         assertEquals(1, lines.size(), "one line: " + r.err());
         assertTrue(lines.get(0).contains(expected), lines.get(0));
+    }
+
+    @Test
+    void anOutputThatOverlapsTheInputExitsTwoAndLeavesTheInputAlone() throws Exception {
+        Path data = dir.resolve("overlap/in");
+        Dataset.readParquet(input.toString()).writeParquet(data.toString());
+        byte[] before = Files.readAllBytes(data.resolve("part-00000.parquet"));
+        for (String out :
+                List.of(
+                        data.toString(),
+                        data.getParent().toString(),
+                        data.resolve("scores").toString())) {
+            for (boolean overwrite : List.of(true, false)) {
+                List<String> args =
+                        new ArrayList<>(
+                                List.of(
+                                        "score",
+                                        "--model",
+                                        MODEL,
+                                        "--input",
+                                        data.toString(),
+                                        "--output",
+                                        out,
+                                        "--input-column",
+                                        "features"));
+                if (overwrite) {
+                    args.add("--overwrite");
+                }
+                assertUserError(out, args.toArray(String[]::new));
+                assertUserError(data.toString(), args.toArray(String[]::new));
+            }
+        }
+        assertArrayEquals(before, Files.readAllBytes(data.resolve("part-00000.parquet")));
+        try (var files = Files.list(data)) {
+            assertEquals(1, files.count());
+        }
+        try (var siblings = Files.list(data.getParent())) {
+            assertEquals(1, siblings.count(), "nothing written next to the input");
+        }
     }
 
     @Test
