@@ -49,6 +49,24 @@ public final class ChildMain {
                     }
                     break;
                 }
+            case "map":
+                {
+                    // map <pt file> <fixture>: wraps and loads the model, runs the fixture's input
+                    // through it (touching every weight page), prints the store directory, and
+                    // holds the mapping until a line arrives on stdin.
+                    try (ModelWrapper wrapper =
+                                    ModelWrapper.fromModel(
+                                            TorchScriptModel.fromFile(Path.of(args[1])),
+                                            Mode.ACTOR);
+                            Model model = wrapper.load();
+                            NDManager manager = NDManager.newBaseManager()) {
+                        ModelWrapperTest.predict(model, Fixtures.refArray(manager, args[2], "input"));
+                        System.out.println(wrapper.store().directory());
+                        System.out.flush();
+                        System.in.read();
+                    }
+                    break;
+                }
             default:
                 throw new IllegalArgumentException(args[0]);
         }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rayzerocopy.exec.JvmLauncher;
+import io.rayzerocopy.model.StoreMemory;
 import io.rayzerocopy.model.TorchScriptModel;
 import io.rayzerocopy.model.WeightStore;
 
@@ -64,6 +65,53 @@ class CrossProcessTest {
             assertTrue(
                     Files.isDirectory(wrapper.store().directory()),
                     "the child's exit leaves the parent's store alone");
+        }
+    }
+
+    @Test
+    void twoJobsOnOneTorchScriptFileStartedSecondsApartShareOneStoreCountedOnce()
+            throws Exception {
+        List<Process> children = new ArrayList<>();
+        try {
+            List<String> dirs = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                if (i > 0) {
+                    // Longer than the two-second resolution of a zip entry's time.
+                    Thread.sleep(2100);
+                }
+                Process child =
+                        JvmLauncher.start(
+                                ChildMain.class.getName(),
+                                List.of("-Xmx512m"),
+                                List.of(
+                                        "map",
+                                        Fixtures.path("simple_classifier.pt").toString(),
+                                        "simple_classifier"));
+                children.add(child);
+                dirs.add(readLine(child));
+            }
+            assertEquals(dirs.get(0), dirs.get(1), "one store for one model");
+            Path store = Path.of(dirs.get(0));
+            try (Stream<Path> s = Files.list(store.getParent())) {
+                assertEquals(
+                        List.of(store.getFileName().toString()),
+                        s.map(p -> p.getFileName().toString())
+                                .filter(n -> n.startsWith("rzc-") || n.startsWith(".tmp-"))
+                                .toList());
+            }
+            StoreMemory memory = StoreMemory.measure(WeightStore.local().readManifest(store));
+            assertEquals(2, memory.processes(), memory.toString());
+            assertTrue(
+                    memory.mappedRssBytes() > 1.5 * memory.mappedPssBytes(),
+                    "both map the same pages: " + memory);
+            assertTrue(memory.copies() < 1.25, "counted once: " + memory);
+        } finally {
+            for (Process p : children) {
+                p.getOutputStream().write('\n');
+                p.getOutputStream().flush();
+                assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+                assertEquals(0, p.exitValue());
+            }
         }
     }
 

@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.LocalDateTime;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -61,6 +62,9 @@ final class TorchScriptSkeletons {
                     1,
                     "BoolStorage",
                     1);
+
+    /** The time of every entry of a skeleton: the earliest a zip can record. */
+    private static final LocalDateTime ENTRY_TIME = LocalDateTime.of(1980, 1, 1, 0, 0);
 
     private TorchScriptSkeletons() {}
 
@@ -217,11 +221,17 @@ final class TorchScriptSkeletons {
         return entries;
     }
 
+    /**
+     * Writes the entries in the given order with a fixed time, so the same model always gives the
+     * same bytes: the skeleton is part of the store's content hash, and a time stamp in it would
+     * give one model a new store every two seconds.
+     */
     private static byte[] writeZip(Map<String, byte[]> entries) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ZipOutputStream out = new ZipOutputStream(bytes)) {
             for (Map.Entry<String, byte[]> e : entries.entrySet()) {
                 ZipEntry entry = new ZipEntry(e.getKey());
+                entry.setTimeLocal(ENTRY_TIME);
                 CRC32 crc = new CRC32();
                 crc.update(e.getValue());
                 entry.setMethod(ZipEntry.STORED);

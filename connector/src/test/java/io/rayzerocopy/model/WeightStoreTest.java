@@ -43,6 +43,25 @@ class WeightStoreTest {
     }
 
     @Test
+    void theSameTorchScriptFileGivesTheSameStoreIdSecondsApart() throws Exception {
+        Path first = storeDirectoryFor(TorchScriptModel.fromFile(Fixtures.path("simple_classifier.pt")));
+        // Zip entry times have a resolution of two seconds.
+        Thread.sleep(2100);
+        Path second = storeDirectoryFor(TorchScriptModel.fromFile(Fixtures.path("simple_classifier.pt")));
+        assertEquals(first, second);
+    }
+
+    private Path storeDirectoryFor(ModelSource model) throws Exception {
+        try (ModelSource.Extracted x = model.extract("", List.of())) {
+            assertTrue(
+                    x.files().values().iterator().next().length
+                            < Files.size(Fixtures.path("simple_classifier.pt")),
+                    "a weight-free skeleton was made");
+            return WeightStore.at(root).directoryFor(x.tensors(), x.files());
+        }
+    }
+
+    @Test
     void layoutIsAlignedShardedSafetensorsAndReadOnly() throws Exception {
         WeightStore store = WeightStore.at(root, 8192);
         List<WeightStore.Tensor> tensors =
