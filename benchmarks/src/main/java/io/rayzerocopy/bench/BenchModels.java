@@ -8,7 +8,7 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 
-import io.rayzerocopy.model.BlockModel;
+import io.rayzerocopy.BlockModel;
 
 import java.io.IOException;
 import java.nio.file.Files;

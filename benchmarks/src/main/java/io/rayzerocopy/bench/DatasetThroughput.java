@@ -1,19 +1,19 @@
 package io.rayzerocopy.bench;
 
+import ai.djl.Model;
+
 import io.rayzerocopy.ActorPoolStrategy;
+import io.rayzerocopy.Batch;
 import io.rayzerocopy.BatchIterator;
 import io.rayzerocopy.Dataset;
 import io.rayzerocopy.Mode;
+import io.rayzerocopy.ModelScorer;
 import io.rayzerocopy.ModelWrapper;
+import io.rayzerocopy.ParquetWriteOptions;
+import io.rayzerocopy.TorchScriptModel;
 import io.rayzerocopy.WriteResult;
-import io.rayzerocopy.cli.ScoreActor;
-import io.rayzerocopy.data.ParquetSink;
-import io.rayzerocopy.data.ParquetWriteOptions;
-import io.rayzerocopy.model.TorchScriptModel;
 
-import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BigIntVector;
-import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
@@ -25,7 +25,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
@@ -66,46 +65,39 @@ public final class DatasetThroughput {
     }
 
     static void generate(Path dir, long rows) {
-        int chunk = 65_536;
-        SplittableRandom random = new SplittableRandom(42);
-        try (RootAllocator allocator = new RootAllocator();
-                ParquetSink sink =
-                        ParquetSink.create(
-                                dir,
+        WriteResult result =
+                Dataset.range(rows)
+                        .mapBatches(DatasetThroughput::randomFeatures, 65_536)
+                        .writeParquet(
+                                dir.toString(),
                                 ParquetWriteOptions.builder()
                                         .rowsPerFile(500_000)
                                         .rowsPerRowGroup(65_536)
-                                        .build())) {
-            for (long first = 0; first < rows; first += chunk) {
-                int n = (int) Math.min(chunk, rows - first);
-                try (BigIntVector id = new BigIntVector("id", allocator);
-                        FixedSizeListVector features =
-                                FixedSizeListVector.empty("features", DIM, allocator)) {
-                    features.addOrGetVector(
-                            FieldType.nullable(
-                                    new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE)));
-                    id.allocateNew(n);
-                    features.setInitialCapacity(n);
-                    features.allocateNew();
-                    Float4Vector values = (Float4Vector) features.getDataVector();
-                    for (int r = 0; r < n; r++) {
-                        id.set(r, first + r);
-                        features.setNotNull(r);
-                        for (int j = 0; j < DIM; j++) {
-                            values.set(r * DIM + j, (float) random.nextGaussian());
-                        }
-                    }
-                    values.setValueCount(n * DIM);
-                    id.setValueCount(n);
-                    features.setValueCount(n);
-                    VectorSchemaRoot root =
-                            new VectorSchemaRoot(List.<FieldVector>of(id, features));
-                    root.setRowCount(n);
-                    sink.write(root);
-                }
+                                        .build());
+        System.out.printf("generated %,d rows in %d files%n", rows, result.files().size());
+    }
+
+    /** Keeps the ids and adds {@code features}: DIM Gaussian floats seeded by the first id. */
+    private static VectorSchemaRoot randomFeatures(Batch batch) {
+        int n = batch.rowCount();
+        BigIntVector ids = (BigIntVector) batch.root().getVector("id");
+        SplittableRandom random = new SplittableRandom(42 + ids.get(0));
+        FixedSizeListVector features =
+                FixedSizeListVector.empty("features", DIM, batch.allocator());
+        features.addOrGetVector(
+                FieldType.nullable(new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE)));
+        features.setInitialCapacity(n);
+        features.allocateNew();
+        Float4Vector values = (Float4Vector) features.getDataVector();
+        for (int r = 0; r < n; r++) {
+            features.setNotNull(r);
+            for (int j = 0; j < DIM; j++) {
+                values.set(r * DIM + j, (float) random.nextGaussian());
             }
-            System.out.printf("generated %,d rows in %d files%n", rows, sink.commit().size());
         }
+        values.setValueCount(n * DIM);
+        features.setValueCount(n);
+        return batch.output().keep("id").put("features", features).build();
     }
 
     private static void decode(String dir) throws IOException {
@@ -134,13 +126,17 @@ public final class DatasetThroughput {
 
     private static void score(String in, String out, String model, int actors) {
         WriteResult result;
-        try (ModelWrapper wrapper =
+        try (ModelWrapper<Model> wrapper =
                 ModelWrapper.fromModel(TorchScriptModel.fromFile(Paths.get(model)), Mode.ACTOR)) {
-            ScoreActor.Spec spec =
-                    new ScoreActor.Spec(wrapper, "features", List.of(), "scores", List.of("id"));
+            ModelScorer.Config spec =
+                    ModelScorer.config(wrapper)
+                            .inputColumn("features")
+                            .outputColumn("scores")
+                            .keepColumns("id")
+                            .build();
             result =
                     Dataset.readParquet(in)
-                            .mapBatches(ScoreActor::new, spec, 256, ActorPoolStrategy.size(actors))
+                            .mapBatches(ModelScorer::new, spec, 256, ActorPoolStrategy.size(actors))
                             .writeParquet(out, ParquetWriteOptions.overwrite());
         }
         System.out.printf(

@@ -2,12 +2,12 @@ package io.rayzerocopy.bench;
 
 import ai.djl.Device;
 import ai.djl.Model;
+import ai.djl.engine.Engine;
 
+import io.rayzerocopy.BlockModel;
 import io.rayzerocopy.Mode;
 import io.rayzerocopy.ModelWrapper;
-import io.rayzerocopy.model.BlockModel;
-import io.rayzerocopy.model.Djl;
-import io.rayzerocopy.model.TorchScriptModel;
+import io.rayzerocopy.TorchScriptModel;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,7 +46,7 @@ public final class LoadBench {
 
     /** Runs the benchmark and returns the summary line. */
     public static String run(int modelMb, int reps) throws Exception {
-        Djl.engine();
+        Engine.getEngine("PyTorch");
         int layers = BenchModels.layersFor(modelMb);
         long realMb =
                 Math.round(
@@ -65,13 +65,13 @@ public final class LoadBench {
                     medianMs(
                             reps,
                             () -> {
-                                Model m = Model.newInstance("mlp", Device.cpu(), Djl.ENGINE);
+                                Model m = Model.newInstance("mlp", Device.cpu(), "PyTorch");
                                 m.setBlock(BenchModels.build(layers));
                                 m.load(params, "mlp" + layers);
                                 return m;
                             });
             double zero;
-            try (ModelWrapper w =
+            try (ModelWrapper<Model> w =
                     ModelWrapper.fromModel(
                             BlockModel.of(BenchModels.factory(layers), model), Mode.ACTOR)) {
                 zero = medianMs(reps, w::load);
@@ -90,17 +90,17 @@ public final class LoadBench {
                     medianMs(
                             reps,
                             () -> {
-                                Model m = Model.newInstance("mlp", Device.cpu(), Djl.ENGINE);
+                                Model m = Model.newInstance("mlp", Device.cpu(), "PyTorch");
                                 m.load(pt);
                                 return m;
                             });
             double fromFile;
-            try (ModelWrapper w =
+            try (ModelWrapper<Model> w =
                     ModelWrapper.fromModel(TorchScriptModel.fromFile(pt), Mode.ACTOR)) {
                 fromFile = medianMs(reps, w::load);
             }
             double skeleton;
-            try (ModelWrapper w =
+            try (ModelWrapper<Model> w =
                     ModelWrapper.fromModel(
                             TorchScriptModel.fromSkeleton(
                                     pt.resolveSibling("mlp_skeleton.pt"),
@@ -116,7 +116,8 @@ public final class LoadBench {
             }
         } else {
             LOG.warn(
-                    "/usr/bin/python3 cannot import torch (apt-get install -y python3-torch): TorchScript kinds skipped");
+                    "/usr/bin/python3 cannot import torch (apt-get install -y python3-torch):"
+                            + " TorchScript kinds skipped");
         }
         Files2.deleteTree(work);
         for (String[] r : rows) {

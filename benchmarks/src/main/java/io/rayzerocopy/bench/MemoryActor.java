@@ -2,13 +2,13 @@ package io.rayzerocopy.bench;
 
 import ai.djl.Device;
 import ai.djl.Model;
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 
 import io.rayzerocopy.ModelWrapper;
-import io.rayzerocopy.model.Djl;
 
 import java.io.ByteArrayInputStream;
 import java.io.ObjectInputStream;
@@ -24,7 +24,7 @@ public final class MemoryActor {
     private MemoryActor() {}
 
     public static void main(String[] args) throws Exception {
-        Djl.engine();
+        Engine.getEngine("PyTorch");
         String mode = args[0];
         long start = System.nanoTime();
         Model model;
@@ -34,14 +34,14 @@ public final class MemoryActor {
                 break;
             case "naive-block":
                 {
-                    model = Model.newInstance("mlp", Device.cpu(), Djl.ENGINE);
+                    model = Model.newInstance("mlp", Device.cpu(), "PyTorch");
                     model.setBlock(BenchModels.build(Integer.parseInt(args[2])));
                     model.load(Paths.get(args[1]), "mlp" + args[2]);
                     break;
                 }
             case "naive-torchscript":
                 {
-                    model = Model.newInstance("mlp", Device.cpu(), Djl.ENGINE);
+                    model = Model.newInstance("mlp", Device.cpu(), "PyTorch");
                     model.load(Paths.get(args[1]));
                     break;
                 }
@@ -50,7 +50,9 @@ public final class MemoryActor {
                     byte[] bytes = Files.readAllBytes(Path.of(args[1]));
                     try (ObjectInputStream in =
                             new ObjectInputStream(new ByteArrayInputStream(bytes))) {
-                        model = ((ModelWrapper) in.readObject()).load();
+                        @SuppressWarnings("unchecked")
+                        ModelWrapper<Model> wrapper = (ModelWrapper<Model>) in.readObject();
+                        model = wrapper.load();
                     }
                     break;
                 }

@@ -2,12 +2,13 @@ package io.rayzerocopy.bench;
 
 import ai.djl.Model;
 
+import io.rayzerocopy.BlockModel;
 import io.rayzerocopy.Mode;
+import io.rayzerocopy.ModelSource;
 import io.rayzerocopy.ModelWrapper;
-import io.rayzerocopy.exec.JvmLauncher;
-import io.rayzerocopy.model.BlockModel;
-import io.rayzerocopy.model.ProcessMemory;
-import io.rayzerocopy.model.TorchScriptModel;
+import io.rayzerocopy.TorchScriptModel;
+import io.rayzerocopy.internal.exec.JvmLauncher;
+import io.rayzerocopy.internal.model.ProcessMemory;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -123,7 +124,7 @@ public final class MemoryBench {
         Path work = Files.createTempDirectory("rzc-memory-bench");
         try (Model model = BenchModels.javaBlock(layers)) {
             List<String> naive;
-            Object source;
+            ModelSource source;
             if (kind.equals("torchscript")) {
                 Path pt =
                         BenchModels.torchScript(
@@ -160,7 +161,7 @@ public final class MemoryBench {
                     plain.privateKb >> 10,
                     plain.loadMs);
             Round zero;
-            try (ModelWrapper wrapper = ModelWrapper.fromModel(source, Mode.ACTOR)) {
+            try (ModelWrapper<Model> wrapper = ModelWrapper.fromModel(source, Mode.ACTOR)) {
                 Path file = work.resolve("wrapper.bin");
                 try (ObjectOutputStream out = new ObjectOutputStream(Files.newOutputStream(file))) {
                     out.writeObject(wrapper);

@@ -13,7 +13,6 @@ import ai.djl.translate.TranslatorContext;
 
 import io.rayzerocopy.Batch;
 import io.rayzerocopy.BatchFn;
-import io.rayzerocopy.model.Djl;
 
 import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -41,7 +40,7 @@ public final class RowByRowActor implements BatchFn {
 
     /** Loads a private copy of the model (DJL's own load). */
     public RowByRowActor(Source source) throws IOException, MalformedModelException {
-        model = Model.newInstance(source.name(), Device.cpu(), Djl.ENGINE);
+        model = Model.newInstance(source.name(), Device.cpu(), "PyTorch");
         model.setBlock(source.model().factory().create());
         model.load(Paths.get(source.dir()), source.name());
         predictor = model.newPredictor(new RowTranslator());

@@ -2,14 +2,14 @@ package io.rayzerocopy.bench;
 
 import ai.djl.Device;
 import ai.djl.Model;
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 
-import io.rayzerocopy.model.BlockModel;
-import io.rayzerocopy.model.Djl;
+import io.rayzerocopy.BlockModel;
 
 /**
  * The two MLPs of the throughput benchmarks, both taking 128 features and giving 10 scores: the
@@ -41,8 +41,8 @@ public enum ScoringModel {
 
     /** A new model holding this block with random weights, on CPU. */
     public Model newTrained() {
-        Djl.engine();
-        Model model = Model.newInstance(name().toLowerCase(), Device.cpu(), Djl.ENGINE);
+        Engine.getEngine("PyTorch");
+        Model model = Model.newInstance(name().toLowerCase(), Device.cpu(), "PyTorch");
         model.setBlock(build(hidden));
         model.getBlock().initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, INPUTS));
         return model;

@@ -11,14 +11,13 @@ import ai.djl.translate.TranslateException;
 
 import io.rayzerocopy.ActorPoolStrategy;
 import io.rayzerocopy.BatchIterator;
+import io.rayzerocopy.BlockModel;
 import io.rayzerocopy.Dataset;
 import io.rayzerocopy.ExecutionOptions;
+import io.rayzerocopy.ModelScorer;
 import io.rayzerocopy.ModelWrapper;
-import io.rayzerocopy.RuntimeKind;
+import io.rayzerocopy.ParquetWriteOptions;
 import io.rayzerocopy.WriteResult;
-import io.rayzerocopy.cli.ScoreActor;
-import io.rayzerocopy.data.ParquetWriteOptions;
-import io.rayzerocopy.model.BlockModel;
 
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -38,7 +37,6 @@ import org.openjdk.jmh.annotations.Warmup;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -146,8 +144,8 @@ public class ThroughputBench {
         @Param({"32", "256", "1024"})
         public int batchSize;
 
-        @Param({"THREADS", "PROCESSES"})
-        public RuntimeKind runtime;
+        @Param({"threads", "processes"})
+        public String runtime;
 
         @Param({"1", "2", "4"})
         public int actors;
@@ -156,7 +154,7 @@ public class ThroughputBench {
         private final int rows;
         private Path dir;
         private Model trained;
-        private ModelWrapper wrapper;
+        private ModelWrapper<Model> wrapper;
         private WriteResult last;
 
         Job(ScoringModel kind, int rows) {
@@ -174,13 +172,17 @@ public class ThroughputBench {
         }
 
         long run() {
-            ScoreActor.Spec spec =
-                    new ScoreActor.Spec(wrapper, "features", List.of(), "scores", List.of("id"));
+            ModelScorer.Config spec =
+                    ModelScorer.config(wrapper)
+                            .inputColumn("features")
+                            .outputColumn("scores")
+                            .keepColumns("id")
+                            .build();
             last =
                     checked(
                             Dataset.readParquet(dir.resolve("features").toString())
                                     .mapBatches(
-                                            ScoreActor::new,
+                                            ModelScorer::new,
                                             spec,
                                             batchSize,
                                             ActorPoolStrategy.size(actors))
@@ -233,7 +235,7 @@ public class ThroughputBench {
         public int batchSize;
 
         private Model trained;
-        private ModelWrapper wrapper;
+        private ModelWrapper<Model> wrapper;
         private Model loaded;
         private Predictor<NDList, NDList> predictor;
         private NDManager manager;

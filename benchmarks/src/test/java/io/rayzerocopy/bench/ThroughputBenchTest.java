@@ -3,7 +3,7 @@ package io.rayzerocopy.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.rayzerocopy.exec.JvmLauncher;
+import io.rayzerocopy.internal.exec.JvmLauncher;
 
 import org.junit.jupiter.api.Test;
 import org.openjdk.jmh.annotations.Fork;

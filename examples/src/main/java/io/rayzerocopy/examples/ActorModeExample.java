@@ -3,10 +3,10 @@ package io.rayzerocopy.examples;
 import ai.djl.Model;
 
 import io.rayzerocopy.ActorPoolStrategy;
+import io.rayzerocopy.BlockModel;
 import io.rayzerocopy.Dataset;
 import io.rayzerocopy.Mode;
 import io.rayzerocopy.ModelWrapper;
-import io.rayzerocopy.model.BlockModel;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,27 +17,33 @@ import java.util.Map;
 public final class ActorModeExample {
     private ActorModeExample() {}
 
-    /** Scores 100 rows of [0.1] * 128 and returns the rows ({"predictions": float[10]}). */
-    public static List<Map<String, Object>> run() {
+    /** The scored rows ({"predictions": [10 floats]}) and the model's own output for a row. */
+    public record Result(List<Map<String, Object>> rows, float[] direct) {}
+
+    /** Scores 100 rows of [0.1] * 128 with 4 actors sharing the model. */
+    public static Result run() {
+        float[] data = new float[128];
+        Arrays.fill(data, 0.1f);
         try (Model model = SimpleClassifier.create();
-                ModelWrapper wrapper =
+                ModelWrapper<Model> wrapper =
                         ModelWrapper.fromModel(
                                 BlockModel.of(SimpleClassifier::network, model), Mode.ACTOR)) {
             List<Map<String, Object>> items = new ArrayList<>();
             for (int i = 0; i < 100; i++) {
-                float[] data = new float[128];
-                Arrays.fill(data, 0.1f);
                 items.add(Map.of("data", data));
             }
             Dataset ds = Dataset.fromItems(items);
             Dataset results =
                     ds.mapBatches(InferenceActor::new, wrapper, 32, ActorPoolStrategy.size(4));
-            return results.take(100);
+            return new Result(results.take(100), SimpleClassifier.forward(model, data));
         }
     }
 
     public static void main(String[] args) {
-        List<Map<String, Object>> rows = run();
-        System.out.println(rows.size() + " predictions; first: " + rows.get(0).get("predictions"));
+        Result result = run();
+        System.out.println(
+                result.rows().size()
+                        + " predictions; first: "
+                        + result.rows().get(0).get("predictions"));
     }
 }

@@ -4,9 +4,9 @@ import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
 
+import io.rayzerocopy.BlockModel;
 import io.rayzerocopy.Mode;
 import io.rayzerocopy.ModelWrapper;
-import io.rayzerocopy.model.BlockModel;
 
 /**
  * The guide's device placement: load on CPU (zero-copy); on a GPU machine, load onto the GPU
@@ -18,7 +18,7 @@ public final class DevicePlacementExample {
     /** Returns the device the actor's model ended up on. */
     public static Device run() {
         try (Model source = SimpleClassifier.create();
-                ModelWrapper wrapper =
+                ModelWrapper<Model> wrapper =
                         ModelWrapper.fromModel(
                                 BlockModel.of(SimpleClassifier::network, source), Mode.ACTOR)) {
             Model model = wrapper.load(); // loaded on CPU, zero-copy

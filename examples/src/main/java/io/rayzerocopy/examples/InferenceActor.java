@@ -4,7 +4,6 @@ import ai.djl.Model;
 import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.TranslateException;
 
@@ -16,29 +15,25 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 
 /**
  * The guide's InferenceActor: loads the model once per actor (zero-copy, on CPU), then scores
- * batches.
+ * batches. The model belongs to the actor: it is closed when the actor stops.
  */
 public final class InferenceActor implements BatchFn {
-    private final Model model;
     private final Predictor<NDList, NDList> predictor;
 
-    public InferenceActor(ModelWrapper wrapper) {
-        this.model = wrapper.load();
+    public InferenceActor(ModelWrapper<Model> wrapper) {
+        Model model = wrapper.load();
         this.predictor = model.newPredictor(new NoopTranslator());
     }
 
     @Override
     public VectorSchemaRoot call(Batch batch) throws TranslateException {
-        try (NDManager manager = NDManager.newBaseManager()) {
-            NDArray inputs = batch.tensor("data", manager);
-            NDArray outputs = predictor.predict(new NDList(inputs)).singletonOrThrow();
-            return batch.output().put("predictions", outputs).build();
-        }
+        NDArray inputs = batch.tensor("data");
+        NDArray outputs = predictor.predict(new NDList(inputs)).singletonOrThrow();
+        return batch.output().put("predictions", outputs).build();
     }
 
     @Override
     public void close() {
         predictor.close();
-        model.close();
     }
 }

@@ -12,11 +12,12 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.translate.NoopTranslator;
 
+import io.rayzerocopy.BlockModel;
 import io.rayzerocopy.Mode;
 import io.rayzerocopy.ModelWrapper;
-import io.rayzerocopy.model.BlockModel;
 
 import java.io.Serializable;
+import java.util.Arrays;
 import java.util.Map;
 
 /** The guide's pipeline: both models are shared zero-copy, the config is copied. */
@@ -78,7 +79,8 @@ public final class PipelineExample {
             for (int i = 0; i < x.length; i++) {
                 x[i] = (i - 16) / 8f;
             }
-            try (ModelWrapper wrapper = ModelWrapper.fromModel(pipeline, Mode.ACTOR)) {
+            try (ModelWrapper<MyPipeline> wrapper =
+                    ModelWrapper.fromPipeline(pipeline, Mode.ACTOR)) {
                 MyPipeline loaded = wrapper.load(); // both models loaded zero-copy, config copied
                 try {
                     return new float[][] {pipeline.call(x), loaded.call(x)};
@@ -92,6 +94,6 @@ public final class PipelineExample {
 
     public static void main(String[] args) throws Exception {
         float[][] out = run();
-        System.out.println("pipeline output: " + java.util.Arrays.toString(out[1]));
+        System.out.println("pipeline output: " + Arrays.toString(out[1]));
     }
 }

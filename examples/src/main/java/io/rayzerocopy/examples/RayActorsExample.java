@@ -11,9 +11,9 @@ import ai.djl.translate.NoopTranslator;
 import io.ray.api.ActorHandle;
 import io.ray.api.ObjectRef;
 import io.ray.api.Ray;
+import io.rayzerocopy.BlockModel;
 import io.rayzerocopy.Mode;
 import io.rayzerocopy.ModelWrapper;
-import io.rayzerocopy.model.BlockModel;
 import io.rayzerocopy.ray.RayCluster;
 
 import java.util.ArrayList;
@@ -32,7 +32,7 @@ public final class RayActorsExample {
         private final Model model;
         private final Predictor<NDList, NDList> predictor;
 
-        public RayInferenceActor(ModelWrapper wrapper) {
+        public RayInferenceActor(ModelWrapper<Model> wrapper) {
             this.model = wrapper.load();
             this.predictor = model.newPredictor(new NoopTranslator());
         }
@@ -49,12 +49,15 @@ public final class RayActorsExample {
     public static List<float[]> run() {
         boolean started = RayCluster.start();
         try (Model model = SimpleClassifier.create();
-                ModelWrapper wrapper =
+                ModelWrapper<Model> wrapper =
                         ModelWrapper.fromModel(
                                 BlockModel.of(SimpleClassifier::network, model), Mode.ACTOR)) {
+            // On a cluster, actors on other nodes get the weights from Ray's object store: the
+            // published copy of the wrapper carries them (a node materializes them once).
+            ModelWrapper<Model> shippable = RayCluster.publish(wrapper);
             List<ActorHandle<RayInferenceActor>> actors = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
-                actors.add(Ray.actor(RayInferenceActor::new, wrapper).remote());
+                actors.add(Ray.actor(RayInferenceActor::new, shippable).remote());
             }
             float[] data = new float[128];
             Arrays.fill(data, 0.1f);

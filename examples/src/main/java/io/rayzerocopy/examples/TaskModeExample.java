@@ -6,8 +6,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
+import io.rayzerocopy.BlockModel;
 import io.rayzerocopy.ModelWrapper;
-import io.rayzerocopy.model.BlockModel;
 
 import java.util.Arrays;
 
@@ -18,15 +18,20 @@ import java.util.Arrays;
 public final class TaskModeExample {
     private TaskModeExample() {}
 
-    /** Runs one call; returns {input, output} for checking. */
+    /** Runs one call; returns {input, the task's output, the model's own output} for checking. */
     public static float[][] run() {
         try (Model model = SimpleClassifier.create();
-                ModelWrapper wrapped =
+                ModelWrapper<Model> wrapped =
                         ModelWrapper.forTasks(BlockModel.of(SimpleClassifier::network, model));
                 NDManager manager = NDManager.newBaseManager()) {
             NDArray x = manager.randomNormal(new Shape(1, 128));
             NDList result = wrapped.call(new NDList(x)); // result = wrapped(torch.randn(1, 128))
-            return new float[][] {x.toFloatArray(), result.singletonOrThrow().toFloatArray()};
+            float[] input = x.toFloatArray();
+            return new float[][] {
+                input,
+                result.singletonOrThrow().toFloatArray(),
+                SimpleClassifier.forward(model, input)
+            };
         }
     }
 

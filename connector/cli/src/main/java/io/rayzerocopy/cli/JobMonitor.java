@@ -1,0 +1,53 @@
+package io.rayzerocopy.cli;
+
+import io.rayzerocopy.internal.model.StoreMemory;
+import io.rayzerocopy.internal.model.StoreRef;
+import io.rayzerocopy.internal.model.WeightStore;
+
+/**
+ * Samples how the weight store is held in memory while a job runs, keeping the sample with the most
+ * processes mapping it: the evidence behind "weight copies in memory" in the summary.
+ */
+final class JobMonitor implements AutoCloseable {
+    private final Thread thread;
+    private volatile boolean running = true;
+    private volatile StoreMemory best;
+
+    JobMonitor(String storeId) {
+        StoreRef store = WeightStore.local().ref(storeId);
+        thread =
+                new Thread(
+                        () -> {
+                            while (running) {
+                                StoreMemory m = StoreMemory.measure(store);
+                                StoreMemory b = best;
+                                if (b == null
+                                        || m.processes() > b.processes()
+                                        || (m.processes() == b.processes()
+                                                && m.mappedPssBytes() > b.mappedPssBytes())) {
+                                    best = m;
+                                }
+                                try {
+                                    Thread.sleep(250);
+                                } catch (InterruptedException e) {
+                                    return;
+                                }
+                            }
+                        },
+                        "rzc-store-monitor");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** The sample with the most processes mapping the store, or null if none was taken. */
+    StoreMemory peak() {
+        return best;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        running = false;
+        thread.interrupt();
+        thread.join(2000);
+    }
+}

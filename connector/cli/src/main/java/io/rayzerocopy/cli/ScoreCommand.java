@@ -1,0 +1,279 @@
+package io.rayzerocopy.cli;
+
+import ai.djl.Model;
+
+import io.rayzerocopy.ActorPoolStrategy;
+import io.rayzerocopy.Dataset;
+import io.rayzerocopy.ModelScorer;
+import io.rayzerocopy.ModelWrapper;
+import io.rayzerocopy.ParquetWriteOptions;
+import io.rayzerocopy.internal.data.ParquetSource;
+
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
+
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code rzc score}: Parquet in, scores (next to ids) out, with a pool of actors sharing one model
+ * copy.
+ */
+@Command(
+        name = "score",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description =
+                "Score Parquet files with a TorchScript model: every actor maps one shared copy of"
+                        + " the weights.",
+        footer = {
+            "",
+            "Last line: rows=<n> errored=<n> seconds=<s> rows_per_s=<r> output=<dir>",
+            "",
+            "Exit codes: 0 success; 2 bad usage or input (names the argument, file or column); 1"
+                    + " job failure.",
+            "",
+            "Examples:",
+            "  rzc score --model model.pt --input features/ --output scores/ --input-column"
+                    + " features --keep-columns id",
+            "  rzc score --model skeleton.pt --weights model.safetensors --input 'data/*.parquet'"
+                    + " --output out/ \\",
+            "      --feature-columns f1,f2,f3 --actors 4 --runtime processes --max-errored-batches"
+                    + " 10 --overwrite"
+        })
+final class ScoreCommand implements Callable<Integer> {
+    @Option(
+            names = "--model",
+            required = true,
+            paramLabel = "M",
+            description =
+                    "TorchScript .pt file, weight-free skeleton (with --weights), or DJL model"
+                            + " directory")
+    Path model;
+
+    @Option(
+            names = "--weights",
+            paramLabel = "FILE",
+            description = "safetensors weights of a weight-free skeleton")
+    Path weights;
+
+    @Option(
+            names = "--input",
+            required = true,
+            split = ",",
+            paramLabel = "P",
+            description = "Parquet files, directories or globs (repeatable)")
+    List<String> inputs;
+
+    @Option(
+            names = "--output",
+            required = true,
+            paramLabel = "DIR",
+            description = "output directory (committed atomically)")
+    Path output;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Features features;
+
+    static final class Features {
+        @Option(
+                names = "--input-column",
+                paramLabel = "C",
+                description = "one column holding a list of floats per row")
+        String inputColumn;
+
+        @Option(
+                names = "--feature-columns",
+                split = ",",
+                paramLabel = "a,b,c",
+                description = "numeric columns, one feature each")
+        List<String> featureColumns;
+    }
+
+    @Option(
+            names = "--output-column",
+            defaultValue = "score",
+            paramLabel = "C",
+            description = "name of the scores column (default: ${DEFAULT-VALUE})")
+    String outputColumn;
+
+    @Option(
+            names = "--keep-columns",
+            split = ",",
+            paramLabel = "id,...",
+            description = "input columns written next to the scores")
+    List<String> keepColumns = new ArrayList<>();
+
+    @Option(
+            names = "--batch-size",
+            defaultValue = "256",
+            description = "rows per model call (default: ${DEFAULT-VALUE})")
+    int batchSize;
+
+    @Option(names = "--actors", description = "actors in the pool (default: one per core)")
+    Integer actors;
+
+    @Option(names = "--min-actors", description = "autoscaling: fewest actors")
+    Integer minActors;
+
+    @Option(names = "--max-actors", description = "autoscaling: most actors")
+    Integer maxActors;
+
+    @Option(
+            names = "--runtime",
+            defaultValue = "threads",
+            description = "threads, processes or ray (default: ${DEFAULT-VALUE})")
+    String runtime;
+
+    @Option(names = "--preserve-order", description = "write rows in input order")
+    boolean preserveOrder;
+
+    @Option(
+            names = "--max-errored-batches",
+            defaultValue = "0",
+            description =
+                    "batches that may fail; their rows go to OUTPUT/_errors (default:"
+                            + " ${DEFAULT-VALUE})")
+    int maxErroredBatches;
+
+    @Option(
+            names = "--compression",
+            defaultValue = "snappy",
+            description = "snappy, zstd or none (default: ${DEFAULT-VALUE})")
+    String compression;
+
+    @Option(
+            names = "--overwrite",
+            description = "replace the output directory if it exists (only once the job succeeds)")
+    boolean overwrite;
+
+    @Override
+    public Integer call() throws Exception {
+        String summary;
+        ActorPoolStrategy pool = pool();
+        if (batchSize < 1 || maxErroredBatches < 0) {
+            throw new UserError("--batch-size must be >= 1 and --max-errored-batches >= 0");
+        }
+        ParquetWriteOptions.Compression codec;
+        try {
+            codec = ParquetWriteOptions.Compression.valueOf(compression.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--compression " + compression + ": choose snappy, zstd or none");
+        }
+        try {
+            ParquetSource.of(inputs).checkOutput(output);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--output: " + e.getMessage());
+        }
+        if (!overwrite && Files.isDirectory(output)) {
+            try (var s = Files.list(output)) {
+                if (s.findAny().isPresent()) {
+                    throw new UserError(
+                            "--output "
+                                    + output
+                                    + " exists and is not empty; pass --overwrite to replace it");
+                }
+            }
+        }
+        checkInputs();
+        try (ModelWrapper<Model> wrapper = Models.wrap(model, weights)) {
+            ModelScorer.Config.Builder scorer =
+                    ModelScorer.config(wrapper)
+                            .outputColumn(outputColumn)
+                            .keepColumns(keepColumns.toArray(String[]::new));
+            if (features.inputColumn != null) {
+                scorer.inputColumn(features.inputColumn);
+            } else {
+                scorer.featureColumns(features.featureColumns.toArray(String[]::new));
+            }
+            ScoringJob job =
+                    ScoringJob.run(
+                            Dataset.readParquet(inputs.toArray(String[]::new)),
+                            scorer.build(),
+                            batchSize,
+                            pool,
+                            JobOptions.runtime(runtime)
+                                    .preserveOrder(preserveOrder)
+                                    .maxErroredBatches(maxErroredBatches),
+                            output,
+                            ParquetWriteOptions.builder()
+                                    .compression(codec)
+                                    .saveMode(
+                                            overwrite
+                                                    ? ParquetWriteOptions.SaveMode.OVERWRITE
+                                                    : ParquetWriteOptions.SaveMode.ERROR_IF_EXISTS)
+                                    .build());
+            job.printReport();
+            summary = job.summary();
+        }
+        // After the wrapper is closed (its store released and logged): this stays the last line.
+        System.out.println(summary);
+        return 0;
+    }
+
+    private ActorPoolStrategy pool() {
+        if (actors != null && (minActors != null || maxActors != null)) {
+            throw new UserError("give either --actors or --min-actors/--max-actors, not both");
+        }
+        if (minActors != null || maxActors != null) {
+            if (minActors == null || maxActors == null || minActors < 1 || maxActors < minActors) {
+                throw new UserError(
+                        "--min-actors and --max-actors go together, with 1 <= min <= max");
+            }
+            return ActorPoolStrategy.autoscaling(minActors, maxActors);
+        }
+        int n = actors == null ? Runtime.getRuntime().availableProcessors() : actors;
+        if (n < 1) {
+            throw new UserError("--actors must be >= 1");
+        }
+        return ActorPoolStrategy.size(n);
+    }
+
+    /** Every input file must open as Parquet and have the columns the job reads. */
+    private void checkInputs() {
+        List<Path> files;
+        try {
+            files = ParquetSource.of(inputs).files();
+        } catch (RuntimeException e) {
+            throw new UserError("--input: " + e.getMessage());
+        }
+        if (files.isEmpty()) {
+            throw new UserError("--input " + inputs + " matches no Parquet file");
+        }
+        List<String> needed = new ArrayList<>(keepColumns);
+        if (features.inputColumn != null) {
+            needed.add(features.inputColumn);
+        } else {
+            needed.addAll(features.featureColumns);
+        }
+        for (Path file : files) {
+            Schema schema;
+            try {
+                schema = ParquetSource.of(List.of(file.toString())).schema();
+            } catch (RuntimeException e) {
+                throw new UserError(
+                        "--input file " + file + " is not readable Parquet: " + e.getMessage());
+            }
+            List<String> have = schema.getFields().stream().map(Field::getName).toList();
+            for (String c : needed) {
+                if (!have.contains(c)) {
+                    throw new UserError(
+                            "--input file "
+                                    + file
+                                    + " has no column '"
+                                    + c
+                                    + "'; its columns are "
+                                    + have);
+                }
+            }
+        }
+    }
+}

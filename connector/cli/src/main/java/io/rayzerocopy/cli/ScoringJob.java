@@ -1,0 +1,57 @@
+package io.rayzerocopy.cli;
+
+import io.rayzerocopy.ActorPoolStrategy;
+import io.rayzerocopy.Dataset;
+import io.rayzerocopy.DatasetException;
+import io.rayzerocopy.ExecutionOptions;
+import io.rayzerocopy.ModelScorer;
+import io.rayzerocopy.ParquetWriteOptions;
+import io.rayzerocopy.WriteResult;
+import io.rayzerocopy.internal.model.StoreMemory;
+
+import java.nio.file.Path;
+
+/**
+ * The job {@code demo} and {@code score} share: a dataset scored by {@link ModelScorer}s into
+ * Parquet, with a progress display and the weight store's memory sampled while it runs.
+ */
+record ScoringJob(WriteResult result, StoreMemory memory, Path output) {
+    static ScoringJob run(
+            Dataset input,
+            ModelScorer.Config scorer,
+            int batchSize,
+            ActorPoolStrategy pool,
+            ExecutionOptions.Builder options,
+            Path output,
+            ParquetWriteOptions writeOptions)
+            throws InterruptedException {
+        ProgressPrinter progress = new ProgressPrinter();
+        try (JobMonitor monitor = new JobMonitor(scorer.wrapper().storeId())) {
+            WriteResult result =
+                    input.mapBatches(ModelScorer::new, scorer, batchSize, pool)
+                            .withOptions(options.progress(progress).build())
+                            .writeParquet(output.toString(), writeOptions);
+            return new ScoringJob(result, monitor.peak(), output);
+        } catch (DatasetException e) {
+            throw new JobFailure(e.getMessage(), e);
+        } finally {
+            progress.done();
+        }
+    }
+
+    /** Prints the measured weight copies and the per-operator stats. */
+    void printReport() {
+        System.out.println(
+                "weight copies in memory: " + (memory == null ? "not measured" : memory));
+        System.out.println("stats: " + result.stats());
+    }
+
+    /** The machine-readable last line. */
+    String summary() {
+        return JobOptions.summary(
+                result.rowsWritten(),
+                result.erroredRows(),
+                result.seconds(),
+                output.toAbsolutePath().toString());
+    }
+}

@@ -1,0 +1,489 @@
+package io.rayzerocopy;
+
+import io.rayzerocopy.internal.data.Allocators;
+import io.rayzerocopy.internal.data.ArrowSource;
+import io.rayzerocopy.internal.data.BatchSource;
+import io.rayzerocopy.internal.data.ItemsSource;
+import io.rayzerocopy.internal.data.ParquetSink;
+import io.rayzerocopy.internal.data.ParquetSource;
+import io.rayzerocopy.internal.data.RangeSource;
+import io.rayzerocopy.internal.data.SourceBatch;
+import io.rayzerocopy.internal.exec.ActorRuntime;
+import io.rayzerocopy.internal.exec.ActorSpec;
+import io.rayzerocopy.internal.exec.ErroredBatchHandler;
+import io.rayzerocopy.internal.exec.MapStage;
+import io.rayzerocopy.internal.exec.Pipeline;
+import io.rayzerocopy.internal.exec.PipelineRun;
+import io.rayzerocopy.internal.exec.RuntimeProvider;
+import io.rayzerocopy.internal.exec.RuntimeSettings;
+import io.rayzerocopy.internal.exec.Runtimes;
+
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.VarCharVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.types.pojo.Schema;
+import org.apache.arrow.vector.util.Text;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+
+/**
+ * A lazy, streaming batch-inference plan, shaped like Ray Data:
+ *
+ * <pre>{@code
+ * Dataset.readParquet("features/")
+ *     .mapBatches(InferenceActor::new, wrapper, 256, ActorPoolStrategy.size(4))
+ *     .writeParquet("out/");
+ * }</pre>
+ *
+ * <p>Building a dataset reads nothing; an action ({@link #writeParquet}, {@link #iterBatches},
+ * {@link #take}, {@link #count}, {@link #schema}) runs it. A run streams: operators run
+ * concurrently, joined by bounded queues, so memory stays bounded whatever the input size. Batches
+ * are Arrow {@link VectorSchemaRoot}s. Immutable and thread-safe, except that {@link #stats()}
+ * reports this object's latest run.
+ */
+public final class Dataset {
+    private static final Logger LOG = LoggerFactory.getLogger(Dataset.class);
+    private static final int DEFAULT_BATCH_SIZE = 1024;
+
+    private final BatchSource source;
+    private final List<MapStage> stages;
+    private final ExecutionOptions options;
+    private final AtomicReference<ExecutionStats> lastStats = new AtomicReference<>();
+
+    private Dataset(BatchSource source, List<MapStage> stages, ExecutionOptions options) {
+        this.source = source;
+        this.stages = List.copyOf(stages);
+        this.options = options;
+    }
+
+    /**
+     * Parquet files, directories (recursive; names starting with {@code .} or {@code _} skipped) or
+     * globs. Batches never span two files, so a file's last batch may be short.
+     */
+    public static Dataset readParquet(String... paths) {
+        Objects.requireNonNull(paths, "paths");
+        return new Dataset(
+                ParquetSource.of(Arrays.asList(paths)), List.of(), ExecutionOptions.defaults());
+    }
+
+    /**
+     * In-memory rows, like Ray's {@code from_items}: each map is a row from column name to value
+     * (types as in {@link ItemsSource}; {@code float[]} of equal lengths become fixed-size lists).
+     */
+    public static Dataset fromItems(List<? extends Map<String, ?>> items) {
+        return new Dataset(ItemsSource.of(items), List.of(), ExecutionOptions.defaults());
+    }
+
+    /**
+     * The rows {@code id = 0 .. n-1} (one int64 column), made as they are read, like Ray's {@code
+     * range}: with {@code mapBatches} it generates data of any size in bounded memory.
+     */
+    public static Dataset range(long n) {
+        return new Dataset(RangeSource.of(n), List.of(), ExecutionOptions.defaults());
+    }
+
+    /** Copies of Arrow batches sharing one schema; the caller still owns and closes them. */
+    public static Dataset fromArrow(List<VectorSchemaRoot> roots) {
+        return new Dataset(ArrowSource.of(roots), List.of(), ExecutionOptions.defaults());
+    }
+
+    /** See {@link #fromArrow(List)}. */
+    public static Dataset fromArrow(VectorSchemaRoot... roots) {
+        return fromArrow(Arrays.asList(roots));
+    }
+
+    /**
+     * Only {@code columns}, in this order; for Parquet only these columns are read. Comes before
+     * {@code mapBatches}: inside the function, return only the columns you need.
+     */
+    public Dataset select(String... columns) {
+        if (!stages.isEmpty()) {
+            throw new IllegalStateException(
+                    "select() applies to the source: call it before mapBatches(); a function"
+                            + " returns only the columns it puts or keeps");
+        }
+        return new Dataset(source.select(Arrays.asList(columns)), stages, options);
+    }
+
+    /**
+     * Runs {@code factory.create(argument)} once per actor (e.g. {@code InferenceActor::new} with a
+     * {@code ModelWrapper}) and calls the actor with batches of at most {@code batchSize} rows, on
+     * a pool shaped by {@code compute}. {@code argument} must be Serializable.
+     */
+    public <C> Dataset mapBatches(
+            ActorFactory<C> factory, C argument, int batchSize, ActorPoolStrategy compute) {
+        Objects.requireNonNull(factory, "factory");
+        return withStage(ActorSpecs.factory(factory, argument), batchSize, compute);
+    }
+
+    /**
+     * Constructs {@code fnClass} once per actor with its public constructor that accepts {@code
+     * constructorArgs} (Ray's {@code fn_constructor_args}), e.g. {@code
+     * mapBatches(InferenceActor.class, List.of(wrapper), 256, ActorPoolStrategy.size(4))}. The
+     * arguments must be Serializable.
+     */
+    public Dataset mapBatches(
+            Class<? extends BatchFn> fnClass,
+            List<?> constructorArgs,
+            int batchSize,
+            ActorPoolStrategy compute) {
+        Objects.requireNonNull(fnClass, "fnClass");
+        Objects.requireNonNull(constructorArgs, "constructorArgs");
+        return withStage(
+                ActorSpecs.constructor(fnClass, constructorArgs.toArray()), batchSize, compute);
+    }
+
+    /**
+     * Calls one stateless, thread-safe function on batches of at most {@code batchSize} rows, on as
+     * many threads as there are cores. Its {@code close()} is not called.
+     */
+    public Dataset mapBatches(BatchFn fn, int batchSize) {
+        Objects.requireNonNull(fn, "fn");
+        return withStage(
+                ActorSpecs.shared(fn),
+                batchSize,
+                ActorPoolStrategy.size(Runtime.getRuntime().availableProcessors()));
+    }
+
+    /** This dataset run with {@code executionOptions} (order, errored batches). */
+    public Dataset withOptions(ExecutionOptions executionOptions) {
+        return new Dataset(
+                source, stages, Objects.requireNonNull(executionOptions, "executionOptions"));
+    }
+
+    /** Writes the dataset to {@code directory} with default options (snappy, error if exists). */
+    public WriteResult writeParquet(String directory) {
+        return writeParquet(directory, ParquetWriteOptions.defaults());
+    }
+
+    /**
+     * Runs the dataset and writes it as {@code part-*.parquet} files into {@code directory},
+     * committed atomically: a failed job leaves the directory as it was. Errored rows (when {@link
+     * ExecutionOptions#maxErroredBatches()} allows them) go to {@code directory/_errors}.
+     *
+     * @throws IllegalArgumentException before anything runs, if the directory is, contains or lies
+     *     inside an input of this dataset (whatever the save mode), or exists and is not empty
+     *     while the save mode is {@code ERROR_IF_EXISTS}
+     * @throws DatasetException if the job fails; the message names the operator, file and rows
+     */
+    public WriteResult writeParquet(String directory, ParquetWriteOptions writeOptions) {
+        Objects.requireNonNull(directory, "directory");
+        Objects.requireNonNull(writeOptions, "writeOptions");
+        source.checkOutput(Paths.get(directory));
+        long start = System.nanoTime();
+        try (ParquetSink sink = ParquetSink.create(Paths.get(directory), writeOptions);
+                BufferAllocator allocator = Allocators.child("job")) {
+            long rows = 0;
+            long batches = 0;
+            long writeNanos = 0;
+            long writeStart;
+            ExecutionStats stats;
+            OptionalLong totalRows = source.rowCount();
+            try (PipelineRun run = start(allocator, erroredRowsWriter(sink, allocator))) {
+                writeStart = System.nanoTime();
+                for (SourceBatch next = run.next(); next != null; next = run.next()) {
+                    try (SourceBatch batch = next) {
+                        long batchStart = System.nanoTime();
+                        sink.write(batch.root());
+                        writeNanos += System.nanoTime() - batchStart;
+                        rows += batch.rowCount();
+                        batches++;
+                    }
+                    options.progress()
+                            .accept(
+                                    new Progress(
+                                            rows,
+                                            run.stats().erroredRows(),
+                                            totalRows,
+                                            Duration.ofNanos(System.nanoTime() - start)));
+                }
+                stats = run.stats();
+            }
+            long commitStart = System.nanoTime();
+            List<Path> files = sink.commit();
+            writeNanos += System.nanoTime() - commitStart;
+            Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+            stats =
+                    stats.plus(
+                            new OperatorStats(
+                                    "write",
+                                    rows,
+                                    batches,
+                                    0,
+                                    Duration.ofNanos(System.nanoTime() - writeStart),
+                                    Duration.ofNanos(writeNanos),
+                                    Duration.ZERO),
+                            elapsed);
+            lastStats.set(stats);
+            LOG.info(
+                    "wrote {} rows ({} errored) to {} in {} files, {} s",
+                    rows,
+                    stats.erroredRows(),
+                    sink.directory(),
+                    files.size(),
+                    String.format("%.3f", elapsed.toNanos() / 1e9));
+            return new WriteResult(
+                    sink.directory(), files, rows, stats.erroredRows(), elapsed, stats);
+        }
+    }
+
+    /**
+     * Runs the dataset and returns its batches as they come. Close the iterator to stop early.
+     *
+     * @throws DatasetException from {@code hasNext()} / {@code next()} if the run fails
+     */
+    public BatchIterator iterBatches() {
+        BufferAllocator allocator = Allocators.child("job");
+        try {
+            return new RunIterator(start(allocator, logErrors()), allocator);
+        } catch (RuntimeException e) {
+            allocator.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The first {@code n} rows as maps from column name to plain Java values: Integer, Long, Float,
+     * Double, Boolean, String, byte[], and Lists for list columns.
+     */
+    public List<Map<String, Object>> take(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("take(n) needs n >= 0, got " + n);
+        }
+        List<Map<String, Object>> rows = new ArrayList<>();
+        try (BatchIterator batches = iterBatches()) {
+            while (rows.size() < n && batches.hasNext()) {
+                VectorSchemaRoot root = batches.next();
+                for (int r = 0; r < root.getRowCount() && rows.size() < n; r++) {
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    for (FieldVector vector : root.getFieldVectors()) {
+                        row.put(vector.getName(), plain(vector.getObject(r)));
+                    }
+                    rows.add(row);
+                }
+            }
+        }
+        return rows;
+    }
+
+    /** The number of rows; from Parquet footers alone when there is no {@code mapBatches}. */
+    public long count() {
+        if (stages.isEmpty() && source.rowCount().isPresent()) {
+            return source.rowCount().getAsLong();
+        }
+        long rows = 0;
+        try (BatchIterator batches = iterBatches()) {
+            while (batches.hasNext()) {
+                rows += batches.next().getRowCount();
+            }
+        }
+        return rows;
+    }
+
+    /**
+     * The schema of the batches this dataset produces. With {@code mapBatches} this runs the
+     * dataset up to its first output batch.
+     *
+     * @throws IllegalStateException if a dataset with {@code mapBatches} produces no batch
+     */
+    public Schema schema() {
+        if (stages.isEmpty()) {
+            return source.schema();
+        }
+        try (BatchIterator batches = iterBatches()) {
+            if (!batches.hasNext()) {
+                throw new IllegalStateException(
+                        "the dataset produced no batch, so the schema of its"
+                                + " mapBatches output is unknown");
+            }
+            return batches.next().getSchema();
+        }
+    }
+
+    /**
+     * Per-operator statistics (rows, batches, wall time, rows/s, time blocked on backpressure) of
+     * this object's latest completed run, or {@code null} before the first.
+     */
+    public ExecutionStats stats() {
+        return lastStats.get();
+    }
+
+    @Override
+    public String toString() {
+        return "Dataset{"
+                + source
+                + stages.stream().map(s -> " -> map(" + s.name() + ")").reduce("", String::concat)
+                + "}";
+    }
+
+    private Dataset withStage(ActorSpec actor, int batchSize, ActorPoolStrategy compute) {
+        Objects.requireNonNull(compute, "compute");
+        if (batchSize <= 0) {
+            throw new IllegalArgumentException("batchSize must be > 0, got " + batchSize);
+        }
+        List<MapStage> all = new ArrayList<>(stages);
+        all.add(
+                new MapStage(
+                        actor.name(),
+                        actor,
+                        batchSize,
+                        compute.minSize(),
+                        compute.maxSize(),
+                        compute.maxTasksInFlightPerActor(),
+                        compute.cpusPerActor()));
+        return new Dataset(source, all, options);
+    }
+
+    private PipelineRun start(BufferAllocator allocator, ErroredBatchHandler errors) {
+        Pipeline.Builder pipeline =
+                Pipeline.builder(
+                                source,
+                                stages.isEmpty() ? DEFAULT_BATCH_SIZE : stages.get(0).batchSize())
+                        .preserveOrder(options.preserveOrder())
+                        .erroredBatches(options.maxErroredBatches(), errors)
+                        .maxActorRestarts(options.maxActorRestarts())
+                        .runtime(runtimeFactory());
+        stages.forEach(pipeline::stage);
+        return pipeline.build().start(allocator);
+    }
+
+    private Function<BufferAllocator, ActorRuntime> runtimeFactory() {
+        RuntimeSettings settings =
+                new RuntimeSettings(
+                        options.runtime(),
+                        stages.isEmpty() ? 1 : stages.get(0).cpusPerActor(),
+                        options.workerJvmOptions(),
+                        options.runtimeOptions());
+        RuntimeProvider provider = Runtimes.find(settings.runtime());
+        return allocator -> provider.create(settings, allocator);
+    }
+
+    private static ErroredBatchHandler logErrors() {
+        return (operator, range, error) ->
+                LOG.warn("{}: gave up on {}: {}", operator, range, error.toString());
+    }
+
+    /** Writes one {@code _errors} row per errored row: operator, source, source_row, error. */
+    private static ErroredBatchHandler erroredRowsWriter(
+            ParquetSink sink, BufferAllocator allocator) {
+        return (operator, range, error) -> {
+            int rows = Math.toIntExact(range.rowCount());
+            try (VarCharVector operators = new VarCharVector("operator", allocator);
+                    VarCharVector sources = new VarCharVector("source", allocator);
+                    BigIntVector sourceRows = new BigIntVector("source_row", allocator);
+                    VarCharVector errors = new VarCharVector("error", allocator)) {
+                byte[] operatorBytes = operator.getBytes(StandardCharsets.UTF_8);
+                byte[] sourceBytes = range.source().getBytes(StandardCharsets.UTF_8);
+                byte[] errorBytes = error.toString().getBytes(StandardCharsets.UTF_8);
+                for (int r = 0; r < rows; r++) {
+                    operators.setSafe(r, operatorBytes);
+                    sources.setSafe(r, sourceBytes);
+                    sourceRows.setSafe(r, range.firstRow() + r);
+                    errors.setSafe(r, errorBytes);
+                }
+                VectorSchemaRoot root =
+                        new VectorSchemaRoot(
+                                List.<FieldVector>of(operators, sources, sourceRows, errors));
+                root.setRowCount(rows);
+                sink.writeSidecar("_errors", root);
+            }
+        };
+    }
+
+    private static Object plain(Object value) {
+        if (value instanceof Text text) {
+            return text.toString();
+        }
+        if (value instanceof List<?> list) {
+            List<Object> copy = new ArrayList<>(list.size());
+            for (Object element : list) {
+                copy.add(plain(element));
+            }
+            return copy;
+        }
+        return value;
+    }
+
+    /** A {@link BatchIterator} over a run; records the run's stats when it ends. */
+    private final class RunIterator implements BatchIterator {
+        private final PipelineRun run;
+        private final BufferAllocator allocator;
+        private SourceBatch current;
+        private SourceBatch lookahead;
+        private boolean done;
+        private boolean closed;
+
+        RunIterator(PipelineRun run, BufferAllocator allocator) {
+            this.run = run;
+            this.allocator = allocator;
+        }
+
+        @Override
+        public boolean hasNext() {
+            if (closed) {
+                return false;
+            }
+            if (lookahead == null && !done) {
+                releaseCurrent();
+                lookahead = run.next();
+                if (lookahead == null) {
+                    done = true;
+                    lastStats.set(run.stats());
+                }
+            }
+            return lookahead != null;
+        }
+
+        @Override
+        public VectorSchemaRoot next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException("no more batches");
+            }
+            current = lookahead;
+            lookahead = null;
+            return current.root();
+        }
+
+        @Override
+        public void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            releaseCurrent();
+            if (lookahead != null) {
+                lookahead.close();
+                lookahead = null;
+            }
+            try {
+                run.close();
+            } finally {
+                allocator.close();
+            }
+        }
+
+        private void releaseCurrent() {
+            if (current != null) {
+                current.close();
+                current = null;
+            }
+        }
+    }
+}

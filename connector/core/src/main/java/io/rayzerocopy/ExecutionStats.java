@@ -1,0 +1,40 @@
+package io.rayzerocopy;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Per-operator statistics of one run, in pipeline order (read, maps, then the consumer). */
+public record ExecutionStats(List<OperatorStats> operators, Duration wallTime) {
+
+    public ExecutionStats {
+        operators = List.copyOf(operators);
+    }
+
+    /** These stats with {@code stats} appended as the last operator. */
+    public ExecutionStats plus(OperatorStats stats, Duration totalWallTime) {
+        List<OperatorStats> all = new ArrayList<>(operators);
+        all.add(stats);
+        return new ExecutionStats(all, totalWallTime);
+    }
+
+    /** Rows read by the first operator. */
+    public long inputRows() {
+        return operators.isEmpty() ? 0 : operators.get(0).rows();
+    }
+
+    /** Rows given up on by all operators. */
+    public long erroredRows() {
+        return operators.stream().mapToLong(OperatorStats::erroredRows).sum();
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder text =
+                new StringBuilder(String.format("run took %.3f s", wallTime.toNanos() / 1e9));
+        for (OperatorStats operator : operators) {
+            text.append("\n  ").append(operator);
+        }
+        return text.toString();
+    }
+}

@@ -1,0 +1,139 @@
+package io.rayzerocopy;
+
+import io.rayzerocopy.internal.data.ParquetSink;
+
+import java.util.Objects;
+
+/**
+ * How {@link ParquetSink} writes: compression, rows per file and per row group, and what to do when
+ * the output directory exists. Immutable; start from {@link #defaults()} or {@link #builder()}.
+ */
+public final class ParquetWriteOptions {
+    /** Column chunk compression. */
+    public enum Compression {
+        SNAPPY,
+        ZSTD,
+        NONE
+    }
+
+    /** What to do when the output directory already exists and is not empty. */
+    public enum SaveMode {
+        /** Fail before anything runs; an existing empty directory is fine. */
+        ERROR_IF_EXISTS,
+        /**
+         * Replace the directory's contents when the job commits; a failed job leaves them intact.
+         */
+        OVERWRITE
+    }
+
+    private static final ParquetWriteOptions DEFAULTS = builder().build();
+
+    private final Compression compression;
+    private final long rowsPerFile;
+    private final int rowsPerRowGroup;
+    private final SaveMode saveMode;
+
+    private ParquetWriteOptions(Builder builder) {
+        this.compression = builder.compression;
+        this.rowsPerFile = builder.rowsPerFile;
+        this.rowsPerRowGroup = builder.rowsPerRowGroup;
+        this.saveMode = builder.saveMode;
+    }
+
+    /** Snappy, 1,000,000 rows per file, 131,072 rows per row group, {@code ERROR_IF_EXISTS}. */
+    public static ParquetWriteOptions defaults() {
+        return DEFAULTS;
+    }
+
+    /** The defaults, but replacing an existing output directory when the job commits. */
+    public static ParquetWriteOptions overwrite() {
+        return builder().saveMode(SaveMode.OVERWRITE).build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder starting from these options. */
+    public Builder toBuilder() {
+        return new Builder()
+                .compression(compression)
+                .rowsPerFile(rowsPerFile)
+                .rowsPerRowGroup(rowsPerRowGroup)
+                .saveMode(saveMode);
+    }
+
+    public Compression compression() {
+        return compression;
+    }
+
+    /** A file is closed and the next one started after this many rows. */
+    public long rowsPerFile() {
+        return rowsPerFile;
+    }
+
+    /**
+     * A row group is flushed after this many rows, or earlier once it buffers 128 MiB. Readers hold
+     * one row group per file in memory.
+     */
+    public int rowsPerRowGroup() {
+        return rowsPerRowGroup;
+    }
+
+    public SaveMode saveMode() {
+        return saveMode;
+    }
+
+    @Override
+    public String toString() {
+        return "ParquetWriteOptions{compression="
+                + compression
+                + ", rowsPerFile="
+                + rowsPerFile
+                + ", rowsPerRowGroup="
+                + rowsPerRowGroup
+                + ", saveMode="
+                + saveMode
+                + "}";
+    }
+
+    /** Builds {@link ParquetWriteOptions}. */
+    public static final class Builder {
+        private Compression compression = Compression.SNAPPY;
+        private long rowsPerFile = 1_000_000;
+        private int rowsPerRowGroup = 131_072;
+        private SaveMode saveMode = SaveMode.ERROR_IF_EXISTS;
+
+        private Builder() {}
+
+        public Builder compression(Compression compression) {
+            this.compression = Objects.requireNonNull(compression, "compression");
+            return this;
+        }
+
+        public Builder rowsPerFile(long rows) {
+            if (rows <= 0) {
+                throw new IllegalArgumentException("rowsPerFile must be > 0, got " + rows);
+            }
+            this.rowsPerFile = rows;
+            return this;
+        }
+
+        public Builder rowsPerRowGroup(int rows) {
+            if (rows <= 0) {
+                throw new IllegalArgumentException("rowsPerRowGroup must be > 0, got " + rows);
+            }
+            this.rowsPerRowGroup = rows;
+            return this;
+        }
+
+        public Builder saveMode(SaveMode saveMode) {
+            this.saveMode = Objects.requireNonNull(saveMode, "saveMode");
+            return this;
+        }
+
+        public ParquetWriteOptions build() {
+            return new ParquetWriteOptions(this);
+        }
+    }
+}

@@ -1,0 +1,223 @@
+package io.rayzerocopy.internal.data;
+
+import io.rayzerocopy.DatasetException;
+
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
+import org.apache.parquet.ParquetReadOptions;
+import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.column.impl.ColumnReadStoreImpl;
+import org.apache.parquet.column.page.PageReadStore;
+import org.apache.parquet.conf.PlainParquetConfiguration;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.FileMetaData;
+import org.apache.parquet.io.LocalInputFile;
+import org.apache.parquet.io.api.Converter;
+import org.apache.parquet.io.api.GroupConverter;
+import org.apache.parquet.io.api.PrimitiveConverter;
+import org.apache.parquet.schema.GroupType;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.Type;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/** Batches of one Parquet file, decoded row group by row group. */
+final class ParquetFileBatches implements AutoCloseable {
+    private final Path file;
+    private final ParquetFileReader reader;
+    private final MessageType requested;
+    private final Schema schema;
+    private final List<ColumnDecoder> decoders = new ArrayList<>();
+    private final String createdBy;
+    private PageReadStore rowGroup;
+    private long rowGroupRowsLeft;
+    private long fileRow;
+
+    ParquetFileBatches(Path file, List<String> columns) {
+        this.file = file;
+        try {
+            reader =
+                    ParquetFileReader.open(
+                            new LocalInputFile(file),
+                            ParquetReadOptions.builder(new PlainParquetConfiguration()).build());
+        } catch (IOException | RuntimeException e) {
+            throw new DatasetException(
+                    "cannot read Parquet file " + file + ": " + e.getMessage(), e);
+        }
+        try {
+            FileMetaData metadata = reader.getFooter().getFileMetaData();
+            MessageType fileSchema = metadata.getSchema();
+            createdBy = metadata.getCreatedBy();
+            List<Type> fields = new ArrayList<>();
+            if (columns == null) {
+                fields.addAll(fileSchema.getFields());
+            } else {
+                for (String column : columns) {
+                    if (!fileSchema.containsField(column)) {
+                        throw new IllegalArgumentException(
+                                "column '"
+                                        + column
+                                        + "' does not exist in "
+                                        + file
+                                        + "; its columns are "
+                                        + fileSchema.getFields().stream()
+                                                .map(Type::getName)
+                                                .collect(Collectors.joining(", ")));
+                    }
+                    fields.add(fileSchema.getType(column));
+                }
+            }
+            requested = new MessageType(fileSchema.getName(), fields);
+            Map<String, String> keyValues = metadata.getKeyValueMetaData();
+            List<Field> arrowFields = new ArrayList<>();
+            List<ColumnDescriptor> descriptors = requested.getColumns();
+            for (int i = 0; i < fields.size(); i++) {
+                ColumnLayout layout =
+                        ColumnLayout.fromParquet(fields.get(i), keyValues, file.toString());
+                arrowFields.add(layout.arrowField());
+                decoders.add(new ColumnDecoder(layout, descriptors.get(i), file.toString()));
+            }
+            schema = new Schema(arrowFields);
+            reader.setRequestedSchema(requested);
+        } catch (RuntimeException e) {
+            closeQuietly(e);
+            throw e;
+        }
+    }
+
+    Path file() {
+        return file;
+    }
+
+    Schema schema() {
+        return schema;
+    }
+
+    long rowCount() {
+        return reader.getRecordCount();
+    }
+
+    /** The next batch of at most {@code batchSize} rows, or {@code null} when the file is done. */
+    SourceBatch next(BufferAllocator allocator, int batchSize) {
+        try {
+            if (!advanceRowGroup()) {
+                return null;
+            }
+            int rows = (int) Math.min(batchSize, remainingRows());
+            VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator);
+            try {
+                for (int c = 0; c < decoders.size(); c++) {
+                    decoders.get(c).startBatch(root.getVector(c), rows);
+                }
+                int filled = 0;
+                while (filled < rows) {
+                    advanceRowGroup();
+                    int take = (int) Math.min(rows - filled, rowGroupRowsLeft);
+                    for (ColumnDecoder decoder : decoders) {
+                        decoder.read(filled, take, fileRow + filled);
+                    }
+                    filled += take;
+                    rowGroupRowsLeft -= take;
+                }
+                for (ColumnDecoder decoder : decoders) {
+                    decoder.finishBatch(rows);
+                }
+                root.setRowCount(rows);
+                RowRange range = new RowRange(file.toString(), fileRow, rows);
+                fileRow += rows;
+                return new SourceBatch(root, range);
+            } catch (RuntimeException e) {
+                root.close();
+                throw e;
+            }
+        } catch (DatasetException | IllegalArgumentException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new DatasetException(
+                    "cannot decode " + file + " near row " + fileRow + ": " + e.getMessage(), e);
+        }
+    }
+
+    private long remainingRows() {
+        return reader.getRecordCount() - fileRow;
+    }
+
+    /** Makes sure the current row group has rows left; false at the end of the file. */
+    private boolean advanceRowGroup() throws IOException {
+        while (rowGroupRowsLeft == 0) {
+            for (ColumnDecoder decoder : decoders) {
+                decoder.flush();
+            }
+            rowGroup = reader.readNextRowGroup();
+            if (rowGroup == null) {
+                return false;
+            }
+            rowGroupRowsLeft = rowGroup.getRowCount();
+            ColumnReadStoreImpl store =
+                    new ColumnReadStoreImpl(
+                            rowGroup, IgnoringConverter.of(requested), requested, createdBy);
+            for (ColumnDecoder decoder : decoders) {
+                decoder.startRowGroup(rowGroup, store);
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(null);
+    }
+
+    private void closeQuietly(RuntimeException pending) {
+        try {
+            reader.close();
+        } catch (IOException e) {
+            if (pending != null) {
+                pending.addSuppressed(e);
+            } else {
+                throw new DatasetException("cannot close " + file, e);
+            }
+        }
+    }
+
+    /**
+     * parquet-mr's column read store wants a converter tree; the decoders read values from the
+     * column readers themselves, so these converters are never called.
+     */
+    private static final class IgnoringConverter extends GroupConverter {
+        private final Converter[] children;
+
+        private IgnoringConverter(GroupType type) {
+            children = new Converter[type.getFieldCount()];
+            for (int i = 0; i < children.length; i++) {
+                Type child = type.getType(i);
+                children[i] =
+                        child.isPrimitive()
+                                ? new PrimitiveConverter() {}
+                                : new IgnoringConverter(child.asGroupType());
+            }
+        }
+
+        static IgnoringConverter of(MessageType schema) {
+            return new IgnoringConverter(schema);
+        }
+
+        @Override
+        public Converter getConverter(int fieldIndex) {
+            return children[fieldIndex];
+        }
+
+        @Override
+        public void start() {}
+
+        @Override
+        public void end() {}
+    }
+}

@@ -1,0 +1,305 @@
+package io.rayzerocopy.internal.data;
+
+import io.rayzerocopy.DatasetException;
+
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.types.pojo.Schema;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * Parquet files as a {@link BatchSource}: files, directories (read recursively, skipping names that
+ * start with {@code .} or {@code _}) and globs ({@code data/*.parquet}, {@code data/**}).
+ *
+ * <p>Reading streams row group by row group (never a whole file in memory) and decodes columns with
+ * parquet-mr's column readers directly into Arrow vectors. Only the selected columns are read.
+ * Supported types: int32, int64, float, double, boolean, string, binary, nullable or not, and
+ * 3-level {@code LIST}s of those; a list column that {@link ParquetSink} wrote from a fixed-size
+ * list is read back as one. All files must have the same (selected) schema.
+ *
+ * <p>Batches hold {@code batchSize} rows except the last batch of each file, which may be shorter:
+ * a batch never spans two files, so its {@link RowRange} names one file.
+ */
+public final class ParquetSource implements BatchSource {
+    private final List<String> paths;
+    private final List<String> columns;
+
+    private ParquetSource(List<String> paths, List<String> columns) {
+        this.paths = paths;
+        this.columns = columns;
+    }
+
+    /** The Parquet data at {@code paths}: files, directories or globs. Nothing is read yet. */
+    public static ParquetSource of(List<String> paths) {
+        Objects.requireNonNull(paths, "paths");
+        if (paths.isEmpty()) {
+            throw new IllegalArgumentException("give at least one Parquet file, directory or glob");
+        }
+        for (String path : paths) {
+            if (path == null || path.isBlank()) {
+                throw new IllegalArgumentException(
+                        "Parquet path must not be null or blank: " + paths);
+            }
+        }
+        return new ParquetSource(List.copyOf(paths), null);
+    }
+
+    /** The selected columns, or an empty list when all columns are read. */
+    public List<String> columns() {
+        return columns == null ? List.of() : columns;
+    }
+
+    @Override
+    public ParquetSource select(List<String> selected) {
+        Objects.requireNonNull(selected, "columns");
+        if (selected.isEmpty() || Set.copyOf(selected).size() != selected.size()) {
+            throw new IllegalArgumentException(
+                    "select at least one column, each once; got " + selected);
+        }
+        return new ParquetSource(paths, List.copyOf(selected));
+    }
+
+    /**
+     * The files the paths resolve to now, in a stable order.
+     *
+     * @throws IllegalArgumentException if a path does not exist or nothing matches
+     */
+    public List<Path> files() {
+        Set<Path> files = new LinkedHashSet<>();
+        for (String path : paths) {
+            if (isGlob(path)) {
+                files.addAll(glob(path));
+            } else {
+                Path p = Paths.get(path).toAbsolutePath().normalize();
+                if (Files.isDirectory(p)) {
+                    files.addAll(walk(p, p, file -> true));
+                } else if (Files.isRegularFile(p)) {
+                    files.add(p);
+                } else {
+                    throw new IllegalArgumentException("Parquet path does not exist: " + path);
+                }
+            }
+        }
+        if (files.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "no Parquet files found in "
+                            + paths
+                            + " (names starting with '.' or '_' are skipped)");
+        }
+        return List.copyOf(files);
+    }
+
+    @Override
+    public Schema schema() {
+        Path first = files().get(0);
+        try (ParquetFileBatches file = new ParquetFileBatches(first, columns)) {
+            return file.schema();
+        }
+    }
+
+    @Override
+    public OptionalLong rowCount() {
+        long rows = 0;
+        for (Path file : files()) {
+            try (ParquetFileBatches batches = new ParquetFileBatches(file, columns)) {
+                rows += batches.rowCount();
+            }
+        }
+        return OptionalLong.of(rows);
+    }
+
+    @Override
+    public BatchReader open(BufferAllocator allocator, int batchSize) {
+        Objects.requireNonNull(allocator, "allocator");
+        if (batchSize <= 0) {
+            throw new IllegalArgumentException("batchSize must be > 0, got " + batchSize);
+        }
+        return new Reader(files(), allocator, batchSize);
+    }
+
+    @Override
+    public void checkOutput(Path output) {
+        Path out = resolved(output);
+        for (String path : paths) {
+            Path root = resolved(Paths.get(isGlob(path) ? globBase(path) : path));
+            String relation =
+                    out.equals(root)
+                            ? "is the input"
+                            : root.startsWith(out)
+                                    ? "contains the input"
+                                    : out.startsWith(root) ? "lies inside the input" : null;
+            if (relation != null) {
+                throw new IllegalArgumentException(
+                        "output directory "
+                                + output
+                                + " "
+                                + relation
+                                + " "
+                                + path
+                                + (out.equals(root) ? "" : " (" + root + ")")
+                                + ": replacing it would delete the input and a rerun would read its"
+                                + " own output; write to a directory outside every input");
+            }
+        }
+    }
+
+    /**
+     * {@code path} made absolute with symbolic links resolved as far as it exists, so that two
+     * spellings of one directory compare equal.
+     */
+    private static Path resolved(Path path) {
+        Path absolute = path.toAbsolutePath().normalize();
+        Path existing = absolute;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null) {
+            return absolute;
+        }
+        try {
+            return existing.toRealPath().resolve(existing.relativize(absolute));
+        } catch (IOException e) {
+            return absolute;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ParquetSource" + paths + (columns == null ? "" : " columns " + columns);
+    }
+
+    private final class Reader implements BatchReader {
+        private final List<Path> files;
+        private final BufferAllocator allocator;
+        private final int batchSize;
+        private int nextFile;
+        private Schema schema;
+        private ParquetFileBatches current;
+
+        Reader(List<Path> files, BufferAllocator allocator, int batchSize) {
+            this.files = files;
+            this.allocator = allocator;
+            this.batchSize = batchSize;
+        }
+
+        @Override
+        public SourceBatch next() {
+            while (true) {
+                if (current == null) {
+                    if (nextFile == files.size()) {
+                        return null;
+                    }
+                    current = new ParquetFileBatches(files.get(nextFile++), columns);
+                    if (schema == null) {
+                        schema = current.schema();
+                    } else if (!schema.equals(current.schema())) {
+                        Path file = current.file();
+                        Schema other = current.schema();
+                        close();
+                        throw new DatasetException(
+                                "file "
+                                        + file
+                                        + " has schema "
+                                        + other
+                                        + ", but "
+                                        + files.get(0)
+                                        + " has "
+                                        + schema
+                                        + "; select the columns they share or read them"
+                                        + " separately");
+                    }
+                }
+                SourceBatch batch = current.next(allocator, batchSize);
+                if (batch != null) {
+                    return batch;
+                }
+                current.close();
+                current = null;
+            }
+        }
+
+        @Override
+        public void close() {
+            if (current != null) {
+                current.close();
+                current = null;
+            }
+        }
+    }
+
+    private static boolean isGlob(String path) {
+        return path.chars().anyMatch(c -> c == '*' || c == '?' || c == '[' || c == '{');
+    }
+
+    /** The directory part of a glob before its first wildcard ({@code data} for {@code data/*}). */
+    private static String globBase(String pattern) {
+        List<String> baseParts = new ArrayList<>();
+        for (String part : pattern.split("/", -1)) {
+            if (isGlob(part)) {
+                break;
+            }
+            baseParts.add(part);
+        }
+        String base = String.join("/", baseParts);
+        return base.isEmpty() ? (pattern.startsWith("/") ? "/" : ".") : base;
+    }
+
+    private static List<Path> glob(String pattern) {
+        Path absolute = Paths.get("").toAbsolutePath();
+        Path base = absolute.resolve(globBase(pattern)).normalize();
+        String full = pattern.startsWith("/") ? pattern : absolute + "/" + pattern;
+        PathMatcher matcher =
+                FileSystems.getDefault().getPathMatcher("glob:" + Paths.get(full).normalize());
+        if (!Files.isDirectory(base)) {
+            return List.of();
+        }
+        return walk(
+                base,
+                base,
+                file -> {
+                    for (Path p = file; p != null && p.startsWith(base); p = p.getParent()) {
+                        if (matcher.matches(p)) {
+                            return true;
+                        }
+                    }
+                    return false;
+                });
+    }
+
+    private static List<Path> walk(Path root, Path base, Predicate<Path> keep) {
+        try (Stream<Path> stream = Files.walk(root)) {
+            return stream.filter(Files::isRegularFile)
+                    .filter(p -> !isHidden(base.relativize(p)))
+                    .filter(keep)
+                    .sorted()
+                    .collect(Collectors.toList());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + root, e);
+        }
+    }
+
+    private static boolean isHidden(Path relative) {
+        for (Path part : relative) {
+            String name = part.toString();
+            if (name.startsWith(".") || name.startsWith("_")) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

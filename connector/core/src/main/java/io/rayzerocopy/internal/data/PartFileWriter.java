@@ -1,0 +1,279 @@
+package io.rayzerocopy.internal.data;
+
+import org.apache.arrow.vector.BaseVariableWidthVector;
+import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.BitVector;
+import org.apache.arrow.vector.FieldVector;
+import org.apache.arrow.vector.Float4Vector;
+import org.apache.arrow.vector.Float8Vector;
+import org.apache.arrow.vector.IntVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.complex.FixedSizeListVector;
+import org.apache.arrow.vector.complex.ListVector;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
+import org.apache.parquet.column.ColumnDescriptor;
+import org.apache.parquet.column.ColumnWriteStore;
+import org.apache.parquet.column.ColumnWriter;
+import org.apache.parquet.column.ParquetProperties;
+import org.apache.parquet.compression.CompressionCodecFactory;
+import org.apache.parquet.hadoop.ColumnChunkPageWriteStore;
+import org.apache.parquet.hadoop.ParquetFileWriter;
+import org.apache.parquet.io.LocalOutputFile;
+import org.apache.parquet.io.api.Binary;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.Type;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes Arrow batches into one Parquet file column by column through parquet-mr's column write
+ * store, flushing a row group after exactly {@code rowsPerRowGroup} rows (or 128 MiB buffered).
+ */
+final class PartFileWriter implements AutoCloseable {
+    private static final long MAX_ROW_GROUP_BYTES = 128L << 20;
+
+    private final Path path;
+    private final List<ColumnLayout> layouts = new ArrayList<>();
+    private final MessageType parquetSchema;
+    private final Map<String, String> metadata = new HashMap<>();
+    private final ParquetProperties properties;
+    private final CompressionCodecFactory.BytesInputCompressor compressor;
+    private final int rowsPerRowGroup;
+    private final ParquetFileWriter fileWriter;
+    private ColumnChunkPageWriteStore pageStore;
+    private ColumnWriteStore columnStore;
+    private List<ColumnWriter> columnWriters;
+    private int rowGroupRows;
+    private long rows;
+
+    PartFileWriter(
+            Path path,
+            Schema schema,
+            CompressionCodecFactory.BytesInputCompressor compressor,
+            int rowsPerRowGroup)
+            throws IOException {
+        this.path = path;
+        this.compressor = compressor;
+        this.rowsPerRowGroup = rowsPerRowGroup;
+        List<Type> types = new ArrayList<>();
+        for (Field field : schema.getFields()) {
+            ColumnLayout layout = ColumnLayout.fromArrow(field);
+            layouts.add(layout);
+            types.add(layout.parquetType());
+            if (layout.shape() == ColumnLayout.Shape.FIXED_SIZE_LIST) {
+                metadata.put(
+                        ColumnLayout.FIXED_SIZE_KEY_PREFIX + layout.name(),
+                        Integer.toString(layout.listSize()));
+            }
+        }
+        parquetSchema = new MessageType("schema", types);
+        properties = properties(parquetSchema);
+        fileWriter =
+                new ParquetFileWriter(
+                        new LocalOutputFile(path),
+                        parquetSchema,
+                        ParquetFileWriter.Mode.CREATE,
+                        MAX_ROW_GROUP_BYTES,
+                        0,
+                        null,
+                        properties);
+        fileWriter.start();
+    }
+
+    long rows() {
+        return rows;
+    }
+
+    /** Appends rows {@code [from, from + count)} of {@code root}. */
+    void write(VectorSchemaRoot root, int from, int count) throws IOException {
+        int written = 0;
+        while (written < count) {
+            if (columnStore == null) {
+                startRowGroup();
+            }
+            int take = Math.min(count - written, rowsPerRowGroup - rowGroupRows);
+            for (int c = 0; c < layouts.size(); c++) {
+                writeColumn(
+                        layouts.get(c),
+                        root.getVector(c),
+                        columnWriters.get(c),
+                        from + written,
+                        take);
+            }
+            for (int i = 0; i < take; i++) {
+                columnStore.endRecord();
+            }
+            written += take;
+            rowGroupRows += take;
+            rows += take;
+            if (rowGroupRows == rowsPerRowGroup
+                    || columnStore.getBufferedSize() >= MAX_ROW_GROUP_BYTES) {
+                flushRowGroup();
+            }
+        }
+    }
+
+    /** Finishes the file: flushes the last row group and writes the footer. */
+    @Override
+    public void close() throws IOException {
+        flushRowGroup();
+        fileWriter.end(metadata);
+    }
+
+    /** Releases the file without finishing it; the caller deletes it. */
+    void abandon() {
+        try {
+            if (columnStore != null) {
+                columnStore.close();
+                pageStore.close();
+            }
+            fileWriter.close();
+        } catch (IOException | RuntimeException e) {
+            // The half-written file is deleted by the caller; nothing more can be done with it.
+        }
+    }
+
+    private void startRowGroup() {
+        pageStore =
+                new ColumnChunkPageWriteStore(
+                        compressor,
+                        parquetSchema,
+                        properties.getAllocator(),
+                        properties.getColumnIndexTruncateLength(),
+                        properties.getPageWriteChecksumEnabled());
+        columnStore = properties.newColumnWriteStore(parquetSchema, pageStore, pageStore);
+        columnWriters = new ArrayList<>();
+        for (ColumnDescriptor descriptor : parquetSchema.getColumns()) {
+            columnWriters.add(columnStore.getColumnWriter(descriptor));
+        }
+        rowGroupRows = 0;
+    }
+
+    private void flushRowGroup() throws IOException {
+        if (columnStore == null) {
+            return;
+        }
+        if (rowGroupRows > 0) {
+            fileWriter.startBlock(rowGroupRows);
+            columnStore.flush();
+            pageStore.flushToFileWriter(fileWriter);
+            fileWriter.endBlock();
+        }
+        columnStore.close();
+        pageStore.close();
+        columnStore = null;
+        pageStore = null;
+    }
+
+    private void writeColumn(
+            ColumnLayout layout, FieldVector vector, ColumnWriter writer, int from, int count) {
+        if (!layout.nullable() && vector.getNullCount() > 0) {
+            throw new IllegalArgumentException(
+                    "column '"
+                            + layout.name()
+                            + "' is declared not nullable but holds "
+                            + vector.getNullCount()
+                            + " nulls");
+        }
+        int maxDefinition =
+                (layout.nullable() ? 1 : 0)
+                        + (layout.shape() == ColumnLayout.Shape.FLAT
+                                ? 0
+                                : 1 + (layout.elementNullable() ? 1 : 0));
+        ColumnLayout.Leaf leaf = layout.leaf();
+        if (layout.shape() == ColumnLayout.Shape.FLAT) {
+            for (int i = from, end = from + count; i < end; i++) {
+                if (vector.isNull(i)) {
+                    writer.writeNull(0, 0);
+                } else {
+                    writeValue(writer, leaf, vector, i, 0, maxDefinition);
+                }
+            }
+            return;
+        }
+        int listDefinition = layout.nullable() ? 1 : 0;
+        boolean fixed = layout.shape() == ColumnLayout.Shape.FIXED_SIZE_LIST;
+        FieldVector child =
+                fixed
+                        ? ((FixedSizeListVector) vector).getDataVector()
+                        : ((ListVector) vector).getDataVector();
+        for (int i = from, end = from + count; i < end; i++) {
+            if (vector.isNull(i)) {
+                writer.writeNull(0, 0);
+                continue;
+            }
+            int start;
+            int stop;
+            if (fixed) {
+                start = i * layout.listSize();
+                stop = start + layout.listSize();
+            } else {
+                start = ((ListVector) vector).getElementStartIndex(i);
+                stop = ((ListVector) vector).getElementEndIndex(i);
+            }
+            if (start == stop) {
+                writer.writeNull(0, listDefinition);
+                continue;
+            }
+            for (int j = start; j < stop; j++) {
+                int repetition = j == start ? 0 : 1;
+                if (child.isNull(j)) {
+                    writer.writeNull(repetition, maxDefinition - 1);
+                } else {
+                    writeValue(writer, leaf, child, j, repetition, maxDefinition);
+                }
+            }
+        }
+    }
+
+    private static void writeValue(
+            ColumnWriter writer,
+            ColumnLayout.Leaf leaf,
+            FieldVector vector,
+            int index,
+            int repetition,
+            int definition) {
+        switch (leaf) {
+            case INT32 -> writer.write(((IntVector) vector).get(index), repetition, definition);
+            case INT64 -> writer.write(((BigIntVector) vector).get(index), repetition, definition);
+            case FLOAT -> writer.write(((Float4Vector) vector).get(index), repetition, definition);
+            case DOUBLE -> writer.write(((Float8Vector) vector).get(index), repetition, definition);
+            case BOOLEAN ->
+                    writer.write(((BitVector) vector).get(index) != 0, repetition, definition);
+            case STRING, BINARY ->
+                    writer.write(
+                            Binary.fromConstantByteArray(
+                                    ((BaseVariableWidthVector) vector).get(index)),
+                            repetition,
+                            definition);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return path.toString();
+    }
+
+    /**
+     * Dictionary encoding off for float and double columns: model scores never repeat, so the
+     * dictionary fills, is dropped and every value is written again (it took most of the writer's
+     * time in a profile of the scoring job); kept for the other types.
+     */
+    private static ParquetProperties properties(MessageType schema) {
+        ParquetProperties.Builder builder = ParquetProperties.builder();
+        for (org.apache.parquet.column.ColumnDescriptor column : schema.getColumns()) {
+            switch (column.getPrimitiveType().getPrimitiveTypeName()) {
+                case FLOAT, DOUBLE ->
+                        builder.withDictionaryEncoding(String.join(".", column.getPath()), false);
+                default -> {}
+            }
+        }
+        return builder.build();
+    }
+}

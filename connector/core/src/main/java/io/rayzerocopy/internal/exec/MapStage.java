@@ -1,0 +1,37 @@
+package io.rayzerocopy.internal.exec;
+
+import java.util.Objects;
+
+/**
+ * One {@code mapBatches} operator: the actor to construct, at most {@code batchSize} rows per call,
+ * a pool of {@code minActors}..{@code maxActors} actors with at most {@code maxInFlightPerActor}
+ * batches queued on each, and the CPUs each actor expects.
+ */
+public record MapStage(
+        String name,
+        ActorSpec actor,
+        int batchSize,
+        int minActors,
+        int maxActors,
+        int maxInFlightPerActor,
+        double cpusPerActor) {
+
+    public MapStage {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(actor, "actor");
+        if (batchSize <= 0) {
+            throw new IllegalArgumentException("batchSize must be > 0, got " + batchSize);
+        }
+        if (minActors <= 0 || maxActors < minActors) {
+            throw new IllegalArgumentException(
+                    "need 0 < minActors <= maxActors, got " + minActors + " and " + maxActors);
+        }
+        if (maxInFlightPerActor <= 0) {
+            throw new IllegalArgumentException(
+                    "maxInFlightPerActor must be > 0, got " + maxInFlightPerActor);
+        }
+        if (!(cpusPerActor > 0)) {
+            throw new IllegalArgumentException("cpusPerActor must be > 0, got " + cpusPerActor);
+        }
+    }
+}

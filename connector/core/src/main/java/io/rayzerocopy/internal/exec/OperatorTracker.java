@@ -1,0 +1,48 @@
+package io.rayzerocopy.internal.exec;
+
+import io.rayzerocopy.OperatorStats;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Live counters of one operator, snapshotted into {@link OperatorStats}. */
+final class OperatorTracker {
+    final String name;
+    final AtomicLong rows = new AtomicLong();
+    final AtomicLong batches = new AtomicLong();
+    final AtomicLong erroredRows = new AtomicLong();
+    final AtomicLong busyNanos = new AtomicLong();
+    final AtomicLong blockedNanos = new AtomicLong();
+    private volatile long startNanos;
+    private volatile long endNanos;
+
+    OperatorTracker(String name) {
+        this.name = name;
+    }
+
+    void start() {
+        startNanos = System.nanoTime();
+    }
+
+    void finish() {
+        endNanos = System.nanoTime();
+    }
+
+    void produced(long batchRows) {
+        rows.addAndGet(batchRows);
+        batches.incrementAndGet();
+    }
+
+    OperatorStats snapshot() {
+        long start = startNanos;
+        long end = endNanos != 0 ? endNanos : System.nanoTime();
+        return new OperatorStats(
+                name,
+                rows.get(),
+                batches.get(),
+                erroredRows.get(),
+                Duration.ofNanos(start == 0 ? 0 : end - start),
+                Duration.ofNanos(busyNanos.get()),
+                Duration.ofNanos(blockedNanos.get()));
+    }
+}

@@ -1,0 +1,463 @@
+package io.rayzerocopy.internal.exec;
+
+import io.rayzerocopy.internal.data.ArrowIpc;
+
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.ObjectOutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Actors in worker JVMs on this machine, started with this JVM's classpath and flags. Batches go to
+ * a worker and back as Arrow IPC over a Unix domain socket; each worker maps the same weight store,
+ * so N workers hold one copy of the weights (the cross-process zero-copy case). Workers exit when
+ * the driver does, even when it is killed with SIGKILL (their socket closes), and report their own
+ * PSS. A worker that dies fails its calls with {@link ActorDiedException}.
+ */
+public final class ProcessRuntime implements ActorRuntime {
+    /** The {@code processes} runtime. */
+    public static final class Provider implements RuntimeProvider {
+        @Override
+        public String name() {
+            return "processes";
+        }
+
+        @Override
+        public ActorRuntime create(RuntimeSettings settings, BufferAllocator allocator) {
+            return new ProcessRuntime(settings.threadsPerActor(), 512, 120_000);
+        }
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessRuntime.class);
+
+    private final List<String> jvmArgs;
+    private final long startTimeoutMillis;
+    private final List<WorkerActor> actors = new ArrayList<>();
+
+    /**
+     * @param threadsPerActor torch intra-op threads of each worker (their CPUs)
+     * @param maxHeapMb heap of each worker JVM (weights are off-heap; batches are small)
+     * @param startTimeoutMillis how long a worker may take to start and construct its actor
+     */
+    public ProcessRuntime(int threadsPerActor, int maxHeapMb, long startTimeoutMillis) {
+        if (threadsPerActor < 1 || maxHeapMb < 64 || startTimeoutMillis < 1) {
+            throw new IllegalArgumentException(
+                    "threadsPerActor must be >= 1, maxHeapMb >= 64 and startTimeoutMillis >= 1;"
+                            + " got "
+                            + threadsPerActor
+                            + ", "
+                            + maxHeapMb
+                            + ", "
+                            + startTimeoutMillis);
+        }
+        this.jvmArgs =
+                List.of(
+                        "-Xmx" + maxHeapMb + "m",
+                        "-XX:+UseSerialGC",
+                        "-Dai.djl.pytorch.num_threads=" + threadsPerActor,
+                        "-Dai.djl.pytorch.num_interop_threads=1");
+        this.startTimeoutMillis = startTimeoutMillis;
+    }
+
+    /** One torch thread per worker, 512 MB heap, two minutes to start. */
+    public ProcessRuntime() {
+        this(1, 512, 120_000);
+    }
+
+    @Override
+    public synchronized ActorHandle start(ActorSpec spec, String actorName) {
+        Objects.requireNonNull(spec, "spec");
+        WorkerActor actor = new WorkerActor(spec, actorName);
+        synchronized (actors) {
+            actors.add(actor);
+        }
+        return actor;
+    }
+
+    /** PSS in kB of every live worker (each reads its own /proc/self/smaps_rollup). */
+    public List<Long> workerPssKb() {
+        List<CompletableFuture<Long>> all = new ArrayList<>();
+        synchronized (actors) {
+            for (WorkerActor a : actors) {
+                if (a.alive()) {
+                    all.add(a.pssKb());
+                }
+            }
+        }
+        List<Long> out = new ArrayList<>();
+        for (CompletableFuture<Long> f : all) {
+            out.add(f.orTimeout(10, TimeUnit.SECONDS).exceptionally(e -> -1L).join());
+        }
+        return out;
+    }
+
+    /** Process ids of the live workers. */
+    public List<Long> workerPids() {
+        List<Long> pids = new ArrayList<>();
+        synchronized (actors) {
+            for (WorkerActor a : actors) {
+                if (a.alive()) {
+                    pids.add(a.process.pid());
+                }
+            }
+        }
+        return pids;
+    }
+
+    @Override
+    public void close() {
+        List<Long> pss = workerPssKb();
+        if (!pss.isEmpty()) {
+            long total = pss.stream().mapToLong(Long::longValue).filter(kb -> kb > 0).sum();
+            LOG.info(
+                    "{} worker processes at the end of the job: PSS {} MB in all ({} MB each on"
+                            + " average; the weight store's pages are counted once among them)",
+                    pss.size(),
+                    total >> 10,
+                    (total / pss.size()) >> 10);
+        }
+        ActorRuntime.stopAll(actors, 60);
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try {
+            Files.deleteIfExists(dir.resolve("s"));
+            Files.deleteIfExists(dir);
+        } catch (IOException ignored) {
+            // a temp directory left behind is harmless
+        }
+    }
+
+    /**
+     * Copies a worker's stdout (JVM notices, user prints) to our stderr, one prefixed line each.
+     */
+    private static void forwardOutput(Process p, String name) {
+        Thread t =
+                new Thread(
+                        () -> {
+                            try (java.io.BufferedReader r =
+                                    new java.io.BufferedReader(
+                                            new java.io.InputStreamReader(
+                                                    p.getInputStream(),
+                                                    java.nio.charset.StandardCharsets.UTF_8))) {
+                                for (String line = r.readLine();
+                                        line != null;
+                                        line = r.readLine()) {
+                                    System.err.println("[" + name + "] " + line);
+                                }
+                            } catch (IOException ignored) {
+                                // the worker is gone
+                            }
+                        },
+                        "rzc-worker-out-" + name);
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private final class WorkerActor implements ActorHandle {
+        private final String name;
+        private final Process process;
+        private final ServerSocketChannel server;
+        private final Path socketDir;
+        private volatile DataOutputStream toWorker;
+        private final CompletableFuture<Void> ready = new CompletableFuture<>();
+        private final Map<Long, CompletableFuture<byte[]>> pending = new ConcurrentHashMap<>();
+        private final AtomicLong ids = new AtomicLong();
+        private final CompletableFuture<Void> exited = new CompletableFuture<>();
+        private volatile CompletableFuture<Void> stopped;
+
+        WorkerActor(ActorSpec spec, String name) {
+            this.name = name;
+            byte[] specBytes;
+            try {
+                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+                try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+                    out.writeObject(spec);
+                }
+                specBytes = bytes.toByteArray();
+            } catch (IOException e) {
+                throw new IllegalArgumentException(
+                        "actor "
+                                + spec.name()
+                                + " cannot be sent to a worker process (is everything it holds"
+                                + " Serializable?): "
+                                + e,
+                        e);
+            }
+            // Frames go over a Unix domain socket, not the worker's stdout: whatever the JVM or
+            // user code prints cannot corrupt them.
+            Process p;
+            try {
+                socketDir = Files.createTempDirectory("rzc-worker");
+                Path socket = socketDir.resolve("s");
+                server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+                server.bind(UnixDomainSocketAddress.of(socket));
+                p =
+                        JvmLauncher.start(
+                                WorkerMain.class.getName(), jvmArgs, List.of(socket.toString()));
+            } catch (IOException e) {
+                throw new IllegalStateException(
+                        "cannot start a worker JVM for actor " + name + ": " + e.getMessage(), e);
+            }
+            this.process = p;
+            forwardOutput(p, name);
+            Thread reader = new Thread(() -> readLoop(specBytes), "rzc-worker-reader-" + name);
+            reader.setDaemon(true);
+            reader.start();
+            p.onExit()
+                    .thenRun(
+                            () -> {
+                                exited.complete(null);
+                                closeServer();
+                            });
+            CompletableFuture.delayedExecutor(startTimeoutMillis, TimeUnit.MILLISECONDS)
+                    .execute(
+                            () -> {
+                                if (ready.completeExceptionally(
+                                        new IllegalStateException(
+                                                "actor "
+                                                        + name
+                                                        + " did not start within "
+                                                        + startTimeoutMillis
+                                                        + " ms (worker JVM start plus the actor's"
+                                                        + " constructor); its worker "
+                                                        + p.pid()
+                                                        + " was killed. Check the worker's"
+                                                        + " stderr above, or allow more time"))) {
+                                    p.destroyForcibly();
+                                }
+                            });
+        }
+
+        private void closeServer() {
+            try {
+                server.close();
+            } catch (IOException ignored) {
+                // closing: nothing to do
+            }
+            deleteQuietly(socketDir);
+        }
+
+        boolean alive() {
+            return process.isAlive() && stopped == null;
+        }
+
+        private void readLoop(byte[] specBytes) {
+            SocketChannel channel;
+            try {
+                channel = server.accept();
+                closeServer();
+                toWorker =
+                        new DataOutputStream(
+                                new BufferedOutputStream(SocketStreams.out(channel), 1 << 16));
+                WorkerProtocol.write(toWorker, WorkerProtocol.INIT, 0, specBytes);
+            } catch (IOException e) {
+                channel = null;
+            }
+            try (DataInputStream in =
+                    channel == null
+                            ? new DataInputStream(java.io.InputStream.nullInputStream())
+                            : new DataInputStream(
+                                    new BufferedInputStream(SocketStreams.in(channel), 1 << 16))) {
+                for (WorkerProtocol.Frame f = WorkerProtocol.read(in);
+                        f != null;
+                        f = WorkerProtocol.read(in)) {
+                    switch (f.type) {
+                        case WorkerProtocol.READY:
+                            LOG.debug(
+                                    "actor {} ready in worker pid {}",
+                                    name,
+                                    WorkerProtocol.longOf(f.payload));
+                            ready.complete(null);
+                            break;
+                        case WorkerProtocol.ERROR:
+                            if (f.id == 0) {
+                                ready.completeExceptionally(
+                                        new IllegalStateException(
+                                                "actor "
+                                                        + name
+                                                        + " failed to construct in its worker"
+                                                        + " process: "
+                                                        + WorkerProtocol.text(f.payload)));
+                            } else {
+                                complete(
+                                        f.id,
+                                        null,
+                                        new IllegalStateException(WorkerProtocol.text(f.payload)));
+                            }
+                            break;
+                        case WorkerProtocol.RESULT:
+                        case WorkerProtocol.PSS:
+                        case WorkerProtocol.STOPPED:
+                            complete(f.id, f.payload, null);
+                            break;
+                        default:
+                            throw new IllegalStateException("unknown frame " + f.type);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("reading from worker of {} ended: {}", name, e.toString());
+            }
+            int code;
+            try {
+                code = process.waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                code = -1;
+            }
+            ActorDiedException died =
+                    new ActorDiedException(
+                            "actor "
+                                    + name
+                                    + " died: its worker process "
+                                    + process.pid()
+                                    + " exited with code "
+                                    + code
+                                    + (code == 137 || code == -9 ? " (killed)" : ""));
+            ready.completeExceptionally(died);
+            for (Long id : List.copyOf(pending.keySet())) {
+                complete(id, null, died);
+            }
+        }
+
+        private void complete(long id, byte[] payload, Throwable error) {
+            CompletableFuture<byte[]> f = pending.remove(id);
+            if (f == null) {
+                return;
+            }
+            if (error != null) {
+                f.completeExceptionally(error);
+            } else {
+                f.complete(payload);
+            }
+        }
+
+        private CompletableFuture<byte[]> send(byte type, byte[] payload) {
+            long id = ids.incrementAndGet();
+            CompletableFuture<byte[]> f = new CompletableFuture<>();
+            pending.put(id, f);
+            DataOutputStream toWorker = this.toWorker;
+            if (!process.isAlive() || toWorker == null) {
+                complete(
+                        id,
+                        null,
+                        new ActorDiedException(
+                                "actor "
+                                        + name
+                                        + " died: its worker process "
+                                        + process.pid()
+                                        + " is gone"));
+                return f;
+            }
+            try {
+                WorkerProtocol.write(toWorker, type, id, payload);
+            } catch (IOException e) {
+                complete(
+                        id,
+                        null,
+                        new ActorDiedException(
+                                "actor "
+                                        + name
+                                        + " died: cannot write to worker process "
+                                        + process.pid()
+                                        + ": "
+                                        + e.getMessage()));
+            }
+            return f;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public CompletableFuture<Void> ready() {
+            return ready;
+        }
+
+        @Override
+        public CompletableFuture<VectorSchemaRoot> submit(
+                VectorSchemaRoot input, BufferAllocator resultAllocator) {
+            byte[] ipc;
+            try {
+                ipc = ArrowIpc.write(input);
+            } catch (IOException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+            return ready.thenCompose(v -> send(WorkerProtocol.CALL, ipc))
+                    .thenApply(
+                            bytes -> {
+                                try {
+                                    return ArrowIpc.read(bytes, resultAllocator);
+                                } catch (IOException e) {
+                                    throw new java.util.concurrent.CompletionException(e);
+                                }
+                            });
+        }
+
+        CompletableFuture<Long> pssKb() {
+            return send(WorkerProtocol.PSS, new byte[0]).thenApply(WorkerProtocol::longOf);
+        }
+
+        @Override
+        public synchronized CompletableFuture<Void> stop() {
+            if (stopped != null) {
+                return stopped;
+            }
+            CompletableFuture<Void> result = new CompletableFuture<>();
+            stopped = result;
+            if (!process.isAlive()) {
+                result.complete(null);
+                return result;
+            }
+            send(WorkerProtocol.STOP, new byte[0])
+                    .orTimeout(30, TimeUnit.SECONDS)
+                    .whenComplete(
+                            (payload, e) -> {
+                                exited.orTimeout(10, TimeUnit.SECONDS)
+                                        .whenComplete(
+                                                (v, e2) -> {
+                                                    if (process.isAlive()) {
+                                                        process.destroyForcibly();
+                                                    }
+                                                    if (payload != null && payload.length > 0) {
+                                                        result.completeExceptionally(
+                                                                new IllegalStateException(
+                                                                        "closing actor "
+                                                                                + name
+                                                                                + " failed: "
+                                                                                + WorkerProtocol
+                                                                                        .text(
+                                                                                                payload)));
+                                                    } else {
+                                                        result.complete(null);
+                                                    }
+                                                });
+                            });
+            return result;
+        }
+    }
+}

@@ -1,0 +1,22 @@
+package io.rayzerocopy.internal.exec;
+
+import org.apache.arrow.memory.BufferAllocator;
+
+/**
+ * The runtime SPI: a named place where actors run. Implementations are found with {@link
+ * java.util.ServiceLoader} by the name users pass to {@code ExecutionOptions.runtime(name)}, the
+ * way {@code Ray.init()} finds its runtime: core provides {@code threads} and {@code processes};
+ * the {@code ray} and {@code spark} modules add theirs when they are on the classpath. List an
+ * implementation in {@code META-INF/services/io.rayzerocopy.internal.exec.RuntimeProvider}.
+ */
+public interface RuntimeProvider {
+
+    /** The name users choose it by, e.g. {@code "threads"}. */
+    String name();
+
+    /**
+     * The runtime of one map stage of a pipeline running in this JVM. Actors allocate from children
+     * of {@code allocator}.
+     */
+    ActorRuntime create(RuntimeSettings settings, BufferAllocator allocator);
+}

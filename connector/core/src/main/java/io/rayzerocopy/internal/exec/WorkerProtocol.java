@@ -1,0 +1,89 @@
+package io.rayzerocopy.internal.exec;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.util.Arrays;
+
+/**
+ * Frames between the driver and a worker process, over a Unix domain socket the driver listens on:
+ * a type byte, a call id, a length and a payload. Batches travel as Arrow IPC streams ({@link
+ * io.rayzerocopy.internal.data.ArrowIpc}).
+ */
+final class WorkerProtocol {
+    static final byte INIT = 1;
+    static final byte READY = 2;
+    static final byte CALL = 3;
+    static final byte RESULT = 4;
+    static final byte ERROR = 5;
+    static final byte PSS = 6;
+    static final byte STOP = 7;
+    static final byte STOPPED = 8;
+
+    /** One frame. */
+    static final class Frame {
+        final byte type;
+        final long id;
+        final byte[] payload;
+
+        Frame(byte type, long id, byte[] payload) {
+            this.type = type;
+            this.id = id;
+            this.payload = payload;
+        }
+    }
+
+    private WorkerProtocol() {}
+
+    static void write(DataOutputStream out, byte type, long id, byte[] payload) throws IOException {
+        synchronized (out) {
+            out.writeByte(type);
+            out.writeLong(id);
+            out.writeInt(payload.length);
+            out.write(payload);
+            out.flush();
+        }
+    }
+
+    /** The next frame, or {@code null} at end of stream. */
+    static Frame read(DataInputStream in) throws IOException {
+        int type = in.read();
+        if (type < 0) {
+            return null;
+        }
+        try {
+            long id = in.readLong();
+            int length = in.readInt();
+            byte[] payload = new byte[length];
+            in.readFully(payload);
+            return new Frame((byte) type, id, payload);
+        } catch (EOFException e) {
+            return null;
+        }
+    }
+
+    static String text(byte[] payload) {
+        return new String(payload, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    static byte[] bytes(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    static byte[] longBytes(long v) {
+        byte[] b = new byte[8];
+        for (int i = 0; i < 8; i++) {
+            b[i] = (byte) (v >>> (56 - 8 * i));
+        }
+        return b;
+    }
+
+    static long longOf(byte[] b) {
+        long v = 0;
+        for (byte x : Arrays.copyOf(b, 8)) {
+            v = (v << 8) | (x & 0xff);
+        }
+        return v;
+    }
+}

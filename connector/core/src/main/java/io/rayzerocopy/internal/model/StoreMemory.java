@@ -1,0 +1,122 @@
+package io.rayzerocopy.internal.model;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * How much physical memory a weight store's mappings take, summed over the processes that hold a
+ * lease on it: the PSS of every mapping of a store file, from /proc/PID/smaps. With zero-copy this
+ * is one copy of the touched weights however many actors map them; {@link #copies()} says how many.
+ */
+public final class StoreMemory {
+    private final int processes;
+    private final long mappedPssBytes;
+    private final long mappedRssBytes;
+    private final long storeBytes;
+
+    private StoreMemory(int processes, long mappedPssBytes, long mappedRssBytes, long storeBytes) {
+        this.processes = processes;
+        this.mappedPssBytes = mappedPssBytes;
+        this.mappedRssBytes = mappedRssBytes;
+        this.storeBytes = storeBytes;
+    }
+
+    /** Measures the store's mappings in every live process holding a lease on it. */
+    public static StoreMemory measure(StoreRef ref) {
+        long store = ref.shardSizes().stream().mapToLong(Long::longValue).sum();
+        Path leases = ref.root().resolve("leases").resolve(ref.id());
+        int processes = 0;
+        long pss = 0;
+        long rss = 0;
+        try (Stream<Path> s = Files.isDirectory(leases) ? Files.list(leases) : Stream.empty()) {
+            List<Long> pids =
+                    s.map(p -> p.getFileName().toString().split("-", 2)[0])
+                            .distinct()
+                            .map(Long::parseLong)
+                            .toList();
+            for (long pid : pids) {
+                long[] m = mapped(pid, ref.directory().toString());
+                if (m[0] > 0) {
+                    processes++;
+                    pss += m[0];
+                    rss += m[1];
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return new StoreMemory(processes, pss, rss, store);
+        }
+        return new StoreMemory(processes, pss, rss, store);
+    }
+
+    /** {PSS, RSS} in bytes of the mappings of files under {@code dir} in process {@code pid}. */
+    static long[] mapped(long pid, String dir) {
+        long pss = 0;
+        long rss = 0;
+        boolean inside = false;
+        try {
+            for (String line : Files.readAllLines(Paths.get("/proc/" + pid + "/smaps"))) {
+                if (isMappingHeader(line)) {
+                    String[] f = line.trim().split("\\s+", 6);
+                    inside = f.length == 6 && f[5].startsWith(dir);
+                } else if (inside && line.startsWith("Pss:")) {
+                    pss += kb(line) * 1024;
+                } else if (inside && line.startsWith("Rss:")) {
+                    rss += kb(line) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return new long[] {0, 0};
+        }
+        return new long[] {pss, rss};
+    }
+
+    /**
+     * "start-end perms offset dev inode path": a '-' inside the first word; field lines have none.
+     */
+    private static boolean isMappingHeader(String line) {
+        int space = line.indexOf(' ');
+        int dash = line.indexOf('-');
+        return space > 0 && dash > 0 && dash < space;
+    }
+
+    private static long kb(String line) {
+        return Long.parseLong(line.substring(line.indexOf(':') + 1).trim().split("\\s+")[0]);
+    }
+
+    /** Processes that map the store. */
+    public int processes() {
+        return processes;
+    }
+
+    /** Summed PSS of the mappings (physical memory, shared pages divided among the mappers). */
+    public long mappedPssBytes() {
+        return mappedPssBytes;
+    }
+
+    /**
+     * Summed RSS of the mappings (what each process sees; counts shared pages once per process).
+     */
+    public long mappedRssBytes() {
+        return mappedRssBytes;
+    }
+
+    /** Physical copies of the store in memory: summed PSS over the store's size. */
+    public double copies() {
+        return storeBytes == 0 ? 0 : (double) mappedPssBytes / storeBytes;
+    }
+
+    @Override
+    public String toString() {
+        return String.format(
+                "%.2f copies (%d process(es) map the %.1f MB store: PSS %.1f MB, RSS %.1f MB)",
+                copies(),
+                processes,
+                storeBytes / 1048576.0,
+                mappedPssBytes / 1048576.0,
+                mappedRssBytes / 1048576.0);
+    }
+}

@@ -1,0 +1,121 @@
+package io.rayzerocopy;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * The committed TorchScript fixtures (made by tools/make_fixtures.py) and their Python reference
+ * outputs.
+ */
+public final class Fixtures {
+    private Fixtures() {}
+
+    /**
+     * Path of a fixture file, e.g. {@code simple_classifier.pt}. Other modules read the fixtures
+     * from this module's test jar: those are copied to a directory deleted when the JVM exits.
+     */
+    public static synchronized Path path(String name) {
+        URL url = Fixtures.class.getResource("/fixtures/" + name);
+        if (url == null) {
+            throw new IllegalStateException("missing test fixture " + name);
+        }
+        try {
+            if (url.getProtocol().equals("file")) {
+                return Paths.get(url.toURI());
+            }
+            if (extracted == null) {
+                extracted = Files.createTempDirectory("rzc-fixtures");
+                Path dir = extracted;
+                Runtime.getRuntime()
+                        .addShutdownHook(new Thread(() -> deleteTree(dir), "rzc-fixtures"));
+            }
+            Path file = extracted.resolve(name);
+            if (!Files.exists(file)) {
+                try (InputStream in = url.openStream()) {
+                    Files.copy(in, file);
+                }
+            }
+            return file;
+        } catch (URISyntaxException | IOException e) {
+            throw new IllegalStateException("cannot read test fixture " + name, e);
+        }
+    }
+
+    private static Path extracted;
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException ignored) {
+            // a temp directory left behind is harmless
+        }
+    }
+
+    /** A reference array ("input", "output", "embed") of {@code <model>.ref.json}. */
+    public static float[][] ref(String model, String key) {
+        try (InputStream in =
+                Fixtures.class.getResourceAsStream("/fixtures/" + model + ".ref.json")) {
+            JsonObject o =
+                    JsonParser.parseString(new String(in.readAllBytes(), StandardCharsets.UTF_8))
+                            .getAsJsonObject();
+            JsonArray rows = o.getAsJsonArray(key);
+            float[][] out = new float[rows.size()][];
+            for (int i = 0; i < out.length; i++) {
+                JsonArray row = rows.get(i).getAsJsonArray();
+                out[i] = new float[row.size()];
+                for (int j = 0; j < out[i].length; j++) {
+                    out[i][j] = row.get(j).getAsFloat();
+                }
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The reference array as an NDArray [rows, cols]. */
+    public static NDArray refArray(NDManager manager, String model, String key) {
+        float[][] rows = ref(model, key);
+        float[] flat = new float[rows.length * rows[0].length];
+        for (int i = 0; i < rows.length; i++) {
+            System.arraycopy(rows[i], 0, flat, i * rows[0].length, rows[0].length);
+        }
+        return manager.create(flat, new Shape(rows.length, rows[0].length));
+    }
+
+    /** Largest absolute difference between an array and a reference. */
+    public static double maxAbsDiff(NDArray actual, float[][] expected) {
+        float[] a = actual.toFloatArray();
+        int cols = expected[0].length;
+        if (a.length != expected.length * cols) {
+            throw new AssertionError(
+                    "shape " + actual.getShape() + " vs reference " + expected.length + "x" + cols);
+        }
+        double max = 0;
+        for (int i = 0; i < expected.length; i++) {
+            for (int j = 0; j < cols; j++) {
+                max = Math.max(max, Math.abs(a[i * cols + j] - expected[i][j]));
+            }
+        }
+        return max;
+    }
+}

@@ -1,0 +1,274 @@
+package io.rayzerocopy.internal.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.rayzerocopy.ParquetWriteOptions;
+
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.Float4Vector;
+import org.apache.arrow.vector.Float8Vector;
+import org.apache.arrow.vector.IntVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.complex.FixedSizeListVector;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.parquet.ParquetReadOptions;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.io.LocalInputFile;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+
+class ParquetSinkTest {
+    @TempDir Path dir;
+    private BufferAllocator allocator;
+
+    @BeforeEach
+    void setUp() {
+        allocator = new RootAllocator();
+    }
+
+    @AfterEach
+    void tearDown() {
+        allocator.close();
+    }
+
+    @Test
+    void roundTripsEveryTypeWithExactFilesAndRowGroups() throws Exception {
+        Path input = dir.resolve("in.parquet");
+        ParquetFixtures.writeAllTypes(input, 250);
+        Path out = dir.resolve("out");
+        ParquetWriteOptions options =
+                ParquetWriteOptions.builder().rowsPerFile(100).rowsPerRowGroup(30).build();
+
+        List<Path> files;
+        try (ParquetSink sink = ParquetSink.create(out, options);
+                BatchReader reader =
+                        ParquetSource.of(List.of(input.toString())).open(allocator, 64)) {
+            for (SourceBatch next = reader.next(); next != null; next = reader.next()) {
+                try (SourceBatch batch = next) {
+                    sink.write(batch.root());
+                }
+            }
+            assertEquals(250, sink.rows());
+            files = sink.commit();
+        }
+
+        assertEquals(
+                List.of(
+                        out.resolve("part-00000.parquet"),
+                        out.resolve("part-00001.parquet"),
+                        out.resolve("part-00002.parquet")),
+                files);
+        assertEquals(List.of(4, 4, 2), files.stream().map(ParquetSinkTest::rowGroups).toList());
+        List<List<Object>> rows =
+                ArrowTestRows.readAll(
+                        ParquetSource.of(List.of(out.toString())),
+                        allocator,
+                        1000,
+                        new ArrayList<>());
+        for (int r = 0; r < 250; r++) {
+            assertEquals(ParquetFixtures.expectedRow(r), rows.get(r), "row " + r);
+        }
+        List<Group> independent = ParquetFixtures.readWithParquetMr(files.get(1));
+        assertEquals(100, independent.size());
+        assertEquals("row-101", independent.get(1).getString("s", 0));
+        assertEquals(
+                1010.0 + 2,
+                independent.get(1).getGroup("dl", 0).getGroup("list", 2).getDouble("element", 0));
+        try (Stream<Path> siblings = Files.list(dir)) {
+            assertEquals(
+                    List.of("in.parquet", "out"),
+                    siblings.map(p -> p.getFileName().toString()).sorted().toList(),
+                    "no staging directory is left behind");
+        }
+    }
+
+    @Test
+    void fixedSizeListsRoundTripAndStayPlainListsForOtherReaders() throws Exception {
+        Path out = dir.resolve("emb");
+        try (VectorSchemaRoot root = embeddings(5, 4);
+                ParquetSink sink =
+                        ParquetSink.create(
+                                out,
+                                ParquetWriteOptions.builder()
+                                        .compression(ParquetWriteOptions.Compression.ZSTD)
+                                        .build())) {
+            sink.write(root);
+            sink.commit();
+        }
+
+        ParquetSource source = ParquetSource.of(List.of(out.toString()));
+        assertEquals(new ArrowType.FixedSizeList(4), source.schema().findField("emb").getType());
+        assertEquals(new ArrowType.FixedSizeList(3), source.schema().findField("embd").getType());
+        List<List<Object>> rows = ArrowTestRows.readAll(source, allocator, 2, new ArrayList<>());
+        assertEquals(List.of(0, List.of(0f, 0.5f, 1f, 1.5f), List.of(0.0, 0.25, 0.5)), rows.get(0));
+        assertEquals(Arrays.asList(2, null, List.of(2.0, 2.25, 2.5)), rows.get(2));
+        assertEquals(List.of(4, List.of(4f, 4.5f, 5f, 5.5f), List.of(4.0, 4.25, 4.5)), rows.get(4));
+        Path file = out.resolve("part-00000.parquet");
+        try (ParquetFileReader reader =
+                ParquetFileReader.open(
+                        new LocalInputFile(file), ParquetReadOptions.builder().build())) {
+            assertEquals(
+                    CompressionCodecName.ZSTD,
+                    reader.getRowGroups().get(0).getColumns().get(0).getCodec());
+        }
+        assertEquals(
+                4,
+                ParquetFixtures.readWithParquetMr(file)
+                        .get(1)
+                        .getGroup("emb", 0)
+                        .getFieldRepetitionCount("list"));
+    }
+
+    @Test
+    void uncompressedAndSnappyAreReadable() throws Exception {
+        for (ParquetWriteOptions.Compression compression :
+                ParquetWriteOptions.Compression.values()) {
+            Path out = dir.resolve("c-" + compression);
+            try (VectorSchemaRoot root = embeddings(3, 2);
+                    ParquetSink sink =
+                            ParquetSink.create(
+                                    out,
+                                    ParquetWriteOptions.builder()
+                                            .compression(compression)
+                                            .build())) {
+                sink.write(root);
+                sink.commit();
+            }
+            assertEquals(
+                    3,
+                    ArrowTestRows.readAll(
+                                    ParquetSource.of(List.of(out.toString())),
+                                    allocator,
+                                    10,
+                                    new ArrayList<>())
+                            .size(),
+                    compression.toString());
+        }
+    }
+
+    @Test
+    void closingWithoutCommitLeavesNothing() throws Exception {
+        Path out = dir.resolve("never");
+        try (VectorSchemaRoot root = embeddings(3, 2);
+                ParquetSink sink = ParquetSink.create(out, ParquetWriteOptions.defaults())) {
+            sink.write(root);
+        }
+
+        assertFalse(Files.exists(out));
+        try (Stream<Path> siblings = Files.list(dir)) {
+            assertEquals(0, siblings.count());
+        }
+    }
+
+    @Test
+    void existingOutputIsAnErrorUnlessOverwriting() throws Exception {
+        Path out = dir.resolve("out");
+        Files.createDirectories(out);
+        Files.writeString(out.resolve("old.parquet"), "old");
+
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> ParquetSink.create(out, ParquetWriteOptions.defaults()));
+        assertTrue(e.getMessage().contains("OVERWRITE"), e.getMessage());
+
+        try (VectorSchemaRoot root = embeddings(3, 2);
+                ParquetSink sink =
+                        ParquetSink.create(
+                                out,
+                                ParquetWriteOptions.builder()
+                                        .saveMode(ParquetWriteOptions.SaveMode.OVERWRITE)
+                                        .build())) {
+            sink.write(root);
+            assertTrue(Files.exists(out.resolve("old.parquet")), "old data stays until commit");
+            sink.writeSidecar("_errors", root);
+            sink.commit();
+        }
+        try (Stream<Path> files = Files.walk(out)) {
+            assertEquals(
+                    List.of("_errors/part-00000.parquet", "part-00000.parquet"),
+                    files.filter(Files::isRegularFile)
+                            .map(p -> out.relativize(p).toString())
+                            .sorted()
+                            .toList());
+        }
+    }
+
+    /** Columns id (int), emb (fixed-size list of dim floats, row 2 null), embd (3 doubles). */
+    static VectorSchemaRoot embeddings(int rows, int dim) {
+        BufferAllocator a = new RootAllocator();
+        IntVector id = new IntVector("id", a);
+        FixedSizeListVector emb = FixedSizeListVector.empty("emb", dim, a);
+        FixedSizeListVector embd = FixedSizeListVector.empty("embd", 3, a);
+        emb.addOrGetVector(
+                org.apache.arrow.vector.types.pojo.FieldType.nullable(
+                        new ArrowType.FloatingPoint(
+                                org.apache.arrow.vector.types.FloatingPointPrecision.SINGLE)));
+        embd.addOrGetVector(
+                org.apache.arrow.vector.types.pojo.FieldType.nullable(
+                        new ArrowType.FloatingPoint(
+                                org.apache.arrow.vector.types.FloatingPointPrecision.DOUBLE)));
+        id.allocateNew(rows);
+        emb.setInitialCapacity(rows);
+        emb.allocateNew();
+        embd.setInitialCapacity(rows);
+        embd.allocateNew();
+        Float4Vector values = (Float4Vector) emb.getDataVector();
+        Float8Vector doubles = (Float8Vector) embd.getDataVector();
+        for (int r = 0; r < rows; r++) {
+            id.set(r, r);
+            if (r == 2 && dim == 4) {
+                emb.setNull(r);
+            } else {
+                emb.setNotNull(r);
+                for (int j = 0; j < dim; j++) {
+                    values.setSafe(r * dim + j, r + j * 0.5f);
+                }
+            }
+            embd.setNotNull(r);
+            for (int j = 0; j < 3; j++) {
+                doubles.setSafe(r * 3 + j, r + j * 0.25);
+            }
+        }
+        values.setValueCount(rows * dim);
+        doubles.setValueCount(rows * 3);
+        id.setValueCount(rows);
+        emb.setValueCount(rows);
+        embd.setValueCount(rows);
+        VectorSchemaRoot root =
+                new VectorSchemaRoot(List.of(id, emb, embd)) {
+                    @Override
+                    public void close() {
+                        super.close();
+                        a.close();
+                    }
+                };
+        root.setRowCount(rows);
+        return root;
+    }
+
+    private static int rowGroups(Path file) {
+        try (ParquetFileReader reader =
+                ParquetFileReader.open(
+                        new LocalInputFile(file), ParquetReadOptions.builder().build())) {
+            return reader.getRowGroups().size();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,191 @@
+package io.rayzerocopy.internal.data;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.rayzerocopy.DatasetException;
+
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Schema;
+import org.apache.parquet.column.ParquetProperties;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+class ParquetSourceTest {
+    @TempDir Path dir;
+    private BufferAllocator allocator;
+
+    @BeforeEach
+    void setUp() {
+        allocator = new RootAllocator();
+    }
+
+    @AfterEach
+    void tearDown() {
+        allocator.close(); // fails the test if any batch leaked
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "PARQUET_1_0, true",
+        "PARQUET_1_0, false",
+        "PARQUET_2_0, true",
+        "PARQUET_2_0, false"
+    })
+    void readsEveryTypeWithNullsAcrossRowGroupsAndBatches(
+            ParquetProperties.WriterVersion version, boolean dictionary) throws Exception {
+        Path file = dir.resolve("all.parquet");
+        ParquetFixtures.writeAllTypes(file, 250, version, dictionary);
+        List<RowRange> ranges = new ArrayList<>();
+
+        List<List<Object>> rows =
+                ArrowTestRows.readAll(
+                        ParquetSource.of(List.of(file.toString())), allocator, 64, ranges);
+
+        assertEquals(250, rows.size());
+        for (int r = 0; r < 250; r++) {
+            assertEquals(ParquetFixtures.expectedRow(r), rows.get(r), "row " + r);
+        }
+        assertEquals(
+                List.of(
+                        new RowRange(file.toString(), 0, 64),
+                        new RowRange(file.toString(), 64, 64),
+                        new RowRange(file.toString(), 128, 64),
+                        new RowRange(file.toString(), 192, 58)),
+                ranges);
+    }
+
+    @Test
+    void mapsParquetTypesToArrowTypes() throws Exception {
+        Path file = dir.resolve("all.parquet");
+        ParquetFixtures.writeAllTypes(file, 3);
+        Schema schema = ParquetSource.of(List.of(file.toString())).schema();
+
+        assertEquals(
+                List.of("i", "l", "f", "d", "b", "s", "raw", "fl", "dl"),
+                schema.getFields().stream().map(f -> f.getName()).toList());
+        assertEquals(new ArrowType.Int(32, true), schema.findField("i").getType());
+        assertEquals(false, schema.findField("i").isNullable());
+        assertEquals(true, schema.findField("l").isNullable());
+        assertEquals(ArrowType.Utf8.INSTANCE, schema.findField("s").getType());
+        assertEquals(ArrowType.Binary.INSTANCE, schema.findField("raw").getType());
+        assertInstanceOf(ArrowType.List.class, schema.findField("fl").getType());
+        assertInstanceOf(
+                ArrowType.List.class,
+                schema.findField("dl").getType(),
+                "a foreign LIST without our metadata stays a variable list");
+    }
+
+    @Test
+    void projectsColumnsInTheRequestedOrder() throws Exception {
+        Path file = dir.resolve("all.parquet");
+        ParquetFixtures.writeAllTypes(file, 10);
+        ParquetSource source = ParquetSource.of(List.of(file.toString())).select(List.of("s", "i"));
+
+        List<List<Object>> rows = ArrowTestRows.readAll(source, allocator, 4, new ArrayList<>());
+
+        assertEquals(
+                List.of("s", "i"),
+                source.schema().getFields().stream().map(f -> f.getName()).toList());
+        assertEquals(List.of("row-1", 1), rows.get(1));
+        assertEquals(java.util.Arrays.asList(null, 3), rows.get(3));
+    }
+
+    @Test
+    void missingColumnIsNamedWithTheColumnsThatExist() throws Exception {
+        Path file = dir.resolve("all.parquet");
+        ParquetFixtures.writeAllTypes(file, 2);
+        ParquetSource source =
+                ParquetSource.of(List.of(file.toString())).select(List.of("i", "nope"));
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, source::schema);
+
+        assertTrue(e.getMessage().contains("'nope'"), e.getMessage());
+        assertTrue(e.getMessage().contains("i, l, f, d, b, s, raw, fl, dl"), e.getMessage());
+    }
+
+    @Test
+    void corruptFileIsNamed() throws Exception {
+        Path good = dir.resolve("a.parquet");
+        ParquetFixtures.writeAllTypes(good, 5);
+        Path bad = dir.resolve("b.parquet");
+        Files.write(bad, "this is not parquet, just bytes that are long enough".getBytes());
+
+        DatasetException e =
+                assertThrows(
+                        DatasetException.class,
+                        () ->
+                                ArrowTestRows.readAll(
+                                        ParquetSource.of(List.of(dir.toString())),
+                                        allocator,
+                                        100,
+                                        new ArrayList<>()));
+
+        assertTrue(e.getMessage().contains(bad.toString()), e.getMessage());
+    }
+
+    @Test
+    void truncatedFileIsNamed() throws Exception {
+        Path file = dir.resolve("t.parquet");
+        ParquetFixtures.writeAllTypes(file, 200);
+        byte[] bytes = Files.readAllBytes(file);
+        bytes[bytes.length / 3] ^= 0x5a;
+        bytes[bytes.length / 3 + 1] ^= 0x5a;
+        Files.write(file, java.util.Arrays.copyOf(bytes, bytes.length - 20));
+
+        DatasetException e =
+                assertThrows(
+                        DatasetException.class,
+                        () ->
+                                ArrowTestRows.readAll(
+                                        ParquetSource.of(List.of(file.toString())),
+                                        allocator,
+                                        100,
+                                        new ArrayList<>()));
+
+        assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+    }
+
+    @Test
+    void readsDirectoriesRecursivelyAndGlobsSkippingHiddenFiles() throws Exception {
+        Files.createDirectories(dir.resolve("data/sub"));
+        Files.createDirectories(dir.resolve("data/_errors"));
+        ParquetFixtures.writeAllTypes(dir.resolve("data/p1.parquet"), 3);
+        ParquetFixtures.writeAllTypes(dir.resolve("data/sub/p2.parquet"), 4);
+        ParquetFixtures.writeAllTypes(dir.resolve("data/_errors/p3.parquet"), 5);
+        Files.writeString(dir.resolve("data/.p4.crc"), "x");
+        Files.writeString(dir.resolve("data/_SUCCESS"), "");
+
+        ParquetSource recursive = ParquetSource.of(List.of(dir.resolve("data").toString()));
+        ParquetSource glob = ParquetSource.of(List.of(dir + "/data/*.parquet"));
+        ParquetSource deepGlob = ParquetSource.of(List.of(dir + "/data/**/*.parquet"));
+
+        assertEquals(
+                List.of(dir.resolve("data/p1.parquet"), dir.resolve("data/sub/p2.parquet")),
+                recursive.files());
+        assertEquals(7L, recursive.rowCount().getAsLong());
+        assertEquals(List.of(dir.resolve("data/p1.parquet")), glob.files());
+        assertEquals(List.of(dir.resolve("data/sub/p2.parquet")), deepGlob.files());
+        List<RowRange> ranges = new ArrayList<>();
+        assertEquals(7, ArrowTestRows.readAll(recursive, allocator, 100, ranges).size());
+        assertEquals(2, ranges.size(), "a batch never spans two files");
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> ParquetSource.of(List.of(dir + "/nothing/*.parquet")).files());
+        assertTrue(e.getMessage().contains("no Parquet files"), e.getMessage());
+    }
+}

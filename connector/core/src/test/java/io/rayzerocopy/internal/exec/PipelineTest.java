@@ -1,0 +1,282 @@
+package io.rayzerocopy.internal.exec;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.rayzerocopy.OperatorStats;
+import io.rayzerocopy.internal.data.BatchReader;
+import io.rayzerocopy.internal.data.BatchSource;
+import io.rayzerocopy.internal.data.ItemsSource;
+import io.rayzerocopy.internal.data.Roots;
+import io.rayzerocopy.internal.data.SourceBatch;
+
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.types.pojo.Schema;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+class PipelineTest {
+
+    /** An actor that copies its input, records where it was built and ran, and may sleep. */
+    static final class Recorder implements ActorSpec {
+        static final Map<String, String> BUILT_ON = new ConcurrentHashMap<>();
+        static final Map<String, Set<String>> RAN_ON = new ConcurrentHashMap<>();
+        static final AtomicInteger LIVE = new AtomicInteger();
+        static final AtomicInteger CALLS = new AtomicInteger();
+        private final long sleepMillis;
+
+        Recorder(long sleepMillis) {
+            this.sleepMillis = sleepMillis;
+        }
+
+        @Override
+        public String name() {
+            return "Recorder";
+        }
+
+        @Override
+        public BatchProcessor create() {
+            String self = Integer.toHexString(System.identityHashCode(new Object()));
+            BUILT_ON.put(self, Thread.currentThread().getName());
+            LIVE.incrementAndGet();
+            return new BatchProcessor() {
+                @Override
+                public VectorSchemaRoot process(VectorSchemaRoot input, BufferAllocator allocator)
+                        throws Exception {
+                    RAN_ON.computeIfAbsent(self, k -> ConcurrentHashMap.newKeySet())
+                            .add(Thread.currentThread().getName());
+                    CALLS.incrementAndGet();
+                    Thread.sleep(sleepMillis);
+                    return Roots.slice(input, 0, input.getRowCount(), allocator);
+                }
+
+                @Override
+                public void close() {
+                    LIVE.decrementAndGet();
+                }
+            };
+        }
+
+        static void reset() {
+            BUILT_ON.clear();
+            RAN_ON.clear();
+            LIVE.set(0);
+            CALLS.set(0);
+        }
+    }
+
+    /** Counts in-flight submissions per actor, to check the per-actor bound. */
+    static final class CountingRuntime implements ActorRuntime {
+        final ThreadRuntime delegate;
+        final AtomicInteger maxInFlight = new AtomicInteger();
+
+        CountingRuntime(BufferAllocator allocator) {
+            delegate = new ThreadRuntime(allocator);
+        }
+
+        @Override
+        public ActorHandle start(ActorSpec spec, String actorName) {
+            ActorHandle actor = delegate.start(spec, actorName);
+            AtomicInteger inFlight = new AtomicInteger();
+            return new ActorHandle() {
+                @Override
+                public String name() {
+                    return actor.name();
+                }
+
+                @Override
+                public CompletableFuture<Void> ready() {
+                    return actor.ready();
+                }
+
+                @Override
+                public CompletableFuture<VectorSchemaRoot> submit(
+                        VectorSchemaRoot input, BufferAllocator resultAllocator) {
+                    maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+                    return actor.submit(input, resultAllocator)
+                            .whenComplete((r, e) -> inFlight.decrementAndGet());
+                }
+
+                @Override
+                public CompletableFuture<Void> stop() {
+                    return actor.stop();
+                }
+            };
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
+        }
+    }
+
+    @Test
+    void eachActorIsBuiltOnceOnItsOwnThreadAndBoundedInFlight() {
+        Recorder.reset();
+        List<CountingRuntime> runtimes = new ArrayList<>();
+        Pipeline pipeline =
+                Pipeline.builder(ItemsSource.of(rows(400)), 10)
+                        .stage(new MapStage("Recorder", new Recorder(2), 10, 3, 3, 2, 0.5))
+                        .runtime(
+                                allocator -> {
+                                    CountingRuntime runtime = new CountingRuntime(allocator);
+                                    runtimes.add(runtime);
+                                    return runtime;
+                                })
+                        .build();
+
+        long rows = drain(pipeline, 0);
+
+        assertEquals(400, rows);
+        assertEquals(3, Recorder.BUILT_ON.size(), "one construction per actor");
+        assertEquals(40, Recorder.CALLS.get(), "one call per batch");
+        for (Map.Entry<String, String> built : Recorder.BUILT_ON.entrySet()) {
+            assertEquals(
+                    Set.of(built.getValue()),
+                    Recorder.RAN_ON.get(built.getKey()),
+                    "an actor runs on the thread that built it");
+        }
+        assertEquals(0, Recorder.LIVE.get(), "every actor was closed");
+        assertTrue(runtimes.get(0).maxInFlight.get() <= 2, "at most 2 batches in flight per actor");
+    }
+
+    @Test
+    void autoscalingGrowsWhileBatchesWaitAndShrinksWhenIdle() {
+        Recorder.reset();
+        AtomicInteger liveAtTheEnd = new AtomicInteger();
+        BatchSource slowTail =
+                new SlowTailSource(
+                        ItemsSource.of(rows(300)), 25, () -> liveAtTheEnd.set(Recorder.LIVE.get()));
+        Pipeline pipeline =
+                Pipeline.builder(slowTail, 10)
+                        .stage(new MapStage("Recorder", new Recorder(20), 10, 1, 3, 1, 0.5))
+                        .idleTimeout(Duration.ofMillis(100))
+                        .build();
+
+        assertEquals(300, drain(pipeline, 0));
+
+        assertEquals(3, Recorder.BUILT_ON.size(), "grew to the maximum while batches waited");
+        assertEquals(1, liveAtTheEnd.get(), "shrank to the minimum while input trickled");
+    }
+
+    @Test
+    void aSlowConsumerHoldsBackTheReaderAndMemoryStaysBounded() {
+        Recorder.reset();
+        Pipeline pipeline =
+                Pipeline.builder(ItemsSource.of(rows(2000)), 10)
+                        .stage(new MapStage("Recorder", new Recorder(0), 10, 2, 2, 2, 0.5))
+                        .queueCapacity(2)
+                        .build();
+        try (RootAllocator allocator = new RootAllocator();
+                PipelineRun run = pipeline.start(allocator)) {
+            long consumed = 0;
+            long maxAhead = 0;
+            for (SourceBatch next = run.next(); next != null; next = run.next()) {
+                try (SourceBatch batch = next) {
+                    consumed += batch.rowCount();
+                }
+                sleep(1);
+                maxAhead = Math.max(maxAhead, run.stats().inputRows() - consumed);
+            }
+            // read queue (2) + reader's batch in hand (1) + window (2 * 2 actors * 2) + out queue
+            // (2)
+            assertTrue(maxAhead <= 10 * (2 + 1 + 8 + 2), "reader ran " + maxAhead + " rows ahead");
+            OperatorStats read = run.stats().operators().get(0);
+            assertTrue(read.blockedTime().toMillis() > 100, "reader was blocked: " + read);
+            assertEquals(2000, consumed);
+        }
+    }
+
+    private static long drain(Pipeline pipeline, long sleepMillis) {
+        long rows = 0;
+        try (RootAllocator allocator = new RootAllocator();
+                PipelineRun run = pipeline.start(allocator)) {
+            for (SourceBatch next = run.next(); next != null; next = run.next()) {
+                try (SourceBatch batch = next) {
+                    rows += batch.rowCount();
+                }
+                sleep(sleepMillis);
+            }
+        }
+        return rows;
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static List<Map<String, ?>> rows(int n) {
+        List<Map<String, ?>> rows = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            rows.add(Map.of("id", (long) i));
+        }
+        return rows;
+    }
+
+    /** Fast for the first batches, then one batch every 300 ms; runs a hook before the last. */
+    private static final class SlowTailSource implements BatchSource {
+        private final BatchSource inner;
+        private final int fastBatches;
+        private final Runnable beforeLast;
+
+        SlowTailSource(BatchSource inner, int fastBatches, Runnable beforeLast) {
+            this.inner = inner;
+            this.fastBatches = fastBatches;
+            this.beforeLast = beforeLast;
+        }
+
+        @Override
+        public Schema schema() {
+            return inner.schema();
+        }
+
+        @Override
+        public OptionalLong rowCount() {
+            return inner.rowCount();
+        }
+
+        @Override
+        public BatchSource select(List<String> columns) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public BatchReader open(BufferAllocator allocator, int batchSize) {
+            BatchReader reader = inner.open(allocator, batchSize);
+            return new BatchReader() {
+                private int batches;
+
+                @Override
+                public SourceBatch next() {
+                    if (batches++ >= fastBatches) {
+                        sleep(300);
+                    }
+                    if (batches == 30) {
+                        beforeLast.run();
+                    }
+                    return reader.next();
+                }
+
+                @Override
+                public void close() {
+                    reader.close();
+                }
+            };
+        }
+    }
+}

@@ -1,0 +1,154 @@
+package io.rayzerocopy.internal.exec;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+
+/** Real worker JVMs: batches over Arrow IPC, constructor errors, kill -9, PSS, no orphans. */
+class ProcessRuntimeTest {
+    /** Doubles column "x"; fails on a batch whose first value is negative. */
+    static final class Doubler implements ActorSpec {
+        private static final long serialVersionUID = 1L;
+        private final boolean failInConstructor;
+
+        Doubler(boolean failInConstructor) {
+            this.failInConstructor = failInConstructor;
+        }
+
+        @Override
+        public String name() {
+            return "Doubler";
+        }
+
+        @Override
+        public BatchProcessor create() {
+            if (failInConstructor) {
+                throw new IllegalStateException("model file missing: /nowhere/model.pt");
+            }
+            System.out.println("user code printing to stdout must not disturb the worker protocol");
+            return (input, allocator) -> {
+                System.out.print("noise without a newline ");
+                BigIntVector in = (BigIntVector) input.getVector("x");
+                if (in.get(0) < 0) {
+                    throw new IllegalArgumentException("negative input " + in.get(0));
+                }
+                BigIntVector out = new BigIntVector("y", allocator);
+                out.allocateNew(in.getValueCount());
+                for (int i = 0; i < in.getValueCount(); i++) {
+                    out.set(i, in.get(i) * 2);
+                }
+                out.setValueCount(in.getValueCount());
+                return VectorSchemaRoot.of(out);
+            };
+        }
+    }
+
+    static VectorSchemaRoot batch(BufferAllocator allocator, long... values) {
+        BigIntVector x = new BigIntVector("x", allocator);
+        x.allocateNew(values.length);
+        for (int i = 0; i < values.length; i++) {
+            x.set(i, values[i]);
+        }
+        x.setValueCount(values.length);
+        return VectorSchemaRoot.of(x);
+    }
+
+    @Test
+    void batchesRoundTripThroughAWorkerProcess() throws Exception {
+        try (BufferAllocator allocator = new RootAllocator();
+                ProcessRuntime runtime = new ProcessRuntime()) {
+            ActorHandle actor = runtime.start(new Doubler(false), "doubler-0");
+            actor.ready().get(60, TimeUnit.SECONDS);
+            long pid = runtime.workerPids().get(0);
+            assertTrue(pid != ProcessHandle.current().pid());
+            try (VectorSchemaRoot in = batch(allocator, 1, 2, 3);
+                    VectorSchemaRoot out = actor.submit(in, allocator).get(30, TimeUnit.SECONDS)) {
+                BigIntVector y = (BigIntVector) out.getVector("y");
+                assertEquals(List.of(2L, 4L, 6L), List.of(y.get(0), y.get(1), y.get(2)));
+            }
+            try (VectorSchemaRoot bad = batch(allocator, -1)) {
+                CompletableFuture<VectorSchemaRoot> f = actor.submit(bad, allocator);
+                Exception e = assertThrows(Exception.class, () -> f.get(30, TimeUnit.SECONDS));
+                assertTrue(
+                        e.getCause().getMessage().contains("negative input -1"),
+                        e.getCause().getMessage());
+            }
+            long pss = runtime.workerPssKb().get(0);
+            assertTrue(pss > 10_000, "worker PSS " + pss + " kB");
+            actor.stop().get(30, TimeUnit.SECONDS);
+            assertTrue(
+                    ProcessHandle.of(pid)
+                                    .map(h -> h.onExit().orTimeout(10, TimeUnit.SECONDS).join())
+                                    .isPresent()
+                            || ProcessHandle.of(pid).isEmpty());
+        }
+    }
+
+    @Test
+    void constructorErrorIsReportedAndKillNineFailsCallsWithActorDied() throws Exception {
+        try (BufferAllocator allocator = new RootAllocator();
+                ProcessRuntime runtime = new ProcessRuntime()) {
+            ActorHandle broken = runtime.start(new Doubler(true), "broken-0");
+            Exception e =
+                    assertThrows(Exception.class, () -> broken.ready().get(60, TimeUnit.SECONDS));
+            assertTrue(
+                    e.getCause().getMessage().contains("/nowhere/model.pt"),
+                    e.getCause().getMessage());
+
+            ActorHandle actor = runtime.start(new Doubler(false), "doubler-1");
+            actor.ready().get(60, TimeUnit.SECONDS);
+            long pid = runtime.workerPids().get(runtime.workerPids().size() - 1);
+            new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor();
+            try (VectorSchemaRoot in = batch(allocator, 5)) {
+                CompletionException died =
+                        assertThrows(
+                                CompletionException.class,
+                                () -> actor.submit(in, allocator).join());
+                assertInstanceOf(ActorDiedException.class, died.getCause());
+                assertTrue(
+                        died.getCause().getMessage().contains(Long.toString(pid)),
+                        died.getCause().getMessage());
+            }
+        }
+    }
+
+    @Test
+    void workersDieWithTheirDriverEvenOnSigkill() throws Exception {
+        Process driver =
+                JvmLauncher.start(DriverMain.class.getName(), List.of("-Xmx256m"), List.of());
+        String line =
+                new java.io.BufferedReader(new java.io.InputStreamReader(driver.getInputStream()))
+                        .readLine();
+        long workerPid = Long.parseLong(line.trim());
+        assertTrue(ProcessHandle.of(workerPid).isPresent());
+        driver.destroyForcibly().waitFor();
+        ProcessHandle.of(workerPid)
+                .ifPresent(h -> h.onExit().orTimeout(20, TimeUnit.SECONDS).join());
+        assertTrue(
+                ProcessHandle.of(workerPid).map(h -> !h.isAlive()).orElse(true),
+                "worker " + workerPid + " outlived its driver");
+    }
+
+    /** A driver JVM that starts one worker, prints its pid and waits to be killed. */
+    public static final class DriverMain {
+        public static void main(String[] args) throws Exception {
+            ProcessRuntime runtime = new ProcessRuntime();
+            runtime.start(new Doubler(false), "orphan-check").ready().get(60, TimeUnit.SECONDS);
+            System.out.println(runtime.workerPids().get(0));
+            System.out.flush();
+            Thread.sleep(120_000);
+        }
+    }
+}
