@@ -3,6 +3,7 @@ package io.rayzerocopy.internal.ray;
 import io.ray.api.ActorHandle;
 import io.ray.api.ObjectRef;
 import io.ray.api.Ray;
+import io.ray.api.call.ActorCreator;
 import io.rayzerocopy.ray.RayCluster;
 
 import java.io.ByteArrayOutputStream;
@@ -60,12 +61,7 @@ public final class RayFnActor implements AutoCloseable {
         return gated(
                 local,
                 () -> {
-                    RayFnActor actor =
-                            new RayFnActor(
-                                    Ray.actor(RayActorHost::new, fn)
-                                            .setResource("CPU", cpus)
-                                            .remote(),
-                                    local);
+                    RayFnActor actor = new RayFnActor(creator(fn, cpus).remote(), local);
                     try {
                         actor.handle.task(RayActorHost::init).remote().get();
                     } catch (RuntimeException e) {
@@ -76,6 +72,11 @@ public final class RayFnActor implements AutoCloseable {
                     }
                     return actor;
                 });
+    }
+
+    /** How an actor hosting {@code fn} is created: it reserves {@code cpus} CPUs on its node. */
+    static ActorCreator<RayActorHost> creator(byte[] fn, double cpus) {
+        return Ray.actor(RayActorHost::new, fn).setResource("CPU", cpus);
     }
 
     /** Applies the actor's function to {@code input} and returns its output. */
