@@ -1,6 +1,7 @@
 package io.rayzerocopy;
 
 import java.io.Serializable;
+import java.util.Objects;
 
 /**
  * How many actors {@link Dataset#mapBatches} runs: a fixed {@link #size(int)} or {@link
@@ -94,7 +95,7 @@ public final class ActorPoolStrategy implements Serializable {
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(minSize, maxSize, maxTasksInFlightPerActor, cpusPerActor);
+        return Objects.hash(minSize, maxSize, maxTasksInFlightPerActor, cpusPerActor);
     }
 
     @Override

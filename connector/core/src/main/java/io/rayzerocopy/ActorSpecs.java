@@ -3,6 +3,8 @@ package io.rayzerocopy;
 import io.rayzerocopy.internal.exec.ActorSpec;
 import io.rayzerocopy.internal.exec.BatchProcessor;
 
+import java.io.IOException;
+import java.io.ObjectOutputStream;
 import java.io.Serializable;
 import java.lang.invoke.SerializedLambda;
 import java.lang.reflect.Constructor;
@@ -94,7 +96,7 @@ final class ActorSpecs {
             return FnProcessor.shared(fn, name);
         }
 
-        private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
+        private void writeObject(ObjectOutputStream out) throws IOException {
             checkSerializable(fn, "the function " + name);
             out.defaultWriteObject();
         }

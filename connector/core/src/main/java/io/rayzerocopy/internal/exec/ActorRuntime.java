@@ -1,5 +1,10 @@
 package io.rayzerocopy.internal.exec;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
 /**
  * Where actors run. {@link ThreadRuntime} runs them on threads of this JVM; a runtime of worker
  * processes or Ray actors implements the same contract: an {@link ActorSpec} is constructed once
@@ -17,19 +22,16 @@ public interface ActorRuntime extends AutoCloseable {
      * Stops {@code actors} (taking them out of the list, under its lock) and waits up to {@code
      * timeoutSeconds} for each; failures to stop are ignored, as the runtime is closing.
      */
-    static void stopAll(java.util.List<? extends ActorHandle> actors, long timeoutSeconds) {
-        java.util.List<java.util.concurrent.CompletableFuture<Void>> stops =
-                new java.util.ArrayList<>();
+    static void stopAll(List<? extends ActorHandle> actors, long timeoutSeconds) {
+        List<CompletableFuture<Void>> stops = new ArrayList<>();
         synchronized (actors) {
             for (ActorHandle a : actors) {
                 stops.add(a.stop());
             }
             actors.clear();
         }
-        for (java.util.concurrent.CompletableFuture<Void> s : stops) {
-            s.orTimeout(timeoutSeconds, java.util.concurrent.TimeUnit.SECONDS)
-                    .exceptionally(e -> null)
-                    .join();
+        for (CompletableFuture<Void> s : stops) {
+            s.orTimeout(timeoutSeconds, TimeUnit.SECONDS).exceptionally(e -> null).join();
         }
     }
 

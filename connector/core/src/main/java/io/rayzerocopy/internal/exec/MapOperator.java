@@ -18,6 +18,8 @@ import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -43,8 +45,8 @@ final class MapOperator implements Runnable {
     private final OperatorTracker tracker;
     private final Semaphore window;
     private final AtomicInteger outstanding = new AtomicInteger();
-    private final java.util.concurrent.ExecutorService retries =
-            java.util.concurrent.Executors.newCachedThreadPool(
+    private final ExecutorService retries =
+            Executors.newCachedThreadPool(
                     r -> {
                         Thread t = new Thread(r, "rzc-retry");
                         t.setDaemon(true);

@@ -9,15 +9,19 @@ import org.slf4j.LoggerFactory;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
+import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.ObjectOutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -157,11 +162,10 @@ public final class ProcessRuntime implements ActorRuntime {
         Thread t =
                 new Thread(
                         () -> {
-                            try (java.io.BufferedReader r =
-                                    new java.io.BufferedReader(
-                                            new java.io.InputStreamReader(
-                                                    p.getInputStream(),
-                                                    java.nio.charset.StandardCharsets.UTF_8))) {
+                            try (BufferedReader r =
+                                    new BufferedReader(
+                                            new InputStreamReader(
+                                                    p.getInputStream(), StandardCharsets.UTF_8))) {
                                 for (String line = r.readLine();
                                         line != null;
                                         line = r.readLine()) {
@@ -278,7 +282,7 @@ public final class ProcessRuntime implements ActorRuntime {
             }
             try (DataInputStream in =
                     channel == null
-                            ? new DataInputStream(java.io.InputStream.nullInputStream())
+                            ? new DataInputStream(InputStream.nullInputStream())
                             : new DataInputStream(
                                     new BufferedInputStream(SocketStreams.in(channel), 1 << 16))) {
                 for (WorkerProtocol.Frame f = WorkerProtocol.read(in);
@@ -413,7 +417,7 @@ public final class ProcessRuntime implements ActorRuntime {
                                 try {
                                     return ArrowIpc.read(bytes, resultAllocator);
                                 } catch (IOException e) {
-                                    throw new java.util.concurrent.CompletionException(e);
+                                    throw new CompletionException(e);
                                 }
                             });
         }

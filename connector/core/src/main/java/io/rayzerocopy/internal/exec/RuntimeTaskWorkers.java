@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -63,7 +64,7 @@ public final class RuntimeTaskWorkers implements TaskRunner {
                             if (error != null) {
                                 throw error instanceof RuntimeException
                                         ? (RuntimeException) error
-                                        : new java.util.concurrent.CompletionException(error);
+                                        : new CompletionException(error);
                             }
                             try (VectorSchemaRoot r = response) {
                                 return NDList.decode(

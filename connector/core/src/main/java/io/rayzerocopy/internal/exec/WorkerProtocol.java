@@ -4,6 +4,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
@@ -64,11 +65,11 @@ final class WorkerProtocol {
     }
 
     static String text(byte[] payload) {
-        return new String(payload, java.nio.charset.StandardCharsets.UTF_8);
+        return new String(payload, StandardCharsets.UTF_8);
     }
 
     static byte[] bytes(String s) {
-        return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return s.getBytes(StandardCharsets.UTF_8);
     }
 
     static byte[] longBytes(long v) {
