@@ -6,18 +6,19 @@ import java.util.UUID;
 
 /**
  * Names of lease files: {@code <pid>-<process start millis>-<random>}, so dead holders can be told
- * apart.
+ * apart. Also names the staging directories of jobs, whose owners must be told apart the same way.
  */
-final class LeaseNames {
+public final class LeaseNames {
     private LeaseNames() {}
 
-    static String newName() {
+    /** A new name owned by this process. */
+    public static String newName() {
         ProcessHandle me = ProcessHandle.current();
         return me.pid() + "-" + startMillis(me).orElse(0L) + "-" + UUID.randomUUID();
     }
 
     /** Whether the process that took this lease is still running (same pid and same start time). */
-    static boolean isAlive(String leaseName) {
+    public static boolean isAlive(String leaseName) {
         String[] parts = leaseName.split("-", 3);
         if (parts.length < 3) {
             return false;
