@@ -61,12 +61,20 @@ public final class StagingArea {
     private static final String DATA = "data";
     private static final String PENDING = "pending";
 
+    /** The owner part of the name of a staging directory no process works on any more. */
+    private static final String RELEASED = "released-";
+
     /** One committed split: its part files (relative to {@code data/}) and rows. */
     record SplitRecord(
             String split, int index, List<String> files, long rows, Map<String, Long> sideRows) {}
 
     /** A staging directory of a job on some output, and whether its owner still runs. */
-    public record Leftover(Path directory, long pid, boolean alive, int committedSplits) {}
+    public record Leftover(Path directory, long pid, boolean alive, int committedSplits) {
+        /** Who left it: the job's process, or a failed run that kept it for a resume. */
+        public String owner() {
+            return pid >= 0 ? "job pid " + pid : "a failed run, kept to be resumed";
+        }
+    }
 
     private final Path output;
     private final ParquetWriteOptions options;
@@ -118,8 +126,8 @@ public final class StagingArea {
             for (Leftover leftover : leftovers) {
                 if (leftover.alive()) {
                     throw new IllegalArgumentException(
-                            "cannot resume: the job with pid "
-                                    + leftover.pid()
+                            "cannot resume: "
+                                    + leftover.owner()
                                     + " is still writing "
                                     + output
                                     + " (in "
@@ -310,8 +318,8 @@ public final class StagingArea {
             throw new UncheckedIOException("cannot clean " + root + " to resume it", e);
         }
         LOG.info(
-                "resuming the job of pid {} from {}: {} of {} splits are already committed",
-                leftover.pid(),
+                "resuming the job of {} from {}: {} of {} splits are already committed",
+                leftover.owner(),
                 root,
                 records.size(),
                 job.splits().size());
@@ -452,10 +460,18 @@ public final class StagingArea {
     synchronized void abandon() {
         if (options.resume() && !committed.isEmpty()) {
             deleteRecursively(root.resolve(PENDING));
+            // Renamed to an owner that is no process: a later job, even in this JVM, may take it.
+            Path released = root.resolveSibling(prefix(output) + RELEASED + UUID.randomUUID());
+            try {
+                Files.move(root, released, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                released = root;
+                LOG.warn("could not release {}: {}", root, reason(e));
+            }
             LOG.warn(
                     "kept {} with {} committed splits: run the job again with {} to continue"
                             + " from there",
-                    root,
+                    released,
                     committed.size(),
                     SettingNames.RESUME);
             return;
@@ -520,17 +536,14 @@ public final class StagingArea {
     private static void remove(Leftover leftover, boolean resuming) {
         if (leftover.committedSplits() > 0 && !resuming) {
             LOG.warn(
-                    "removing {}, left by job pid {} that died with {} splits committed; to"
-                            + " continue such a job instead, run it with {}",
+                    "removing {}, left by {} that ended with {} splits committed; to continue"
+                            + " such a job instead, run it with {}",
                     leftover.directory(),
-                    leftover.pid(),
+                    leftover.owner(),
                     leftover.committedSplits(),
                     SettingNames.RESUME);
         } else {
-            LOG.info(
-                    "removing {}, left by job pid {} that died",
-                    leftover.directory(),
-                    leftover.pid());
+            LOG.info("removing {}, left by {} that ended", leftover.directory(), leftover.owner());
         }
         deleteRecursively(leftover.directory());
     }
