@@ -156,7 +156,9 @@ class DatasetTest {
                 e.getMessage().contains("rows [20, 30) of " + input.resolve("part-00001.parquet")),
                 e.getMessage());
         assertTrue(e.getMessage().contains("boom at id 73"), e.getMessage());
-        assertTrue(e.getMessage().contains("maxErroredBatches"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("allow them with ExecutionOptions.maxErroredBatches(n)"),
+                e.getMessage());
         assertFalse(Files.exists(out));
         try (Stream<Path> left = Files.list(dir)) {
             assertEquals(
@@ -571,6 +573,103 @@ class DatasetTest {
                         () -> Dataset.readParquet(mixed.toString()).take(10));
         assertTrue(e.getMessage().contains("has schema"), e.getMessage());
         assertTrue(e.getMessage().contains(mixed.resolve("b").toString()), e.getMessage());
+    }
+
+    @Test
+    void filesDisagreeingOnAColumnsTypeAreRefusedBeforeAnythingRuns() {
+        Path mixed = dir.resolve("mixed");
+        Dataset.fromItems(items(2)).writeParquet(mixed.resolve("a").toString());
+        Dataset.fromItems(List.of(Map.of("id", 7L, "x", 1.5f, "v", new float[] {1, 2, 3, 4})))
+                .writeParquet(mixed.resolve("b").toString());
+        Set<String> constructed = ConcurrentHashMap.newKeySet();
+
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                Dataset.readParquet(mixed.toString())
+                                        .select("id", "x")
+                                        .mapBatches(
+                                                arg -> {
+                                                    constructed.add(arg);
+                                                    return batch ->
+                                                            batch.output().keep("id").build();
+                                                },
+                                                "x",
+                                                2,
+                                                ActorPoolStrategy.size(1))
+                                        .writeParquet(dir.resolve("out").toString()));
+
+        assertEquals(
+                "column 'x' is double in "
+                        + mixed.resolve("a/part-00000.parquet")
+                        + " but float in "
+                        + mixed.resolve("b/part-00000.parquet")
+                        + "; give files of one schema (or select columns they share), or read"
+                        + " them in separate jobs",
+                e.getMessage());
+        assertTrue(constructed.isEmpty(), "nothing ran");
+        assertFalse(Files.exists(dir.resolve("out")));
+        assertEquals(3, Dataset.readParquet(mixed.toString()).select("id").count());
+    }
+
+    @Test
+    void aPoolIsNoLargerThanTheInputHasBatches() {
+        Set<Integer> actors = ConcurrentHashMap.newKeySet();
+        WriteResult result =
+                Dataset.fromItems(items(40))
+                        .mapBatches(
+                                arg -> {
+                                    actors.add(System.identityHashCode(new Object()));
+                                    return batch -> batch.output().keep("id").build();
+                                },
+                                "x",
+                                10,
+                                ActorPoolStrategy.size(16))
+                        .writeParquet(dir.resolve("out").toString());
+
+        assertEquals(40, result.rowsWritten());
+        assertEquals(4, actors.size(), "4 batches: 4 actors, not 16");
+    }
+
+    @Test
+    void anInputWithoutRowsWritesAnEmptyFileWithTheOutputSchemaThatTheNextJobReads()
+            throws Exception {
+        Path empty = dir.resolve("empty-in");
+        Dataset.fromItems(items(5))
+                .mapBatches(
+                        batch ->
+                                batch.output()
+                                        .put("id", batch.tensor("id").get("0:0"))
+                                        .put("x", batch.tensor("x").get("0:0"))
+                                        .build(),
+                        5)
+                .writeParquet(empty.toString());
+        assertEquals(0, Dataset.readParquet(empty.toString()).count());
+
+        Path out = dir.resolve("out");
+        WriteResult result =
+                Dataset.readParquet(empty.toString())
+                        .mapBatches(Doubler::new, Set.<Long>of(), 10, ActorPoolStrategy.size(1))
+                        .writeParquet(out.toString());
+
+        assertEquals(List.of(out.resolve("part-00000.parquet")), result.files());
+        assertEquals(0, result.rowsWritten());
+        Dataset next = Dataset.readParquet(out.toString());
+        assertEquals(
+                List.of("id", "y"),
+                next.schema().getFields().stream().map(f -> f.getName()).toList());
+        assertEquals(0, next.count());
+        assertEquals(
+                List.of("id", "y"),
+                Dataset.range(0)
+                        .mapBatches(b -> b.output().keep("id").put("y", b.tensor("id")).build(), 4)
+                        .schema()
+                        .getFields()
+                        .stream()
+                        .map(f -> f.getName())
+                        .toList(),
+                "an empty input still gives its output's schema");
     }
 
     @Test
