@@ -80,6 +80,10 @@ class ResumeCliTest {
     }
 
     private static List<String> score(Path output, String... extra) {
+        return score(output, 2, extra);
+    }
+
+    private static List<String> score(Path output, int batchSize, String... extra) {
         List<String> args =
                 new ArrayList<>(
                         List.of(
@@ -95,7 +99,7 @@ class ResumeCliTest {
                                 "--keep-columns",
                                 "id",
                                 "--batch-size",
-                                "2",
+                                Integer.toString(batchSize),
                                 "--actors",
                                 "1",
                                 "--preserve-order"));
@@ -194,7 +198,7 @@ class ResumeCliTest {
     }
 
     @Test
-    void cleanRemovesTheStagingDirectoryOfAKilledJob() throws Exception {
+    void cleanOrTheNextJobRemovesTheStagingDirectoryOfAKilledJob() throws Exception {
         Path out = dir.resolve("cleaned/scores");
         StagingArea.Leftover killed = killHalfway(out);
 
@@ -208,6 +212,14 @@ class ResumeCliTest {
         assertFalse(Files.exists(killed.directory()));
         try (var left = Files.list(out.getParent())) {
             assertEquals(List.of(), left.toList());
+        }
+
+        StagingArea.Leftover again = killHalfway(out);
+        RzcCliTest.Run next = RzcCliTest.rzc(score(out, 256).toArray(String[]::new));
+        assertEquals(0, next.code(), next.err());
+        assertFalse(Files.exists(again.directory()), "the next job on the output removed it");
+        try (var left = Files.list(out.getParent())) {
+            assertEquals(List.of(out), left.toList());
         }
     }
 

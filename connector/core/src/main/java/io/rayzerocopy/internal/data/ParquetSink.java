@@ -89,8 +89,8 @@ public final class ParquetSink implements AutoCloseable {
     /**
      * Starts writing a dataset that {@link #commit()} will place at {@code directory}, for the job
      * {@code job} ({@code null}: one that cannot be resumed). With {@code options.resume()}, the
-     * staging area of a killed run of the same job is continued: {@link #committedSplits()} are
-     * those it already wrote.
+     * staging area of a killed run of the same job is continued: {@link #resumedSplits()} are those
+     * it already wrote.
      *
      * @throws IllegalArgumentException if {@code directory} is a file, or exists and is not empty
      *     while the save mode is {@code ERROR_IF_EXISTS}, or the job to resume differs (naming what
@@ -111,11 +111,6 @@ public final class ParquetSink implements AutoCloseable {
     /** Where the dataset appears on commit. */
     public Path directory() {
         return directory;
-    }
-
-    /** The staging directory the dataset is written into. */
-    public Path stagingDirectory() {
-        return area.directory();
     }
 
     /** Appends all rows of {@code root} to the dataset. */
@@ -159,11 +154,6 @@ public final class ParquetSink implements AutoCloseable {
             writer = area.newSplit(split, compressor);
         }
         writer.commit();
-    }
-
-    /** The splits committed so far, including those of the run this job resumed. */
-    public Set<String> committedSplits() {
-        return area.committedSplits();
     }
 
     /** The splits that were committed by the run this job resumed. */

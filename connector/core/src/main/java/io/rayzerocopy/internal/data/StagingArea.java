@@ -331,11 +331,6 @@ public final class StagingArea {
         return root;
     }
 
-    /** The splits committed so far, including those of the job this one resumed. */
-    public synchronized Set<String> committedSplits() {
-        return Set.copyOf(committed.keySet());
-    }
-
     /** The splits this job took over already committed from the job it resumed. */
     public Set<String> resumedSplits() {
         return resumed;
