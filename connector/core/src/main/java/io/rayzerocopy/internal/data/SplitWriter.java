@@ -17,9 +17,9 @@ import java.util.Map;
 
 /**
  * Writes the output of one split of a job into its {@link StagingArea}: the main dataset and side
- * datasets such as {@code _errors}, each rolling to a new part file every {@code rowsPerFile} rows.
- * {@link #commit()} makes the split part of the output; until then nothing of it counts. Not
- * thread-safe.
+ * datasets such as {@code _errors} (sub-directories), each rolling to a new part file {@code
+ * part-<split index>-<n>.parquet} every {@code rowsPerFile} rows. {@link #commit()} makes the split
+ * part of the output; until then nothing of it counts. Not thread-safe.
  */
 public final class SplitWriter {
     private static final String MAIN = "";
@@ -27,7 +27,7 @@ public final class SplitWriter {
     private final StagingArea area;
     private final String split;
     private final int index;
-    private final Path dir;
+    private final Path data;
     private final CompressionCodecFactory.BytesInputCompressor compressor;
     private final ParquetWriteOptions options;
     private final Map<String, Parts> datasets = new LinkedHashMap<>();
@@ -37,13 +37,13 @@ public final class SplitWriter {
             StagingArea area,
             String split,
             int index,
-            Path dir,
+            Path data,
             CompressionCodecFactory.BytesInputCompressor compressor,
             ParquetWriteOptions options) {
         this.area = area;
         this.split = split;
         this.index = index;
-        this.dir = dir;
+        this.data = data;
         this.compressor = compressor;
         this.options = options;
     }
@@ -87,7 +87,7 @@ public final class SplitWriter {
                     sideRows.put(entry.getKey(), entry.getValue().rows);
                 }
             }
-            area.commitSplit(split, index, dir, files, rows(), sideRows);
+            area.commitSplit(split, index, files, rows(), sideRows);
         } catch (IOException e) {
             abandonFiles();
             throw new DatasetException(
@@ -109,13 +109,12 @@ public final class SplitWriter {
         for (Parts parts : datasets.values()) {
             parts.abandon();
         }
-        StagingArea.deleteRecursively(dir);
     }
 
     private Parts parts(String name) {
         checkOpen();
         return datasets.computeIfAbsent(
-                name, n -> new Parts(n.equals(MAIN) ? dir : dir.resolve(n)));
+                name, n -> new Parts(n.equals(MAIN) ? data : data.resolve(n)));
     }
 
     private void checkOpen() {
@@ -146,7 +145,10 @@ public final class SplitWriter {
                 while (written < count) {
                     if (current == null) {
                         Files.createDirectories(dir);
-                        Path file = dir.resolve(String.format("part-%05d.parquet", files.size()));
+                        Path file =
+                                dir.resolve(
+                                        String.format(
+                                                "part-%05d-%05d.parquet", index, files.size()));
                         current =
                                 new PartFileWriter(
                                         file, schema, compressor, options.rowsPerRowGroup());
@@ -174,10 +176,19 @@ public final class SplitWriter {
             }
         }
 
+        /** Closes and deletes the files written so far. */
         void abandon() {
             if (current != null) {
                 current.abandon();
                 current = null;
+            }
+            for (Path file : files) {
+                try {
+                    Files.deleteIfExists(file);
+                } catch (IOException e) {
+                    // Not named by any record, so a resume deletes it; a failed job's staging
+                    // directory goes as a whole.
+                }
             }
         }
     }

@@ -42,15 +42,15 @@ import java.util.stream.Stream;
  * .&lt;out&gt;.rzc-tmp-&lt;pid&gt;-&lt;start&gt;-&lt;random&gt;/   its owner in its name: a dead owner is recognized
  *     job.json          what the job reads and how ({@link JobRecord}), if it can be resumed
  *     splits/&lt;k&gt;.json   one per committed split: its files and row counts
- *     data/             the committed part files; becomes the output on commit
- *     pending/          part files of splits being written
+ *     data/             part files, part-&lt;k&gt;-&lt;n&gt;.parquet (and _errors/...); becomes the output
  * </pre>
  *
  * <p>A split is the unit of work and of resumption: {@link SplitWriter} writes one split's part
- * files (and side datasets such as {@code _errors}) under {@code pending/} and commits them to
- * {@code data/} with a record when the split is complete. A job killed at any point leaves only
- * complete splits recorded. Opening a staging area removes those of dead jobs on the same output
- * or, when resuming, continues the latest one if it recorded the same job.
+ * files (and side datasets such as {@code _errors}) into {@code data/} and commits them with a
+ * record when the split is complete. A file belongs to the output only once a record names it, so a
+ * job killed at any point leaves complete splits recorded, and files of others that a resume
+ * deletes. Opening a staging area removes those of dead jobs on the same output or, when resuming,
+ * continues the latest one if it recorded the same job.
  */
 public final class StagingArea {
     private static final Logger LOG = LoggerFactory.getLogger(StagingArea.class);
@@ -59,7 +59,6 @@ public final class StagingArea {
     private static final String JOB = "job.json";
     private static final String SPLITS = "splits";
     private static final String DATA = "data";
-    private static final String PENDING = "pending";
 
     /** The owner part of the name of a staging directory no process works on any more. */
     private static final String RELEASED = "released-";
@@ -157,7 +156,6 @@ public final class StagingArea {
             Files.createDirectories(output.getParent());
             Files.createDirectory(root);
             Files.createDirectory(root.resolve(DATA));
-            Files.createDirectory(root.resolve(PENDING));
             Files.createDirectory(root.resolve(SPLITS));
             if (job != null) {
                 writeAtomically(root.resolve(JOB), GSON.toJson(job));
@@ -304,9 +302,7 @@ public final class StagingArea {
                 deleteQuietly(recordPath(root, record.index()));
             }
         }
-        deleteRecursively(root.resolve(PENDING));
         try {
-            Files.createDirectories(root.resolve(PENDING));
             try (Stream<Path> files = Files.walk(root.resolve(DATA))) {
                 for (Path file : files.filter(Files::isRegularFile).toList()) {
                     if (!referenced.contains(root.resolve(DATA).relativize(file).toString())) {
@@ -366,37 +362,18 @@ public final class StagingArea {
         if (index < 0) {
             index = nextIndex++;
         }
-        Path dir = root.resolve(PENDING).resolve(index + "-" + UUID.randomUUID());
-        return new SplitWriter(this, name, index, dir, compressor, options);
+        return new SplitWriter(this, name, index, root.resolve(DATA), compressor, options);
     }
 
-    /** Moves a complete split's files into {@code data/} and records it. */
+    /** Records a complete split: from now on its files (under {@code data/}) are output. */
     synchronized void commitSplit(
-            String name,
-            int index,
-            Path pending,
-            List<Path> files,
-            long rows,
-            Map<String, Long> sideRows)
+            String name, int index, List<Path> files, long rows, Map<String, Long> sideRows)
             throws IOException {
         Path data = root.resolve(DATA);
-        List<String> names = new ArrayList<>();
-        Map<String, Integer> perDataset = new TreeMap<>();
-        for (Path file : files) {
-            Path relative = pending.relativize(file);
-            String dataset = relative.getParent() == null ? "" : relative.getParent().toString();
-            int n = perDataset.merge(dataset, 1, Integer::sum) - 1;
-            Path target =
-                    data.resolve(dataset)
-                            .resolve(String.format("part-%05d-%05d.parquet", index, n));
-            Files.createDirectories(target.getParent());
-            Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
-            names.add(data.relativize(target).toString());
-        }
+        List<String> names = files.stream().map(f -> data.relativize(f).toString()).toList();
         SplitRecord record = new SplitRecord(name, index, names, rows, sideRows);
         writeAtomically(recordPath(root, index), GSON.toJson(record));
         committed.put(name, record);
-        deleteRecursively(pending);
     }
 
     /**
@@ -454,7 +431,6 @@ public final class StagingArea {
      */
     synchronized void abandon() {
         if (options.resume() && !committed.isEmpty()) {
-            deleteRecursively(root.resolve(PENDING));
             // Renamed to an owner that is no process: a later job, even in this JVM, may take it.
             Path released = root.resolveSibling(prefix(output) + RELEASED + UUID.randomUUID());
             try {
