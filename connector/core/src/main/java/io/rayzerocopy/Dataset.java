@@ -345,9 +345,11 @@ public final class Dataset {
 
     /**
      * The schema of the batches this dataset produces. With {@code mapBatches} this runs the
-     * dataset up to its first output batch.
+     * dataset up to its first output batch (an input without rows is run as one empty batch, so it
+     * has a schema too).
      *
-     * @throws IllegalStateException if a dataset with {@code mapBatches} produces no batch
+     * @throws IllegalStateException if every batch failed (as {@link
+     *     ExecutionOptions#maxErroredBatches()} allows), so no output batch exists
      */
     public Schema schema() {
         if (stages.isEmpty()) {
@@ -356,8 +358,8 @@ public final class Dataset {
         try (BatchIterator batches = iterBatches()) {
             if (!batches.hasNext()) {
                 throw new IllegalStateException(
-                        "the dataset produced no batch, so the schema of its"
-                                + " mapBatches output is unknown");
+                        "every batch of the dataset failed, so the schema of its mapBatches"
+                                + " output is unknown");
             }
             return batches.next().getSchema();
         }
