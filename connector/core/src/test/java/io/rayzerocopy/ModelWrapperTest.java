@@ -370,7 +370,7 @@ class ModelWrapperTest {
         byte[] bytes = Serialization.serialize(wrapper);
         assertTrue(bytes.length < 10_000, "serialized wrapper has " + bytes.length + " bytes");
         ModelWrapper<Model> copy = Serialization.deserialize(bytes);
-        Path dir = Stores.of(wrapper).directory();
+        Path dir = Stores.directory(wrapper);
         Model model = copy.load();
         wrapper.close();
         assertTrue(Files.isDirectory(dir), "the loaded model still holds a lease");

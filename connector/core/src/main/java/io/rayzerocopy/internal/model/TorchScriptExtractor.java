@@ -323,7 +323,7 @@ public final class TorchScriptExtractor implements ModelExtractor {
 
         @Override
         public Model bind(MappedStore store, String prefix, Device device, String name) {
-            Path skeleton = WeightStore.file(store.ref(), fileName);
+            Path skeleton = store.file(fileName);
             Model model = Model.newInstance(name, device, Djl.engineName());
             try {
                 model.load(skeleton, null, Map.of("trainParam", "true"));
