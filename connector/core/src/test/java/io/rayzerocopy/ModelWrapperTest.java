@@ -169,9 +169,9 @@ class ModelWrapperTest {
                             .extract("", List.of())) {
                 assertEquals(
                         List.of(
-                                "running_mean Float[32] 128 bytes",
-                                "running_var Float[32] 128 bytes",
-                                "num_batches_tracked Long[] 8 bytes"),
+                                "bn.running_mean Float[32] 128 bytes",
+                                "bn.running_var Float[32] 128 bytes",
+                                "bn.num_batches_tracked Long[] 8 bytes"),
                         x.privateTensors(),
                         "the buffers DJL cannot reach are listed as private");
             }
