@@ -6,6 +6,7 @@ import picocli.CommandLine.Command;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -31,19 +32,23 @@ final class StoreCommand {
             Path root = WeightStore.defaultRoot();
             List<WeightStore.Info> infos =
                     Files.isDirectory(root) ? WeightStore.at(root).list() : List.of();
-            System.out.printf(
-                    "%-40s %10s %6s  %-24s  %s%n", "store", "MB", "users", "created", "state");
+            int width = 40;
+            for (WeightStore.Info i : infos) {
+                width = Math.max(width, i.directory().getFileName().toString().length());
+            }
+            String row = "%-" + width + "s %10s %6s  %-20s  %s%n";
+            System.out.printf(row, "store", "MB", "users", "created", "state");
             int partial = 0;
             for (WeightStore.Info i : infos) {
                 if (i.writerPid() >= 0) {
                     partial++;
                 }
                 System.out.printf(
-                        "%-40s %10.1f %6s  %-24s  %s%n",
+                        row,
                         i.directory().getFileName(),
-                        i.bytes() / 1048576.0,
+                        String.format("%.1f", i.bytes() / 1048576.0),
                         i.writerPid() >= 0 ? "-" : Integer.toString(i.liveLeases()),
-                        i.created(),
+                        i.created().truncatedTo(ChronoUnit.SECONDS),
                         describe(i));
             }
             System.out.printf(

@@ -452,7 +452,7 @@ public final class WeightStore {
     private StoreException noRoom(StoreRef ref, long free, Exception cause) {
         String freeText;
         if (free >= 0) {
-            freeText = " but only " + megabytes(free) + " are free there";
+            freeText = " but only " + readable(free) + " are free there";
         } else {
             freeText = " and it ran out of space while writing";
         }
@@ -462,7 +462,7 @@ public final class WeightStore {
                         + " is too small: store "
                         + ref.id()
                         + " needs "
-                        + megabytes(ref.diskBytes())
+                        + readable(ref.diskBytes())
                         + " ("
                         + ref.diskBytes()
                         + " bytes)"
@@ -472,8 +472,14 @@ public final class WeightStore {
                 cause);
     }
 
-    private static String megabytes(long bytes) {
-        return String.format("%.1f MB", bytes / 1048576.0);
+    private static String readable(long bytes) {
+        if (bytes >= 1L << 30) {
+            return String.format("%.1f GB", bytes / (double) (1L << 30));
+        }
+        if (bytes >= 1L << 20) {
+            return String.format("%.1f MB", bytes / (double) (1L << 20));
+        }
+        return String.format("%.1f KB", bytes / 1024.0);
     }
 
     /** The exception for a failed write or materialization: a full directory is named as such. */

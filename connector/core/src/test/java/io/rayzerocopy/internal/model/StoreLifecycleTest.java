@@ -168,7 +168,7 @@ class StoreLifecycleTest {
                                             new DirectorySource(source, lease.ref(), fill)));
             assertTrue(
                     e.getMessage().contains(store.root().toString())
-                            && e.getMessage().contains("needs 0.5 MB")
+                            && e.getMessage().contains("(" + lease.ref().diskBytes() + " bytes)")
                             && e.getMessage().contains("RZC_STORE_DIR"),
                     e.getMessage());
             assertEquals(List.of(), stores(store.root()), "no partial store is left");

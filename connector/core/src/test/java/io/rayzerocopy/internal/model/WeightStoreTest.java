@@ -10,6 +10,7 @@ import ai.djl.Model;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.training.ParameterStore;
 
 import io.rayzerocopy.Fixtures;
 import io.rayzerocopy.Mode;
@@ -226,7 +227,7 @@ class WeightStoreTest {
             NDList out =
                     model.getBlock()
                             .forward(
-                                    new ai.djl.training.ParameterStore(manager, false),
+                                    new ParameterStore(manager, false),
                                     new NDList(
                                             Fixtures.refArray(
                                                     manager, "simple_classifier", "input")),
