@@ -193,21 +193,32 @@ final class TorchScriptPickle {
         }
 
         /**
-         * The tensor's elements in row-major order, gathered from its storage's bytes through its
-         * offset and strides; {@code null} if they do not fit the storage.
+         * The tensor's elements in row-major order, from its storage's bytes through its offset and
+         * strides: a view of the storage when the tensor is contiguous (parameters are), else a
+         * gathered copy; {@code null} if they do not fit the storage.
          */
-        byte[] contents(byte[] storage) {
+        ByteBuffer contents(byte[] storage) {
             int item = itemSize();
             if (item == 0 || storage == null) {
                 return null;
             }
             int rank = sizes.size();
             long count = 1;
-            for (Int s : sizes) {
-                count *= s.value();
+            boolean contiguous = true;
+            for (int d = rank - 1; d >= 0; d--) {
+                long size = sizes.get(d).value();
+                contiguous &= size == 1 || strides.get(d).value() == count;
+                count *= size;
             }
             if (count * item > Integer.MAX_VALUE) {
                 return null;
+            }
+            if (contiguous) {
+                long start = offset * item;
+                long end = start + count * item;
+                return start < 0 || end > storage.length
+                        ? null
+                        : ByteBuffer.wrap(storage, (int) start, (int) (count * item)).slice();
             }
             byte[] out = new byte[(int) (count * item)];
             long[] index = new long[rank];
@@ -228,7 +239,7 @@ final class TorchScriptPickle {
                     index[d] = 0;
                 }
             }
-            return out;
+            return ByteBuffer.wrap(out);
         }
 
         @Override

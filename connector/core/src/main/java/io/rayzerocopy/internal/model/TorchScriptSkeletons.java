@@ -145,13 +145,13 @@ final class TorchScriptSkeletons {
                     continue;
                 }
                 TorchScriptPickle.Site now = afterByPath.get(path);
-                byte[] was = site.contents(before.record(site));
+                ByteBuffer was = site.contents(before.record(site));
                 if (now == null) {
                     changed.add(path + ": missing");
                 } else if (was == null) {
                     changed.add(path + ": cannot be read in " + original);
                 } else if (!now.sizes().equals(site.sizes())
-                        || !Arrays.equals(was, now.contents(after.record(now)))) {
+                        || !was.equals(now.contents(after.record(now)))) {
                     changed.add(path + ": values differ");
                 }
             }
@@ -202,9 +202,8 @@ final class TorchScriptSkeletons {
                 if (paths.isEmpty() || !parameters.keySet().containsAll(paths)) {
                     continue;
                 }
-                byte[] contents = site.contents(record(site));
-                if (contents != null
-                        && ByteBuffer.wrap(contents).equals(parameters.get(paths.get(0)))) {
+                ByteBuffer contents = site.contents(record(site));
+                if (contents != null && contents.equals(parameters.get(paths.get(0)))) {
                     out.add(site);
                 }
             }
