@@ -253,7 +253,7 @@ public final class WeightStore {
                                 return lost;
                             });
             lease = taken[0];
-        } catch (IOException e) {
+        } catch (IOException | UncheckedIOException e) {
             throw failure("write", ref, e);
         } finally {
             discard(tmp);
