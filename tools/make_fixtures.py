@@ -2,7 +2,7 @@
 """Writes the small TorchScript test fixtures and their reference outputs.
 
 Run with Debian's python3-torch (apt-get install -y python3-torch):
-    /usr/bin/python3 tools/make_fixtures.py connector/src/test/resources/fixtures
+    /usr/bin/python3 tools/make_fixtures.py connector/core/src/test/resources/fixtures
 
 Every model is saved with torch.jit.save; next to it, <name>.ref.json holds a fixed input and the
 outputs Python computed for it (float32 values written exactly as float64), which the Java tests
@@ -64,6 +64,19 @@ class Decoder(nn.Module):
         return self.out(x)
 
 
+class BufferTwin(nn.Module):
+    """A buffer holding exactly the bytes of a parameter (fc.bias), used differently in forward:
+    a skeleton must cut only the parameter's storage and keep the buffer's values."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+        self.register_buffer("offset", self.fc.bias.detach().clone())
+
+    def forward(self, x):
+        return self.fc(x) * self.offset
+
+
 class NoParams(nn.Module):
     def forward(self, x):
         return torch.relu(x) * 2.0
@@ -115,7 +128,7 @@ def save_skeleton(out_dir, name, scripted):
 
 
 def main():
-    out_dir = sys.argv[1] if len(sys.argv) > 1 else "connector/src/test/resources/fixtures"
+    out_dir = sys.argv[1] if len(sys.argv) > 1 else "connector/core/src/test/resources/fixtures"
     os.makedirs(out_dir, exist_ok=True)
     torch.manual_seed(20261125)
 
@@ -141,6 +154,7 @@ def main():
         json.dump(pipeline_ref, f)
 
     save(out_dir, "no_params", NoParams(), torch.randn(2, 8))
+    save(out_dir, "buffer_twin", BufferTwin(), torch.randn(3, 8))
     print("fixtures written to", out_dir)
 
 

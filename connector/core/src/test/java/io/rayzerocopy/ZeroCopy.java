@@ -60,7 +60,7 @@ public final class ZeroCopy {
      * wrapper's store.
      */
     public static void assertAllParametersInStore(Model model, ModelWrapper wrapper) {
-        List<long[]> maps = mappingsUnder(Stores.of(wrapper).directory().toString());
+        List<long[]> maps = mappingsUnder(Stores.directory(wrapper).toString());
         int checked = 0;
         for (Pair<String, Parameter> p : model.getBlock().getParameters()) {
             NDArray array = p.getValue().getArray();
@@ -74,7 +74,7 @@ public final class ZeroCopy {
                             + " at 0x"
                             + Long.toHexString(start)
                             + " is not inside a mapping of "
-                            + Stores.of(wrapper).directory());
+                            + Stores.directory(wrapper));
             checked++;
         }
         assertTrue(checked > 0, "model has no parameters to check");

@@ -2,6 +2,7 @@ package io.rayzerocopy.internal.data;
 
 import io.rayzerocopy.DatasetException;
 import io.rayzerocopy.ParquetWriteOptions;
+import io.rayzerocopy.internal.FileTrees;
 
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.pojo.Schema;
@@ -17,13 +18,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
-import java.util.stream.Stream;
 
 /**
  * Writes Arrow batches as a Parquet dataset directory of {@code part-00000.parquet}, {@code
@@ -240,13 +239,8 @@ public final class ParquetSink implements AutoCloseable {
     }
 
     private static void deleteRecursively(Path path) {
-        if (!Files.exists(path)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(path)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
+        try {
+            FileTrees.deleteTree(path);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete " + path, e);
         }

@@ -30,7 +30,7 @@ final class Binding {
                             + " has parameter '"
                             + name
                             + "' but weight store "
-                            + store.ref().directory()
+                            + store.directory()
                             + " has no tensor '"
                             + prefix
                             + name
@@ -48,7 +48,7 @@ final class Binding {
                                 + SafeTensors.toCode(current.getDataType())
                                 + current.getShape()
                                 + " but the weight store "
-                                + store.ref().directory()
+                                + store.directory()
                                 + " holds "
                                 + spec.describe()
                                 + ": the skeleton and the weights come from different models");
@@ -69,7 +69,7 @@ final class Binding {
         if (!unused.isEmpty()) {
             throw new StoreException(
                     "weight store "
-                            + store.ref().directory()
+                            + store.directory()
                             + " holds tensors "
                             + unused
                             + " that "

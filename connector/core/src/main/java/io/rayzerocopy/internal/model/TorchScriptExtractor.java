@@ -17,6 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -147,7 +148,7 @@ public final class TorchScriptExtractor implements ModelExtractor {
                                     array.getShape().getShape(),
                                     data));
                 }
-                skeleton = checkedSkeleton(pt, arrays, tensors);
+                skeleton = checkedSkeleton(pt, arrays, parameters(prefix, tensors));
             } else {
                 Map<String, NDArray> params = new LinkedHashMap<>();
                 for (Pair<String, Parameter> p : block.getParameters()) {
@@ -209,7 +210,9 @@ public final class TorchScriptExtractor implements ModelExtractor {
                             files,
                             new TorchScriptSkeleton(skeletonName, methods, file.toString()),
                             ownsModel ? loaded : null,
-                            () -> TorchScriptSkeletons.privateTensors(file, data(tensors)));
+                            () ->
+                                    TorchScriptSkeletons.privateTensors(
+                                            file, parameters(prefix, tensors)));
             ownsModel = false;
             return out;
         } finally {
@@ -221,14 +224,16 @@ public final class TorchScriptExtractor implements ModelExtractor {
 
     /**
      * Strips the weights out of {@code pt}, then loads the result to make sure it has the same
-     * parameters; falls back to the whole file (correct, only larger) if anything differs.
+     * parameters and that every other tensor (buffer) kept its values: libtorch writes the loaded
+     * skeleton back and its buffers are compared with the file's. Falls back to the whole file
+     * (correct, only larger) if anything differs.
      */
     private byte[] checkedSkeleton(
-            byte[] pt, Map<String, NDArray> params, List<WeightStore.Tensor> tensors)
+            byte[] pt, Map<String, NDArray> params, Map<String, ByteBuffer> parameters)
             throws IOException {
         byte[] skeleton;
         try {
-            skeleton = TorchScriptSkeletons.strip(file, pt, data(tensors));
+            skeleton = TorchScriptSkeletons.strip(file, pt, parameters);
         } catch (RuntimeException e) {
             LOG.warn(
                     "could not read {} as a TorchScript archive ({}); actors will load the whole"
@@ -248,6 +253,7 @@ public final class TorchScriptExtractor implements ModelExtractor {
             return pt;
         }
         Path tmp = Files.createTempFile("rzc-skeleton", ".pt");
+        Path loadedBack = Files.createTempFile("rzc-skeleton-loaded", ".pt");
         try (Model probe =
                 Model.newInstance("rzc-skeleton-check", Device.cpu(), Djl.engineName())) {
             Files.write(tmp, skeleton);
@@ -262,10 +268,18 @@ public final class TorchScriptExtractor implements ModelExtractor {
                 throw new IllegalStateException(
                         "parameters " + shapes + " differ from " + expected);
             }
+            try (OutputStream out = Files.newOutputStream(loadedBack)) {
+                JniUtils.writeModule((PtSymbolBlock) probe.getBlock(), out, false);
+            }
+            List<String> changed =
+                    TorchScriptSkeletons.changedBuffers(file, loadedBack, parameters.keySet());
+            if (!changed.isEmpty()) {
+                throw new IllegalStateException("buffers changed: " + changed);
+            }
             LOG.debug(
                     "skeleton of {}: {} bytes (file: {} bytes)", file, skeleton.length, pt.length);
             return skeleton;
-        } catch (MalformedModelException | RuntimeException e) {
+        } catch (MalformedModelException | IOException | RuntimeException e) {
             LOG.warn(
                     "the weight-free skeleton of {} did not load back ({}); actors will load the"
                             + " whole file",
@@ -274,15 +288,18 @@ public final class TorchScriptExtractor implements ModelExtractor {
             return pt;
         } finally {
             Files.deleteIfExists(tmp);
+            Files.deleteIfExists(loadedBack);
         }
     }
 
-    private static List<ByteBuffer> data(List<WeightStore.Tensor> tensors) {
-        List<ByteBuffer> data = new ArrayList<>();
+    /** The parameters' bytes by their names in the model (without the pipeline prefix). */
+    private static Map<String, ByteBuffer> parameters(
+            String prefix, List<WeightStore.Tensor> tensors) {
+        Map<String, ByteBuffer> out = new LinkedHashMap<>();
         for (WeightStore.Tensor t : tensors) {
-            data.add(t.data());
+            out.put(t.name().substring(prefix.length()), t.data());
         }
-        return data;
+        return out;
     }
 
     private static List<String> paramNames(PtSymbolBlock block) {
@@ -323,7 +340,7 @@ public final class TorchScriptExtractor implements ModelExtractor {
 
         @Override
         public Model bind(MappedStore store, String prefix, Device device, String name) {
-            Path skeleton = WeightStore.file(store.ref(), fileName);
+            Path skeleton = store.file(fileName);
             Model model = Model.newInstance(name, device, Djl.engineName());
             try {
                 model.load(skeleton, null, Map.of("trainParam", "true"));
