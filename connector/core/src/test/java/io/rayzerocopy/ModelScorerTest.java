@@ -371,6 +371,88 @@ class ModelScorerTest {
         }
     }
 
+    /** 128 floats per row, except {@code short} rows of 64; NaN at the given rows. */
+    private static List<Map<String, Object>> features(int rows, int shortFrom, int... nanRows) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (int r = 0; r < rows; r++) {
+            float[] x = new float[r >= shortFrom ? 64 : 128];
+            for (int j = 0; j < x.length; j++) {
+                x[j] = (r * 31 + j) % 17 / 17f;
+            }
+            for (int nan : nanRows) {
+                if (nan == r) {
+                    x[1] = Float.NaN;
+                    x[2] = Float.POSITIVE_INFINITY;
+                }
+            }
+            out.add(Map.of("id", (long) r, "features", x));
+        }
+        return out;
+    }
+
+    @Test
+    void aModelFailingMidJobNamesLibtorchsOwnCauseOnOneLine() {
+        try (ModelWrapper<Model> wrapper = wrap("simple_classifier")) {
+            DatasetException e =
+                    assertThrows(
+                            DatasetException.class,
+                            () ->
+                                    Dataset.fromItems(features(30, 20))
+                                            .mapBatches(
+                                                    ModelScorer::new,
+                                                    ModelScorer.config(wrapper)
+                                                            .inputColumn("features")
+                                                            .build(),
+                                                    10,
+                                                    ActorPoolStrategy.size(1))
+                                            .writeParquet(dir.resolve("out").toString()));
+            String message = e.getMessage();
+            assertEquals(1, message.lines().count(), message);
+            assertTrue(
+                    message.contains("rows [20, 30) of items")
+                            && message.contains(
+                                    "forward failed: mat1 and mat2 shapes cannot be multiplied"
+                                            + " (10x64 and 128x256)")
+                            && !message.contains("TorchScript interpreter"),
+                    message);
+        }
+    }
+
+    @Test
+    void nonFiniteFeaturesAreCountedOrFailTheirBatchNamingTheRow() {
+        try (ModelWrapper<Model> wrapper = wrap("simple_classifier")) {
+            ModelScorer.Config.Builder config = ModelScorer.config(wrapper).inputColumn("features");
+            WriteResult counted =
+                    Dataset.fromItems(features(30, 30, 3, 17))
+                            .mapBatches(
+                                    ModelScorer::new, config.build(), 10, ActorPoolStrategy.size(2))
+                            .writeParquet(dir.resolve("counted").toString());
+            assertEquals(30, counted.rowsWritten());
+            assertEquals(4, counted.stats().counter(ModelScorer.NON_FINITE_FEATURES));
+            assertTrue(counted.stats().toString().contains("non_finite_features=4"));
+
+            DatasetException failed =
+                    assertThrows(
+                            DatasetException.class,
+                            () ->
+                                    Dataset.fromItems(features(30, 30, 3, 17))
+                                            .mapBatches(
+                                                    ModelScorer::new,
+                                                    config.failOnNonFinite(true).build(),
+                                                    10,
+                                                    ActorPoolStrategy.size(1))
+                                            .withOptions(
+                                                    ExecutionOptions.builder()
+                                                            .preserveOrder(true)
+                                                            .build())
+                                            .writeParquet(dir.resolve("failed").toString()));
+            assertTrue(
+                    failed.getMessage().contains("column 'features' holds NaN or infinite values")
+                            && failed.getMessage().matches(".*the first at row (3|17) of items.*"),
+                    failed.getMessage());
+        }
+    }
+
     @Test
     void aBfloat16ModelThatDoesNotCastItsInputIsRefusedWithTheFix() {
         RefJson ref = new RefJson("bf16_raw");
