@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -55,7 +56,7 @@ public final class RefJson {
 
     /** Parameter name to dtype, e.g. {@code fc1.weight -> bfloat16}. */
     public Map<String, String> parameterDtypes() {
-        Map<String, String> out = new java.util.LinkedHashMap<>();
+        Map<String, String> out = new LinkedHashMap<>();
         for (Map.Entry<String, JsonElement> e : json.getAsJsonObject("parameters").entrySet()) {
             out.put(e.getKey(), e.getValue().getAsJsonObject().get("dtype").getAsString());
         }

@@ -1,6 +1,7 @@
 package io.rayzerocopy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
@@ -8,6 +9,7 @@ import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 
@@ -276,7 +278,7 @@ public abstract class RuntimeConformance {
                 }
             }
             NDArray y = wrapped.call(new NDList(m.create(flat, new Shape(x.size(), 8)))).head();
-            assertEquals(ai.djl.ndarray.types.DataType.FLOAT32, y.getDataType());
+            assertEquals(DataType.FLOAT32, y.getDataType());
             float[] values = y.toFloatArray();
             List<double[]> expected = ref.output("0");
             for (int r = 0; r < expected.size(); r++) {
@@ -286,7 +288,7 @@ public abstract class RuntimeConformance {
             }
             NDArray bfloat16 = local.getBlock().getParameters().get(0).getValue().getArray();
             IllegalArgumentException refused =
-                    org.junit.jupiter.api.Assertions.assertThrows(
+                    assertThrows(
                             IllegalArgumentException.class,
                             () -> wrapped.call(new NDList(bfloat16)));
             assertTrue(refused.getMessage().contains("bfloat16"), refused.getMessage());

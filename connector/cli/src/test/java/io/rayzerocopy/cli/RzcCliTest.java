@@ -22,6 +22,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -100,7 +102,7 @@ class RzcCliTest {
         RefJson ref = new RefJson(fixture);
         List<Map<String, Object>> rows = new ArrayList<>();
         for (int r = 0; r < ref.input(inputs[0]).size(); r++) {
-            Map<String, Object> row = new java.util.LinkedHashMap<>();
+            Map<String, Object> row = new LinkedHashMap<>();
             row.put("id", (long) r);
             for (String name : inputs) {
                 double[] values = ref.input(name).get(r);
@@ -423,7 +425,7 @@ class RzcCliTest {
         float[][] x = Fixtures.ref("simple_classifier", "input");
         List<Map<String, Object>> rows = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
-            float[] features = i < 4 ? x[i] : java.util.Arrays.copyOf(x[i - 4], 64);
+            float[] features = i < 4 ? x[i] : Arrays.copyOf(x[i - 4], 64);
             rows.add(Map.of("id", (long) i, "features", features));
         }
         Path in = dir.resolve("half-short");
