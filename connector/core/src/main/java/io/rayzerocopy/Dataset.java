@@ -138,7 +138,9 @@ public final class Dataset {
     /**
      * Runs {@code factory.create(argument)} once per actor (e.g. {@code InferenceActor::new} with a
      * {@code ModelWrapper}) and calls the actor with batches of at most {@code batchSize} rows, on
-     * a pool shaped by {@code compute}. {@code argument} must be Serializable.
+     * a pool shaped by {@code compute}. {@code argument} must be Serializable. An argument that is
+     * an {@link InputCheck} (e.g. {@link ModelScorer.Config}) checks the input on the driver before
+     * the first actor starts.
      */
     public <C> Dataset mapBatches(
             ActorFactory<C> factory, C argument, int batchSize, ActorPoolStrategy compute) {

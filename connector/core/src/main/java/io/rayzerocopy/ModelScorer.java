@@ -94,10 +94,7 @@ public final class ModelScorer implements BatchFn {
 
     private long countNonFinite(Batch batch) {
         long total = 0;
-        for (String column :
-                config.featureColumns().isEmpty()
-                        ? config.inputColumns()
-                        : config.featureColumns()) {
+        for (String column : config.readInputs()) {
             Tensors.NonFinite found = Tensors.nonFinite(batch.root(), column);
             if (found.values() > 0 && config.failOnNonFinite()) {
                 throw new IllegalArgumentException(
