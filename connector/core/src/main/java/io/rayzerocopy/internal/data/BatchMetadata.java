@@ -16,9 +16,10 @@ import java.util.Map;
  * counters before a result goes on, so they never reach an output file.
  */
 public final class BatchMetadata {
-    private static final String SOURCE = "rzc.source";
-    private static final String FIRST_ROW = "rzc.first_row";
-    private static final String COUNTER = "rzc.count.";
+    private static final String PREFIX = "rzc.";
+    private static final String SOURCE = PREFIX + "source";
+    private static final String FIRST_ROW = PREFIX + "first_row";
+    private static final String COUNTER = PREFIX + "count.";
 
     private BatchMetadata() {}
 
@@ -30,7 +31,7 @@ public final class BatchMetadata {
         Map<String, String> metadata = new HashMap<>();
         metadata.put(SOURCE, range.source());
         metadata.put(FIRST_ROW, Long.toString(range.firstRow()));
-        return withMetadata(root, metadata);
+        return withAdded(root, metadata);
     }
 
     /**
@@ -74,26 +75,38 @@ public final class BatchMetadata {
         }
         Map<String, String> metadata = new HashMap<>();
         counters.forEach((name, n) -> metadata.put(COUNTER + name, Long.toString(n)));
-        return withMetadata(result, metadata);
+        return withAdded(result, metadata);
     }
 
     /**
      * Adds the counters {@code result} carries to {@code totals} and returns its vectors under a
-     * schema without metadata (sharing the vectors: close one of the two roots only).
+     * schema without our metadata (sharing the vectors: close one of the two roots only).
      */
     public static VectorSchemaRoot takeCounters(VectorSchemaRoot result, Map<String, Long> totals) {
         Map<String, String> metadata = result.getSchema().getCustomMetadata();
-        if (metadata == null || metadata.isEmpty()) {
+        if (metadata == null || metadata.keySet().stream().noneMatch(k -> k.startsWith(PREFIX))) {
             return result;
         }
+        Map<String, String> theirs = new HashMap<>();
         metadata.forEach(
                 (key, value) -> {
                     if (key.startsWith(COUNTER)) {
                         totals.merge(
                                 key.substring(COUNTER.length()), Long.parseLong(value), Long::sum);
+                    } else if (!key.startsWith(PREFIX)) {
+                        theirs.put(key, value);
                     }
                 });
-        return withMetadata(result, Map.of());
+        return withMetadata(result, theirs);
+    }
+
+    private static VectorSchemaRoot withAdded(VectorSchemaRoot root, Map<String, String> added) {
+        Map<String, String> metadata = new HashMap<>();
+        if (root.getSchema().getCustomMetadata() != null) {
+            metadata.putAll(root.getSchema().getCustomMetadata());
+        }
+        metadata.putAll(added);
+        return withMetadata(root, metadata);
     }
 
     private static VectorSchemaRoot withMetadata(
