@@ -367,14 +367,27 @@ public final class TorchScriptExtractor implements ModelExtractor {
         @Override
         public Model bind(MappedStore store, String prefix, Device device, String name) {
             Path skeleton = store.file(fileName);
+            if (!Files.isRegularFile(skeleton)) {
+                throw new StoreException(
+                        "weight store "
+                                + store.directory()
+                                + " lacks the skeleton "
+                                + skeleton
+                                + ": the store was changed after it was written; rebuild the"
+                                + " wrapper");
+            }
             Model model = Model.newInstance(name, device, Djl.engineName());
             PtSymbolBlock block;
             try {
                 block = TorchTypes.loadForBinding(model, skeleton);
             } catch (EngineException e) {
                 model.close();
+                // libtorch's message first, then its C++ backtrace.
                 throw new StoreException(
-                        "cannot load skeleton " + skeleton + " as TorchScript: " + e.getMessage(),
+                        "skeleton "
+                                + skeleton
+                                + " is not a valid TorchScript file: "
+                                + String.valueOf(e.getMessage()).lines().findFirst().orElse(""),
                         e);
             }
             try {
