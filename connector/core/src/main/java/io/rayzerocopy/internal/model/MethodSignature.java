@@ -4,6 +4,9 @@ import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.IValueUtils;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -30,6 +33,7 @@ public final class MethodSignature {
         }
     }
 
+    private static final Logger LOG = LoggerFactory.getLogger(MethodSignature.class);
     private static final int TOO_MANY = 64;
     private static final String DECLARATION = "Declaration: ";
 
@@ -42,10 +46,9 @@ public final class MethodSignature {
     }
 
     /**
-     * The signature of {@code method} of {@code block}.
-     *
-     * @throws IllegalArgumentException if the module has no such method or libtorch's message holds
-     *     no declaration
+     * The signature of {@code method} of {@code block}, or null if libtorch does not say it (its
+     * refusal holds no declaration: the module has no such method, or a libtorch upgrade changed
+     * the wording); the caller then does without the names.
      */
     public static MethodSignature read(PtSymbolBlock block, String method) {
         IValue[] args = new IValue[TOO_MANY];
@@ -54,16 +57,20 @@ public final class MethodSignature {
                 args[i] = IValue.from(0L);
             }
             IValueUtils.runMethod(block, method, args).close();
+            LOG.warn(
+                    "method '{}' accepted {} arguments: its signature is unknown",
+                    method,
+                    TOO_MANY);
+            return null;
         } catch (RuntimeException e) {
             String message = String.valueOf(e.getMessage());
             int at = message.lastIndexOf(DECLARATION);
             if (at < 0) {
-                throw new IllegalArgumentException(
-                        "cannot read the signature of method '"
-                                + method
-                                + "': "
-                                + ModelCall.cause(e),
-                        e);
+                LOG.warn(
+                        "cannot read the signature of method '{}' from libtorch: {}",
+                        method,
+                        ModelCall.cause(e));
+                return null;
             }
             return parse(message.substring(at + DECLARATION.length()).lines().findFirst().get());
         } finally {
@@ -73,8 +80,6 @@ public final class MethodSignature {
                 }
             }
         }
-        throw new IllegalArgumentException(
-                "method '" + method + "' accepted " + TOO_MANY + " arguments: cannot tell its own");
     }
 
     /** Parses a schema such as {@code forward(__torch__.M self, Tensor x, Tensor? m=None) -> T}. */

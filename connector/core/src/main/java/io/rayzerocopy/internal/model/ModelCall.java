@@ -91,8 +91,8 @@ public final class ModelCall {
     }
 
     /**
-     * The method's signature (libtorch's own; see {@link MethodSignature}), or null for a Java
-     * block, which has none.
+     * The method's signature (libtorch's own; see {@link MethodSignature}), or null if it is
+     * unknown (a Java block has none).
      */
     public MethodSignature signature() {
         return block instanceof PtSymbolBlock torchScript
