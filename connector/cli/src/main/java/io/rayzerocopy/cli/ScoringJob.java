@@ -39,10 +39,18 @@ record ScoringJob(WriteResult result, StoreMemory memory, Path output) {
         }
     }
 
-    /** Prints the measured weight copies and the per-operator stats. */
+    /** Prints the measured weight copies, the non-finite inputs and the per-operator stats. */
     void printReport() {
         System.out.println(
                 "weight copies in memory: " + (memory == null ? "not measured" : memory));
+        long nonFinite = result.stats().counter(ModelScorer.NON_FINITE_FEATURES);
+        System.out.println(
+                "non-finite input values (NaN, +-Inf): "
+                        + nonFinite
+                        + (nonFinite == 0
+                                ? ""
+                                : " (scored as they are; --fail-on-nonfinite fails their batches"
+                                        + " instead)"));
         System.out.println("stats: " + result.stats());
     }
 

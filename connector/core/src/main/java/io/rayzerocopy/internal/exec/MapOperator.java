@@ -1,6 +1,7 @@
 package io.rayzerocopy.internal.exec;
 
 import io.rayzerocopy.DatasetException;
+import io.rayzerocopy.internal.data.BatchMetadata;
 import io.rayzerocopy.internal.data.Roots;
 import io.rayzerocopy.internal.data.RowRange;
 import io.rayzerocopy.internal.data.SourceBatch;
@@ -185,7 +186,9 @@ final class MapOperator implements Runnable {
         long submitted = System.nanoTime();
         CompletableFuture<VectorSchemaRoot> call;
         try {
-            call = actor.handle.submit(piece.root(), allocator);
+            call =
+                    actor.handle.submit(
+                            BatchMetadata.withOrigin(piece.root(), piece.range()), allocator);
         } catch (RuntimeException e) {
             call = CompletableFuture.failedFuture(e);
         }
@@ -214,6 +217,9 @@ final class MapOperator implements Runnable {
             }
             RowRange range = piece.range();
             piece.close();
+            if (cause == null) {
+                result = BatchMetadata.takeCounters(result, tracker.counters);
+            }
             if (cause == null && result.getRowCount() != range.rowCount()) {
                 result.close();
                 cause =

@@ -159,6 +159,28 @@ final class TorchScriptSkeletons {
         return changed;
     }
 
+    /**
+     * The storage class (e.g. {@code BFloat16Storage}) of each tensor of a TorchScript file, by its
+     * attribute path ({@code fc1.weight}). Empty if the file cannot be read.
+     */
+    static Map<String, String> storageTypes(Path file) {
+        Map<String, String> out = new HashMap<>();
+        try {
+            Archive archive = Archive.open(file);
+            if (archive == null) {
+                return out;
+            }
+            for (TorchScriptPickle.Site site : archive.pickle.sites()) {
+                for (String path : site.paths()) {
+                    out.put(path, site.storageType());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return Map.of();
+        }
+        return out;
+    }
+
     /** The zip of a TorchScript file with its parsed {@code data.pkl}. */
     private static final class Archive {
         final Map<String, byte[]> entries;
