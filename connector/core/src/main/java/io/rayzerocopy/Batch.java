@@ -3,6 +3,7 @@ package io.rayzerocopy;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
+import io.rayzerocopy.internal.data.BatchMetadata;
 import io.rayzerocopy.internal.data.Tensors;
 import io.rayzerocopy.internal.model.Djl;
 
@@ -31,6 +32,7 @@ public final class Batch {
     private final VectorSchemaRoot root;
     private final BufferAllocator allocator;
     private final List<Output> outputs = new ArrayList<>();
+    private final Map<String, Long> counters = new LinkedHashMap<>();
     private NDManager manager;
 
     Batch(VectorSchemaRoot root, BufferAllocator allocator) {
@@ -85,6 +87,19 @@ public final class Batch {
         Output output = new Output();
         outputs.add(output);
         return output;
+    }
+
+    /**
+     * Adds {@code n} to the counter {@code name} of this call; the run sums counters over batches
+     * into the operator's stats ({@link OperatorStats#counters()}).
+     */
+    void count(String name, long n) {
+        counters.merge(name, n, Long::sum);
+    }
+
+    /** {@code result} carrying this call's counters to the driver. */
+    VectorSchemaRoot withCounters(VectorSchemaRoot result) {
+        return BatchMetadata.withCounters(result, counters);
     }
 
     /** Frees the batch's tensors and the vectors of results that were started but never built. */

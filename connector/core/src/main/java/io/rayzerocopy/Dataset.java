@@ -2,6 +2,8 @@ package io.rayzerocopy;
 
 import io.rayzerocopy.internal.data.Allocators;
 import io.rayzerocopy.internal.data.ArrowSource;
+import io.rayzerocopy.internal.data.BatchMetadata;
+import io.rayzerocopy.internal.data.BatchReader;
 import io.rayzerocopy.internal.data.BatchSource;
 import io.rayzerocopy.internal.data.ItemsSource;
 import io.rayzerocopy.internal.data.JobRecord;
@@ -65,16 +67,27 @@ public final class Dataset {
     private static final Logger LOG = LoggerFactory.getLogger(Dataset.class);
     private static final int DEFAULT_BATCH_SIZE = 1024;
     private static final String ERRORS = "_errors";
+    private static final int SAMPLE_ROWS = 64;
 
     private final BatchSource source;
     private final List<MapStage> stages;
     private final ExecutionOptions options;
+    private final InputCheck inputCheck;
     private final AtomicReference<ExecutionStats> lastStats = new AtomicReference<>();
 
     private Dataset(BatchSource source, List<MapStage> stages, ExecutionOptions options) {
+        this(source, stages, options, null);
+    }
+
+    private Dataset(
+            BatchSource source,
+            List<MapStage> stages,
+            ExecutionOptions options,
+            InputCheck inputCheck) {
         this.source = source;
         this.stages = List.copyOf(stages);
         this.options = options;
+        this.inputCheck = inputCheck;
     }
 
     /**
@@ -129,12 +142,14 @@ public final class Dataset {
     /**
      * Runs {@code factory.create(argument)} once per actor (e.g. {@code InferenceActor::new} with a
      * {@code ModelWrapper}) and calls the actor with batches of at most {@code batchSize} rows, on
-     * a pool shaped by {@code compute}. {@code argument} must be Serializable.
+     * a pool shaped by {@code compute}. {@code argument} must be Serializable. An argument that is
+     * an {@link InputCheck} (e.g. {@link ModelScorer.Config}) checks the input on the driver before
+     * the first actor starts.
      */
     public <C> Dataset mapBatches(
             ActorFactory<C> factory, C argument, int batchSize, ActorPoolStrategy compute) {
         Objects.requireNonNull(factory, "factory");
-        return withStage(ActorSpecs.factory(factory, argument), batchSize, compute);
+        return withStage(ActorSpecs.factory(factory, argument), batchSize, compute, argument);
     }
 
     /**
@@ -151,7 +166,13 @@ public final class Dataset {
         Objects.requireNonNull(fnClass, "fnClass");
         Objects.requireNonNull(constructorArgs, "constructorArgs");
         return withStage(
-                ActorSpecs.constructor(fnClass, constructorArgs.toArray()), batchSize, compute);
+                ActorSpecs.constructor(fnClass, constructorArgs.toArray()),
+                batchSize,
+                compute,
+                constructorArgs.stream()
+                        .filter(a -> a instanceof InputCheck)
+                        .findFirst()
+                        .orElse(null));
     }
 
     /**
@@ -163,13 +184,17 @@ public final class Dataset {
         return withStage(
                 ActorSpecs.shared(fn),
                 batchSize,
-                ActorPoolStrategy.size(Runtime.getRuntime().availableProcessors()));
+                ActorPoolStrategy.size(Runtime.getRuntime().availableProcessors()),
+                fn);
     }
 
     /** This dataset run with {@code executionOptions} (order, errored batches). */
     public Dataset withOptions(ExecutionOptions executionOptions) {
         return new Dataset(
-                source, stages, Objects.requireNonNull(executionOptions, "executionOptions"));
+                source,
+                stages,
+                Objects.requireNonNull(executionOptions, "executionOptions"),
+                inputCheck);
     }
 
     /** Writes the dataset to {@code directory} with default options (snappy, error if exists). */
@@ -199,6 +224,7 @@ public final class Dataset {
         source.checkOutput(Paths.get(directory));
         long start = System.nanoTime();
         OptionalLong sourceRows = source.rowCount();
+        checkInput();
         Map<String, String> splits = source.splits();
         JobRecord job =
                 splits.isEmpty() ? null : JobRecords.of(source, splits, stages, writeOptions);
@@ -295,6 +321,7 @@ public final class Dataset {
      * @throws DatasetException from {@code hasNext()} / {@code next()} if the run fails
      */
     public BatchIterator iterBatches() {
+        checkInput();
         BufferAllocator allocator = Allocators.child("job");
         try {
             return new RunIterator(
@@ -381,7 +408,8 @@ public final class Dataset {
                 + "}";
     }
 
-    private Dataset withStage(ActorSpec actor, int batchSize, ActorPoolStrategy compute) {
+    private Dataset withStage(
+            ActorSpec actor, int batchSize, ActorPoolStrategy compute, Object argument) {
         Objects.requireNonNull(compute, "compute");
         if (batchSize <= 0) {
             throw new IllegalArgumentException("batchSize must be > 0, got " + batchSize);
@@ -396,7 +424,36 @@ public final class Dataset {
                         compute.maxSize(),
                         compute.maxTasksInFlightPerActor(),
                         compute.cpusPerActor()));
-        return new Dataset(source, all, options);
+        InputCheck check = stages.isEmpty() && argument instanceof InputCheck c ? c : inputCheck;
+        return new Dataset(source, all, options, check);
+    }
+
+    /**
+     * Lets the first {@code mapBatches} check the input before anything starts (see {@link
+     * InputCheck}), with the first rows of the input: the first non-empty batch of up to {@value
+     * #SAMPLE_ROWS} rows.
+     */
+    private void checkInput() {
+        if (inputCheck == null) {
+            return;
+        }
+        try (BufferAllocator allocator = Allocators.child("input-check");
+                BatchReader reader = source.open(allocator, SAMPLE_ROWS)) {
+            SourceBatch batch = reader.next();
+            while (batch != null && batch.rowCount() == 0) {
+                batch.close();
+                batch = reader.next();
+            }
+            if (batch == null) {
+                try (VectorSchemaRoot empty = VectorSchemaRoot.create(source.schema(), allocator)) {
+                    inputCheck.checkInput(empty);
+                }
+            } else {
+                try (SourceBatch first = batch) {
+                    inputCheck.checkInput(BatchMetadata.withOrigin(first.root(), first.range()));
+                }
+            }
+        }
     }
 
     private PipelineRun start(

@@ -45,6 +45,8 @@ import java.util.concurrent.Callable;
             "Examples:",
             "  rzc score --model model.pt --input features/ --output scores/ --input-column"
                     + " features --keep-columns id",
+            "  rzc score --model two_in.pt --input data/ --output out/ --input-columns x,mask"
+                    + " --output-columns logits,embedding",
             "  rzc score --model skeleton.pt --weights model.safetensors --input 'data/*.parquet'"
                     + " --output out/ \\",
             "      --feature-columns f1,f2,f3 --actors 4 --runtime processes --max-errored-batches"
@@ -88,25 +90,38 @@ final class ScoreCommand implements Callable<Integer> {
 
     static final class Features {
         @Option(
-                names = "--input-column",
-                paramLabel = "C",
-                description = "one column holding a list of floats per row")
-        String inputColumn;
+                names = {"--input-columns", "--input-column"},
+                split = ",",
+                paramLabel = "a,b",
+                description =
+                        "the columns fed to the model's forward, one per argument in order (a"
+                                + " list of numbers per row, or a number)")
+        List<String> inputColumns;
 
         @Option(
                 names = "--feature-columns",
                 split = ",",
                 paramLabel = "a,b,c",
-                description = "numeric columns, one feature each")
+                description = "numeric columns, one feature each, stacked into one tensor")
         List<String> featureColumns;
     }
 
     @Option(
-            names = "--output-column",
-            defaultValue = "score",
-            paramLabel = "C",
-            description = "name of the scores column (default: ${DEFAULT-VALUE})")
-    String outputColumn;
+            names = {"--output-columns", "--output-column"},
+            split = ",",
+            paramLabel = "a,b",
+            description =
+                    "output column names: one per tensor the model returns (default score, or"
+                            + " score_0,score_1,... for a tuple); for a dict, the keys to write"
+                            + " (default all)")
+    List<String> outputColumns = new ArrayList<>();
+
+    @Option(
+            names = "--fail-on-nonfinite",
+            description =
+                    "fail a batch holding a NaN or infinite input value (default: count them in"
+                            + " the report)")
+    boolean failOnNonFinite;
 
     @Option(
             names = "--keep-columns",
@@ -210,10 +225,13 @@ final class ScoreCommand implements Callable<Integer> {
         try (ModelWrapper<Model> wrapper = Models.wrap(model, weights)) {
             ModelScorer.Config.Builder scorer =
                     ModelScorer.config(wrapper)
-                            .outputColumn(outputColumn)
-                            .keepColumns(keepColumns.toArray(String[]::new));
-            if (features.inputColumn != null) {
-                scorer.inputColumn(features.inputColumn);
+                            .keepColumns(keepColumns.toArray(String[]::new))
+                            .failOnNonFinite(failOnNonFinite);
+            if (!outputColumns.isEmpty()) {
+                scorer.outputColumns(outputColumns.toArray(String[]::new));
+            }
+            if (features.inputColumns != null) {
+                scorer.inputColumns(features.inputColumns.toArray(String[]::new));
             } else {
                 scorer.featureColumns(features.featureColumns.toArray(String[]::new));
             }
@@ -279,8 +297,8 @@ final class ScoreCommand implements Callable<Integer> {
             throw new UserError("--input " + inputs + " matches no Parquet file");
         }
         List<String> needed = new ArrayList<>(keepColumns);
-        if (features.inputColumn != null) {
-            needed.add(features.inputColumn);
+        if (features.inputColumns != null) {
+            needed.addAll(features.inputColumns);
         } else {
             needed.addAll(features.featureColumns);
         }

@@ -39,7 +39,10 @@ record ScoringJob(WriteResult result, StoreMemory memory, Path output) {
         }
     }
 
-    /** Prints what a resumed run skipped, the measured weight copies and the per-operator stats. */
+    /**
+     * Prints what a resumed run skipped, the measured weight copies, the non-finite inputs and the
+     * per-operator stats.
+     */
     void printReport() {
         if (result.skippedSplits() > 0) {
             System.out.printf(
@@ -49,6 +52,14 @@ record ScoringJob(WriteResult result, StoreMemory memory, Path output) {
         }
         System.out.println(
                 "weight copies in memory: " + (memory == null ? "not measured" : memory));
+        long nonFinite = result.stats().counter(ModelScorer.NON_FINITE_FEATURES);
+        System.out.println(
+                "non-finite input values (NaN, +-Inf): "
+                        + nonFinite
+                        + (nonFinite == 0
+                                ? ""
+                                : " (scored as they are; --fail-on-nonfinite fails their batches"
+                                        + " instead)"));
         System.out.println("stats: " + result.stats());
     }
 

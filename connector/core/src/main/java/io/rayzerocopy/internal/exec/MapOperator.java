@@ -1,6 +1,7 @@
 package io.rayzerocopy.internal.exec;
 
 import io.rayzerocopy.DatasetException;
+import io.rayzerocopy.internal.data.BatchMetadata;
 import io.rayzerocopy.internal.data.Roots;
 import io.rayzerocopy.internal.data.RowRange;
 import io.rayzerocopy.internal.data.SettingNames;
@@ -234,7 +235,13 @@ final class MapOperator implements Runnable {
         long submitted = System.nanoTime();
         CompletableFuture<VectorSchemaRoot> call;
         try {
-            call = actor.handle.submit(piece.root(), allocator);
+            // A batch a function made from its input has no rows of a file to name.
+            call =
+                    actor.handle.submit(
+                            piece.aligned()
+                                    ? BatchMetadata.withOrigin(piece.root(), piece.range())
+                                    : piece.root(),
+                            allocator);
         } catch (RuntimeException e) {
             call = CompletableFuture.failedFuture(e);
         }
@@ -266,6 +273,9 @@ final class MapOperator implements Runnable {
             boolean aligned =
                     piece.aligned() && result != null && result.getRowCount() == piece.rowCount();
             piece.close();
+            if (cause == null) {
+                result = BatchMetadata.takeCounters(result, tracker.counters);
+            }
             SourceBatch done = null;
             if (cause == null) {
                 done = new SourceBatch(result, range, aligned);
