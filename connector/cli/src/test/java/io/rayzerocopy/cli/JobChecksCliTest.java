@@ -211,17 +211,19 @@ class JobChecksCliTest {
 
     @Test
     void hintsNameTheFlagsOnTheCommandLineAndTheRestartLimitIsAFlag() {
+        // Rows 4..7 have 64 features: the check on the first row passes, their batch fails.
+        float[][] x = Fixtures.ref("simple_classifier", "input");
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            float[] features = i < 4 ? x[i] : java.util.Arrays.copyOf(x[i - 4], 64);
+            rows.add(Map.of("id", (long) i, "features", features));
+        }
+        Path halfShort = dir.resolve("half-short");
+        Dataset.fromItems(rows).writeParquet(halfShort.toString());
         Run failing =
                 rzc(
-                        "score",
-                        "--model",
-                        MODEL,
-                        "--input",
-                        input.toString(),
-                        "--output",
-                        dir.resolve("fail").toString(),
-                        "--input-column",
-                        "id");
+                        score(halfShort, dir.resolve("fail"), "--batch-size", "4")
+                                .toArray(String[]::new));
         assertEquals(1, failing.code(), failing.err());
         String line =
                 failing.err().lines().filter(l -> l.startsWith("rzc: ")).findFirst().orElseThrow();

@@ -6,6 +6,7 @@ import com.google.gson.JsonParseException;
 
 import io.rayzerocopy.DatasetException;
 import io.rayzerocopy.ParquetWriteOptions;
+import io.rayzerocopy.internal.FileTrees;
 import io.rayzerocopy.internal.model.LeaseNames;
 
 import org.apache.arrow.vector.types.pojo.Schema;
@@ -207,7 +208,7 @@ public final class StagingArea {
                 found.add(
                         new Leftover(
                                 entry,
-                                pid(owner),
+                                LeaseNames.pid(owner),
                                 LeaseNames.isAlive(owner),
                                 readRecords(entry).size()));
             }
@@ -557,14 +558,6 @@ public final class StagingArea {
         return "." + output.getFileName() + TMP;
     }
 
-    private static long pid(String owner) {
-        try {
-            return Long.parseLong(owner.substring(0, Math.max(0, owner.indexOf('-'))));
-        } catch (NumberFormatException e) {
-            return -1;
-        }
-    }
-
     private static java.time.Instant modified(Path dir) {
         try {
             return Files.getLastModifiedTime(dir).toInstant();
@@ -599,13 +592,8 @@ public final class StagingArea {
     }
 
     static void deleteRecursively(Path path) {
-        if (!Files.exists(path)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(path)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
+        try {
+            FileTrees.deleteTree(path);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete " + path + ": " + reason(e), e);
         }
