@@ -6,6 +6,7 @@ import io.rayzerocopy.internal.data.BatchMetadata;
 import io.rayzerocopy.internal.data.BatchReader;
 import io.rayzerocopy.internal.data.BatchSource;
 import io.rayzerocopy.internal.data.ItemsSource;
+import io.rayzerocopy.internal.data.JobRecord;
 import io.rayzerocopy.internal.data.ParquetSink;
 import io.rayzerocopy.internal.data.ParquetSource;
 import io.rayzerocopy.internal.data.RangeSource;
@@ -42,7 +43,9 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -63,6 +66,7 @@ import java.util.function.Function;
 public final class Dataset {
     private static final Logger LOG = LoggerFactory.getLogger(Dataset.class);
     private static final int DEFAULT_BATCH_SIZE = 1024;
+    private static final String ERRORS = "_errors";
     private static final int SAMPLE_ROWS = 64;
 
     private final BatchSource source;
@@ -201,47 +205,78 @@ public final class Dataset {
     /**
      * Runs the dataset and writes it as {@code part-*.parquet} files into {@code directory},
      * committed atomically: a failed job leaves the directory as it was. Errored rows (when {@link
-     * ExecutionOptions#maxErroredBatches()} allows them) go to {@code directory/_errors}.
+     * ExecutionOptions#maxErroredBatches()} allows them) go to {@code directory/_errors}. An input
+     * without rows gives one empty file with the output's schema.
+     *
+     * <p>The output is built input file by input file in a hidden directory next to {@code
+     * directory}; with {@link ParquetWriteOptions#resume()}, a run of the same job that died is
+     * continued from the files it had completed ({@link WriteResult#skippedSplits()}).
      *
      * @throws IllegalArgumentException before anything runs, if the directory is, contains or lies
      *     inside an input of this dataset (whatever the save mode), or exists and is not empty
-     *     while the save mode is {@code ERROR_IF_EXISTS}
+     *     while the save mode is {@code ERROR_IF_EXISTS}, or input files disagree on a column's
+     *     type, or a run to resume recorded another job (naming what changed)
      * @throws DatasetException if the job fails; the message names the operator, file and rows
      */
     public WriteResult writeParquet(String directory, ParquetWriteOptions writeOptions) {
         Objects.requireNonNull(directory, "directory");
         Objects.requireNonNull(writeOptions, "writeOptions");
         source.checkOutput(Paths.get(directory));
-        checkInput();
         long start = System.nanoTime();
-        try (ParquetSink sink = ParquetSink.create(Paths.get(directory), writeOptions);
+        OptionalLong sourceRows = source.rowCount();
+        checkInput();
+        Map<String, String> splits = source.splits();
+        JobRecord job =
+                splits.isEmpty() ? null : JobRecords.of(source, splits, stages, writeOptions);
+        try (ParquetSink sink = ParquetSink.create(Paths.get(directory), writeOptions, job);
                 BufferAllocator allocator = Allocators.child("job")) {
-            long rows = 0;
+            Set<String> skipped = sink.resumedSplits();
+            BatchSource input = source.skipSplits(skipped);
+            OptionalLong totalRows = skipped.isEmpty() ? sourceRows : input.rowCount();
+            if (!skipped.isEmpty()) {
+                LOG.info(
+                        "resuming: skipping {} of {} input files already committed ({} rows"
+                                + " written); reading the other {}",
+                        skipped.size(),
+                        splits.size(),
+                        sink.resumedRows(),
+                        splits.size() - skipped.size());
+            }
             long batches = 0;
             long writeNanos = 0;
             long writeStart;
             ExecutionStats stats;
-            OptionalLong totalRows = source.rowCount();
-            try (PipelineRun run = start(allocator, erroredRowsWriter(sink, allocator))) {
+            try (PipelineRun run =
+                    start(
+                            input,
+                            capActors(input),
+                            allocator,
+                            erroredRowsWriter(sink, allocator),
+                            sink::commitSplit)) {
                 writeStart = System.nanoTime();
+                long rows = 0;
                 for (SourceBatch next = run.next(); next != null; next = run.next()) {
                     try (SourceBatch batch = next) {
                         long batchStart = System.nanoTime();
-                        sink.write(batch.root());
+                        sink.write(batch.split(), batch.root());
                         writeNanos += System.nanoTime() - batchStart;
                         rows += batch.rowCount();
                         batches++;
                     }
+                    ExecutionStats now = run.stats();
                     options.progress()
                             .accept(
                                     new Progress(
                                             rows,
-                                            run.stats().erroredRows(),
+                                            now.erroredRows(),
+                                            now.inputRows(),
                                             totalRows,
                                             Duration.ofNanos(System.nanoTime() - start)));
                 }
                 stats = run.stats();
             }
+            long rows = sink.rows();
+            long erroredRows = sink.rows(ERRORS);
             long commitStart = System.nanoTime();
             List<Path> files = sink.commit();
             writeNanos += System.nanoTime() - commitStart;
@@ -250,7 +285,7 @@ public final class Dataset {
                     stats.plus(
                             new OperatorStats(
                                     "write",
-                                    rows,
+                                    rows - sink.resumedRows(),
                                     batches,
                                     0,
                                     Duration.ofNanos(System.nanoTime() - writeStart),
@@ -259,14 +294,24 @@ public final class Dataset {
                             elapsed);
             lastStats.set(stats);
             LOG.info(
-                    "wrote {} rows ({} errored) to {} in {} files, {} s",
+                    "wrote {} rows ({} errored) to {} in {} files, {} s{}",
                     rows,
-                    stats.erroredRows(),
+                    erroredRows,
                     sink.directory(),
                     files.size(),
-                    String.format("%.3f", elapsed.toNanos() / 1e9));
+                    String.format("%.3f", elapsed.toNanos() / 1e9),
+                    skipped.isEmpty()
+                            ? ""
+                            : "; " + skipped.size() + " input files were done by the resumed run");
             return new WriteResult(
-                    sink.directory(), files, rows, stats.erroredRows(), elapsed, stats);
+                    sink.directory(),
+                    files,
+                    rows,
+                    erroredRows,
+                    elapsed,
+                    stats,
+                    skipped.size(),
+                    sink.resumedRows());
         }
     }
 
@@ -279,7 +324,8 @@ public final class Dataset {
         checkInput();
         BufferAllocator allocator = Allocators.child("job");
         try {
-            return new RunIterator(start(allocator, logErrors()), allocator);
+            return new RunIterator(
+                    start(source, stages, allocator, logErrors(), split -> {}), allocator);
         } catch (RuntimeException e) {
             allocator.close();
             throw e;
@@ -326,9 +372,11 @@ public final class Dataset {
 
     /**
      * The schema of the batches this dataset produces. With {@code mapBatches} this runs the
-     * dataset up to its first output batch.
+     * dataset up to its first output batch (an input without rows is run as one empty batch, so it
+     * has a schema too).
      *
-     * @throws IllegalStateException if a dataset with {@code mapBatches} produces no batch
+     * @throws IllegalStateException if every batch failed (as {@link
+     *     ExecutionOptions#maxErroredBatches()} allows), so no output batch exists
      */
     public Schema schema() {
         if (stages.isEmpty()) {
@@ -337,8 +385,8 @@ public final class Dataset {
         try (BatchIterator batches = iterBatches()) {
             if (!batches.hasNext()) {
                 throw new IllegalStateException(
-                        "the dataset produced no batch, so the schema of its"
-                                + " mapBatches output is unknown");
+                        "every batch of the dataset failed, so the schema of its mapBatches"
+                                + " output is unknown");
             }
             return batches.next().getSchema();
         }
@@ -408,17 +456,62 @@ public final class Dataset {
         }
     }
 
-    private PipelineRun start(BufferAllocator allocator, ErroredBatchHandler errors) {
+    private PipelineRun start(
+            BatchSource input,
+            List<MapStage> mapStages,
+            BufferAllocator allocator,
+            ErroredBatchHandler errors,
+            Consumer<String> splitEnds) {
         Pipeline.Builder pipeline =
                 Pipeline.builder(
-                                source,
-                                stages.isEmpty() ? DEFAULT_BATCH_SIZE : stages.get(0).batchSize())
+                                input,
+                                mapStages.isEmpty()
+                                        ? DEFAULT_BATCH_SIZE
+                                        : mapStages.get(0).batchSize())
                         .preserveOrder(options.preserveOrder())
                         .erroredBatches(options.maxErroredBatches(), errors)
                         .maxActorRestarts(options.maxActorRestarts())
+                        .onSplitEnd(splitEnds)
                         .runtime(runtimeFactory());
-        stages.forEach(pipeline::stage);
+        mapStages.forEach(pipeline::stage);
         return pipeline.build().start(allocator);
+    }
+
+    /**
+     * The stages, the first one's pool no larger than the input has batches: more actors would only
+     * cost their start (a model load each) and memory.
+     */
+    private List<MapStage> capActors(BatchSource input) {
+        if (stages.isEmpty()) {
+            return stages;
+        }
+        MapStage first = stages.get(0);
+        OptionalLong batches = input.batchCount(first.batchSize());
+        if (batches.isEmpty() || batches.getAsLong() >= first.maxActors()) {
+            return stages;
+        }
+        int max = (int) batches.getAsLong();
+        LOG.warn(
+                "map1({}): the input has only {} batches of {} rows, so {} of the {} actors asked"
+                        + " for would have nothing to do; starting at most {}",
+                first.name(),
+                max,
+                first.batchSize(),
+                first.maxActors() - max,
+                first.maxActors(),
+                max);
+        List<MapStage> capped = new ArrayList<>(stages);
+        capped.set(
+                0,
+                new MapStage(
+                        first.name(),
+                        first.actor(),
+                        first.batchSize(),
+                        Math.min(first.minActors(), max),
+                        max,
+                        first.maxInFlightPerActor(),
+                        first.cpusPerActor()));
+        return capped;
     }
 
     private Function<BufferAllocator, ActorRuntime> runtimeFactory() {
@@ -437,7 +530,11 @@ public final class Dataset {
                 LOG.warn("{}: gave up on {}: {}", operator, range, error.toString());
     }
 
-    /** Writes one {@code _errors} row per errored row: operator, source, source_row, error. */
+    /**
+     * Writes one {@code _errors} row per errored input row: operator, source, source_row, error. A
+     * batch a function made from its input (with another row count) that later fails is recorded by
+     * the input rows it came from.
+     */
     private static ErroredBatchHandler erroredRowsWriter(
             ParquetSink sink, BufferAllocator allocator) {
         return (operator, range, error) -> {
@@ -459,7 +556,7 @@ public final class Dataset {
                         new VectorSchemaRoot(
                                 List.<FieldVector>of(operators, sources, sourceRows, errors));
                 root.setRowCount(rows);
-                sink.writeSidecar("_errors", root);
+                sink.writeSidecar(ERRORS, range.source(), root);
             }
         };
     }

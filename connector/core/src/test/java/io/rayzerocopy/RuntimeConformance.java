@@ -13,6 +13,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 
+import io.rayzerocopy.internal.data.Roots;
+
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.junit.jupiter.api.AfterAll;
@@ -206,6 +208,47 @@ public abstract class RuntimeConformance {
         assertTrue(!ids.contains(300L));
         assertEquals(64, Dataset.readParquet(out.resolve("_errors").toString()).count());
         assertTrue(Files.isDirectory(out.resolve("_errors")));
+    }
+
+    /** Scores the batch and returns only the first half of its rows. */
+    static BatchFn firstHalfScored(ModelScorer.Config config) {
+        ModelScorer inner = new ModelScorer(config);
+        return new BatchFn() {
+            @Override
+            public VectorSchemaRoot call(Batch batch) throws Exception {
+                try (VectorSchemaRoot scored = inner.call(batch)) {
+                    return Roots.slice(scored, 0, batch.rowCount() / 2, batch.allocator());
+                }
+            }
+
+            @Override
+            public void close() {
+                inner.close();
+            }
+        };
+    }
+
+    @Test
+    void aFunctionMayReturnFewerRowsThanItGets() throws Exception {
+        Path out = dir.resolve("halves-" + runtime());
+        WriteResult result =
+                Dataset.readParquet(input.toString())
+                        .mapBatches(
+                                RuntimeConformance::firstHalfScored,
+                                scorer(),
+                                64,
+                                ActorPoolStrategy.size(2))
+                        .withOptions(options().build())
+                        .writeParquet(out.toString());
+        List<Long> expected = new ArrayList<>();
+        for (long first = 0; first < ROWS; first += 64) {
+            for (long id = first; id < first + Math.min(64, ROWS - first) / 2; id++) {
+                expected.add(id);
+            }
+        }
+        assertEquals(expected.size(), result.rowsWritten());
+        assertEquals(ROWS, result.stats().inputRows());
+        assertEquals(expected, checkScores(out).stream().sorted().toList());
     }
 
     /**

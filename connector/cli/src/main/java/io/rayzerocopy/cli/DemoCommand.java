@@ -84,6 +84,7 @@ final class DemoCommand implements Callable<Integer> {
             throw new UserError("--rows, --actors and --batch-size must be >= 1");
         }
         ExecutionOptions.Builder options = JobOptions.runtime(runtime);
+        JobOptions.checkActors("--actors", actors, runtime);
         Path input = dir.resolve("features");
         Path output = dir.resolve("scores");
         generate(input, rows);

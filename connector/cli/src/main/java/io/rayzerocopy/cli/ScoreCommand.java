@@ -19,6 +19,7 @@ import picocli.CommandLine.Option;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -49,7 +50,9 @@ import java.util.concurrent.Callable;
             "  rzc score --model skeleton.pt --weights model.safetensors --input 'data/*.parquet'"
                     + " --output out/ \\",
             "      --feature-columns f1,f2,f3 --actors 4 --runtime processes --max-errored-batches"
-                    + " 10 --overwrite"
+                    + " 10 --overwrite",
+            "  rzc score ... --resume      (after a run that was killed: only the files not done"
+                    + " yet)"
         })
 final class ScoreCommand implements Callable<Integer> {
     @Option(
@@ -160,6 +163,14 @@ final class ScoreCommand implements Callable<Integer> {
     int maxErroredBatches;
 
     @Option(
+            names = "--max-actor-restarts",
+            defaultValue = "3",
+            description =
+                    "actors that may die (crash, be killed) and be replaced, their batches retried,"
+                            + " before the job fails (default: ${DEFAULT-VALUE})")
+    int maxActorRestarts;
+
+    @Option(
             names = "--compression",
             defaultValue = "snappy",
             description = "snappy, zstd or none (default: ${DEFAULT-VALUE})")
@@ -170,12 +181,23 @@ final class ScoreCommand implements Callable<Integer> {
             description = "replace the output directory if it exists (only once the job succeeds)")
     boolean overwrite;
 
+    @Option(
+            names = "--resume",
+            description =
+                    "continue the run of this job that died (kill, OOM, preemption): skip the input"
+                            + " files whose output it committed, score the others, commit all"
+                            + " (refused, naming what changed, if the inputs, model or options"
+                            + " differ); if this run fails, keep its work for the next --resume")
+    boolean resume;
+
     @Override
     public Integer call() throws Exception {
         String summary;
         ActorPoolStrategy pool = pool();
-        if (batchSize < 1 || maxErroredBatches < 0) {
-            throw new UserError("--batch-size must be >= 1 and --max-errored-batches >= 0");
+        if (batchSize < 1 || maxErroredBatches < 0 || maxActorRestarts < 0) {
+            throw new UserError(
+                    "--batch-size must be >= 1, --max-errored-batches and --max-actor-restarts"
+                            + " >= 0");
         }
         ParquetWriteOptions.Compression codec;
         try {
@@ -199,6 +221,7 @@ final class ScoreCommand implements Callable<Integer> {
             }
         }
         checkInputs();
+        JobOptions.checkCanStage(output);
         try (ModelWrapper<Model> wrapper = Models.wrap(model, weights)) {
             ModelScorer.Config.Builder scorer =
                     ModelScorer.config(wrapper)
@@ -220,7 +243,8 @@ final class ScoreCommand implements Callable<Integer> {
                             pool,
                             JobOptions.runtime(runtime)
                                     .preserveOrder(preserveOrder)
-                                    .maxErroredBatches(maxErroredBatches),
+                                    .maxErroredBatches(maxErroredBatches)
+                                    .maxActorRestarts(maxActorRestarts),
                             output,
                             ParquetWriteOptions.builder()
                                     .compression(codec)
@@ -228,6 +252,7 @@ final class ScoreCommand implements Callable<Integer> {
                                             overwrite
                                                     ? ParquetWriteOptions.SaveMode.OVERWRITE
                                                     : ParquetWriteOptions.SaveMode.ERROR_IF_EXISTS)
+                                    .resume(resume)
                                     .build());
             job.printReport();
             summary = job.summary();
@@ -246,16 +271,21 @@ final class ScoreCommand implements Callable<Integer> {
                 throw new UserError(
                         "--min-actors and --max-actors go together, with 1 <= min <= max");
             }
+            JobOptions.checkActors("--max-actors", maxActors, runtime);
             return ActorPoolStrategy.autoscaling(minActors, maxActors);
         }
         int n = actors == null ? Runtime.getRuntime().availableProcessors() : actors;
         if (n < 1) {
             throw new UserError("--actors must be >= 1");
         }
+        JobOptions.checkActors("--actors", n, runtime);
         return ActorPoolStrategy.size(n);
     }
 
-    /** Every input file must open as Parquet and have the columns the job reads. */
+    /**
+     * Every input file must open as Parquet and have the columns the job reads, with the same types
+     * in every file.
+     */
     private void checkInputs() {
         List<Path> files;
         try {
@@ -292,6 +322,13 @@ final class ScoreCommand implements Callable<Integer> {
                                     + have);
                 }
             }
+        }
+        try {
+            ParquetSource.of(inputs)
+                    .select(new ArrayList<>(new LinkedHashSet<>(needed)))
+                    .rowCount();
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--input: " + e.getMessage());
         }
     }
 }

@@ -7,16 +7,16 @@ import java.util.UUID;
 /**
  * Names that record the process holding them, {@code <pid>-<process start millis>-<random>}, so a
  * holder that died (even by kill -9) can be told from a live one, also after its pid was reused:
- * lease files, and the temporary directory a store is written in before it is committed ({@code
- * .tmp-<store id>-<holder>}).
+ * lease files, the temporary directory a store is written in before it is committed ({@code
+ * .tmp-<store id>-<holder>}), and the staging directory a job writes its output in.
  */
-final class LeaseNames {
+public final class LeaseNames {
     private static final String TEMP_PREFIX = ".tmp-";
 
     private LeaseNames() {}
 
     /** A new name held by this process. */
-    static String newName() {
+    public static String newName() {
         ProcessHandle me = ProcessHandle.current();
         return me.pid() + "-" + startMillis(me).orElse(0L) + "-" + UUID.randomUUID();
     }
@@ -42,7 +42,7 @@ final class LeaseNames {
     }
 
     /** The pid recorded in a holder name, or -1. */
-    static long pid(String holderName) {
+    public static long pid(String holderName) {
         try {
             return Long.parseLong(holderName.split("-", 2)[0]);
         } catch (NumberFormatException e) {
@@ -54,7 +54,7 @@ final class LeaseNames {
      * Whether the process that took this name is still running (same pid and same start time). A
      * name that records no process counts as dead.
      */
-    static boolean isAlive(String holderName) {
+    public static boolean isAlive(String holderName) {
         String[] parts = holderName.split("-", 3);
         if (parts.length < 3) {
             return false;
