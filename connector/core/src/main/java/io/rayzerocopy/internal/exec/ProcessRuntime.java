@@ -1,6 +1,6 @@
 package io.rayzerocopy.internal.exec;
 
-import io.rayzerocopy.internal.data.ArrowIpc;
+import io.rayzerocopy.internal.data.MappedBatch;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -36,10 +36,13 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Actors in worker JVMs on this machine, started with this JVM's classpath and flags. Batches go to
- * a worker and back as Arrow IPC over a Unix domain socket; each worker maps the same weight store,
- * so N workers hold one copy of the weights (the cross-process zero-copy case). Workers exit when
- * the driver does, even when it is killed with SIGKILL (their socket closes), and report their own
- * PSS. A worker that dies fails its calls with {@link ActorDiedException}.
+ * a worker and back through shared memory ({@link BatchSlots}): the driver copies a batch's Arrow
+ * buffers once into a slot both processes map, the worker reads them in place and writes its result
+ * into another slot, which the driver reads in place; only small frames cross the Unix domain
+ * socket. Each worker maps the same weight store, so N workers hold one copy of the weights (the
+ * cross-process zero-copy case). Workers exit when the driver does, even when it is killed with
+ * SIGKILL (their socket closes), and report their own PSS. A worker that dies fails its calls with
+ * {@link ActorDiedException}.
  */
 public final class ProcessRuntime implements ActorRuntime {
     /** The {@code processes} runtime. */
@@ -51,8 +54,21 @@ public final class ProcessRuntime implements ActorRuntime {
 
         @Override
         public ActorRuntime create(RuntimeSettings settings, BufferAllocator allocator) {
-            return new ProcessRuntime(settings.threadsPerActor(), 512, 120_000);
+            return new ProcessRuntime(
+                    settings.threadsPerActor(), settings.workerJvmOptions(), 120_000);
         }
+    }
+
+    /**
+     * The JVM options of every worker before the user's own: the heap holds no batches (they are in
+     * shared memory), so it is small; one GC thread is enough for it.
+     */
+    static List<String> defaultJvmOptions(int threadsPerActor) {
+        return List.of(
+                "-Xmx512m",
+                "-XX:+UseSerialGC",
+                "-Dai.djl.pytorch.num_threads=" + threadsPerActor,
+                "-Dai.djl.pytorch.num_interop_threads=1");
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(ProcessRuntime.class);
@@ -63,32 +79,28 @@ public final class ProcessRuntime implements ActorRuntime {
 
     /**
      * @param threadsPerActor torch intra-op threads of each worker (their CPUs)
-     * @param maxHeapMb heap of each worker JVM (weights are off-heap; batches are small)
+     * @param workerJvmOptions JVM options of each worker after ours, so they win (e.g. {@code
+     *     -Xmx2g})
      * @param startTimeoutMillis how long a worker may take to start and construct its actor
      */
-    public ProcessRuntime(int threadsPerActor, int maxHeapMb, long startTimeoutMillis) {
-        if (threadsPerActor < 1 || maxHeapMb < 64 || startTimeoutMillis < 1) {
+    public ProcessRuntime(
+            int threadsPerActor, List<String> workerJvmOptions, long startTimeoutMillis) {
+        if (threadsPerActor < 1 || startTimeoutMillis < 1) {
             throw new IllegalArgumentException(
-                    "threadsPerActor must be >= 1, maxHeapMb >= 64 and startTimeoutMillis >= 1;"
-                            + " got "
+                    "threadsPerActor and startTimeoutMillis must be >= 1; got "
                             + threadsPerActor
-                            + ", "
-                            + maxHeapMb
                             + ", "
                             + startTimeoutMillis);
         }
-        this.jvmArgs =
-                List.of(
-                        "-Xmx" + maxHeapMb + "m",
-                        "-XX:+UseSerialGC",
-                        "-Dai.djl.pytorch.num_threads=" + threadsPerActor,
-                        "-Dai.djl.pytorch.num_interop_threads=1");
+        List<String> args = new ArrayList<>(defaultJvmOptions(threadsPerActor));
+        args.addAll(workerJvmOptions);
+        this.jvmArgs = List.copyOf(args);
         this.startTimeoutMillis = startTimeoutMillis;
     }
 
-    /** One torch thread per worker, 512 MB heap, two minutes to start. */
+    /** One torch thread per worker, our default JVM options, two minutes to start. */
     public ProcessRuntime() {
-        this(1, 512, 120_000);
+        this(1, List.of(), 120_000);
     }
 
     @Override
@@ -185,6 +197,7 @@ public final class ProcessRuntime implements ActorRuntime {
         private final Process process;
         private final ServerSocketChannel server;
         private final Path socketDir;
+        private final BatchSlots slots;
         private volatile DataOutputStream toWorker;
         private final CompletableFuture<Void> ready = new CompletableFuture<>();
         private final Map<Long, CompletableFuture<byte[]>> pending = new ConcurrentHashMap<>();
@@ -214,14 +227,29 @@ public final class ProcessRuntime implements ActorRuntime {
             // user code prints cannot corrupt them.
             Process p;
             try {
+                slots = BatchSlots.create();
+            } catch (IOException e) {
+                throw new IllegalStateException(
+                        "cannot create the shared-memory directory of actor "
+                                + name
+                                + " in "
+                                + BatchSlots.baseDirectory()
+                                + ": "
+                                + e.getMessage(),
+                        e);
+            }
+            try {
                 socketDir = Files.createTempDirectory("rzc-worker");
                 Path socket = socketDir.resolve("s");
                 server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
                 server.bind(UnixDomainSocketAddress.of(socket));
                 p =
                         JvmLauncher.start(
-                                WorkerMain.class.getName(), jvmArgs, List.of(socket.toString()));
+                                WorkerMain.class.getName(),
+                                jvmArgs,
+                                List.of(socket.toString(), slots.directory().toString()));
             } catch (IOException e) {
+                slots.close();
                 throw new IllegalStateException(
                         "cannot start a worker JVM for actor " + name + ": " + e.getMessage(), e);
             }
@@ -235,6 +263,7 @@ public final class ProcessRuntime implements ActorRuntime {
                             () -> {
                                 exited.complete(null);
                                 closeServer();
+                                slots.close();
                             });
             CompletableFuture.delayedExecutor(startTimeoutMillis, TimeUnit.MILLISECONDS)
                     .execute(
@@ -405,21 +434,80 @@ public final class ProcessRuntime implements ActorRuntime {
         @Override
         public CompletableFuture<VectorSchemaRoot> submit(
                 VectorSchemaRoot input, BufferAllocator resultAllocator) {
-            byte[] ipc;
+            return ready.thenCompose(v -> call(input, resultAllocator));
+        }
+
+        /**
+         * Writes {@code input} into a free slot, names it and a slot for the output in a CALL, and
+         * reads the result in place from the output slot, which is free again when the result is
+         * closed.
+         */
+        private CompletableFuture<VectorSchemaRoot> call(
+                VectorSchemaRoot input, BufferAllocator resultAllocator) {
+            BatchSlots.Slot in;
+            BatchSlots.Slot out;
             try {
-                ipc = ArrowIpc.write(input);
+                in = slots.acquire();
             } catch (IOException e) {
+                return CompletableFuture.failedFuture(gone(e));
+            }
+            try {
+                out = slots.acquire();
+            } catch (IOException e) {
+                slots.release(in);
+                return CompletableFuture.failedFuture(gone(e));
+            }
+            byte[] call;
+            try {
+                call =
+                        new WorkerProtocol.Call(
+                                        in.index,
+                                        out.index,
+                                        MappedBatch.write(input, in.address, BatchSlots.CAPACITY)
+                                                .bytes())
+                                .encode();
+            } catch (RuntimeException e) {
+                slots.release(in);
+                slots.release(out);
                 return CompletableFuture.failedFuture(e);
             }
-            return ready.thenCompose(v -> send(WorkerProtocol.CALL, ipc))
-                    .thenApply(
-                            bytes -> {
+            return send(WorkerProtocol.CALL, call)
+                    .handle(
+                            (payload, error) -> {
+                                if (error != null) {
+                                    slots.release(in);
+                                    slots.release(out);
+                                    throw error instanceof CompletionException c
+                                            ? c
+                                            : new CompletionException(error);
+                                }
+                                if (WorkerProtocol.inputReleased(payload)) {
+                                    slots.release(in);
+                                } else {
+                                    slots.retire(in);
+                                }
                                 try {
-                                    return ArrowIpc.read(bytes, resultAllocator);
-                                } catch (IOException e) {
-                                    throw new CompletionException(e);
+                                    return MappedBatch.read(
+                                            WorkerProtocol.resultDescriptor(payload),
+                                            out.address,
+                                            resultAllocator,
+                                            () -> slots.release(out));
+                                } catch (RuntimeException e) {
+                                    slots.release(out);
+                                    throw e;
                                 }
                             });
+        }
+
+        private ActorDiedException gone(IOException cause) {
+            return new ActorDiedException(
+                    "actor "
+                            + name
+                            + " died: its worker process "
+                            + process.pid()
+                            + " is gone ("
+                            + cause.getMessage()
+                            + ")");
         }
 
         CompletableFuture<Long> pssKb() {
