@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -66,6 +67,14 @@ final class DemoCommand implements Callable<Integer> {
     String runtime;
 
     @Option(
+            names = "--worker-jvm-option",
+            paramLabel = "OPTION",
+            description =
+                    "a JVM option of the worker processes of --runtime processes, after ours (e.g."
+                            + " --worker-jvm-option=-Xmx2g); repeat for several")
+    List<String> workerJvmOptions = new ArrayList<>();
+
+    @Option(
             names = "--batch-size",
             defaultValue = "256",
             description = "rows per batch (default: ${DEFAULT-VALUE})")
@@ -83,7 +92,8 @@ final class DemoCommand implements Callable<Integer> {
         if (rows < 1 || actors < 1 || batchSize < 1) {
             throw new UserError("--rows, --actors and --batch-size must be >= 1");
         }
-        ExecutionOptions.Builder options = JobOptions.runtime(runtime);
+        ExecutionOptions.Builder options =
+                JobOptions.runtime(runtime).workerJvmOptions(workerJvmOptions);
         JobOptions.checkActors("--actors", actors, runtime);
         Path input = dir.resolve("features");
         Path output = dir.resolve("scores");

@@ -19,7 +19,9 @@ final class JobOptions {
                     SettingNames.MAX_ERRORED_BATCHES, "--max-errored-batches N",
                     SettingNames.MAX_ACTOR_RESTARTS, "--max-actor-restarts N",
                     SettingNames.OVERWRITE, "--overwrite",
-                    SettingNames.RESUME, "--resume");
+                    SettingNames.RESUME, "--resume",
+                    SettingNames.WORKER_JVM_OPTIONS, "--worker-jvm-option",
+                    SettingNames.BATCH_SIZE, "--batch-size");
 
     /** Actors per core beyond which a pool on this machine only adds start-up time and memory. */
     static final int MAX_ACTORS_PER_CORE = 4;

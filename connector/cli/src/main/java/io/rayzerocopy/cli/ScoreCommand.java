@@ -151,6 +151,14 @@ final class ScoreCommand implements Callable<Integer> {
             description = "threads, processes or ray (default: ${DEFAULT-VALUE})")
     String runtime;
 
+    @Option(
+            names = "--worker-jvm-option",
+            paramLabel = "OPTION",
+            description =
+                    "a JVM option of the worker processes of --runtime processes, after ours (e.g."
+                            + " --worker-jvm-option=-Xmx2g); repeat for several")
+    List<String> workerJvmOptions = new ArrayList<>();
+
     @Option(names = "--preserve-order", description = "write rows in input order")
     boolean preserveOrder;
 
@@ -242,6 +250,7 @@ final class ScoreCommand implements Callable<Integer> {
                             batchSize,
                             pool,
                             JobOptions.runtime(runtime)
+                                    .workerJvmOptions(workerJvmOptions)
                                     .preserveOrder(preserveOrder)
                                     .maxErroredBatches(maxErroredBatches)
                                     .maxActorRestarts(maxActorRestarts),

@@ -24,7 +24,9 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -168,20 +170,27 @@ public final class ProcessRuntime implements ActorRuntime {
     }
 
     /**
-     * Copies a worker's stdout (JVM notices, user prints) to our stderr, one prefixed line each.
+     * Copies one of a worker's streams (JVM notices, logs, user prints) to our stderr, one prefixed
+     * line each, keeping the last few lines in {@code tail} for the message if the worker dies.
      */
-    private static void forwardOutput(Process p, String name) {
+    private static Thread forward(InputStream stream, String name, Deque<String> tail) {
         Thread t =
                 new Thread(
                         () -> {
                             try (BufferedReader r =
                                     new BufferedReader(
                                             new InputStreamReader(
-                                                    p.getInputStream(), StandardCharsets.UTF_8))) {
+                                                    stream, StandardCharsets.UTF_8))) {
                                 for (String line = r.readLine();
                                         line != null;
                                         line = r.readLine()) {
                                     System.err.println("[" + name + "] " + line);
+                                    synchronized (tail) {
+                                        tail.addLast(line.strip());
+                                        if (tail.size() > 3) {
+                                            tail.removeFirst();
+                                        }
+                                    }
                                 }
                             } catch (IOException ignored) {
                                 // the worker is gone
@@ -190,6 +199,7 @@ public final class ProcessRuntime implements ActorRuntime {
                         "rzc-worker-out-" + name);
         t.setDaemon(true);
         t.start();
+        return t;
     }
 
     private final class WorkerActor implements ActorHandle {
@@ -204,6 +214,8 @@ public final class ProcessRuntime implements ActorRuntime {
         private final AtomicLong ids = new AtomicLong();
         private final CompletableFuture<Void> exited = new CompletableFuture<>();
         private volatile CompletableFuture<Void> stopped;
+        private final Deque<String> stderrTail = new ArrayDeque<>();
+        private Thread stderrForwarder;
 
         WorkerActor(ActorSpec spec, String name) {
             this.name = name;
@@ -244,17 +256,22 @@ public final class ProcessRuntime implements ActorRuntime {
                 server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
                 server.bind(UnixDomainSocketAddress.of(socket));
                 p =
-                        JvmLauncher.start(
-                                WorkerMain.class.getName(),
-                                jvmArgs,
-                                List.of(socket.toString(), slots.directory().toString()));
+                        new ProcessBuilder(
+                                        JvmLauncher.command(
+                                                WorkerMain.class.getName(),
+                                                jvmArgs,
+                                                List.of(
+                                                        socket.toString(),
+                                                        slots.directory().toString())))
+                                .start();
             } catch (IOException e) {
                 slots.close();
                 throw new IllegalStateException(
                         "cannot start a worker JVM for actor " + name + ": " + e.getMessage(), e);
             }
             this.process = p;
-            forwardOutput(p, name);
+            forward(p.getInputStream(), name, new ArrayDeque<>());
+            stderrForwarder = forward(p.getErrorStream(), name, stderrTail);
             Thread reader = new Thread(() -> readLoop(specBytes), "rzc-worker-reader-" + name);
             reader.setDaemon(true);
             reader.start();
@@ -360,6 +377,22 @@ public final class ProcessRuntime implements ActorRuntime {
                 Thread.currentThread().interrupt();
                 code = -1;
             }
+            String why = "";
+            if (!ready.isDone()) {
+                // A worker that never got ready usually could not start its JVM (a bad worker
+                // JVM option, no memory): its last words say why.
+                try {
+                    stderrForwarder.join(2_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                synchronized (stderrTail) {
+                    why =
+                            stderrTail.isEmpty()
+                                    ? ""
+                                    : " before it was ready: " + String.join(" ", stderrTail);
+                }
+            }
             ActorDiedException died =
                     new ActorDiedException(
                             "actor "
@@ -368,7 +401,8 @@ public final class ProcessRuntime implements ActorRuntime {
                                     + process.pid()
                                     + " exited with code "
                                     + code
-                                    + (code == 137 || code == -9 ? " (killed)" : ""));
+                                    + (code == 137 || code == -9 ? " (killed)" : "")
+                                    + why);
             ready.completeExceptionally(died);
             for (Long id : List.copyOf(pending.keySet())) {
                 complete(id, null, died);

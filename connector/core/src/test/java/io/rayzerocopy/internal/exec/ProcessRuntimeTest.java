@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.rayzerocopy.internal.data.SettingNames;
+
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BigIntVector;
@@ -17,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -180,6 +183,104 @@ class ProcessRuntimeTest {
                         assertEquals(2 * values[i], y.get(i));
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * Doubles "x" into "y" and reports the worker's maximum heap in "heap"; with {@code hog}, first
+     * allocates twice its heap.
+     */
+    static final class HeapReporter implements ActorSpec {
+        private static final long serialVersionUID = 1L;
+        private final boolean hog;
+
+        HeapReporter(boolean hog) {
+            this.hog = hog;
+        }
+
+        @Override
+        public String name() {
+            return "HeapReporter";
+        }
+
+        @Override
+        public BatchProcessor create() {
+            return (input, allocator) -> {
+                if (hog) {
+                    long[] tooMuch = new long[(int) (Runtime.getRuntime().maxMemory() / 4)];
+                    tooMuch[0] = 1;
+                }
+                BigIntVector in = (BigIntVector) input.getVector("x");
+                int rows = in.getValueCount();
+                BigIntVector y = new BigIntVector("y", allocator);
+                BigIntVector heap = new BigIntVector("heap", allocator);
+                y.allocateNew(rows);
+                heap.allocateNew(rows);
+                for (int i = 0; i < rows; i++) {
+                    y.set(i, in.get(i) * 2);
+                    heap.set(i, Runtime.getRuntime().maxMemory());
+                }
+                y.setValueCount(rows);
+                heap.setValueCount(rows);
+                return VectorSchemaRoot.of(y, heap);
+            };
+        }
+    }
+
+    private static ActorRuntime processes(String... workerJvmOptions) {
+        return new ProcessRuntime.Provider()
+                .create(
+                        new RuntimeSettings("processes", 1, List.of(workerJvmOptions), Map.of()),
+                        null);
+    }
+
+    @Test
+    void workerJvmOptionsReachTheWorkerWhoseHeapDoesNotHoldTheBatches() throws Exception {
+        try (BufferAllocator allocator = new RootAllocator();
+                ActorRuntime runtime = processes("-Xmx48m")) {
+            ActorHandle actor = runtime.start(new HeapReporter(false), "heap-0");
+            actor.ready().get(60, TimeUnit.SECONDS);
+            long[] values = new long[8 << 20];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = i;
+            }
+            // 64 MB of input and 128 MB of output through a worker with a 48 MB heap.
+            try (VectorSchemaRoot in = batch(allocator, values);
+                    VectorSchemaRoot out = actor.submit(in, allocator).get(60, TimeUnit.SECONDS)) {
+                BigIntVector heap = (BigIntVector) out.getVector("heap");
+                assertTrue(
+                        heap.get(0) <= 48L << 20, "the worker runs with -Xmx48m: " + heap.get(0));
+                BigIntVector y = (BigIntVector) out.getVector("y");
+                assertEquals(values.length, out.getRowCount());
+                for (int i = 0; i < values.length; i += 4099) {
+                    assertEquals(2L * i, y.get(i));
+                }
+            }
+        }
+    }
+
+    @Test
+    void aWorkerOutOfHeapIsReportedAsSuchWithTheBatchAndTheFix() throws Exception {
+        try (BufferAllocator allocator = new RootAllocator();
+                ActorRuntime runtime = processes("-Xmx48m")) {
+            ActorHandle actor = runtime.start(new HeapReporter(true), "hog-0");
+            actor.ready().get(60, TimeUnit.SECONDS);
+            try (VectorSchemaRoot in = batch(allocator, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10)) {
+                Exception e =
+                        assertThrows(
+                                Exception.class,
+                                () -> actor.submit(in, allocator).get(60, TimeUnit.SECONDS));
+                String message = e.getCause().getMessage();
+                assertTrue(
+                        message.startsWith(
+                                        "the worker process ran out of memory (Java heap space;"
+                                                + " its heap is ")
+                                && message.contains(" MB) on a batch of 10 rows")
+                                && message.contains(
+                                        SettingNames.WORKER_JVM_OPTIONS + " with -Xmx2g")
+                                && message.contains(SettingNames.BATCH_SIZE),
+                        message);
             }
         }
     }
