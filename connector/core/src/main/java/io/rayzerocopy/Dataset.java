@@ -433,7 +433,27 @@ public final class Dataset {
      * InputCheck}), with the first rows of the input: the first non-empty batch of up to {@value
      * #SAMPLE_ROWS} rows.
      */
+    /**
+     * Lets the runtime start the first stage's actors now (worker JVMs boot meanwhile), then checks
+     * the input; if the check fails, the runtime drops what it started.
+     */
     private void checkInput() {
+        Runnable unprepare = () -> {};
+        if (!stages.isEmpty()) {
+            MapStage first = stages.get(0);
+            OptionalLong batches = source.batchCount(first.batchSize());
+            int actors = (int) Math.min(first.minActors(), batches.orElse(Integer.MAX_VALUE));
+            unprepare = Runtimes.find(options.runtime()).prepare(settings(), actors);
+        }
+        try {
+            checkSample();
+        } catch (RuntimeException e) {
+            unprepare.run();
+            throw e;
+        }
+    }
+
+    private void checkSample() {
         if (inputCheck == null) {
             return;
         }
@@ -515,14 +535,17 @@ public final class Dataset {
     }
 
     private Function<BufferAllocator, ActorRuntime> runtimeFactory() {
-        RuntimeSettings settings =
-                new RuntimeSettings(
-                        options.runtime(),
-                        stages.isEmpty() ? 1 : stages.get(0).cpusPerActor(),
-                        options.workerJvmOptions(),
-                        options.runtimeOptions());
+        RuntimeSettings settings = settings();
         RuntimeProvider provider = Runtimes.find(settings.runtime());
         return allocator -> provider.create(settings, allocator);
+    }
+
+    private RuntimeSettings settings() {
+        return new RuntimeSettings(
+                options.runtime(),
+                stages.isEmpty() ? 1 : stages.get(0).cpusPerActor(),
+                options.workerJvmOptions(),
+                options.runtimeOptions());
     }
 
     private static ErroredBatchHandler logErrors() {

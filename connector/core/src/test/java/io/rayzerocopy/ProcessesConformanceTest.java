@@ -108,6 +108,33 @@ class ProcessesConformanceTest extends RuntimeConformance {
         assertTrue(e.getMessage().contains("leaked Arrow memory"), e.getMessage());
     }
 
+    @Test
+    void aJobRefusedByItsInputCheckLeavesNoWorkerProcess() {
+        ModelScorer.Config wrongColumn =
+                ModelScorer.config(wrapper).inputColumn("id").outputColumn("scores").build();
+        assertThrows(
+                IllegalArgumentException.class,
+                () ->
+                        Dataset.readParquet(input.toString())
+                                .mapBatches(
+                                        ModelScorer::new,
+                                        wrongColumn,
+                                        100,
+                                        ActorPoolStrategy.size(2))
+                                .withOptions(options().build())
+                                .writeParquet(dir.resolve("refused").toString()));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (workers() > 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertEquals(0, workers(), "the workers started ahead of the refused job are gone");
+    }
+
+    /** This JVM's live child processes: its worker JVMs (tests start no others meanwhile). */
+    private static long workers() {
+        return ProcessHandle.current().children().filter(ProcessHandle::isAlive).count();
+    }
+
     /** A wrapper and a directory where workers meet before the driver measures them. */
     record Barrier(ModelWrapper<Model> wrapper, String dir) implements Serializable {}
 

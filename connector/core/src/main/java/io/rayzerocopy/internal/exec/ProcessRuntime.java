@@ -27,6 +27,7 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -35,6 +36,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Actors in worker JVMs on this machine, started with this JVM's classpath and flags. Batches go to
@@ -59,6 +61,23 @@ public final class ProcessRuntime implements ActorRuntime {
             return new ProcessRuntime(
                     settings.threadsPerActor(), settings.workerJvmOptions(), 120_000);
         }
+
+        /**
+         * Starts the job's first workers now, so that their JVMs boot while the driver checks the
+         * input and opens its files; the job's actors then claim them.
+         */
+        @Override
+        public Runnable prepare(RuntimeSettings settings, int actors) {
+            List<String> args = jvmArgs(settings.threadsPerActor(), settings.workerJvmOptions());
+            prestart(args, actors);
+            return () -> discardSpares(args);
+        }
+    }
+
+    private static List<String> jvmArgs(int threadsPerActor, List<String> workerJvmOptions) {
+        List<String> args = new ArrayList<>(defaultJvmOptions(threadsPerActor));
+        args.addAll(workerJvmOptions);
+        return List.copyOf(args);
     }
 
     /**
@@ -94,9 +113,7 @@ public final class ProcessRuntime implements ActorRuntime {
                             + ", "
                             + startTimeoutMillis);
         }
-        List<String> args = new ArrayList<>(defaultJvmOptions(threadsPerActor));
-        args.addAll(workerJvmOptions);
-        this.jvmArgs = List.copyOf(args);
+        this.jvmArgs = jvmArgs(threadsPerActor, workerJvmOptions);
         this.startTimeoutMillis = startTimeoutMillis;
     }
 
@@ -108,7 +125,9 @@ public final class ProcessRuntime implements ActorRuntime {
     @Override
     public synchronized ActorHandle start(ActorSpec spec, String actorName) {
         Objects.requireNonNull(spec, "spec");
-        WorkerActor actor = new WorkerActor(spec, actorName);
+        Spawned worker = takeSpare(jvmArgs);
+        WorkerActor actor =
+                new WorkerActor(spec, actorName, worker != null ? worker : Spawned.start(jvmArgs));
         synchronized (actors) {
             actors.add(actor);
         }
@@ -158,6 +177,7 @@ public final class ProcessRuntime implements ActorRuntime {
                     (total / pss.size()) >> 10);
         }
         ActorRuntime.stopAll(actors, 60);
+        discardSpares(jvmArgs);
     }
 
     private static void deleteQuietly(Path dir) {
@@ -173,7 +193,8 @@ public final class ProcessRuntime implements ActorRuntime {
      * Copies one of a worker's streams (JVM notices, logs, user prints) to our stderr, one prefixed
      * line each, keeping the last few lines in {@code tail} for the message if the worker dies.
      */
-    private static Thread forward(InputStream stream, String name, Deque<String> tail) {
+    private static Thread forward(
+            InputStream stream, AtomicReference<String> label, Deque<String> tail) {
         Thread t =
                 new Thread(
                         () -> {
@@ -184,7 +205,7 @@ public final class ProcessRuntime implements ActorRuntime {
                                 for (String line = r.readLine();
                                         line != null;
                                         line = r.readLine()) {
-                                    System.err.println("[" + name + "] " + line);
+                                    System.err.println("[" + label.get() + "] " + line);
                                     synchronized (tail) {
                                         tail.addLast(line.strip());
                                         if (tail.size() > 3) {
@@ -196,66 +217,72 @@ public final class ProcessRuntime implements ActorRuntime {
                                 // the worker is gone
                             }
                         },
-                        "rzc-worker-out-" + name);
+                        "rzc-worker-out");
         t.setDaemon(true);
         t.start();
         return t;
     }
 
-    private final class WorkerActor implements ActorHandle {
-        private final String name;
-        private final Process process;
-        private final ServerSocketChannel server;
-        private final Path socketDir;
-        private final BatchSlots slots;
-        private volatile DataOutputStream toWorker;
-        private final CompletableFuture<Void> ready = new CompletableFuture<>();
-        private final Map<Long, CompletableFuture<byte[]>> pending = new ConcurrentHashMap<>();
-        private final AtomicLong ids = new AtomicLong();
-        private final CompletableFuture<Void> exited = new CompletableFuture<>();
-        private volatile CompletableFuture<Void> stopped;
-        private final Deque<String> stderrTail = new ArrayDeque<>();
-        private Thread stderrForwarder;
+    /**
+     * A worker JVM started before its actor is known: its process, the socket it connects to, its
+     * batch slots and where its output goes. It boots (Arrow, DJL's engine) while it waits for its
+     * actor; the driver accepts its connection when an actor claims it.
+     */
+    static final class Spawned {
+        final Process process;
+        final ServerSocketChannel server;
+        final Path socketDir;
+        final BatchSlots slots;
+        final AtomicReference<String> label;
+        final Deque<String> stderrTail = new ArrayDeque<>();
+        final Thread stderrForwarder;
+        final CompletableFuture<Void> exited = new CompletableFuture<>();
 
-        WorkerActor(ActorSpec spec, String name) {
-            this.name = name;
-            byte[] specBytes;
-            try {
-                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-                try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-                    out.writeObject(spec);
-                }
-                specBytes = bytes.toByteArray();
-            } catch (IOException e) {
-                throw new IllegalArgumentException(
-                        "actor "
-                                + spec.name()
-                                + " cannot be sent to a worker process (is everything it holds"
-                                + " Serializable?): "
-                                + e,
-                        e);
-            }
-            // Frames go over a Unix domain socket, not the worker's stdout: whatever the JVM or
-            // user code prints cannot corrupt them.
-            Process p;
+        private Spawned(
+                Process process,
+                ServerSocketChannel server,
+                Path socketDir,
+                BatchSlots slots,
+                AtomicReference<String> label) {
+            this.process = process;
+            this.server = server;
+            this.socketDir = socketDir;
+            this.slots = slots;
+            this.label = label;
+            forward(process.getInputStream(), label, new ArrayDeque<>());
+            this.stderrForwarder = forward(process.getErrorStream(), label, stderrTail);
+            process.onExit()
+                    .thenRun(
+                            () -> {
+                                exited.complete(null);
+                                closeServer();
+                                slots.close();
+                            });
+        }
+
+        /** Starts a worker JVM with {@code jvmArgs}. */
+        static Spawned start(List<String> jvmArgs) {
+            BatchSlots slots;
             try {
                 slots = BatchSlots.create();
             } catch (IOException e) {
                 throw new IllegalStateException(
-                        "cannot create the shared-memory directory of actor "
-                                + name
-                                + " in "
+                        "cannot create a worker's shared-memory directory in "
                                 + BatchSlots.baseDirectory()
                                 + ": "
                                 + e.getMessage(),
                         e);
             }
+            // Frames go over a Unix domain socket, not the worker's stdout: whatever the JVM or
+            // user code prints cannot corrupt them.
+            Path socketDir = null;
+            ServerSocketChannel server = null;
             try {
                 socketDir = Files.createTempDirectory("rzc-worker");
                 Path socket = socketDir.resolve("s");
                 server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
                 server.bind(UnixDomainSocketAddress.of(socket));
-                p =
+                Process p =
                         new ProcessBuilder(
                                         JvmLauncher.command(
                                                 WorkerMain.class.getName(),
@@ -264,24 +291,130 @@ public final class ProcessRuntime implements ActorRuntime {
                                                         socket.toString(),
                                                         slots.directory().toString())))
                                 .start();
+                return new Spawned(
+                        p, server, socketDir, slots, new AtomicReference<>("worker " + p.pid()));
             } catch (IOException e) {
                 slots.close();
-                throw new IllegalStateException(
-                        "cannot start a worker JVM for actor " + name + ": " + e.getMessage(), e);
+                if (server != null) {
+                    try {
+                        server.close();
+                    } catch (IOException ignored) {
+                        // failing anyway
+                    }
+                }
+                if (socketDir != null) {
+                    deleteQuietly(socketDir);
+                }
+                throw new IllegalStateException("cannot start a worker JVM: " + e.getMessage(), e);
             }
-            this.process = p;
-            forward(p.getInputStream(), name, new ArrayDeque<>());
-            stderrForwarder = forward(p.getErrorStream(), name, stderrTail);
+        }
+
+        void closeServer() {
+            try {
+                server.close();
+            } catch (IOException ignored) {
+                // closing: nothing to do
+            }
+            deleteQuietly(socketDir);
+        }
+
+        /** Ends a worker that will get no actor. */
+        void kill() {
+            process.destroyForcibly();
+            closeServer();
+        }
+    }
+
+    /** Workers started ahead of their actors ({@link Provider#prepare}), by their JVM options. */
+    private static final Map<List<String>, Deque<Spawned>> SPARES = new HashMap<>();
+
+    /** How long a worker started ahead waits for an actor before it is ended. */
+    private static final long SPARE_SECONDS = 60;
+
+    /** Starts workers until {@code count} with these options are waiting for an actor. */
+    static void prestart(List<String> jvmArgs, int count) {
+        synchronized (SPARES) {
+            Deque<Spawned> spares = SPARES.computeIfAbsent(jvmArgs, k -> new ArrayDeque<>());
+            spares.removeIf(w -> !w.process.isAlive());
+            for (int i = spares.size(); i < count; i++) {
+                Spawned w = Spawned.start(jvmArgs);
+                spares.addLast(w);
+                CompletableFuture.delayedExecutor(SPARE_SECONDS, TimeUnit.SECONDS)
+                        .execute(
+                                () -> {
+                                    boolean unclaimed;
+                                    synchronized (SPARES) {
+                                        unclaimed = spares.remove(w);
+                                    }
+                                    if (unclaimed) {
+                                        w.kill();
+                                    }
+                                });
+            }
+        }
+    }
+
+    /** A live worker started ahead with these options, or {@code null}. */
+    private static Spawned takeSpare(List<String> jvmArgs) {
+        synchronized (SPARES) {
+            Deque<Spawned> spares = SPARES.getOrDefault(jvmArgs, new ArrayDeque<>());
+            for (Spawned w = spares.pollFirst(); w != null; w = spares.pollFirst()) {
+                if (w.process.isAlive()) {
+                    return w;
+                }
+            }
+            return null;
+        }
+    }
+
+    /** Ends the workers started ahead with these options that no actor claimed. */
+    static void discardSpares(List<String> jvmArgs) {
+        List<Spawned> unused;
+        synchronized (SPARES) {
+            Deque<Spawned> spares = SPARES.remove(jvmArgs);
+            unused = spares == null ? List.of() : List.copyOf(spares);
+        }
+        unused.forEach(Spawned::kill);
+    }
+
+    private final class WorkerActor implements ActorHandle {
+        private final String name;
+        private final Spawned worker;
+        private final Process process;
+        private final BatchSlots slots;
+        private volatile DataOutputStream toWorker;
+        private final CompletableFuture<Void> ready = new CompletableFuture<>();
+        private final Map<Long, CompletableFuture<byte[]>> pending = new ConcurrentHashMap<>();
+        private final AtomicLong ids = new AtomicLong();
+        private volatile CompletableFuture<Void> stopped;
+
+        WorkerActor(ActorSpec spec, String name, Spawned worker) {
+            this.name = name;
+            this.worker = worker;
+            this.process = worker.process;
+            this.slots = worker.slots;
+            byte[] specBytes;
+            try {
+                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+                try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+                    out.writeObject(spec);
+                }
+                specBytes = bytes.toByteArray();
+            } catch (IOException e) {
+                worker.kill();
+                throw new IllegalArgumentException(
+                        "actor "
+                                + spec.name()
+                                + " cannot be sent to a worker process (is everything it holds"
+                                + " Serializable?): "
+                                + e,
+                        e);
+            }
+            worker.label.set(name);
             Thread reader = new Thread(() -> readLoop(specBytes), "rzc-worker-reader-" + name);
             reader.setDaemon(true);
             reader.start();
-            p.onExit()
-                    .thenRun(
-                            () -> {
-                                exited.complete(null);
-                                closeServer();
-                                slots.close();
-                            });
+            Process p = process;
             CompletableFuture.delayedExecutor(startTimeoutMillis, TimeUnit.MILLISECONDS)
                     .execute(
                             () -> {
@@ -301,15 +434,6 @@ public final class ProcessRuntime implements ActorRuntime {
                             });
         }
 
-        private void closeServer() {
-            try {
-                server.close();
-            } catch (IOException ignored) {
-                // closing: nothing to do
-            }
-            deleteQuietly(socketDir);
-        }
-
         boolean alive() {
             return process.isAlive() && stopped == null;
         }
@@ -317,8 +441,8 @@ public final class ProcessRuntime implements ActorRuntime {
         private void readLoop(byte[] specBytes) {
             SocketChannel channel;
             try {
-                channel = server.accept();
-                closeServer();
+                channel = worker.server.accept();
+                worker.closeServer();
                 toWorker =
                         new DataOutputStream(
                                 new BufferedOutputStream(SocketStreams.out(channel), 1 << 16));
@@ -382,15 +506,16 @@ public final class ProcessRuntime implements ActorRuntime {
                 // A worker that never got ready usually could not start its JVM (a bad worker
                 // JVM option, no memory): its last words say why.
                 try {
-                    stderrForwarder.join(2_000);
+                    worker.stderrForwarder.join(2_000);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-                synchronized (stderrTail) {
+                synchronized (worker.stderrTail) {
                     why =
-                            stderrTail.isEmpty()
+                            worker.stderrTail.isEmpty()
                                     ? ""
-                                    : " before it was ready: " + String.join(" ", stderrTail);
+                                    : " before it was ready: "
+                                            + String.join(" ", worker.stderrTail);
                 }
             }
             ActorDiedException died =
@@ -563,7 +688,8 @@ public final class ProcessRuntime implements ActorRuntime {
                     .orTimeout(30, TimeUnit.SECONDS)
                     .whenComplete(
                             (payload, e) -> {
-                                exited.orTimeout(10, TimeUnit.SECONDS)
+                                worker.exited
+                                        .orTimeout(10, TimeUnit.SECONDS)
                                         .whenComplete(
                                                 (v, e2) -> {
                                                     if (process.isAlive()) {

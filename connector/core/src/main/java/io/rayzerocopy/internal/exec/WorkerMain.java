@@ -3,6 +3,7 @@ package io.rayzerocopy.internal.exec;
 import io.rayzerocopy.internal.data.Allocators;
 import io.rayzerocopy.internal.data.MappedBatch;
 import io.rayzerocopy.internal.data.SettingNames;
+import io.rayzerocopy.internal.model.Djl;
 import io.rayzerocopy.internal.model.ProcessMemory;
 
 import org.apache.arrow.memory.BufferAllocator;
@@ -53,6 +54,7 @@ public final class WorkerMain {
         watchParent(slots);
         BatchProcessor processor = null;
         BufferAllocator allocator = Allocators.child("worker-" + ProcessHandle.current().pid());
+        bootEngine();
         for (WorkerProtocol.Frame f = WorkerProtocol.read(in);
                 f != null;
                 f = WorkerProtocol.read(in)) {
@@ -100,6 +102,19 @@ public final class WorkerMain {
         // The driver is gone (exited, or killed before it could clean up): its batch slots go too.
         slots.deleteDirectory();
         System.exit(0);
+    }
+
+    /**
+     * Starts DJL's engine (libtorch) before the actor is known: the driver may have started this
+     * worker ahead of its actor, and the engine is most of a worker's start. A failure is left to
+     * the actor's constructor, which meets it again and reports it.
+     */
+    private static void bootEngine() {
+        try {
+            Djl.engine();
+        } catch (Throwable ignored) {
+            // reported by the actor that needs the engine
+        }
     }
 
     private static WorkerProtocol.Frame call(

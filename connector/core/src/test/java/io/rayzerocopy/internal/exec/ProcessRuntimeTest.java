@@ -20,9 +20,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /** Real worker JVMs: batches over Arrow IPC, constructor errors, kill -9, PSS, no orphans. */
@@ -283,6 +285,63 @@ class ProcessRuntimeTest {
                         message);
             }
         }
+    }
+
+    /** This JVM's live child processes: its worker JVMs (tests start no others meanwhile). */
+    static Set<Long> workerChildren() {
+        return ProcessHandle.current()
+                .children()
+                .filter(ProcessHandle::isAlive)
+                .map(ProcessHandle::pid)
+                .collect(Collectors.toSet());
+    }
+
+    /** The worker processes not in {@code before}, once there are {@code count}. */
+    static Set<Long> newWorkers(Set<Long> before, int count) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        Set<Long> found = Set.of();
+        while (found.size() < count && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            found = workerChildren();
+            found.removeAll(before);
+        }
+        return found;
+    }
+
+    @Test
+    void workersStartedAheadServeTheActorsAndUnclaimedOnesAreEnded() throws Exception {
+        RuntimeSettings settings =
+                new RuntimeSettings("processes", 1, List.of("-Xmx100m"), Map.of());
+        Set<Long> before = workerChildren();
+        new ProcessRuntime.Provider().prepare(settings, 2);
+        Set<Long> ahead = newWorkers(before, 2);
+        assertEquals(2, ahead.size(), "two workers booting before any actor exists");
+        try (BufferAllocator allocator = new RootAllocator();
+                ProcessRuntime runtime =
+                        (ProcessRuntime) new ProcessRuntime.Provider().create(settings, null)) {
+            ActorHandle actor = runtime.start(new Doubler(false), "ahead-0");
+            actor.ready().get(60, TimeUnit.SECONDS);
+            assertTrue(ahead.contains(runtime.workerPids().get(0)), "the actor got a spare");
+            try (VectorSchemaRoot in = batch(allocator, 21);
+                    VectorSchemaRoot out = actor.submit(in, allocator).get(30, TimeUnit.SECONDS)) {
+                assertEquals(42L, ((BigIntVector) out.getVector("y")).get(0));
+            }
+        }
+        for (long pid : ahead) {
+            ProcessHandle.of(pid).ifPresent(h -> h.onExit().orTimeout(20, TimeUnit.SECONDS).join());
+        }
+        assertTrue(
+                ahead.stream().noneMatch(pid -> ProcessHandle.of(pid).isPresent()),
+                "the unclaimed spare ended with the runtime");
+
+        Runnable undo = new ProcessRuntime.Provider().prepare(settings, 1);
+        Set<Long> unused = newWorkers(before, 1);
+        assertEquals(1, unused.size());
+        undo.run();
+        for (long pid : unused) {
+            ProcessHandle.of(pid).ifPresent(h -> h.onExit().orTimeout(20, TimeUnit.SECONDS).join());
+        }
+        assertEquals(before, workerChildren(), "a job that never starts its actors leaves none");
     }
 
     @Test
