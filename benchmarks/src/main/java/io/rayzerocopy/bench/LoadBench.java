@@ -8,7 +8,6 @@ import io.rayzerocopy.BlockModel;
 import io.rayzerocopy.Mode;
 import io.rayzerocopy.ModelWrapper;
 import io.rayzerocopy.TorchScriptModel;
-import io.rayzerocopy.internal.FileTrees;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,13 +48,7 @@ public final class LoadBench {
     public static String run(int modelMb, int reps) throws Exception {
         Engine.getEngine("PyTorch");
         int layers = BenchModels.layersFor(modelMb);
-        long realMb =
-                Math.round(
-                        layers
-                                * (BenchModels.WIDTH * (double) BenchModels.WIDTH
-                                        + BenchModels.WIDTH)
-                                * 4
-                                / (1 << 20));
+        long realMb = Math.round(BenchModels.megabytes(layers));
         Path work = Files.createTempDirectory("rzc-load-bench");
         List<String[]> rows = new ArrayList<>();
         double bestZero = Double.MAX_VALUE;
@@ -120,7 +113,7 @@ public final class LoadBench {
                     "/usr/bin/python3 cannot import torch (apt-get install -y python3-torch):"
                             + " TorchScript kinds skipped");
         }
-        FileTrees.deleteTree(work);
+        BenchFiles.deleteTree(work);
         for (String[] r : rows) {
             System.out.printf("kind=%s plain_ms=%s zerocopy_ms=%s%n", r[0], r[1], r[2]);
         }

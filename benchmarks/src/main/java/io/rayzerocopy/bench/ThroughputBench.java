@@ -19,7 +19,6 @@ import io.rayzerocopy.ModelScorer;
 import io.rayzerocopy.ModelWrapper;
 import io.rayzerocopy.ParquetWriteOptions;
 import io.rayzerocopy.WriteResult;
-import io.rayzerocopy.internal.FileTrees;
 
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -212,7 +211,7 @@ public class ThroughputBench {
                     last.stats());
             wrapper.close();
             trained.close();
-            FileTrees.deleteTree(dir);
+            BenchFiles.deleteTree(dir);
         }
     }
 
@@ -315,7 +314,7 @@ public class ThroughputBench {
 
         @TearDown(Level.Trial)
         public void tearDown() throws IOException {
-            FileTrees.deleteTree(dir);
+            BenchFiles.deleteTree(dir);
         }
     }
 
@@ -364,7 +363,7 @@ public class ThroughputBench {
             System.out.printf(
                     "%nlast job (row by row, %d workers): %,.0f rows/s%n%s%n",
                     workers, last.rowsWritten() / last.seconds(), last.stats());
-            FileTrees.deleteTree(dir);
+            BenchFiles.deleteTree(dir);
         }
     }
 }
