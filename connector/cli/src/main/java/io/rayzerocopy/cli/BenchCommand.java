@@ -14,20 +14,26 @@ import java.util.concurrent.Callable;
         name = "bench",
         mixinStandardHelpOptions = true,
         description = "Measure memory and load latency against baselines.",
-        subcommands = {BenchCommand.Memory.class, BenchCommand.Load.class})
+        subcommands = {
+            BenchCommand.Memory.class,
+            BenchCommand.Load.class,
+            BenchCommand.Decode.class
+        })
 final class BenchCommand {
     private BenchCommand() {}
 
-    static Object invoke(String className, Class<?>[] types, Object... args) throws Exception {
+    static Object invoke(String className, String method, Class<?>[] types, Object... args)
+            throws Exception {
         Class<?> c;
         try {
             c = Class.forName(className);
         } catch (ClassNotFoundException e) {
             throw new UserError(
-                    "the benchmarks are not on the classpath: run them through ./rzc from the repository root");
+                    "the benchmarks are not on the classpath: run them through ./rzc from the"
+                            + " repository root");
         }
         try {
-            return c.getMethod("run", types).invoke(null, args);
+            return c.getMethod(method, types).invoke(null, args);
         } catch (InvocationTargetException e) {
             throw e.getCause() instanceof Exception ? (Exception) e.getCause() : e;
         }
@@ -37,13 +43,20 @@ final class BenchCommand {
             name = "memory",
             mixinStandardHelpOptions = true,
             description =
-                    "N actor processes over a generated model: summed PSS, each loading its own copy vs zero-copy.",
+                    "N actor processes over a generated model: summed PSS, each loading its own"
+                            + " copy vs zero-copy.",
             footer = {
                 "",
-                "Last line: actors=<n> model_mb=<s> naive_pss_mb=<x> zerocopy_pss_mb=<y> ratio=<x/y>",
+                "Last line: actors=<n> model_mb=<s> naive_pss_mb=<x> zerocopy_pss_mb=<y>"
+                    + " ratio=<x/y> per_actor_mb=<PSS of a zero-copy actor beyond its share of the"
+                    + " store>",
+                "With --scoring: scoring actors=<n> model_mb=<s> batch=<b> per_worker_mb_median=<m>"
+                        + " per_worker_mb_max=<x> samples=<k> rows_per_s=<r>",
                 "",
-                "Example:",
-                "  rzc bench memory --actors 4 --model-mb 400"
+                "Examples:",
+                "  rzc bench memory --actors 4 --model-mb 400",
+                "  rzc bench memory --actors 8 --model-mb 1024",
+                "  rzc bench memory --scoring --actors 4 --model-mb 336 --kind torchscript"
             })
     static final class Memory implements Callable<Integer> {
         @Option(
@@ -62,8 +75,22 @@ final class BenchCommand {
                 names = "--kind",
                 defaultValue = "block",
                 description =
-                        "block (Java DJL block) or torchscript (needs python3-torch) (default: ${DEFAULT-VALUE})")
+                        "block (Java DJL block) or torchscript (needs python3-torch) (default:"
+                                + " ${DEFAULT-VALUE})")
         String kind;
+
+        @Option(
+                names = "--scoring",
+                description =
+                        "measure the workers of a scoring job while they score, instead of idle"
+                                + " actors")
+        boolean scoring;
+
+        @Option(
+                names = "--batch-size",
+                defaultValue = "64",
+                description = "rows per batch with --scoring (default: ${DEFAULT-VALUE})")
+        int batchSize;
 
         @Option(
                 names = "--runtime",
@@ -85,8 +112,23 @@ final class BenchCommand {
             if (!kind.equals("block") && !kind.equals("torchscript")) {
                 throw new UserError("--kind must be block or torchscript, not " + kind);
             }
+            if (scoring) {
+                if (batchSize < 1) {
+                    throw new UserError("--batch-size must be >= 1");
+                }
+                invoke(
+                        "io.rayzerocopy.bench.MemoryBench",
+                        "scoring",
+                        new Class<?>[] {int.class, int.class, String.class, int.class},
+                        actors,
+                        modelMb,
+                        kind,
+                        batchSize);
+                return 0;
+            }
             invoke(
                     "io.rayzerocopy.bench.MemoryBench",
+                    "run",
                     new Class<?>[] {int.class, int.class, String.class},
                     actors,
                     modelMb,
@@ -127,8 +169,51 @@ final class BenchCommand {
             }
             invoke(
                     "io.rayzerocopy.bench.LoadBench",
+                    "run",
                     new Class<?>[] {int.class, int.class},
                     modelMb,
+                    reps);
+            return 0;
+        }
+    }
+
+    @Command(
+            name = "decode",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Parquet decode at batch 1,024 and 131,072: our reader vs Arrow C++'s (JNI),"
+                        + " same files.",
+            footer = {
+                "",
+                "Last line: decode rows=<n> ours_small=<rows/CPU-s> ours_large=<rows/CPU-s>"
+                        + " large_vs_small=<x> min_ours_vs_arrow=<y>",
+                "",
+                "Example:",
+                "  rzc bench decode --rows 1000000"
+            })
+    static final class Decode implements Callable<Integer> {
+        @Option(
+                names = "--rows",
+                defaultValue = "1000000",
+                description = "rows of the generated table (default: ${DEFAULT-VALUE})")
+        long rows;
+
+        @Option(
+                names = "--reps",
+                defaultValue = "5",
+                description = "runs per reader and batch size; medians (default: ${DEFAULT-VALUE})")
+        int reps;
+
+        @Override
+        public Integer call() throws Exception {
+            if (rows < 1 || reps < 1) {
+                throw new UserError("--rows and --reps must be >= 1");
+            }
+            invoke(
+                    "io.rayzerocopy.bench.DecodeBench",
+                    "run",
+                    new Class<?>[] {long.class, int.class},
+                    rows,
                     reps);
             return 0;
         }
