@@ -684,30 +684,34 @@ public final class ProcessRuntime implements ActorRuntime {
                 result.complete(null);
                 return result;
             }
+            // STOPPED comes after the actor and its allocator are closed (models released, leaks
+            // checked); the process then exits by itself, which the job need not wait for.
             send(WorkerProtocol.STOP, new byte[0])
                     .orTimeout(30, TimeUnit.SECONDS)
                     .whenComplete(
                             (payload, e) -> {
-                                worker.exited
-                                        .orTimeout(10, TimeUnit.SECONDS)
-                                        .whenComplete(
-                                                (v, e2) -> {
-                                                    if (process.isAlive()) {
-                                                        process.destroyForcibly();
-                                                    }
-                                                    if (payload != null && payload.length > 0) {
-                                                        result.completeExceptionally(
-                                                                new IllegalStateException(
-                                                                        "closing actor "
-                                                                                + name
-                                                                                + " failed: "
-                                                                                + WorkerProtocol
-                                                                                        .text(
-                                                                                                payload)));
-                                                    } else {
-                                                        result.complete(null);
-                                                    }
-                                                });
+                                if (e != null) {
+                                    process.destroyForcibly();
+                                } else {
+                                    worker.exited
+                                            .orTimeout(10, TimeUnit.SECONDS)
+                                            .whenComplete(
+                                                    (v, late) -> {
+                                                        if (process.isAlive()) {
+                                                            process.destroyForcibly();
+                                                        }
+                                                    });
+                                }
+                                if (payload != null && payload.length > 0) {
+                                    result.completeExceptionally(
+                                            new IllegalStateException(
+                                                    "closing actor "
+                                                            + name
+                                                            + " failed: "
+                                                            + WorkerProtocol.text(payload)));
+                                } else {
+                                    result.complete(null);
+                                }
                             });
             return result;
         }
