@@ -71,7 +71,8 @@ public final class JvmLauncher {
         return pb.start();
     }
 
-    private static String classpath() {
+    /** The classpath child JVMs get: this JVM's (the test classpath under surefire). */
+    static String classpath() {
         String cp = System.getProperty("java.class.path");
         String surefire = System.getProperty("surefire.test.class.path");
         if (surefire != null && !surefire.isEmpty()) {

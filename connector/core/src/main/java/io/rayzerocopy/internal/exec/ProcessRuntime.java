@@ -1,5 +1,7 @@
 package io.rayzerocopy.internal.exec;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
+
 import io.rayzerocopy.internal.data.MappedBatch;
 
 import org.apache.arrow.memory.BufferAllocator;
@@ -17,6 +19,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.ObjectOutputStream;
+import java.lang.management.ManagementFactory;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
@@ -85,12 +88,41 @@ public final class ProcessRuntime implements ActorRuntime {
      * shared memory), so it is small; one GC thread is enough for it.
      */
     static List<String> defaultJvmOptions(int threadsPerActor) {
-        return List.of(
-                "-Xmx512m",
-                "-XX:+UseSerialGC",
-                "-Dai.djl.pytorch.num_threads=" + threadsPerActor,
-                "-Dai.djl.pytorch.num_interop_threads=1");
+        List<String> options =
+                new ArrayList<>(
+                        List.of(
+                                "-Xmx512m",
+                                "-Xms16m",
+                                "-Xmn8m",
+                                "-XX:+UseSerialGC",
+                                "-XX:ReservedCodeCacheSize=32m",
+                                "-XX:-UsePerfData",
+                                "-Dai.djl.pytorch.num_threads=" + threadsPerActor,
+                                "-Dai.djl.pytorch.num_interop_threads=1"));
+        if (TRIMS_NATIVE_HEAP) {
+            options.add("-XX:TrimNativeHeapInterval=1000");
+        }
+        return options;
     }
+
+    /**
+     * Whether this JVM (the workers' too: same executable) can give freed native memory back to the
+     * OS periodically (a JDK 17.0.9+ option).
+     */
+    private static final boolean TRIMS_NATIVE_HEAP = hasVmOption("TrimNativeHeapInterval");
+
+    private static boolean hasVmOption(String name) {
+        try {
+            ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class).getVMOption(name);
+            return true;
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    /** The class-data archive of workers on this JVM's classpath, or {@code null}. */
+    private static final WorkerClassArchive CLASS_ARCHIVE =
+            WorkerClassArchive.forClasspath(JvmLauncher.classpath());
 
     private static final Logger LOG = LoggerFactory.getLogger(ProcessRuntime.class);
 
@@ -237,6 +269,7 @@ public final class ProcessRuntime implements ActorRuntime {
         final Deque<String> stderrTail = new ArrayDeque<>();
         final Thread stderrForwarder;
         final CompletableFuture<Void> exited = new CompletableFuture<>();
+        final long startedNanos = System.nanoTime();
 
         private Spawned(
                 Process process,
@@ -282,15 +315,26 @@ public final class ProcessRuntime implements ActorRuntime {
                 Path socket = socketDir.resolve("s");
                 server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
                 server.bind(UnixDomainSocketAddress.of(socket));
-                Process p =
+                Path[] archiveTo = {null};
+                List<String> args = new ArrayList<>();
+                if (CLASS_ARCHIVE != null) {
+                    args.addAll(CLASS_ARCHIVE.options(archiveTo));
+                }
+                args.addAll(jvmArgs);
+                ProcessBuilder builder =
                         new ProcessBuilder(
-                                        JvmLauncher.command(
-                                                WorkerMain.class.getName(),
-                                                jvmArgs,
-                                                List.of(
-                                                        socket.toString(),
-                                                        slots.directory().toString())))
-                                .start();
+                                JvmLauncher.command(
+                                        WorkerMain.class.getName(),
+                                        args,
+                                        List.of(socket.toString(), slots.directory().toString())));
+                // One malloc arena per thread (glibc's default) leaves each of libtorch's threads
+                // holding its own free memory; two are enough for a worker.
+                builder.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");
+                Process p = builder.start();
+                if (archiveTo[0] != null) {
+                    Path written = archiveTo[0];
+                    p.onExit().thenAccept(done -> CLASS_ARCHIVE.commit(written, done.exitValue()));
+                }
                 return new Spawned(
                         p, server, socketDir, slots, new AtomicReference<>("worker " + p.pid()));
             } catch (IOException e) {
@@ -460,10 +504,12 @@ public final class ProcessRuntime implements ActorRuntime {
                         f = WorkerProtocol.read(in)) {
                     switch (f.type) {
                         case WorkerProtocol.READY:
-                            LOG.debug(
-                                    "actor {} ready in worker pid {}",
+                            LOG.info(
+                                    "actor {} ready in worker pid {}, {} ms after its JVM was"
+                                            + " started",
                                     name,
-                                    WorkerProtocol.longOf(f.payload));
+                                    WorkerProtocol.longOf(f.payload),
+                                    (System.nanoTime() - worker.startedNanos) / 1_000_000);
                             ready.complete(null);
                             break;
                         case WorkerProtocol.ERROR:
