@@ -182,7 +182,7 @@ final class BenchCommand {
             mixinStandardHelpOptions = true,
             description =
                     "Parquet decode at batch 1,024 and 131,072: our reader vs Arrow C++'s (JNI),"
-                        + " same files.",
+                            + " same files.",
             footer = {
                 "",
                 "Last line: decode rows=<n> ours_small=<rows/CPU-s> ours_large=<rows/CPU-s>"

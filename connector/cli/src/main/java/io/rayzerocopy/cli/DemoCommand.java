@@ -95,6 +95,7 @@ final class DemoCommand implements Callable<Integer> {
         ExecutionOptions.Builder options =
                 JobOptions.runtime(runtime).workerJvmOptions(workerJvmOptions);
         JobOptions.checkActors("--actors", actors, runtime);
+        JobOptions.startActorsEarly(runtime, actors, workerJvmOptions);
         Path input = dir.resolve("features");
         Path output = dir.resolve("scores");
         generate(input, rows);

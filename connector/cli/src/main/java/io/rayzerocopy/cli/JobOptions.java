@@ -3,11 +3,14 @@ package io.rayzerocopy.cli;
 import io.rayzerocopy.ExecutionOptions;
 import io.rayzerocopy.internal.data.SettingNames;
 import io.rayzerocopy.internal.data.StagingArea;
+import io.rayzerocopy.internal.exec.RuntimeSettings;
+import io.rayzerocopy.internal.exec.Runtimes;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -38,6 +41,16 @@ final class JobOptions {
         } catch (IllegalArgumentException e) {
             throw new UserError("--runtime " + value + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * Lets the runtime start the job's actors now (worker JVMs of {@code processes} boot while the
+     * command loads the model and prepares the input); the job claims them when it starts, and the
+     * runtime ends those it never claims.
+     */
+    static void startActorsEarly(String runtime, int actors, List<String> workerJvmOptions) {
+        Runtimes.find(runtime)
+                .prepare(new RuntimeSettings(runtime, 1, workerJvmOptions, Map.of()), actors);
     }
 
     /** {@code message} with the library's setting names replaced by this CLI's flags. */

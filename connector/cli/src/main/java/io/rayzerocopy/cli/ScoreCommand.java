@@ -230,6 +230,7 @@ final class ScoreCommand implements Callable<Integer> {
         }
         checkInputs();
         JobOptions.checkCanStage(output);
+        JobOptions.startActorsEarly(runtime, pool.minSize(), workerJvmOptions);
         try (ModelWrapper<Model> wrapper = Models.wrap(model, weights)) {
             ModelScorer.Config.Builder scorer =
                     ModelScorer.config(wrapper)

@@ -84,8 +84,11 @@ public final class ProcessRuntime implements ActorRuntime {
     }
 
     /**
-     * The JVM options of every worker before the user's own: the heap holds no batches (they are in
-     * shared memory), so it is small; one GC thread is enough for it.
+     * The JVM options of every worker before the user's own. The heap holds no batches (they are in
+     * shared memory), so it starts small with a small young generation, and one GC thread serves
+     * it. A worker's hot path is libtorch and memory copies, not Java: the quick compiler alone
+     * (C1) costs a worker far less CPU while it starts than C2 does for each new JVM (a user whose
+     * actor computes in Java can pass {@code -XX:TieredStopAtLevel=4}).
      */
     static List<String> defaultJvmOptions(int threadsPerActor) {
         List<String> options =
@@ -96,6 +99,8 @@ public final class ProcessRuntime implements ActorRuntime {
                                 "-Xmn8m",
                                 "-XX:+UseSerialGC",
                                 "-XX:ReservedCodeCacheSize=32m",
+                                "-XX:TieredStopAtLevel=1",
+                                "-XX:CICompilerCount=1",
                                 "-XX:-UsePerfData",
                                 "-Dai.djl.pytorch.num_threads=" + threadsPerActor,
                                 "-Dai.djl.pytorch.num_interop_threads=1"));

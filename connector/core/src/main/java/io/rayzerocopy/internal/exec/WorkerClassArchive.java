@@ -4,6 +4,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -100,7 +103,9 @@ final class WorkerClassArchive {
      * otherwise none.
      */
     List<String> options(Path[] dumpTo) {
-        removeLeftovers();
+        if (!Files.isRegularFile(archive)) {
+            adoptLeftovers();
+        }
         if (Files.isRegularFile(archive)) {
             return List.of(
                     "-XX:SharedArchiveFile=" + archive,
@@ -132,7 +137,7 @@ final class WorkerClassArchive {
         try {
             if ((exitCode == 0 || exitCode == 3)
                     && Files.isRegularFile(written)
-                    && Files.size(written) > 0) {
+                    && whole(written)) {
                 Files.move(written, archive, StandardCopyOption.ATOMIC_MOVE);
                 LOG.debug("worker class-data archive written: {}", archive);
                 removeOthers();
@@ -177,10 +182,12 @@ final class WorkerClassArchive {
     }
 
     /**
-     * Deletes archives half-written by workers whose driver ended before them (it could not tell
-     * whether they finished): the next worker writes a new one.
+     * A worker writes its archive when it exits, often after its driver has ended (a command-line
+     * job ends at once), so nobody saw it finish: an archive written more than half a minute ago is
+     * put in place here if it is whole (the JDK writes an archive's header, with its magic number,
+     * last), else deleted.
      */
-    private void removeLeftovers() {
+    private void adoptLeftovers() {
         if (!Files.isDirectory(archive.getParent())) {
             return;
         }
@@ -189,13 +196,25 @@ final class WorkerClassArchive {
             for (Path tmp : tmps) {
                 if (Files.getLastModifiedTime(tmp)
                         .toInstant()
-                        .isBefore(Instant.now().minus(STALE))) {
-                    Files.deleteIfExists(tmp);
+                        .isBefore(Instant.now().minus(Duration.ofSeconds(30)))) {
+                    commit(tmp, 0);
                 }
             }
         } catch (IOException ignored) {
-            // nothing to remove
+            // nothing to adopt
         }
+    }
+
+    /** Whether {@code file} starts as a dynamic CDS archive does (magic 0xf00baba8). */
+    private static boolean whole(Path file) throws IOException {
+        byte[] head = new byte[4];
+        try (InputStream in = Files.newInputStream(file)) {
+            if (in.readNBytes(head, 0, 4) < 4) {
+                return false;
+            }
+        }
+        int magic = ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN).getInt();
+        return magic == 0xf00baba8;
     }
 
     /** Archives of other classpaths (older builds): only the newest is kept. */
