@@ -217,12 +217,13 @@ final class WorkerClassArchive {
         return magic == 0xf00baba8;
     }
 
-    /** Archives of other classpaths (older builds): only the newest is kept. */
+    /** Archives of other classpaths (older builds), and their claims: only the newest is kept. */
     private void removeOthers() throws IOException {
+        String mine = archive.getFileName().toString();
         try (DirectoryStream<Path> all =
-                Files.newDirectoryStream(archive.getParent(), "worker-*.jsa")) {
+                Files.newDirectoryStream(archive.getParent(), "worker-*")) {
             for (Path other : all) {
-                if (!other.equals(archive)) {
+                if (!other.getFileName().toString().startsWith(mine)) {
                     Files.deleteIfExists(other);
                 }
             }

@@ -105,17 +105,22 @@ public final class WorkerMain {
     }
 
     /**
-     * Starts DJL's engine (libtorch) before the actor is known: the driver may have started this
-     * worker ahead of its actor, and the engine is most of a worker's start. A failure is left to
-     * the actor's constructor, which meets it again and reports it.
+     * Starts DJL's engine (libtorch) and warms up the per-batch code ({@link WorkerWarmup}) before
+     * the actor is known: the driver may have started this worker ahead of its actor, and these are
+     * most of a worker's start. A failure is left to the actor, which meets it again and reports
+     * it.
      */
     private static void bootEngine() {
-        try {
+        try (BufferAllocator warmup = Allocators.child("warm-up")) {
             Djl.engine();
+            WorkerWarmup.run(warmup, WARMUP_ROUNDS);
         } catch (Throwable ignored) {
             // reported by the actor that needs the engine
         }
     }
+
+    /** Synthetic batches a new worker runs before its actor's (see {@link WorkerWarmup}). */
+    private static final int WARMUP_ROUNDS = Integer.getInteger("rzc.worker.warmup", 300);
 
     private static WorkerProtocol.Frame call(
             BatchProcessor processor,
