@@ -13,6 +13,7 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 
+import io.rayzerocopy.internal.exec.ProcessRuntime;
 import io.rayzerocopy.internal.model.StoreMemory;
 
 import org.apache.arrow.vector.BigIntVector;
@@ -130,9 +131,8 @@ class ProcessesConformanceTest extends RuntimeConformance {
         assertEquals(0, workers(), "the workers started ahead of the refused job are gone");
     }
 
-    /** This JVM's live child processes: its worker JVMs (tests start no others meanwhile). */
     private static long workers() {
-        return ProcessHandle.current().children().filter(ProcessHandle::isAlive).count();
+        return ProcessRuntime.workerProcesses().size();
     }
 
     /** A wrapper and a directory where workers meet before the driver measures them. */

@@ -34,12 +34,17 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 
 /**
  * Actors in worker JVMs on this machine, started with this JVM's classpath and flags. Batches go to
@@ -188,6 +193,20 @@ public final class ProcessRuntime implements ActorRuntime {
         return out;
     }
 
+    /**
+     * The worker processes of this JVM, whoever started them: its descendants but the fork server
+     * (the workers it forks are its children, not this JVM's).
+     */
+    public static Set<Long> workerProcesses() {
+        OptionalLong server = ZygoteLauncher.serverPid();
+        return ProcessHandle.current()
+                .descendants()
+                .filter(ProcessHandle::isAlive)
+                .map(ProcessHandle::pid)
+                .filter(pid -> server.isEmpty() || pid != server.getAsLong())
+                .collect(Collectors.toSet());
+    }
+
     /** Process ids of the live workers. */
     public List<Long> workerPids() {
         List<Long> pids = new ArrayList<>();
@@ -215,15 +234,6 @@ public final class ProcessRuntime implements ActorRuntime {
         }
         ActorRuntime.stopAll(actors, 60);
         discardSpares(jvmArgs);
-    }
-
-    private static void deleteQuietly(Path dir) {
-        try {
-            Files.deleteIfExists(dir.resolve("s"));
-            Files.deleteIfExists(dir);
-        } catch (IOException ignored) {
-            // a temp directory left behind is harmless
-        }
     }
 
     /**
@@ -261,44 +271,110 @@ public final class ProcessRuntime implements ActorRuntime {
     }
 
     /**
+     * A worker JVM's process: a child of this JVM, or of the fork server ({@link ZygoteLauncher}).
+     */
+    interface WorkerProcess {
+        long pid();
+
+        boolean isAlive();
+
+        /** Kills it (SIGKILL). */
+        void kill();
+
+        /** Its exit code once it has exited (128 + the signal if killed; -1 if unknown). */
+        CompletableFuture<Integer> exitCode();
+    }
+
+    /** A worker started by this JVM itself. */
+    private record ChildProcess(Process process) implements WorkerProcess {
+        @Override
+        public long pid() {
+            return process.pid();
+        }
+
+        @Override
+        public boolean isAlive() {
+            return process.isAlive();
+        }
+
+        @Override
+        public void kill() {
+            process.destroyForcibly();
+        }
+
+        @Override
+        public CompletableFuture<Integer> exitCode() {
+            return process.onExit().thenApply(Process::exitValue);
+        }
+    }
+
+    /** A worker the fork server started. */
+    private record ForkedProcess(ZygoteLauncher.Child child) implements WorkerProcess {
+        @Override
+        public long pid() {
+            return child.pid();
+        }
+
+        @Override
+        public boolean isAlive() {
+            return !child.exit().isDone() && ProcessHandle.of(child.pid()).isPresent();
+        }
+
+        @Override
+        public void kill() {
+            ProcessHandle.of(child.pid()).ifPresent(ProcessHandle::destroyForcibly);
+        }
+
+        @Override
+        public CompletableFuture<Integer> exitCode() {
+            return child.exit();
+        }
+    }
+
+    /**
      * A worker JVM started before its actor is known: its process, the socket it connects to, its
      * batch slots and where its output goes. It boots (Arrow, DJL's engine) while it waits for its
      * actor; the driver accepts its connection when an actor claims it.
      */
     static final class Spawned {
-        final Process process;
+        final WorkerProcess process;
         final ServerSocketChannel server;
         final Path socketDir;
         final BatchSlots slots;
         final AtomicReference<String> label;
-        final Deque<String> stderrTail = new ArrayDeque<>();
+        final Deque<String> stderrTail;
         final Thread stderrForwarder;
         final CompletableFuture<Void> exited = new CompletableFuture<>();
         final long startedNanos = System.nanoTime();
 
         private Spawned(
-                Process process,
+                WorkerProcess process,
                 ServerSocketChannel server,
                 Path socketDir,
                 BatchSlots slots,
-                AtomicReference<String> label) {
+                AtomicReference<String> label,
+                Deque<String> stderrTail,
+                Thread stderrForwarder) {
             this.process = process;
             this.server = server;
             this.socketDir = socketDir;
             this.slots = slots;
             this.label = label;
-            forward(process.getInputStream(), label, new ArrayDeque<>());
-            this.stderrForwarder = forward(process.getErrorStream(), label, stderrTail);
-            process.onExit()
-                    .thenRun(
-                            () -> {
+            this.stderrTail = stderrTail;
+            this.stderrForwarder = stderrForwarder;
+            process.exitCode()
+                    .whenComplete(
+                            (code, e) -> {
                                 exited.complete(null);
                                 closeServer();
                                 slots.close();
                             });
         }
 
-        /** Starts a worker JVM with {@code jvmArgs}. */
+        /**
+         * Starts a worker JVM with {@code jvmArgs}: forked by the fork server where there is one,
+         * else as a child of this JVM.
+         */
         static Spawned start(List<String> jvmArgs) {
             BatchSlots slots;
             try {
@@ -326,52 +402,99 @@ public final class ProcessRuntime implements ActorRuntime {
                     args.addAll(CLASS_ARCHIVE.options(archiveTo));
                 }
                 args.addAll(jvmArgs);
-                ProcessBuilder builder =
-                        new ProcessBuilder(
-                                JvmLauncher.command(
-                                        WorkerMain.class.getName(),
-                                        args,
-                                        List.of(socket.toString(), slots.directory().toString())));
-                // One malloc arena per thread (glibc's default) leaves each of libtorch's threads
-                // holding its own free memory; two are enough for a worker.
-                builder.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");
-                Process p = builder.start();
+                List<String> command =
+                        JvmLauncher.command(
+                                WorkerMain.class.getName(),
+                                args,
+                                List.of(socket.toString(), slots.directory().toString()));
+                AtomicReference<String> label = new AtomicReference<>("worker");
+                Deque<String> tail = new ArrayDeque<>();
+                WorkerProcess process;
+                Thread errors;
+                ZygoteLauncher zygote = ZygoteLauncher.instance();
+                if (zygote != null) {
+                    ServerSocketChannel output =
+                            ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+                    output.bind(UnixDomainSocketAddress.of(socketDir.resolve("o")));
+                    process =
+                            new ForkedProcess(
+                                    zygote.spawn(
+                                            command,
+                                            socketDir.resolve("options"),
+                                            socketDir.resolve("o")));
+                    errors = forwardAccepted(output, label, tail);
+                    process.exitCode().whenComplete((code, e) -> closeQuietly(output));
+                } else {
+                    ProcessBuilder builder = new ProcessBuilder(command);
+                    // One malloc arena per thread (glibc's default) leaves each of libtorch's
+                    // threads holding its own free memory; two are enough for a worker.
+                    builder.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");
+                    Process p = builder.start();
+                    process = new ChildProcess(p);
+                    forward(p.getInputStream(), label, new ArrayDeque<>());
+                    errors = forward(p.getErrorStream(), label, tail);
+                }
+                label.set("worker " + process.pid());
                 if (archiveTo[0] != null) {
                     Path written = archiveTo[0];
-                    p.onExit().thenAccept(done -> CLASS_ARCHIVE.commit(written, done.exitValue()));
+                    process.exitCode().thenAccept(code -> CLASS_ARCHIVE.commit(written, code));
                 }
-                return new Spawned(
-                        p, server, socketDir, slots, new AtomicReference<>("worker " + p.pid()));
+                return new Spawned(process, server, socketDir, slots, label, tail, errors);
             } catch (IOException e) {
                 slots.close();
                 if (server != null) {
-                    try {
-                        server.close();
-                    } catch (IOException ignored) {
-                        // failing anyway
-                    }
+                    closeQuietly(server);
                 }
                 if (socketDir != null) {
-                    deleteQuietly(socketDir);
+                    BatchSlots.deleteTree(socketDir);
                 }
                 throw new IllegalStateException("cannot start a worker JVM: " + e.getMessage(), e);
             }
         }
 
         void closeServer() {
-            try {
-                server.close();
-            } catch (IOException ignored) {
-                // closing: nothing to do
-            }
-            deleteQuietly(socketDir);
+            closeQuietly(server);
+            BatchSlots.deleteTree(socketDir);
         }
 
         /** Ends a worker that will get no actor. */
         void kill() {
-            process.destroyForcibly();
+            process.kill();
             closeServer();
         }
+    }
+
+    private static void closeQuietly(ServerSocketChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // closing: nothing to do
+        }
+    }
+
+    /**
+     * Forwards the output of a forked worker, which connects to {@code output} (its stdout and
+     * stderr together), like {@link #forward}.
+     */
+    private static Thread forwardAccepted(
+            ServerSocketChannel output, AtomicReference<String> label, Deque<String> tail) {
+        Thread t =
+                new Thread(
+                        () -> {
+                            try {
+                                SocketChannel worker = output.accept();
+                                closeQuietly(output);
+                                forward(SocketStreams.in(worker), label, tail).join();
+                            } catch (IOException ignored) {
+                                // the worker ended before it connected
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        },
+                        "rzc-worker-accept");
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 
     /** Workers started ahead of their actors ({@link Provider#prepare}), by their JVM options. */
@@ -429,7 +552,7 @@ public final class ProcessRuntime implements ActorRuntime {
     private final class WorkerActor implements ActorHandle {
         private final String name;
         private final Spawned worker;
-        private final Process process;
+        private final WorkerProcess process;
         private final BatchSlots slots;
         private volatile DataOutputStream toWorker;
         private final CompletableFuture<Void> ready = new CompletableFuture<>();
@@ -463,7 +586,7 @@ public final class ProcessRuntime implements ActorRuntime {
             Thread reader = new Thread(() -> readLoop(specBytes), "rzc-worker-reader-" + name);
             reader.setDaemon(true);
             reader.start();
-            Process p = process;
+            WorkerProcess p = process;
             CompletableFuture.delayedExecutor(startTimeoutMillis, TimeUnit.MILLISECONDS)
                     .execute(
                             () -> {
@@ -478,7 +601,7 @@ public final class ProcessRuntime implements ActorRuntime {
                                                         + p.pid()
                                                         + " was killed. Check the worker's"
                                                         + " stderr above, or allow more time"))) {
-                                    p.destroyForcibly();
+                                    p.kill();
                                 }
                             });
         }
@@ -547,9 +670,11 @@ public final class ProcessRuntime implements ActorRuntime {
             }
             int code;
             try {
-                code = process.waitFor();
+                code = process.exitCode().get(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                code = -1;
+            } catch (ExecutionException | TimeoutException e) {
                 code = -1;
             }
             String why = "";
@@ -577,7 +702,7 @@ public final class ProcessRuntime implements ActorRuntime {
                                     + process.pid()
                                     + " exited with code "
                                     + code
-                                    + (code == 137 || code == -9 ? " (killed)" : "")
+                                    + (code == 137 ? " (killed)" : "")
                                     + why);
             ready.completeExceptionally(died);
             for (Long id : List.copyOf(pending.keySet())) {
@@ -742,14 +867,14 @@ public final class ProcessRuntime implements ActorRuntime {
                     .whenComplete(
                             (payload, e) -> {
                                 if (e != null) {
-                                    process.destroyForcibly();
+                                    process.kill();
                                 } else {
                                     worker.exited
                                             .orTimeout(10, TimeUnit.SECONDS)
                                             .whenComplete(
                                                     (v, late) -> {
                                                         if (process.isAlive()) {
-                                                            process.destroyForcibly();
+                                                            process.kill();
                                                         }
                                                     });
                                 }

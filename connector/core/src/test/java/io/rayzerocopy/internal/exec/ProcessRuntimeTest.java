@@ -18,13 +18,13 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /** Real worker JVMs: batches over Arrow IPC, constructor errors, kill -9, PSS, no orphans. */
@@ -287,13 +287,8 @@ class ProcessRuntimeTest {
         }
     }
 
-    /** This JVM's live child processes: its worker JVMs (tests start no others meanwhile). */
     static Set<Long> workerChildren() {
-        return ProcessHandle.current()
-                .children()
-                .filter(ProcessHandle::isAlive)
-                .map(ProcessHandle::pid)
-                .collect(Collectors.toSet());
+        return new HashSet<>(ProcessRuntime.workerProcesses());
     }
 
     /** The worker processes not in {@code before}, once there are {@code count}. */
