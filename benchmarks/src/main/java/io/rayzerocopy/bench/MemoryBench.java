@@ -125,9 +125,13 @@ public final class MemoryBench {
         };
     }
 
-    /** The worker processes of this JVM: its live children. */
+    /**
+     * The processes the workers cost: this JVM's live descendants, the workers and, where the
+     * runtime forks them from a server that loaded libtorch once, that server, whose memory the
+     * workers share.
+     */
     private static List<ProcessHandle> workers() {
-        return ProcessHandle.current().children().filter(ProcessHandle::isAlive).toList();
+        return ProcessHandle.current().descendants().filter(ProcessHandle::isAlive).toList();
     }
 
     /**
@@ -352,20 +356,19 @@ public final class MemoryBench {
                         continue;
                     }
                     long beyond = 0;
-                    int counted = 0;
+                    int mapping = 0;
                     for (ProcessHandle w : workers()) {
                         try {
-                            beyond +=
-                                    ProcMemory.pssKb(w.pid())
-                                            - ProcMemory.mappedPssKb(
-                                                    w.pid(), "/" + wrapper.storeId() + "/");
-                            counted++;
+                            long store =
+                                    ProcMemory.mappedPssKb(w.pid(), "/" + wrapper.storeId() + "/");
+                            beyond += ProcMemory.pssKb(w.pid()) - store;
+                            mapping += store > 0 ? 1 : 0;
                         } catch (IOException gone) {
-                            // the worker ended between listing and reading
+                            // the process ended between listing and reading
                         }
                     }
-                    if (counted == actors && !job.isDone()) {
-                        perWorkerMb.add(beyond / (double) counted / 1024);
+                    if (mapping == actors && !job.isDone()) {
+                        perWorkerMb.add(beyond / (double) actors / 1024);
                     }
                 }
                 io.rayzerocopy.WriteResult result = job.get();

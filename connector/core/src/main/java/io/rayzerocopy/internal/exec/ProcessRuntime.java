@@ -401,6 +401,9 @@ public final class ProcessRuntime implements ActorRuntime {
                 if (CLASS_ARCHIVE != null) {
                     args.addAll(CLASS_ARCHIVE.options(archiveTo));
                 }
+                ZygoteLauncher zygote = ZygoteLauncher.instance();
+                ZygoteLauncher.loadedDjlCache()
+                        .ifPresent(dir -> args.add("-DDJL_CACHE_DIR=" + dir));
                 args.addAll(jvmArgs);
                 List<String> command =
                         JvmLauncher.command(
@@ -411,7 +414,6 @@ public final class ProcessRuntime implements ActorRuntime {
                 Deque<String> tail = new ArrayDeque<>();
                 WorkerProcess process;
                 Thread errors;
-                ZygoteLauncher zygote = ZygoteLauncher.instance();
                 if (zygote != null) {
                     ServerSocketChannel output =
                             ServerSocketChannel.open(StandardProtocolFamily.UNIX);

@@ -23,6 +23,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -255,6 +256,26 @@ final class ZygoteLauncher {
         } catch (IOException e) {
             return null;
         }
+    }
+
+    /**
+     * The DJL cache directory this JVM's libtorch was loaded from ({@code <dir>/pytorch/<version>/
+     * libtorch_cpu.so}), if it is loaded. Workers must load the same files: a fork server's
+     * children already hold them, and a second copy of libtorch in one process aborts it; plain
+     * workers then share their pages with the driver.
+     */
+    static Optional<String> loadedDjlCache() {
+        try {
+            for (String line : Files.readAllLines(Paths.get("/proc/self/maps"))) {
+                int at = line.indexOf("/pytorch/");
+                if (at > 0 && line.endsWith("/libtorch_cpu.so")) {
+                    return Optional.of(line.substring(line.indexOf('/'), at));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("cannot read this process's mappings: {}", e.toString());
+        }
+        return Optional.empty();
     }
 
     /** The paths of libtorch's libraries, as this JVM loaded them (starting DJL's engine). */
