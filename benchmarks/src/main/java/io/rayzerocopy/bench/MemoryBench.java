@@ -1,6 +1,5 @@
 package io.rayzerocopy.bench;
 
-import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -22,7 +21,9 @@ import io.rayzerocopy.TorchScriptModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -39,11 +40,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
 /**
- * The multi-process memory harness, on the {@code processes} runtime itself: N worker processes,
- * started by a job as any job starts them, each loading a generated model — not at all (the
- * per-actor baseline: JVM, libtorch, Arrow), its own copy with DJL (naive), or zero-copy from the
- * shared store — then running one forward pass (every weight page touched) and waiting while the
- * harness sums their PSS from /proc. The last line is {@code actors=<n> model_mb=<s>
+ * The multi-process memory harness. N actors over a generated model, three times: workers of the
+ * {@code processes} runtime, started by a job as any job starts them, loading nothing (the
+ * per-actor baseline: JVM, libtorch, Arrow); N plain JVMs each loading its own copy with DJL, as a
+ * user without shared weights runs them (naive); and the runtime's workers loading it zero-copy
+ * from the shared store. Each actor runs one forward pass (every weight page touched) and waits
+ * while the harness sums the PSS of the processes from /proc (for the runtime's workers, with the
+ * fork server they share libtorch with). The last line is {@code actors=<n> model_mb=<s>
  * naive_pss_mb=<x> zerocopy_pss_mb=<y> ratio=<x/y> per_actor_mb=<p>}, {@code p} being a zero-copy
  * actor's PSS beyond its share of the store.
  *
@@ -51,12 +54,6 @@ import java.util.stream.Stream;
  */
 public final class MemoryBench {
     private static final Logger LOG = LoggerFactory.getLogger(MemoryBench.class);
-
-    /**
-     * Worker JVM options on top of the runtime's: a naive DJL load of a 1 GB block reads it through
-     * direct buffers.
-     */
-    private static final List<String> WORKER_OPTIONS = List.of("-XX:MaxDirectMemorySize=16g");
 
     /** Summed memory of one round of actors. */
     static final class Round {
@@ -74,9 +71,8 @@ public final class MemoryBench {
     }
 
     /**
-     * What each actor of a round loads: {@code mode} is {@code baseline}, {@code naive-block},
-     * {@code naive-torchscript} or {@code zerocopy}; {@code barrier} is where actors announce
-     * themselves and wait for {@code go}.
+     * What each worker of a round loads: {@code mode} is {@code baseline} (nothing) or {@code
+     * zerocopy}; {@code barrier} is where workers announce themselves and wait for {@code go}.
      */
     record Load(String mode, String path, int layers, ModelWrapper<Model> wrapper, String barrier)
             implements Serializable {}
@@ -92,17 +88,6 @@ public final class MemoryBench {
         Model model =
                 switch (load.mode()) {
                     case "baseline" -> null;
-                    case "naive-block" -> {
-                        Model m = Model.newInstance("mlp", Device.cpu(), "PyTorch");
-                        m.setBlock(BenchModels.build(load.layers()));
-                        m.load(Paths.get(load.path()), "mlp" + load.layers());
-                        yield m;
-                    }
-                    case "naive-torchscript" -> {
-                        Model m = Model.newInstance("mlp", Device.cpu(), "PyTorch");
-                        m.load(Paths.get(load.path()));
-                        yield m;
-                    }
                     case "zerocopy" -> load.wrapper().load();
                     default -> throw new IllegalArgumentException("unknown mode " + load.mode());
                 };
@@ -160,7 +145,6 @@ public final class MemoryBench {
                                         .withOptions(
                                                 ExecutionOptions.builder()
                                                         .runtime("processes")
-                                                        .workerJvmOptions(WORKER_OPTIONS)
                                                         .build())
                                         .count());
         try {
@@ -200,6 +184,67 @@ public final class MemoryBench {
         }
     }
 
+    /**
+     * The naive round: {@code n} plain JVMs (no fork server, one torch thread, the heap and direct
+     * memory an ordinary DJL program gets), each loading its own copy ({@link NaiveActor}),
+     * measured once all are loaded and warm.
+     */
+    static Round naiveRound(int n, List<String> args) throws Exception {
+        List<Process> procs = new ArrayList<>();
+        List<Double> loads = new ArrayList<>();
+        long pss = 0;
+        long priv = 0;
+        try {
+            for (int i = 0; i < n; i++) {
+                procs.add(
+                        ChildJvm.start(
+                                NaiveActor.class.getName(),
+                                List.of(
+                                        "-Xmx512m",
+                                        "-XX:MaxDirectMemorySize=16g",
+                                        "-Dai.djl.pytorch.num_threads=1",
+                                        "-Dai.djl.pytorch.num_interop_threads=1"),
+                                args));
+            }
+            for (Process p : procs) {
+                String line =
+                        new BufferedReader(
+                                        new InputStreamReader(
+                                                p.getInputStream(), StandardCharsets.UTF_8))
+                                .readLine();
+                if (line == null || !line.startsWith("ready")) {
+                    throw new IllegalStateException(
+                            "naive actor "
+                                    + p.pid()
+                                    + " failed to load the model ("
+                                    + args
+                                    + "); its error is printed above");
+                }
+                loads.add(Double.parseDouble(line.split(" ")[2]));
+            }
+            Thread.sleep(500);
+            for (Process p : procs) {
+                pss += ProcMemory.pssKb(p.pid());
+                priv += ProcMemory.privateKb(p.pid());
+            }
+        } finally {
+            for (Process p : procs) {
+                try {
+                    p.getOutputStream().write('\n');
+                    p.getOutputStream().flush();
+                } catch (IOException gone) {
+                    // it failed already
+                }
+            }
+            for (Process p : procs) {
+                if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
+                }
+            }
+        }
+        return new Round(pss, priv, 0, loads);
+    }
+
     private static List<Path> arrivals(Path barrier) throws IOException {
         try (Stream<Path> s = Files.list(barrier)) {
             return s.filter(p -> p.getFileName().toString().startsWith("arrived-")).toList();
@@ -219,7 +264,7 @@ public final class MemoryBench {
         double realMb = BenchModels.megabytes(layers);
         Path work = Files.createTempDirectory("rzc-memory-bench");
         try (Model model = BenchModels.javaBlock(layers)) {
-            Load naive;
+            List<String> naive;
             ModelSource source;
             if (kind.equals("torchscript")) {
                 Path pt =
@@ -227,17 +272,15 @@ public final class MemoryBench {
                                 layers,
                                 work.resolve("ts"),
                                 Paths.get(System.getProperty("rzc.repo", ".")));
-                naive = new Load("naive-torchscript", pt.toString(), layers, null, null);
+                naive = List.of("torchscript", pt.toString());
                 source = TorchScriptModel.fromFile(pt);
             } else {
                 BenchModels.saveParams(model, work.resolve("params"));
                 naive =
-                        new Load(
-                                "naive-block",
+                        List.of(
+                                "block",
                                 work.resolve("params").toString(),
-                                layers,
-                                null,
-                                null);
+                                Integer.toString(layers));
                 source = BlockModel.of(BenchModels.factory(layers), model);
             }
             LOG.info(
@@ -252,7 +295,7 @@ public final class MemoryBench {
                     "baseline (engine started, no model): {} actors, PSS {} MB",
                     actors,
                     baseline.pssKb >> 10);
-            Round plain = round(actors, naive, null);
+            Round plain = naiveRound(actors, naive);
             LOG.info(
                     "naive: PSS {} MB, private {} MB, load ms {}",
                     plain.pssKb >> 10,

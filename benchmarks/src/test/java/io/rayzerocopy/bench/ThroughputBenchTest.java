@@ -8,11 +8,13 @@ import org.openjdk.jmh.annotations.Fork;
 
 import java.lang.management.ManagementFactory;
 import java.util.List;
+import java.util.Set;
 
 class ThroughputBenchTest {
     /**
-     * The forked JVMs get the {@code --add-opens} this test JVM runs with: the build's list (the
-     * parent pom's {@code test.jvm.args}), which every JVM of ours needs.
+     * The forked JVMs (JMH's, and the memory harness's own) get the {@code --add-opens} this test
+     * JVM runs with: the build's list (the parent pom's {@code test.jvm.args}), which every JVM of
+     * ours needs.
      */
     @Test
     void forkedJvmsGetTheFlagsEveryJvmOfOursNeeds() {
@@ -27,6 +29,7 @@ class ThroughputBenchTest {
                 flags.containsAll(opens),
                 () -> "missing: " + opens.stream().filter(f -> !flags.contains(f)).toList());
         assertTrue(flags.contains("-Dai.djl.offline=true"));
+        assertEquals(Set.copyOf(opens), Set.copyOf(ChildJvm.OPENS), "the harnesses' child JVMs");
     }
 
     @Test
