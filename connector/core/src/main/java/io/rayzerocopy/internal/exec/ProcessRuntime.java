@@ -107,6 +107,8 @@ public final class ProcessRuntime implements ActorRuntime {
                                 "-XX:TieredStopAtLevel=1",
                                 "-XX:CICompilerCount=1",
                                 "-XX:-UsePerfData",
+                                "-Dslf4j.provider=" + WorkerLogs.class.getName(),
+                                "-Dslf4j.internal.verbosity=WARN",
                                 "-Dai.djl.pytorch.num_threads=" + threadsPerActor,
                                 "-Dai.djl.pytorch.num_interop_threads=1"));
         if (TRIMS_NATIVE_HEAP) {
