@@ -1,5 +1,6 @@
 package io.rayzerocopy;
 
+import java.io.Serializable;
 import java.time.Duration;
 
 /**
@@ -15,7 +16,8 @@ public record OperatorStats(
         long erroredRows,
         Duration wallTime,
         Duration busyTime,
-        Duration blockedTime) {
+        Duration blockedTime)
+        implements Serializable {
 
     /** Rows produced per second of wall time. */
     public double rowsPerSecond() {

@@ -2,13 +2,17 @@ package io.rayzerocopy;
 
 import io.rayzerocopy.internal.data.ParquetSink;
 
+import java.io.Serializable;
 import java.util.Objects;
 
 /**
  * How {@link ParquetSink} writes: compression, rows per file and per row group, and what to do when
- * the output directory exists. Immutable; start from {@link #defaults()} or {@link #builder()}.
+ * the output directory exists. Immutable and serializable; start from {@link #defaults()} or {@link
+ * #builder()}.
  */
-public final class ParquetWriteOptions {
+public final class ParquetWriteOptions implements Serializable {
+    private static final long serialVersionUID = 1L;
+
     /** Column chunk compression. */
     public enum Compression {
         SNAPPY,

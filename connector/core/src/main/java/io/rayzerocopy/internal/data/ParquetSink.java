@@ -117,6 +117,46 @@ public final class ParquetSink implements AutoCloseable {
         parts(name).write(root);
     }
 
+    /**
+     * Moves the part files of a dataset committed elsewhere on this file system (such as a cluster
+     * task's own output) into this one, numbered after the files already here, together with its
+     * side datasets ({@code _errors}); they are committed with this dataset. Counts {@code rows}
+     * rows for the main dataset. The batches' schemas are the caller's to keep equal.
+     *
+     * @return the adopted files of the main dataset, at the paths {@link #commit()} gives them
+     */
+    public synchronized List<Path> adopt(Path committed, long rows) {
+        List<Path> adopted = new ArrayList<>();
+        try {
+            for (Path file : parts(committed)) {
+                adopted.add(directory.resolve(staging.relativize(parts(MAIN).adopt(file))));
+            }
+            parts(MAIN).rows += rows;
+            try (DirectoryStream<Path> sides = Files.newDirectoryStream(committed, "_*")) {
+                for (Path side : sides) {
+                    for (Path file : parts(side)) {
+                        parts(side.getFileName().toString()).adopt(file);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new DatasetException(
+                    "cannot move the part files of " + committed + " into " + staging + ": " + e,
+                    e);
+        }
+        return adopted;
+    }
+
+    /** The part files directly in {@code dir}, in name order. */
+    private static List<Path> parts(Path dir) throws IOException {
+        List<Path> files = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, "part-*.parquet")) {
+            entries.forEach(files::add);
+        }
+        files.sort(Comparator.naturalOrder());
+        return files;
+    }
+
     /** Rows written so far to the main dataset. */
     public synchronized long rows() {
         Parts main = datasets.get(MAIN);
@@ -301,6 +341,16 @@ public final class ParquetSink implements AutoCloseable {
             } catch (IOException e) {
                 throw new DatasetException("cannot write Parquet file " + current + ": " + e, e);
             }
+        }
+
+        /** Moves a finished part file in as this dataset's next file; returns its new path. */
+        Path adopt(Path file) throws IOException {
+            finish();
+            Files.createDirectories(dir);
+            Path target = dir.resolve(String.format("part-%05d.parquet", files.size()));
+            Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
+            files.add(target);
+            return target;
         }
 
         void finish() throws IOException {
