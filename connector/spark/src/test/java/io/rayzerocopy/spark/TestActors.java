@@ -40,6 +40,23 @@ final class TestActors {
         return new ModelScorer(args.scorer());
     }
 
+    /** Scores, sleeping {@code failId} milliseconds per batch first: a slow model. */
+    static BatchFn slow(Args args) {
+        ModelScorer scorer = new ModelScorer(args.scorer());
+        return new BatchFn() {
+            @Override
+            public VectorSchemaRoot call(Batch batch) throws Exception {
+                Thread.sleep(args.failId());
+                return scorer.call(batch);
+            }
+
+            @Override
+            public void close() {
+                scorer.close();
+            }
+        };
+    }
+
     /**
      * Scores, but fails the batch holding {@code failId}: always, or only the first time any actor
      * of any executor meets it (a marker file records that it did).

@@ -60,8 +60,8 @@ public final class ExecutorActors {
         return new TaskActors(idleTimeout);
     }
 
-    /** Actors constructed in this JVM so far (idle or busy, not yet closed). */
-    static int live() {
+    /** Actors of this JVM not closed yet, idle or busy. */
+    public static int live() {
         synchronized (LOCK) {
             return ALL.size();
         }
