@@ -24,7 +24,8 @@ final class BenchCommand {
             c = Class.forName(className);
         } catch (ClassNotFoundException e) {
             throw new UserError(
-                    "the benchmarks are not on the classpath: run them through ./rzc from the repository root");
+                    "the benchmarks are not on the classpath: run them through ./rzc from the"
+                        + " repository root");
         }
         try {
             return c.getMethod("run", types).invoke(null, args);
@@ -37,10 +38,12 @@ final class BenchCommand {
             name = "memory",
             mixinStandardHelpOptions = true,
             description =
-                    "N actor processes over a generated model: summed PSS, each loading its own copy vs zero-copy.",
+                    "N actor processes over a generated model: summed PSS, each loading its own"
+                        + " copy vs zero-copy.",
             footer = {
                 "",
-                "Last line: actors=<n> model_mb=<s> naive_pss_mb=<x> zerocopy_pss_mb=<y> ratio=<x/y>",
+                "Last line: actors=<n> model_mb=<s> naive_pss_mb=<x> zerocopy_pss_mb=<y>"
+                    + " ratio=<x/y>",
                 "",
                 "Example:",
                 "  rzc bench memory --actors 4 --model-mb 400"
@@ -62,7 +65,8 @@ final class BenchCommand {
                 names = "--kind",
                 defaultValue = "block",
                 description =
-                        "block (Java DJL block) or torchscript (needs python3-torch) (default: ${DEFAULT-VALUE})")
+                        "block (Java DJL block) or torchscript (needs python3-torch) (default:"
+                            + " ${DEFAULT-VALUE})")
         String kind;
 
         @Option(
