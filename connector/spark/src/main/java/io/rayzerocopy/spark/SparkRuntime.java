@@ -1,9 +1,13 @@
 package io.rayzerocopy.spark;
 
+import io.rayzerocopy.ExecutionOptions;
+import io.rayzerocopy.internal.exec.RuntimeSettings;
 import io.rayzerocopy.internal.model.StoreShipping;
 import io.rayzerocopy.internal.spark.SparkFilesStoreSource;
+import io.rayzerocopy.internal.spark.SparkSessions;
 
 import org.apache.spark.SparkContext;
+import org.apache.spark.sql.SparkSession;
 
 import java.io.Serializable;
 
@@ -69,7 +73,35 @@ public final class SparkRuntime {
      */
     public static final String ACTOR_IDLE_SECONDS = "rzc.spark.actorIdleSeconds";
 
+    /**
+     * Name of the accumulator each task of a Parquet job adds its milliseconds from start to first
+     * written batch to (per task in the Spark UI, and in {@code SparkListenerTaskEnd}
+     * accumulables).
+     */
+    public static final String FIRST_BATCH_MILLIS = "rzc ms to first batch";
+
     private SparkRuntime() {}
+
+    /**
+     * Starts a SparkSession the way a job on this runtime starts its own, from the runtime options
+     * and worker JVM options of {@code options} ({@link #MASTER} required): with {@code
+     * local-cluster} the executor JVMs get this JVM's classpath and flags; our plugin is set; the
+     * executors are awaited. Datasets on the {@code spark} runtime then run in it, and so can your
+     * own Spark code. The caller stops it.
+     *
+     * @throws IllegalArgumentException as a job would, for a bad master or setting, or executors
+     *     that do not start
+     */
+    public static SparkSession startSession(ExecutionOptions options) {
+        if (!options.runtimeOptions().containsKey(MASTER)) {
+            throw new IllegalArgumentException(
+                    "startSession needs the runtime option "
+                            + MASTER
+                            + ", e.g. local-cluster[2,1,1024]");
+        }
+        return SparkSessions.start(
+                new RuntimeSettings(NAME, 1, options.workerJvmOptions(), options.runtimeOptions()));
+    }
 
     /**
      * A copy of {@code value} whose model wrappers carry their weight stores as files published

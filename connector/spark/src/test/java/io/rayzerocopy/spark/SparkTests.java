@@ -7,7 +7,6 @@ import io.rayzerocopy.Dataset;
 import io.rayzerocopy.ExecutionOptions;
 import io.rayzerocopy.Fixtures;
 import io.rayzerocopy.ParquetWriteOptions;
-import io.rayzerocopy.internal.spark.TestSessions;
 
 import org.apache.spark.sql.SparkSession;
 
@@ -56,14 +55,15 @@ final class SparkTests {
 
     /**
      * Starts a session of {@code executors} executor JVMs the way the runtime does, and waits for
-     * them: a tiny job on the runtime with {@code spark.master} would stop its session at the end,
-     * so the tests start one that outlives their jobs.
+     * them: a job with {@code spark.master} would stop its session when it ends, so the tests start
+     * one that outlives their jobs.
      */
     static SparkSession start(int executors, Map<String, String> conf) {
-        Map<String, String> all = new LinkedHashMap<>(conf);
-        all.put(SparkRuntime.MASTER, "local-cluster[" + executors + ",1,1024]");
-        all.put(SparkRuntime.MIN_EXECUTORS, String.valueOf(executors));
-        return TestSessions.start(all, executorOptions());
+        ExecutionOptions.Builder options =
+                options("local-cluster[" + executors + ",1,1024]")
+                        .runtimeOption(SparkRuntime.MIN_EXECUTORS, String.valueOf(executors));
+        conf.forEach(options::runtimeOption);
+        return SparkRuntime.startSession(options.build());
     }
 
     /** {@code files} Parquet files of {@code rowsPerFile} rows {id, features[128]}, ids 0.. */

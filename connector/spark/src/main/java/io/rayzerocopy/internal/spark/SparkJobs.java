@@ -12,6 +12,7 @@ import io.rayzerocopy.internal.data.ArrowIpc;
 import io.rayzerocopy.internal.data.ParquetSink;
 import io.rayzerocopy.internal.data.ParquetSplitSource;
 import io.rayzerocopy.internal.exec.JobPlan;
+import io.rayzerocopy.spark.SparkRuntime;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -73,6 +74,7 @@ final class SparkJobs {
             Thread cleanup = new Thread(() -> deleteTree(staging), "rzc-spark-cleanup");
             Runtime.getRuntime().addShutdownHook(cleanup);
             LongAccumulator written = sc.longAccumulator("rzc rows written");
+            LongAccumulator firstBatch = sc.longAccumulator(SparkRuntime.FIRST_BATCH_MILLIS);
             AttemptTracker tracker =
                     AttemptTracker.on(
                             sc,
@@ -95,7 +97,9 @@ final class SparkJobs {
                         JavaSparkContext.fromSparkContext(sc)
                                 .parallelize(splits, splits.size())
                                 .mapPartitionsWithIndex(
-                                        new SplitTask(staging, runner, options, written), false)
+                                        new SplitTask(
+                                                staging, runner, options, written, firstBatch),
+                                        false)
                                 .collect();
                 drain(tracker, staging);
                 return commit(plan, sink, outputs, splits.size(), start);

@@ -1,6 +1,7 @@
 package io.rayzerocopy.internal.spark;
 
 import io.rayzerocopy.internal.exec.JvmLauncher;
+import io.rayzerocopy.internal.exec.RuntimeSettings;
 import io.rayzerocopy.spark.RzcSparkPlugin;
 import io.rayzerocopy.spark.SparkRuntime;
 
@@ -25,7 +26,7 @@ import java.util.List;
  * starts, in bounded time: the master URL, the stand-in Spark home of {@code local-cluster}, and
  * that the executors come.
  */
-final class SparkSessions {
+public final class SparkSessions {
     private static final Logger LOG = LoggerFactory.getLogger(SparkSessions.class);
     private static final Duration MASTER_CHECK = Duration.ofSeconds(5);
     private static final int MAX_EXECUTOR_FAILURES = 3;
@@ -106,6 +107,19 @@ final class SparkSessions {
                 url.url(),
                 String.format("%.1f", (System.nanoTime() - start) / 1e9));
         return new Handle(session, true);
+    }
+
+    /**
+     * A new session for the runtime options of {@code settings}, as {@link #acquire} starts one.
+     *
+     * @throws IllegalArgumentException as {@link #acquire} does, or if a session already runs
+     */
+    public static SparkSession start(RuntimeSettings settings) {
+        if (running() != null) {
+            throw new IllegalArgumentException(
+                    "a SparkSession already runs in this JVM; stop it before starting another");
+        }
+        return acquire(SparkOptions.of(settings)).session();
     }
 
     /** The active or default session of this JVM, or null. */

@@ -31,12 +31,14 @@ final class SplitTask
     private final JobPlan.Runner runner;
     private final ParquetWriteOptions writeOptions;
     private final LongAccumulator rows;
+    private final LongAccumulator firstBatchMillis;
 
     SplitTask(
             Path staging,
             JobPlan.Runner runner,
             ParquetWriteOptions writeOptions,
-            LongAccumulator rows) {
+            LongAccumulator rows,
+            LongAccumulator firstBatchMillis) {
         this.staging = staging.toString();
         this.runner = runner;
         // Each attempt writes into a new directory of its own.
@@ -45,6 +47,7 @@ final class SplitTask
                         .saveMode(ParquetWriteOptions.SaveMode.ERROR_IF_EXISTS)
                         .build();
         this.rows = rows;
+        this.firstBatchMillis = firstBatchMillis;
     }
 
     @Override
@@ -72,6 +75,9 @@ final class SplitTask
                         writeOptions,
                         progress -> firstBatch.compareAndSet(-1, System.nanoTime() - start));
         rows.add(written.rowsWritten());
+        if (firstBatch.get() >= 0) {
+            firstBatchMillis.add(firstBatch.get() / 1_000_000);
+        }
         return List.of(
                         new TaskOutput(
                                 partition,
