@@ -88,14 +88,16 @@ public final class BenchModels {
      */
     public static Path torchScript(int layers, Path dir, Path repo)
             throws IOException, InterruptedException {
-        return torchScript(WIDTH, WIDTH, layers, dir, repo);
+        return torchScript(WIDTH, WIDTH, WIDTH, layers, dir, repo);
     }
 
     /**
      * As {@link #torchScript(int, Path, Path)}, for an MLP of {@code layers} Linear layers of
-     * {@code width} units whose first layer takes {@code inputs} features.
+     * {@code width} units whose first layer takes {@code inputs} features and whose last gives
+     * {@code outputs}.
      */
-    public static Path torchScript(int inputs, int width, int layers, Path dir, Path repo)
+    public static Path torchScript(
+            int inputs, int width, int outputs, int layers, Path dir, Path repo)
             throws IOException, InterruptedException {
         Files.createDirectories(dir);
         List<String> cmd =
@@ -109,6 +111,8 @@ public final class BenchModels {
                                 Integer.toString(width),
                                 "--inputs",
                                 Integer.toString(inputs),
+                                "--outputs",
+                                Integer.toString(outputs),
                                 "--out",
                                 dir.toString()));
         Process p = new ProcessBuilder(cmd).inheritIO().start();

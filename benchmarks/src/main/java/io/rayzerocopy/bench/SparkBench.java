@@ -71,6 +71,10 @@ import java.util.stream.Stream;
  */
 public final class SparkBench {
     private static final int INPUTS = 128;
+
+    /** A classifier's scores per row. */
+    private static final int OUTPUTS = 10;
+
     private static final String BASELINE_FIRST_BATCH = "baseline ms to first batch";
 
     private SparkBench() {}
@@ -85,13 +89,7 @@ public final class SparkBench {
         Path work = Files.createTempDirectory("rzc-spark-memory");
         StringBuilder lines = new StringBuilder();
         try {
-            Path pt =
-                    BenchModels.torchScript(
-                            BenchModels.WIDTH,
-                            BenchModels.WIDTH,
-                            layers,
-                            work.resolve("ts"),
-                            repo());
+            Path pt = BenchModels.torchScript(layers, work.resolve("ts"), repo());
             long mb = Files.size(pt) >> 20;
             try (ModelWrapper<Model> wrapper =
                     ModelWrapper.fromModel(TorchScriptModel.fromFile(pt), Mode.ACTOR)) {
@@ -230,10 +228,10 @@ public final class SparkBench {
 
     /**
      * Throughput on {@code executors} one-core executors: {@code rows} rows of 128 features in
-     * {@code partitions} files, an MLP 128 -> {@code width} x {@code layers}; our job at {@code
-     * batchSize} rows per call, one actor per task, against the DJL-Spark-style job at {@code
-     * baselineBatch} rows per {@code batchPredict}; {@code reps} runs of each, alternating, after
-     * one warm-up run of each. Prints {@code rows=<n> ours_s=<median> djl_spark_s=<median>
+     * {@code partitions} files, an MLP 128 -> {@code width} x {@code layers} -> 10; our job at
+     * {@code batchSize} rows per call, one actor per task, against the DJL-Spark-style job at
+     * {@code baselineBatch} rows per {@code batchPredict}; {@code reps} runs of each, alternating,
+     * after one warm-up run of each. Prints {@code rows=<n> ours_s=<median> djl_spark_s=<median>
      * speedup=<x> ours_first_batch_ms=<median> djl_spark_first_batch_ms=<median>}.
      */
     public static String throughput(
@@ -257,10 +255,12 @@ public final class SparkBench {
                             ParquetWriteOptions.builder()
                                     .rowsPerFile((rows + partitions - 1) / partitions)
                                     .build());
-            Path pt = BenchModels.torchScript(INPUTS, width, layers, work.resolve("ts"), repo());
+            Path pt =
+                    BenchModels.torchScript(
+                            INPUTS, width, OUTPUTS, layers, work.resolve("ts"), repo());
             System.out.printf(
-                    "model: MLP %d -> %d x %d layers, %d MB; %,d rows in %d files%n",
-                    INPUTS, width, layers, Files.size(pt) >> 20, rows, partitions);
+                    "model: MLP %d -> %d x %d layers -> %d, %.1f MB; %,d rows in %d files%n",
+                    INPUTS, width, layers, OUTPUTS, Files.size(pt) / 1048576.0, rows, partitions);
             ExecutionOptions options =
                     ExecutionOptions.builder()
                             .runtime(SparkRuntime.NAME)

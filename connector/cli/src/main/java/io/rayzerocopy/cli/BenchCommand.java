@@ -204,10 +204,10 @@ final class BenchCommand {
             footer = {
                 "",
                 "Last line: rows=<n> ours_s=<s> djl_spark_s=<s> speedup=<x>"
-                    + " ours_first_batch_ms=<ms> djl_spark_first_batch_ms=<ms>",
+                        + " ours_first_batch_ms=<ms> djl_spark_first_batch_ms=<ms>",
                 "",
                 "Example:",
-                "  rzc bench spark-throughput --executors 2 --rows 200000 --partitions 16"
+                "  rzc bench spark-throughput --executors 2 --rows 100000 --partitions 16"
             })
     static final class SparkThroughput implements Callable<Integer> {
         @Option(
@@ -218,7 +218,7 @@ final class BenchCommand {
 
         @Option(
                 names = "--rows",
-                defaultValue = "200000",
+                defaultValue = "100000",
                 description = "(default: ${DEFAULT-VALUE})")
         long rows;
 
@@ -230,7 +230,7 @@ final class BenchCommand {
 
         @Option(
                 names = "--width",
-                defaultValue = "1024",
+                defaultValue = "512",
                 description = "units of each layer of the MLP (default: ${DEFAULT-VALUE})")
         int width;
 

@@ -59,7 +59,13 @@ public final class SparkScoreJob {
             System.exit(2);
             return;
         }
-        SparkSession spark = SparkSession.builder().appName("rzc score").getOrCreate();
+        SparkSession spark =
+                SparkSession.builder()
+                        .appName("rzc score")
+                        .config(
+                                "spark.plugins",
+                                System.getProperty("spark.plugins", RzcSparkPlugin.class.getName()))
+                        .getOrCreate();
         try (ModelWrapper<Model> wrapper =
                 ModelWrapper.fromModel(
                         TorchScriptModel.fromFile(Paths.get(args.get("model"))), Mode.ACTOR)) {
