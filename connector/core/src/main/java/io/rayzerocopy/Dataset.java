@@ -62,6 +62,11 @@ import java.util.function.Function;
  * concurrently, joined by bounded queues, so memory stays bounded whatever the input size. Batches
  * are Arrow {@link VectorSchemaRoot}s. Immutable and thread-safe, except that {@link #stats()}
  * reports this object's latest run.
+ *
+ * <p>On a runtime that runs whole jobs ({@code "spark"}), {@link #writeParquet} and {@link
+ * #iterBatches} (and so {@link #take}, {@link #count} and {@link #schema} with a map) hand the
+ * dataset to it: the cluster runs this dataset's maps over splits of the input, each in a task of
+ * its own, and the output is committed once (docs/spark.md).
  */
 public final class Dataset {
     private static final Logger LOG = LoggerFactory.getLogger(Dataset.class);

@@ -203,8 +203,9 @@ final class BenchCommand {
                             + " python3-torch.",
             footer = {
                 "",
-                "Last line: rows=<n> ours_s=<s> djl_spark_s=<s> speedup=<x>"
+                "Last line: rows=<n> ours_s=<s> dataframe_s=<s> djl_spark_s=<s> speedup=<x>"
                         + " ours_first_batch_ms=<ms> djl_spark_first_batch_ms=<ms>",
+                "(speedup: DJL-Spark style over ours)",
                 "",
                 "Example:",
                 "  rzc bench spark-throughput --executors 2 --rows 100000 --partitions 16"
