@@ -1,10 +1,12 @@
 package io.rayzerocopy.internal.spark;
 
 import org.apache.spark.SparkContext;
+import org.apache.spark.SparkEnv;
 import org.apache.spark.SparkExecutorInfo;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerApplicationEnd;
 import org.apache.spark.scheduler.SparkListenerExecutorRemoved;
+import org.apache.spark.storage.BlockManagerId;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,11 +45,10 @@ final class ExecutorWatch extends SparkListener {
     /** The live executors of {@code sc}, without the driver. */
     static List<SparkExecutorInfo> executors(SparkContext sc) {
         List<SparkExecutorInfo> out = new ArrayList<>();
-        String driverHost = sc.env().blockManager().blockManagerId().host();
-        int driverPort = sc.env().blockManager().blockManagerId().port();
+        BlockManagerId driver = SparkEnv.get().blockManager().blockManagerId();
         // getExecutorInfos() lists the driver's block manager too.
         for (SparkExecutorInfo info : sc.statusTracker().getExecutorInfos()) {
-            if (!(info.host().equals(driverHost) && info.port() == driverPort)) {
+            if (!(info.host().equals(driver.host()) && info.port() == driver.port())) {
                 out.add(info);
             }
         }
