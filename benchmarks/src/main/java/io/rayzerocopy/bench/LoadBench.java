@@ -8,6 +8,7 @@ import io.rayzerocopy.BlockModel;
 import io.rayzerocopy.Mode;
 import io.rayzerocopy.ModelWrapper;
 import io.rayzerocopy.TorchScriptModel;
+import io.rayzerocopy.internal.FileTrees;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -119,7 +120,7 @@ public final class LoadBench {
                     "/usr/bin/python3 cannot import torch (apt-get install -y python3-torch):"
                             + " TorchScript kinds skipped");
         }
-        Files2.deleteTree(work);
+        FileTrees.deleteTree(work);
         for (String[] r : rows) {
             System.out.printf("kind=%s plain_ms=%s zerocopy_ms=%s%n", r[0], r[1], r[2]);
         }

@@ -7,6 +7,7 @@ import io.rayzerocopy.Mode;
 import io.rayzerocopy.ModelSource;
 import io.rayzerocopy.ModelWrapper;
 import io.rayzerocopy.TorchScriptModel;
+import io.rayzerocopy.internal.FileTrees;
 import io.rayzerocopy.internal.exec.JvmLauncher;
 import io.rayzerocopy.internal.model.ProcessMemory;
 
@@ -188,7 +189,7 @@ public final class MemoryBench {
             System.out.println(line);
             return line;
         } finally {
-            io.rayzerocopy.bench.Files2.deleteTree(work);
+            FileTrees.deleteTree(work);
         }
     }
 

@@ -20,6 +20,7 @@ import io.rayzerocopy.ModelScorer;
 import io.rayzerocopy.ModelWrapper;
 import io.rayzerocopy.ParquetWriteOptions;
 import io.rayzerocopy.TorchScriptModel;
+import io.rayzerocopy.internal.FileTrees;
 import io.rayzerocopy.internal.model.ProcessMemory;
 import io.rayzerocopy.spark.DataFrames;
 import io.rayzerocopy.spark.SparkRuntime;
@@ -114,7 +115,7 @@ public final class SparkBench {
                 }
             }
         } finally {
-            Files2.deleteTree(work);
+            FileTrees.deleteTree(work);
         }
         return lines.toString().strip();
     }
@@ -338,7 +339,7 @@ public final class SparkBench {
             System.out.println(line);
             return line;
         } finally {
-            Files2.deleteTree(work);
+            FileTrees.deleteTree(work);
         }
     }
 

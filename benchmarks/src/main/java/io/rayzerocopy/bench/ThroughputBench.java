@@ -18,6 +18,7 @@ import io.rayzerocopy.ModelScorer;
 import io.rayzerocopy.ModelWrapper;
 import io.rayzerocopy.ParquetWriteOptions;
 import io.rayzerocopy.WriteResult;
+import io.rayzerocopy.internal.FileTrees;
 
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -207,7 +208,7 @@ public class ThroughputBench {
                     last.stats());
             wrapper.close();
             trained.close();
-            Files2.deleteTree(dir);
+            FileTrees.deleteTree(dir);
         }
     }
 
@@ -301,7 +302,7 @@ public class ThroughputBench {
 
         @TearDown(Level.Trial)
         public void tearDown() throws IOException {
-            Files2.deleteTree(dir);
+            FileTrees.deleteTree(dir);
         }
     }
 
@@ -350,7 +351,7 @@ public class ThroughputBench {
             System.out.printf(
                     "%nlast job (row by row, %d workers): %,.0f rows/s%n%s%n",
                     workers, last.rowsWritten() / last.seconds(), last.stats());
-            Files2.deleteTree(dir);
+            FileTrees.deleteTree(dir);
         }
     }
 }

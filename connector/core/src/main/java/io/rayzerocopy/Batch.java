@@ -3,6 +3,7 @@ package io.rayzerocopy;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
+import io.rayzerocopy.internal.data.BatchMetadata;
 import io.rayzerocopy.internal.data.Tensors;
 import io.rayzerocopy.internal.model.Djl;
 
@@ -31,6 +32,7 @@ public final class Batch {
     private final VectorSchemaRoot root;
     private final BufferAllocator allocator;
     private final List<Output> outputs = new ArrayList<>();
+    private final Map<String, Long> counters = new LinkedHashMap<>();
     private NDManager manager;
 
     Batch(VectorSchemaRoot root, BufferAllocator allocator) {
@@ -87,6 +89,19 @@ public final class Batch {
         return output;
     }
 
+    /**
+     * Adds {@code n} to the counter {@code name} of this call; the run sums counters over batches
+     * into the operator's stats ({@link OperatorStats#counters()}).
+     */
+    void count(String name, long n) {
+        counters.merge(name, n, Long::sum);
+    }
+
+    /** {@code result} carrying this call's counters to the driver. */
+    VectorSchemaRoot withCounters(VectorSchemaRoot result) {
+        return BatchMetadata.withCounters(result, counters);
+    }
+
     /** Frees the batch's tensors and the vectors of results that were started but never built. */
     void release() {
         if (manager != null) {
@@ -99,32 +114,38 @@ public final class Batch {
     }
 
     /**
-     * The result columns of a call, in the order they are added. Every column must have one row per
-     * input row. {@link #build()} hands them over as a {@code VectorSchemaRoot}.
+     * The result columns of a call, in the order they are added. The result may have more or fewer
+     * rows than the input (a function may filter, explode or chunk, as with Ray Data's {@code
+     * map_batches}); every column of one result has the same number of rows, and a {@link #keep
+     * kept} column, which passes the input's rows through, has the input's. {@link #build()} hands
+     * them over as a {@code VectorSchemaRoot}.
      */
     public final class Output {
         private final Map<String, FieldVector> columns = new LinkedHashMap<>();
         private boolean built;
 
+        /** The output's row count once a column set it (-1 before), and which column did. */
+        private long rows = -1;
+
+        private String rowsFrom;
+        private boolean rowsKept;
+
         private Output() {}
 
         /**
-         * Adds {@code array} (shape [rows] or [rows, dim]) as column {@code name}; the data is
-         * copied, so the array may be closed afterwards.
+         * Adds {@code array} (shape [rows] or [rows, dim], any number of rows) as column {@code
+         * name}; the data is copied, so the array may be closed afterwards.
          */
         public Output put(String name, NDArray array) {
             checkName(name);
             Objects.requireNonNull(array, "array");
-            if (array.getShape().dimension() == 0 || array.getShape().get(0) != rowCount()) {
+            if (array.getShape().dimension() == 0) {
                 throw new IllegalArgumentException(
                         "NDArray for column '"
                                 + name
-                                + "' has shape "
-                                + array.getShape()
-                                + " but the batch has "
-                                + rowCount()
-                                + " rows");
+                                + "' is a scalar; give shape [rows] or [rows, dim]");
             }
+            checkRows(name, array.getShape().get(0), false);
             columns.put(name, Tensors.toVector(name, array, allocator));
             return this;
         }
@@ -136,16 +157,7 @@ public final class Batch {
         public Output put(String name, FieldVector vector) {
             checkName(name);
             Objects.requireNonNull(vector, "vector");
-            if (vector.getValueCount() != rowCount()) {
-                throw new IllegalArgumentException(
-                        "vector for column '"
-                                + name
-                                + "' has "
-                                + vector.getValueCount()
-                                + " values but the batch has "
-                                + rowCount()
-                                + " rows");
-            }
+            checkRows(name, vector.getValueCount(), false);
             if (vector.getName().equals(name)) {
                 columns.put(name, vector);
             } else {
@@ -158,7 +170,8 @@ public final class Batch {
         }
 
         /**
-         * Passes input columns through unchanged (e.g. ids next to predictions), without copying.
+         * Passes input columns through unchanged (e.g. ids next to predictions), without copying;
+         * the output then has one row per input row.
          */
         public Output keep(String... names) {
             for (String name : names) {
@@ -173,6 +186,7 @@ public final class Batch {
                                             .map(f -> f.getName())
                                             .toList());
                 }
+                checkRows(name, rowCount(), true);
                 TransferPair pair = input.getTransferPair(allocator);
                 pair.splitAndTransfer(0, rowCount());
                 columns.put(name, (FieldVector) pair.getTo());
@@ -185,8 +199,52 @@ public final class Batch {
             checkOpen();
             built = true;
             VectorSchemaRoot result = new VectorSchemaRoot(new ArrayList<>(columns.values()));
-            result.setRowCount(rowCount());
+            result.setRowCount(rows < 0 ? rowCount() : (int) rows);
             return result;
+        }
+
+        /**
+         * Every column of an output has the same number of rows, which may differ from the input's;
+         * a kept column has the input's.
+         */
+        private void checkRows(String name, long count, boolean kept) {
+            if (rows < 0) {
+                rows = count;
+                rowsFrom = name;
+                rowsKept = kept;
+                return;
+            }
+            if (count == rows) {
+                return;
+            }
+            String keepHint =
+                    "; keep() passes the batch's input rows through one to one, so it fits only an"
+                            + " output with one row per input row: to return other rows, put()"
+                            + " the values you want instead (e.g. the column as a tensor, indexed)";
+            if (kept) {
+                throw new IllegalArgumentException(
+                        "cannot keep column '"
+                                + name
+                                + "': it has the batch's "
+                                + count
+                                + " rows, but column '"
+                                + rowsFrom
+                                + "' of the output has "
+                                + rows
+                                + keepHint);
+            }
+            throw new IllegalArgumentException(
+                    "column '"
+                            + name
+                            + "' has "
+                            + count
+                            + " rows, but column '"
+                            + rowsFrom
+                            + "' of the output has "
+                            + rows
+                            + (rowsKept
+                                    ? " (kept from the input)" + keepHint
+                                    : "; all columns of one output have the same number of rows"));
         }
 
         private void checkName(String name) {

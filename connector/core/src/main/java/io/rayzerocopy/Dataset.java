@@ -3,8 +3,11 @@ package io.rayzerocopy;
 import io.rayzerocopy.internal.data.Allocators;
 import io.rayzerocopy.internal.data.ArrowSource;
 import io.rayzerocopy.internal.data.ArrowStreamSource;
+import io.rayzerocopy.internal.data.BatchMetadata;
+import io.rayzerocopy.internal.data.BatchReader;
 import io.rayzerocopy.internal.data.BatchSource;
 import io.rayzerocopy.internal.data.ItemsSource;
+import io.rayzerocopy.internal.data.JobRecord;
 import io.rayzerocopy.internal.data.ParquetSink;
 import io.rayzerocopy.internal.data.ParquetSource;
 import io.rayzerocopy.internal.data.RangeSource;
@@ -44,6 +47,7 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -71,16 +75,28 @@ import java.util.function.Function;
 public final class Dataset {
     private static final Logger LOG = LoggerFactory.getLogger(Dataset.class);
     private static final int DEFAULT_BATCH_SIZE = 1024;
+    private static final String ERRORS = "_errors";
+    private static final int SAMPLE_ROWS = 64;
 
     private final BatchSource source;
     private final List<MapStage> stages;
     private final ExecutionOptions options;
+    private final InputCheck inputCheck;
     private final AtomicReference<ExecutionStats> lastStats = new AtomicReference<>();
 
     private Dataset(BatchSource source, List<MapStage> stages, ExecutionOptions options) {
+        this(source, stages, options, null);
+    }
+
+    private Dataset(
+            BatchSource source,
+            List<MapStage> stages,
+            ExecutionOptions options,
+            InputCheck inputCheck) {
         this.source = source;
         this.stages = List.copyOf(stages);
         this.options = options;
+        this.inputCheck = inputCheck;
     }
 
     /**
@@ -146,12 +162,14 @@ public final class Dataset {
     /**
      * Runs {@code factory.create(argument)} once per actor (e.g. {@code InferenceActor::new} with a
      * {@code ModelWrapper}) and calls the actor with batches of at most {@code batchSize} rows, on
-     * a pool shaped by {@code compute}. {@code argument} must be Serializable.
+     * a pool shaped by {@code compute}. {@code argument} must be Serializable. An argument that is
+     * an {@link InputCheck} (e.g. {@link ModelScorer.Config}) checks the input on the driver before
+     * the first actor starts.
      */
     public <C> Dataset mapBatches(
             ActorFactory<C> factory, C argument, int batchSize, ActorPoolStrategy compute) {
         Objects.requireNonNull(factory, "factory");
-        return withStage(ActorSpecs.factory(factory, argument), batchSize, compute);
+        return withStage(ActorSpecs.factory(factory, argument), batchSize, compute, argument);
     }
 
     /**
@@ -168,7 +186,13 @@ public final class Dataset {
         Objects.requireNonNull(fnClass, "fnClass");
         Objects.requireNonNull(constructorArgs, "constructorArgs");
         return withStage(
-                ActorSpecs.constructor(fnClass, constructorArgs.toArray()), batchSize, compute);
+                ActorSpecs.constructor(fnClass, constructorArgs.toArray()),
+                batchSize,
+                compute,
+                constructorArgs.stream()
+                        .filter(a -> a instanceof InputCheck)
+                        .findFirst()
+                        .orElse(null));
     }
 
     /**
@@ -180,13 +204,17 @@ public final class Dataset {
         return withStage(
                 ActorSpecs.shared(fn),
                 batchSize,
-                ActorPoolStrategy.size(Runtime.getRuntime().availableProcessors()));
+                ActorPoolStrategy.size(Runtime.getRuntime().availableProcessors()),
+                fn);
     }
 
     /** This dataset run with {@code executionOptions} (order, errored batches). */
     public Dataset withOptions(ExecutionOptions executionOptions) {
         return new Dataset(
-                source, stages, Objects.requireNonNull(executionOptions, "executionOptions"));
+                source,
+                stages,
+                Objects.requireNonNull(executionOptions, "executionOptions"),
+                inputCheck);
     }
 
     /** Writes the dataset to {@code directory} with default options (snappy, error if exists). */
@@ -197,11 +225,17 @@ public final class Dataset {
     /**
      * Runs the dataset and writes it as {@code part-*.parquet} files into {@code directory},
      * committed atomically: a failed job leaves the directory as it was. Errored rows (when {@link
-     * ExecutionOptions#maxErroredBatches()} allows them) go to {@code directory/_errors}.
+     * ExecutionOptions#maxErroredBatches()} allows them) go to {@code directory/_errors}. An input
+     * without rows gives one empty file with the output's schema.
+     *
+     * <p>The output is built input file by input file in a hidden directory next to {@code
+     * directory}; with {@link ParquetWriteOptions#resume()}, a run of the same job that died is
+     * continued from the files it had completed ({@link WriteResult#skippedSplits()}).
      *
      * @throws IllegalArgumentException before anything runs, if the directory is, contains or lies
      *     inside an input of this dataset (whatever the save mode), or exists and is not empty
-     *     while the save mode is {@code ERROR_IF_EXISTS}
+     *     while the save mode is {@code ERROR_IF_EXISTS}, or input files disagree on a column's
+     *     type, or a run to resume recorded another job (naming what changed)
      * @throws DatasetException if the job fails; the message names the operator, file and rows
      */
     public WriteResult writeParquet(String directory, ParquetWriteOptions writeOptions) {
@@ -210,37 +244,64 @@ public final class Dataset {
         source.checkOutput(Paths.get(directory));
         JobRuntime cluster = jobRuntime();
         if (cluster != null) {
+            checkInput();
             return cluster.writeParquet(plan(), Paths.get(directory), writeOptions);
         }
         long start = System.nanoTime();
-        try (ParquetSink sink = ParquetSink.create(Paths.get(directory), writeOptions);
+        OptionalLong sourceRows = source.rowCount();
+        checkInput();
+        Map<String, String> splits = source.splits();
+        JobRecord job =
+                splits.isEmpty() ? null : JobRecords.of(source, splits, stages, writeOptions);
+        try (ParquetSink sink = ParquetSink.create(Paths.get(directory), writeOptions, job);
                 BufferAllocator allocator = Allocators.child("job")) {
-            long rows = 0;
+            Set<String> skipped = sink.resumedSplits();
+            BatchSource input = source.skipSplits(skipped);
+            OptionalLong totalRows = skipped.isEmpty() ? sourceRows : input.rowCount();
+            if (!skipped.isEmpty()) {
+                LOG.info(
+                        "resuming: skipping {} of {} input files already committed ({} rows"
+                                + " written); reading the other {}",
+                        skipped.size(),
+                        splits.size(),
+                        sink.resumedRows(),
+                        splits.size() - skipped.size());
+            }
             long batches = 0;
             long writeNanos = 0;
             long writeStart;
             ExecutionStats stats;
-            OptionalLong totalRows = source.rowCount();
-            try (PipelineRun run = start(allocator, erroredRowsWriter(sink, allocator))) {
+            try (PipelineRun run =
+                    start(
+                            input,
+                            capActors(input),
+                            allocator,
+                            erroredRowsWriter(sink, allocator),
+                            sink::commitSplit)) {
                 writeStart = System.nanoTime();
+                long rows = 0;
                 for (SourceBatch next = run.next(); next != null; next = run.next()) {
                     try (SourceBatch batch = next) {
                         long batchStart = System.nanoTime();
-                        sink.write(batch.root());
+                        sink.write(batch.split(), batch.root());
                         writeNanos += System.nanoTime() - batchStart;
                         rows += batch.rowCount();
                         batches++;
                     }
+                    ExecutionStats now = run.stats();
                     options.progress()
                             .accept(
                                     new Progress(
                                             rows,
-                                            run.stats().erroredRows(),
+                                            now.erroredRows(),
+                                            now.inputRows(),
                                             totalRows,
                                             Duration.ofNanos(System.nanoTime() - start)));
                 }
                 stats = run.stats();
             }
+            long rows = sink.rows();
+            long erroredRows = sink.rows(ERRORS);
             long commitStart = System.nanoTime();
             List<Path> files = sink.commit();
             writeNanos += System.nanoTime() - commitStart;
@@ -249,7 +310,7 @@ public final class Dataset {
                     stats.plus(
                             new OperatorStats(
                                     "write",
-                                    rows,
+                                    rows - sink.resumedRows(),
                                     batches,
                                     0,
                                     Duration.ofNanos(System.nanoTime() - writeStart),
@@ -258,14 +319,24 @@ public final class Dataset {
                             elapsed);
             lastStats.set(stats);
             LOG.info(
-                    "wrote {} rows ({} errored) to {} in {} files, {} s",
+                    "wrote {} rows ({} errored) to {} in {} files, {} s{}",
                     rows,
-                    stats.erroredRows(),
+                    erroredRows,
                     sink.directory(),
                     files.size(),
-                    String.format("%.3f", elapsed.toNanos() / 1e9));
+                    String.format("%.3f", elapsed.toNanos() / 1e9),
+                    skipped.isEmpty()
+                            ? ""
+                            : "; " + skipped.size() + " input files were done by the resumed run");
             return new WriteResult(
-                    sink.directory(), files, rows, stats.erroredRows(), elapsed, stats);
+                    sink.directory(),
+                    files,
+                    rows,
+                    erroredRows,
+                    elapsed,
+                    stats,
+                    skipped.size(),
+                    sink.resumedRows());
         }
     }
 
@@ -275,13 +346,15 @@ public final class Dataset {
      * @throws DatasetException from {@code hasNext()} / {@code next()} if the run fails
      */
     public BatchIterator iterBatches() {
+        checkInput();
         JobRuntime cluster = jobRuntime();
         if (cluster != null) {
             return cluster.iterBatches(plan());
         }
         BufferAllocator allocator = Allocators.child("job");
         try {
-            return new RunIterator(start(allocator, logErrors()), allocator);
+            return new RunIterator(
+                    start(source, stages, allocator, logErrors(), split -> {}), allocator);
         } catch (RuntimeException e) {
             allocator.close();
             throw e;
@@ -328,9 +401,11 @@ public final class Dataset {
 
     /**
      * The schema of the batches this dataset produces. With {@code mapBatches} this runs the
-     * dataset up to its first output batch.
+     * dataset up to its first output batch (an input without rows is run as one empty batch, so it
+     * has a schema too).
      *
-     * @throws IllegalStateException if a dataset with {@code mapBatches} produces no batch
+     * @throws IllegalStateException if every batch failed (as {@link
+     *     ExecutionOptions#maxErroredBatches()} allows), so no output batch exists
      */
     public Schema schema() {
         if (stages.isEmpty()) {
@@ -339,8 +414,8 @@ public final class Dataset {
         try (BatchIterator batches = iterBatches()) {
             if (!batches.hasNext()) {
                 throw new IllegalStateException(
-                        "the dataset produced no batch, so the schema of its"
-                                + " mapBatches output is unknown");
+                        "every batch of the dataset failed, so the schema of its mapBatches"
+                                + " output is unknown");
             }
             return batches.next().getSchema();
         }
@@ -362,7 +437,8 @@ public final class Dataset {
                 + "}";
     }
 
-    private Dataset withStage(ActorSpec actor, int batchSize, ActorPoolStrategy compute) {
+    private Dataset withStage(
+            ActorSpec actor, int batchSize, ActorPoolStrategy compute, Object argument) {
         Objects.requireNonNull(compute, "compute");
         if (batchSize <= 0) {
             throw new IllegalArgumentException("batchSize must be > 0, got " + batchSize);
@@ -377,20 +453,95 @@ public final class Dataset {
                         compute.maxSize(),
                         compute.maxTasksInFlightPerActor(),
                         compute.cpusPerActor()));
-        return new Dataset(source, all, options);
+        InputCheck check = stages.isEmpty() && argument instanceof InputCheck c ? c : inputCheck;
+        return new Dataset(source, all, options, check);
     }
 
-    private PipelineRun start(BufferAllocator allocator, ErroredBatchHandler errors) {
+    /**
+     * Lets the first {@code mapBatches} check the input before anything starts (see {@link
+     * InputCheck}), with the first rows of the input: the first non-empty batch of up to {@value
+     * #SAMPLE_ROWS} rows.
+     */
+    private void checkInput() {
+        // A one-shot stream is not sampled: reading it for the check would consume it.
+        if (inputCheck == null || source instanceof ArrowStreamSource) {
+            return;
+        }
+        try (BufferAllocator allocator = Allocators.child("input-check");
+                BatchReader reader = source.open(allocator, SAMPLE_ROWS)) {
+            SourceBatch batch = reader.next();
+            while (batch != null && batch.rowCount() == 0) {
+                batch.close();
+                batch = reader.next();
+            }
+            if (batch == null) {
+                try (VectorSchemaRoot empty = VectorSchemaRoot.create(source.schema(), allocator)) {
+                    inputCheck.checkInput(empty);
+                }
+            } else {
+                try (SourceBatch first = batch) {
+                    inputCheck.checkInput(BatchMetadata.withOrigin(first.root(), first.range()));
+                }
+            }
+        }
+    }
+
+    private PipelineRun start(
+            BatchSource input,
+            List<MapStage> mapStages,
+            BufferAllocator allocator,
+            ErroredBatchHandler errors,
+            Consumer<String> splitEnds) {
         Pipeline.Builder pipeline =
                 Pipeline.builder(
-                                source,
-                                stages.isEmpty() ? DEFAULT_BATCH_SIZE : stages.get(0).batchSize())
+                                input,
+                                mapStages.isEmpty()
+                                        ? DEFAULT_BATCH_SIZE
+                                        : mapStages.get(0).batchSize())
                         .preserveOrder(options.preserveOrder())
                         .erroredBatches(options.maxErroredBatches(), errors)
                         .maxActorRestarts(options.maxActorRestarts())
+                        .onSplitEnd(splitEnds)
                         .runtime(runtimeFactory());
-        stages.forEach(pipeline::stage);
+        mapStages.forEach(pipeline::stage);
         return pipeline.build().start(allocator);
+    }
+
+    /**
+     * The stages, the first one's pool no larger than the input has batches: more actors would only
+     * cost their start (a model load each) and memory.
+     */
+    private List<MapStage> capActors(BatchSource input) {
+        if (stages.isEmpty()) {
+            return stages;
+        }
+        MapStage first = stages.get(0);
+        OptionalLong batches = input.batchCount(first.batchSize());
+        if (batches.isEmpty() || batches.getAsLong() >= first.maxActors()) {
+            return stages;
+        }
+        int max = (int) batches.getAsLong();
+        LOG.warn(
+                "map1({}): the input has only {} batches of {} rows, so {} of the {} actors asked"
+                        + " for would have nothing to do; starting at most {}",
+                first.name(),
+                max,
+                first.batchSize(),
+                first.maxActors() - max,
+                first.maxActors(),
+                max);
+        List<MapStage> capped = new ArrayList<>(stages);
+        capped.set(
+                0,
+                new MapStage(
+                        first.name(),
+                        first.actor(),
+                        first.batchSize(),
+                        Math.min(first.minActors(), max),
+                        max,
+                        first.maxInFlightPerActor(),
+                        first.cpusPerActor()));
+        return capped;
     }
 
     private Function<BufferAllocator, ActorRuntime> runtimeFactory() {
@@ -491,7 +642,11 @@ public final class Dataset {
                 LOG.warn("{}: gave up on {}: {}", operator, range, error.toString());
     }
 
-    /** Writes one {@code _errors} row per errored row: operator, source, source_row, error. */
+    /**
+     * Writes one {@code _errors} row per errored input row: operator, source, source_row, error. A
+     * batch a function made from its input (with another row count) that later fails is recorded by
+     * the input rows it came from.
+     */
     private static ErroredBatchHandler erroredRowsWriter(
             ParquetSink sink, BufferAllocator allocator) {
         return (operator, range, error) -> {
@@ -513,7 +668,7 @@ public final class Dataset {
                         new VectorSchemaRoot(
                                 List.<FieldVector>of(operators, sources, sourceRows, errors));
                 root.setRowCount(rows);
-                sink.writeSidecar("_errors", root);
+                sink.writeSidecar(ERRORS, range.source(), root);
             }
         };
     }

@@ -33,6 +33,11 @@ public record ExecutionStats(List<OperatorStats> operators, Duration wallTime)
         return operators.stream().mapToLong(OperatorStats::erroredRows).sum();
     }
 
+    /** What the actors of all operators counted under {@code name}, e.g. non-finite features. */
+    public long counter(String name) {
+        return operators.stream().mapToLong(o -> o.counters().getOrDefault(name, 0L)).sum();
+    }
+
     @Override
     public String toString() {
         StringBuilder text =

@@ -60,7 +60,10 @@ final class FnProcessor implements BatchProcessor {
                 throw new IllegalStateException(
                         name + " returned null; return batch.output()...build()");
             }
-            return result == input ? Roots.slice(input, 0, input.getRowCount(), allocator) : result;
+            return batch.withCounters(
+                    result == input
+                            ? Roots.slice(input, 0, input.getRowCount(), allocator)
+                            : result);
         } finally {
             batch.release();
         }

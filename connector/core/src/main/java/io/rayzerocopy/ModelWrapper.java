@@ -18,6 +18,7 @@ import io.rayzerocopy.internal.model.StoreSource;
 import io.rayzerocopy.internal.model.TaskRunner;
 import io.rayzerocopy.internal.model.TaskWorkers;
 import io.rayzerocopy.internal.model.TorchScriptExtractor;
+import io.rayzerocopy.internal.model.TorchTypes;
 import io.rayzerocopy.internal.model.WeightStore;
 
 import java.io.Serializable;
@@ -350,6 +351,18 @@ public final class ModelWrapper<T> implements Serializable, AutoCloseable {
         if (pipeline != null && !method.equals("forward")) {
             throw new IllegalArgumentException(
                     "a pipeline has only 'forward' (its Function.apply)");
+        }
+        for (int i = 0; i < inputs.size(); i++) {
+            if (!TorchTypes.named(inputs.get(i).getDataType())) {
+                // A worker in another process would decode it with DJL, which terminates the JVM
+                // for such types; refused on every runtime, so a job behaves the same on all.
+                throw new IllegalArgumentException(
+                        "task input "
+                                + i
+                                + " is a tensor of a type DJL cannot pass on (e.g. bfloat16):"
+                                + " pass float32 (toType(DataType.FLOAT32, false)) and cast inside"
+                                + " the model");
+            }
         }
         return workers().submit(method, inputs);
     }

@@ -6,9 +6,9 @@ import java.io.Serializable;
 import java.util.Objects;
 
 /**
- * How {@link ParquetSink} writes: compression, rows per file and per row group, and what to do when
- * the output directory exists. Immutable and serializable; start from {@link #defaults()} or {@link
- * #builder()}.
+ * How {@link ParquetSink} writes: compression, rows per file and per row group, what to do when the
+ * output directory exists, and whether to resume a killed run. Immutable and serializable; start
+ * from {@link #defaults()} or {@link #builder()}.
  */
 public final class ParquetWriteOptions implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -36,15 +36,20 @@ public final class ParquetWriteOptions implements Serializable {
     private final long rowsPerFile;
     private final int rowsPerRowGroup;
     private final SaveMode saveMode;
+    private final boolean resume;
 
     private ParquetWriteOptions(Builder builder) {
         this.compression = builder.compression;
         this.rowsPerFile = builder.rowsPerFile;
         this.rowsPerRowGroup = builder.rowsPerRowGroup;
         this.saveMode = builder.saveMode;
+        this.resume = builder.resume;
     }
 
-    /** Snappy, 1,000,000 rows per file, 131,072 rows per row group, {@code ERROR_IF_EXISTS}. */
+    /**
+     * Snappy, 1,000,000 rows per file, 131,072 rows per row group, {@code ERROR_IF_EXISTS}, no
+     * resume.
+     */
     public static ParquetWriteOptions defaults() {
         return DEFAULTS;
     }
@@ -64,7 +69,8 @@ public final class ParquetWriteOptions implements Serializable {
                 .compression(compression)
                 .rowsPerFile(rowsPerFile)
                 .rowsPerRowGroup(rowsPerRowGroup)
-                .saveMode(saveMode);
+                .saveMode(saveMode)
+                .resume(resume);
     }
 
     public Compression compression() {
@@ -88,6 +94,20 @@ public final class ParquetWriteOptions implements Serializable {
         return saveMode;
     }
 
+    /**
+     * Whether to continue the run of this job that died (killed, out of memory, preempted) where it
+     * stopped: a job over Parquet files writes its output file by file into a hidden staging
+     * directory next to the output, and the resumed run reads only the input files whose output was
+     * not committed there yet, then commits the whole output as one. It is refused, naming what
+     * changed, if the input files (paths, sizes, modification times), the selected columns, a map's
+     * function, model or batch size, or these write options differ. With nothing to resume the job
+     * simply runs; if it fails, its committed files are kept for the next resume. Without resume, a
+     * job removes the staging directories that dead runs left.
+     */
+    public boolean resume() {
+        return resume;
+    }
+
     @Override
     public String toString() {
         return "ParquetWriteOptions{compression="
@@ -98,6 +118,7 @@ public final class ParquetWriteOptions implements Serializable {
                 + rowsPerRowGroup
                 + ", saveMode="
                 + saveMode
+                + (resume ? ", resume" : "")
                 + "}";
     }
 
@@ -107,6 +128,7 @@ public final class ParquetWriteOptions implements Serializable {
         private long rowsPerFile = 1_000_000;
         private int rowsPerRowGroup = 131_072;
         private SaveMode saveMode = SaveMode.ERROR_IF_EXISTS;
+        private boolean resume;
 
         private Builder() {}
 
@@ -133,6 +155,12 @@ public final class ParquetWriteOptions implements Serializable {
 
         public Builder saveMode(SaveMode saveMode) {
             this.saveMode = Objects.requireNonNull(saveMode, "saveMode");
+            return this;
+        }
+
+        /** See {@link ParquetWriteOptions#resume()}. */
+        public Builder resume(boolean resume) {
+            this.resume = resume;
             return this;
         }
 

@@ -1,25 +1,38 @@
 package io.rayzerocopy;
 
 import java.time.Duration;
+import java.util.OptionalDouble;
 import java.util.OptionalLong;
 
 /**
  * A running job's progress, as reported to {@link ExecutionOptions.Builder#progress}: rows written
- * so far, errored rows, the input's total when known (Parquet footers), and elapsed time.
+ * so far, errored rows, input rows read so far, the input's total when known (Parquet footers; for
+ * a resumed job, the rows of the input files still to do), and elapsed time. A {@code mapBatches}
+ * function may return more or fewer rows than it gets, so completion is measured on input rows.
  */
-public record Progress(long rows, long erroredRows, OptionalLong totalRows, Duration elapsed) {
-    /** Rows per second so far. */
+public record Progress(
+        long rows, long erroredRows, long inputRows, OptionalLong totalRows, Duration elapsed) {
+    /** Rows written per second so far. */
     public double rowsPerSecond() {
         double s = elapsed.toNanos() / 1e9;
         return s <= 0 ? 0 : rows / s;
     }
 
+    /** The fraction of the input read, when the total is known. */
+    public OptionalDouble fractionDone() {
+        if (totalRows.isEmpty()) {
+            return OptionalDouble.empty();
+        }
+        long total = totalRows.getAsLong();
+        return OptionalDouble.of(total == 0 ? 1.0 : Math.min(1.0, inputRows / (double) total));
+    }
+
     /** Estimated time left, when the total is known and progress has been made. */
     public Duration eta() {
-        if (totalRows.isEmpty() || rows + erroredRows == 0) {
+        if (totalRows.isEmpty() || inputRows == 0) {
             return null;
         }
-        long left = Math.max(0, totalRows.getAsLong() - rows - erroredRows);
-        return Duration.ofNanos((long) (elapsed.toNanos() * (double) left / (rows + erroredRows)));
+        long left = Math.max(0, totalRows.getAsLong() - inputRows);
+        return Duration.ofNanos((long) (elapsed.toNanos() * (double) left / inputRows));
     }
 }

@@ -41,7 +41,7 @@ public final class ChildMain {
                     try (ModelWrapper<Model> wrapper =
                             ModelWrapper.fromModel(
                                     TorchScriptModel.fromFile(Path.of(args[1])), Mode.ACTOR)) {
-                        System.out.println(Stores.of(wrapper).directory());
+                        System.out.println(Stores.directory(wrapper));
                         System.out.flush();
                         System.in.read();
                     }
@@ -60,7 +60,7 @@ public final class ChildMain {
                             NDManager manager = NDManager.newBaseManager()) {
                         ModelWrapperTest.predict(
                                 model, Fixtures.refArray(manager, args[2], "input"));
-                        System.out.println(Stores.of(wrapper).directory());
+                        System.out.println(Stores.directory(wrapper));
                         System.out.flush();
                         System.in.read();
                     }

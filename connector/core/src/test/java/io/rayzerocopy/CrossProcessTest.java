@@ -64,7 +64,7 @@ class CrossProcessTest {
                         "output " + i + ": " + parts[i] + " vs " + e);
             }
             assertTrue(
-                    Files.isDirectory(Stores.of(wrapper).directory()),
+                    Files.isDirectory(Stores.directory(wrapper)),
                     "the child's exit leaves the parent's store alone");
         }
     }
@@ -99,7 +99,8 @@ class CrossProcessTest {
                                 .filter(n -> n.startsWith("rzc-") || n.startsWith(".tmp-"))
                                 .toList());
             }
-            StoreMemory memory = StoreMemory.measure(WeightStore.local().readManifest(store));
+            StoreMemory memory =
+                    StoreMemory.measure(WeightStore.local().ref(store.getFileName().toString()));
             assertEquals(2, memory.processes(), memory.toString());
             assertTrue(
                     memory.mappedRssBytes() > 1.5 * memory.mappedPssBytes(),
@@ -146,7 +147,8 @@ class CrossProcessTest {
                         names.stream().noneMatch(n -> n.startsWith(".tmp-")),
                         "no torn temp store left: " + names);
             }
-            WeightStore.verify(WeightStore.local().readManifest(Path.of(a)));
+            WeightStore.local()
+                    .verify(WeightStore.local().ref(Path.of(a).getFileName().toString()));
         } finally {
             for (Process p : children) {
                 p.getOutputStream().write('\n');

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.ndarray.NDArray;
+
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BigIntVector;
@@ -154,7 +156,9 @@ class DatasetTest {
                 e.getMessage().contains("rows [20, 30) of " + input.resolve("part-00001.parquet")),
                 e.getMessage());
         assertTrue(e.getMessage().contains("boom at id 73"), e.getMessage());
-        assertTrue(e.getMessage().contains("maxErroredBatches"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("allow them with ExecutionOptions.maxErroredBatches(n)"),
+                e.getMessage());
         assertFalse(Files.exists(out));
         try (Stream<Path> left = Files.list(dir)) {
             assertEquals(
@@ -283,30 +287,167 @@ class DatasetTest {
         assertTrue(e.getMessage().contains("leaked Arrow memory"), e.getMessage());
     }
 
+    /** Keeps the rows with an even id, by indexing the id column as a tensor (Ray's filter). */
+    static VectorSchemaRoot evenRows(Batch batch) {
+        NDArray ids = batch.tensor("id");
+        NDArray x = batch.tensor("x");
+        NDArray even = ids.mod(2).eq(0);
+        return batch.output()
+                .put("id", ids.booleanMask(even))
+                .put("x", x.booleanMask(even))
+                .build();
+    }
+
+    /** Each row three times, with y = 0, 1, 2 (an exploding function). */
+    static VectorSchemaRoot threeOfEach(Batch batch) {
+        BigIntVector in = (BigIntVector) batch.root().getVector("id");
+        int rows = batch.rowCount() * 3;
+        BigIntVector id = new BigIntVector("id", batch.allocator());
+        IntVector y = new IntVector("y", batch.allocator());
+        id.allocateNew(rows);
+        y.allocateNew(rows);
+        for (int r = 0; r < rows; r++) {
+            id.set(r, in.get(r / 3));
+            y.set(r, r % 3);
+        }
+        id.setValueCount(rows);
+        y.setValueCount(rows);
+        return batch.output().put("id", id).put("y", y).build();
+    }
+
     @Test
-    void aFunctionMustReturnOneRowPerInputRow() {
+    void aFunctionThatDropsHalfTheRowsWritesExactlyTheRowsItKeeps() throws Exception {
+        Path input = dir.resolve("in");
+        Dataset.fromItems(items(1000))
+                .writeParquet(
+                        input.toString(), ParquetWriteOptions.builder().rowsPerFile(300).build());
+        Path out = dir.resolve("out");
+        List<Progress> progress = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        WriteResult result =
+                Dataset.readParquet(input.toString())
+                        .mapBatches(DatasetTest::evenRows, 64)
+                        .withOptions(ExecutionOptions.builder().progress(progress::add).build())
+                        .writeParquet(out.toString());
+
+        assertEquals(500, result.rowsWritten());
+        assertEquals(1000, result.stats().inputRows());
+        assertEquals(500, result.stats().operators().get(1).rows(), "map1 counts its output");
+        List<Map<String, Object>> rows = Dataset.readParquet(out.toString()).take(2000);
+        assertEquals(
+                IntStream.range(0, 500).mapToObj(i -> Map.of("id", 2L * i, "x", i * 1.0)).toList(),
+                rows.stream()
+                        .sorted(java.util.Comparator.comparing(r -> (Long) r.get("id")))
+                        .toList());
+        Progress last = progress.get(progress.size() - 1);
+        assertEquals(500, last.rows());
+        assertEquals(1000, last.inputRows());
+        assertEquals(1.0, last.fractionDone().getAsDouble(), "progress is measured on input rows");
+    }
+
+    @Test
+    void aFunctionMayReturnMoreRowsAndOrderHoldsBatchByBatch() {
+        Dataset exploded =
+                Dataset.fromItems(items(200))
+                        .mapBatches(
+                                batch -> {
+                                    long first =
+                                            ((BigIntVector) batch.root().getVector("id")).get(0);
+                                    Thread.sleep((first * 7919) % 11);
+                                    return threeOfEach(batch);
+                                },
+                                9)
+                        // cuts the exploded batches (27 rows) into pieces of 10 and drops half
+                        .mapBatches(
+                                batch -> {
+                                    NDArray id = batch.tensor("id");
+                                    NDArray y = batch.tensor("y");
+                                    NDArray keep = y.neq(1);
+                                    return batch.output()
+                                            .put("id", id.booleanMask(keep))
+                                            .put("y", y.booleanMask(keep))
+                                            .build();
+                                },
+                                10)
+                        .withOptions(ExecutionOptions.builder().preserveOrder(true).build());
+
+        List<List<Object>> rows = new ArrayList<>();
+        try (BatchIterator batches = exploded.iterBatches()) {
+            while (batches.hasNext()) {
+                VectorSchemaRoot root = batches.next();
+                for (int r = 0; r < root.getRowCount(); r++) {
+                    rows.add(
+                            List.of(
+                                    root.getVector("id").getObject(r),
+                                    root.getVector("y").getObject(r)));
+                }
+            }
+        }
+
+        List<List<Object>> expected = new ArrayList<>();
+        for (long i = 0; i < 200; i++) {
+            expected.add(List.of(i, 0));
+            expected.add(List.of(i, 2));
+        }
+        assertEquals(expected, rows);
+        assertEquals(400, exploded.count());
+    }
+
+    @Test
+    void keepingColumnsNeedsOneRowPerInputRowAndSaysSo() {
         DatasetException e =
                 assertThrows(
                         DatasetException.class,
                         () ->
                                 Dataset.fromItems(items(10))
                                         .mapBatches(
-                                                batch -> {
-                                                    try (VectorSchemaRoot fewer =
-                                                            batch.output().keep("id").build()) {
-                                                        fewer.setRowCount(batch.rowCount() - 1);
-                                                        return io.rayzerocopy.internal.data.Roots
-                                                                .slice(
-                                                                        fewer,
-                                                                        0,
-                                                                        batch.rowCount() - 1,
-                                                                        batch.allocator());
-                                                    }
-                                                },
+                                                batch ->
+                                                        batch.output()
+                                                                .put(
+                                                                        "x",
+                                                                        batch.tensor("x")
+                                                                                .get("0:2"))
+                                                                .keep("id")
+                                                                .build(),
                                                 5)
                                         .count());
 
-        assertTrue(e.getMessage().contains("one output row per input row"), e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .contains(
+                                "cannot keep column 'id': it has the batch's 5 rows, but column"
+                                        + " 'x' of the output has 2"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("one row per input row"), e.getMessage());
+    }
+
+    @Test
+    void aLaterStageFailingOnAnExplodedBatchRecordsTheInputRowsItCameFrom() {
+        Path out = dir.resolve("out");
+        WriteResult result =
+                Dataset.fromItems(items(20))
+                        .mapBatches(DatasetTest::threeOfEach, 5)
+                        .mapBatches(
+                                batch -> {
+                                    BigIntVector id = (BigIntVector) batch.root().getVector("id");
+                                    for (int r = 0; r < batch.rowCount(); r++) {
+                                        if (id.get(r) == 7) {
+                                            throw new IllegalStateException("no 7");
+                                        }
+                                    }
+                                    return batch.output().keep("id", "y").build();
+                                },
+                                100)
+                        .withOptions(ExecutionOptions.builder().maxErroredBatches(1).build())
+                        .writeParquet(out.toString());
+
+        assertEquals(45, result.rowsWritten(), "rows of ids 5..9 (15 rows) failed in map2");
+        assertEquals(5, result.erroredRows());
+        assertEquals(
+                Set.of(5L, 6L, 7L, 8L, 9L),
+                Dataset.readParquet(out.resolve("_errors").toString()).take(100).stream()
+                        .map(r -> (Long) r.get("source_row"))
+                        .collect(Collectors.toSet()));
     }
 
     @Test
@@ -432,6 +573,103 @@ class DatasetTest {
                         () -> Dataset.readParquet(mixed.toString()).take(10));
         assertTrue(e.getMessage().contains("has schema"), e.getMessage());
         assertTrue(e.getMessage().contains(mixed.resolve("b").toString()), e.getMessage());
+    }
+
+    @Test
+    void filesDisagreeingOnAColumnsTypeAreRefusedBeforeAnythingRuns() {
+        Path mixed = dir.resolve("mixed");
+        Dataset.fromItems(items(2)).writeParquet(mixed.resolve("a").toString());
+        Dataset.fromItems(List.of(Map.of("id", 7L, "x", 1.5f, "v", new float[] {1, 2, 3, 4})))
+                .writeParquet(mixed.resolve("b").toString());
+        Set<String> constructed = ConcurrentHashMap.newKeySet();
+
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                Dataset.readParquet(mixed.toString())
+                                        .select("id", "x")
+                                        .mapBatches(
+                                                arg -> {
+                                                    constructed.add(arg);
+                                                    return batch ->
+                                                            batch.output().keep("id").build();
+                                                },
+                                                "x",
+                                                2,
+                                                ActorPoolStrategy.size(1))
+                                        .writeParquet(dir.resolve("out").toString()));
+
+        assertEquals(
+                "column 'x' is double in "
+                        + mixed.resolve("a/part-00000.parquet")
+                        + " but float in "
+                        + mixed.resolve("b/part-00000.parquet")
+                        + "; give files of one schema (or select columns they share), or read"
+                        + " them in separate jobs",
+                e.getMessage());
+        assertTrue(constructed.isEmpty(), "nothing ran");
+        assertFalse(Files.exists(dir.resolve("out")));
+        assertEquals(3, Dataset.readParquet(mixed.toString()).select("id").count());
+    }
+
+    @Test
+    void aPoolIsNoLargerThanTheInputHasBatches() {
+        Set<Integer> actors = ConcurrentHashMap.newKeySet();
+        WriteResult result =
+                Dataset.fromItems(items(40))
+                        .mapBatches(
+                                arg -> {
+                                    actors.add(System.identityHashCode(new Object()));
+                                    return batch -> batch.output().keep("id").build();
+                                },
+                                "x",
+                                10,
+                                ActorPoolStrategy.size(16))
+                        .writeParquet(dir.resolve("out").toString());
+
+        assertEquals(40, result.rowsWritten());
+        assertEquals(4, actors.size(), "4 batches: 4 actors, not 16");
+    }
+
+    @Test
+    void anInputWithoutRowsWritesAnEmptyFileWithTheOutputSchemaThatTheNextJobReads()
+            throws Exception {
+        Path empty = dir.resolve("empty-in");
+        Dataset.fromItems(items(5))
+                .mapBatches(
+                        batch ->
+                                batch.output()
+                                        .put("id", batch.tensor("id").get("0:0"))
+                                        .put("x", batch.tensor("x").get("0:0"))
+                                        .build(),
+                        5)
+                .writeParquet(empty.toString());
+        assertEquals(0, Dataset.readParquet(empty.toString()).count());
+
+        Path out = dir.resolve("out");
+        WriteResult result =
+                Dataset.readParquet(empty.toString())
+                        .mapBatches(Doubler::new, Set.<Long>of(), 10, ActorPoolStrategy.size(1))
+                        .writeParquet(out.toString());
+
+        assertEquals(List.of(out.resolve("part-00000.parquet")), result.files());
+        assertEquals(0, result.rowsWritten());
+        Dataset next = Dataset.readParquet(out.toString());
+        assertEquals(
+                List.of("id", "y"),
+                next.schema().getFields().stream().map(f -> f.getName()).toList());
+        assertEquals(0, next.count());
+        assertEquals(
+                List.of("id", "y"),
+                Dataset.range(0)
+                        .mapBatches(b -> b.output().keep("id").put("y", b.tensor("id")).build(), 4)
+                        .schema()
+                        .getFields()
+                        .stream()
+                        .map(f -> f.getName())
+                        .toList(),
+                "an empty input still gives its output's schema");
     }
 
     @Test

@@ -19,7 +19,6 @@ import java.io.ObjectOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 
@@ -56,7 +55,6 @@ public final class InProcessJobs implements RuntimeProvider, JobRuntime {
         try (ParquetSink sink = ParquetSink.create(directory, options)) {
             JobPlan.Runner shipped = (JobPlan.Runner) copy(plan.runner());
             Path tasks = Files.createTempDirectory("rzc-tasks");
-            List<Path> files = new ArrayList<>();
             long rows = 0;
             for (int i = 0; i < splits.size(); i++) {
                 IN_TASK.set(true);
@@ -71,21 +69,21 @@ public final class InProcessJobs implements RuntimeProvider, JobRuntime {
                 } finally {
                     IN_TASK.set(false);
                 }
-                files.addAll(sink.adopt(task.directory(), task.rowsWritten()));
-                rows += task.rowsWritten();
+                rows += sink.adopt("split " + i, task.directory());
                 plan.progress()
                         .accept(
                                 new Progress(
                                         rows,
                                         0,
+                                        rows,
                                         OptionalLong.empty(),
                                         Duration.ofNanos(System.nanoTime() - start)));
             }
-            sink.commit();
+            List<Path> files = sink.commit();
             Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
             ExecutionStats stats = new ExecutionStats(List.of(), elapsed);
             plan.finished().accept(stats);
-            return new WriteResult(sink.directory(), files, rows, 0, elapsed, stats);
+            return new WriteResult(sink.directory(), files, rows, 0, elapsed, stats, 0, 0);
         } catch (IOException | ClassNotFoundException e) {
             throw new IllegalStateException(e);
         }

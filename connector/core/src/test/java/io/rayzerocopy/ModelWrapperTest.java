@@ -169,9 +169,9 @@ class ModelWrapperTest {
                             .extract("", List.of())) {
                 assertEquals(
                         List.of(
-                                "running_mean Float[32] 128 bytes",
-                                "running_var Float[32] 128 bytes",
-                                "num_batches_tracked Long[] 8 bytes"),
+                                "bn.running_mean Float[32] 128 bytes",
+                                "bn.running_var Float[32] 128 bytes",
+                                "bn.num_batches_tracked Long[] 8 bytes"),
                         x.privateTensors(),
                         "the buffers DJL cannot reach are listed as private");
             }
@@ -370,7 +370,7 @@ class ModelWrapperTest {
         byte[] bytes = Serialization.serialize(wrapper);
         assertTrue(bytes.length < 10_000, "serialized wrapper has " + bytes.length + " bytes");
         ModelWrapper<Model> copy = Serialization.deserialize(bytes);
-        Path dir = Stores.of(wrapper).directory();
+        Path dir = Stores.directory(wrapper);
         Model model = copy.load();
         wrapper.close();
         assertTrue(Files.isDirectory(dir), "the loaded model still holds a lease");

@@ -1,6 +1,7 @@
 package io.rayzerocopy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
@@ -8,8 +9,11 @@ import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
+
+import io.rayzerocopy.internal.data.Roots;
 
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -204,6 +208,134 @@ public abstract class RuntimeConformance {
         assertTrue(!ids.contains(300L));
         assertEquals(64, Dataset.readParquet(out.resolve("_errors").toString()).count());
         assertTrue(Files.isDirectory(out.resolve("_errors")));
+    }
+
+    /** Scores the batch and returns only the first half of its rows. */
+    static BatchFn firstHalfScored(ModelScorer.Config config) {
+        ModelScorer inner = new ModelScorer(config);
+        return new BatchFn() {
+            @Override
+            public VectorSchemaRoot call(Batch batch) throws Exception {
+                try (VectorSchemaRoot scored = inner.call(batch)) {
+                    return Roots.slice(scored, 0, batch.rowCount() / 2, batch.allocator());
+                }
+            }
+
+            @Override
+            public void close() {
+                inner.close();
+            }
+        };
+    }
+
+    @Test
+    void aFunctionMayReturnFewerRowsThanItGets() throws Exception {
+        Path out = dir.resolve("halves-" + runtime());
+        WriteResult result =
+                Dataset.readParquet(input.toString())
+                        .mapBatches(
+                                RuntimeConformance::firstHalfScored,
+                                scorer(),
+                                64,
+                                ActorPoolStrategy.size(2))
+                        .withOptions(options().build())
+                        .writeParquet(out.toString());
+        List<Long> expected = new ArrayList<>();
+        for (long first = 0; first < ROWS; first += 64) {
+            for (long id = first; id < first + Math.min(64, ROWS - first) / 2; id++) {
+                expected.add(id);
+            }
+        }
+        assertEquals(expected.size(), result.rowsWritten());
+        assertEquals(ROWS, result.stats().inputRows());
+        assertEquals(expected, checkScores(out).stream().sorted().toList());
+    }
+
+    /**
+     * What travels with a batch crosses the runtime: an actor names a bad row by its row in the
+     * file, and the NaNs it counted reach the job's stats.
+     */
+    @Test
+    void actorsNameRowsOfTheFileAndTheirCountsReachTheStats() throws Exception {
+        Random random = new Random(11);
+        List<Map<String, Object>> items = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            float[] x = new float[i == 280 ? 127 : 128];
+            for (int j = 0; j < x.length; j++) {
+                x[j] = (float) random.nextGaussian();
+            }
+            if (i == 5 || i == 150) {
+                x[3] = i == 5 ? Float.NaN : Float.NEGATIVE_INFINITY;
+            }
+            items.add(Map.of("id", (long) i, "features", x));
+        }
+        Path in = dir.resolve("nan-ragged-" + runtime());
+        Dataset.fromItems(items).writeParquet(in.toString());
+        Path file = single(in);
+        Path out = dir.resolve("nan-ragged-out-" + runtime());
+
+        WriteResult result =
+                Dataset.readParquet(in.toString())
+                        .mapBatches(ModelScorer::new, scorer(), 100, ActorPoolStrategy.size(2))
+                        .withOptions(options().maxErroredBatches(1).build())
+                        .writeParquet(out.toString());
+
+        assertEquals(200, result.rowsWritten());
+        assertEquals(2, result.stats().counter(ModelScorer.NON_FINITE_FEATURES));
+        Map<String, Object> error =
+                Dataset.readParquet(out.resolve("_errors").toString()).take(1).get(0);
+        String text = (String) error.get("error");
+        assertTrue(text.contains("row 280 of " + file), text);
+    }
+
+    private static Path single(Path directory) throws Exception {
+        try (var files = Files.list(directory)) {
+            List<Path> parquet = files.filter(p -> p.toString().endsWith(".parquet")).toList();
+            assertEquals(1, parquet.size(), parquet.toString());
+            return parquet.get(0);
+        }
+    }
+
+    /**
+     * DJL terminates the JVM that decodes a bfloat16 tensor: a task refuses such an input with a
+     * message, and a worker returns a bfloat16 output as float32 (exact).
+     */
+    @Test
+    void bfloat16NeverCrossesToOrFromATaskWorker() throws Exception {
+        RefJson ref = new RefJson("bf16_out");
+        try (ModelWrapper<Model> wrapped =
+                        ModelWrapper.forTasks(
+                                        TorchScriptModel.fromFile(Fixtures.path("bf16_out.pt")))
+                                .runTasksOn(runtime(), 1);
+                ModelWrapper<Model> actorMode =
+                        ModelWrapper.fromModel(
+                                TorchScriptModel.fromFile(Fixtures.path("bf16_out.pt")),
+                                Mode.ACTOR);
+                Model local = actorMode.load();
+                NDManager m = NDManager.newBaseManager()) {
+            List<double[]> x = ref.input("x");
+            float[] flat = new float[x.size() * 8];
+            for (int r = 0; r < x.size(); r++) {
+                for (int j = 0; j < 8; j++) {
+                    flat[r * 8 + j] = (float) x.get(r)[j];
+                }
+            }
+            NDArray y = wrapped.call(new NDList(m.create(flat, new Shape(x.size(), 8)))).head();
+            assertEquals(DataType.FLOAT32, y.getDataType());
+            float[] values = y.toFloatArray();
+            List<double[]> expected = ref.output("0");
+            for (int r = 0; r < expected.size(); r++) {
+                for (int j = 0; j < 3; j++) {
+                    assertEquals(expected.get(r)[j], values[r * 3 + j], 0, "row " + r);
+                }
+            }
+            NDArray bfloat16 = local.getBlock().getParameters().get(0).getValue().getArray();
+            IllegalArgumentException refused =
+                    assertThrows(
+                            IllegalArgumentException.class,
+                            () -> wrapped.call(new NDList(bfloat16)));
+            assertTrue(refused.getMessage().contains("bfloat16"), refused.getMessage());
+        }
     }
 
     @Test

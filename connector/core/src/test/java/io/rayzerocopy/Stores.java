@@ -3,8 +3,7 @@ package io.rayzerocopy;
 import io.rayzerocopy.internal.model.StoreRef;
 import io.rayzerocopy.internal.model.WeightStore;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.file.Path;
 
 /** The weight store behind a wrapper, as this machine has it. */
 public final class Stores {
@@ -12,11 +11,11 @@ public final class Stores {
 
     /** The reference to {@code wrapper}'s store, read from its manifest on this machine. */
     public static StoreRef of(ModelWrapper<?> wrapper) {
-        WeightStore local = WeightStore.local();
-        try {
-            return local.readManifest(local.root().resolve(wrapper.storeId()));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return WeightStore.local().ref(wrapper.storeId());
+    }
+
+    /** The directory of {@code wrapper}'s store on this machine. */
+    public static Path directory(ModelWrapper<?> wrapper) {
+        return WeightStore.local().root().resolve(wrapper.storeId());
     }
 }

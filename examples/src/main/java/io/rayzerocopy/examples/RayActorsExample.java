@@ -55,18 +55,16 @@ public final class RayActorsExample {
             // On a cluster, actors on other nodes get the weights from Ray's object store: the
             // published copy of the wrapper carries them (a node materializes them once).
             ModelWrapper<Model> shippable = RayCluster.publish(wrapper);
-            List<ActorHandle<RayInferenceActor>> actors = new ArrayList<>();
-            for (int i = 0; i < 4; i++) {
-                actors.add(Ray.actor(RayInferenceActor::new, shippable).remote());
-            }
             float[] data = new float[128];
             Arrays.fill(data, 0.1f);
             List<float[]> results = new ArrayList<>();
-            // One call at a time: Ray 2.39's LOCAL mode can run concurrent calls of different
-            // actors
-            // on the wrong instance (ray-project/ray#61827); on a cluster, submit them all and
-            // Ray.get once.
-            for (ActorHandle<RayInferenceActor> actor : actors) {
+            // One actor at a time, each called before the next is created: in Ray 2.39's LOCAL
+            // mode, work of one actor that overlaps another's (its constructor included) can run
+            // on the wrong instance (ray-project/ray#61827). On a cluster, create all four, submit
+            // every call, then Ray.get them together.
+            for (int i = 0; i < 4; i++) {
+                ActorHandle<RayInferenceActor> actor =
+                        Ray.actor(RayInferenceActor::new, shippable).remote();
                 ObjectRef<float[]> ref = actor.task(RayInferenceActor::predict, data).remote();
                 results.add(Ray.get(ref));
             }

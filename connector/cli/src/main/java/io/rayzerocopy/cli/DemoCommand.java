@@ -99,6 +99,7 @@ final class DemoCommand implements Callable<Integer> {
                                 ? "local-cluster[2,1,1024]"
                                 : master,
                         List.of());
+        JobOptions.checkActors("--actors", actors, runtime);
         Path input = dir.resolve("features");
         Path output = dir.resolve("scores");
         generate(input, rows);

@@ -1,12 +1,33 @@
 package io.rayzerocopy.cli;
 
 import io.rayzerocopy.ExecutionOptions;
+import io.rayzerocopy.internal.data.SettingNames;
+import io.rayzerocopy.internal.data.StagingArea;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
-/** Parsing shared by {@code demo} and {@code score}. */
+/** Parsing and checks shared by {@code demo} and {@code score}. */
 final class JobOptions {
+    /** The library's names of settings, as the flags that set them here. */
+    private static final Map<String, String> FLAGS =
+            Map.of(
+                    SettingNames.MAX_ERRORED_BATCHES, "--max-errored-batches N",
+                    SettingNames.MAX_ACTOR_RESTARTS, "--max-actor-restarts N",
+                    SettingNames.OVERWRITE, "--overwrite",
+                    SettingNames.RESUME, "--resume");
+
+    /** Actors per core beyond which a pool on this machine only adds start-up time and memory. */
+    static final int MAX_ACTORS_PER_CORE = 4;
+
+    /** What a worker JVM of the processes runtime costs before any batch (measured: ~230 MB). */
+    static final long WORKER_JVM_BYTES = 256L << 20;
+
     private JobOptions() {}
 
     /** Options running on the runtime named {@code value}, or a usage error naming it. */
@@ -42,15 +63,90 @@ final class JobOptions {
         return options;
     }
 
-    /** The machine-readable last line of {@code score} and {@code demo}. */
-    static String summary(long rows, long errored, double seconds, String output) {
+    /** {@code message} with the library's setting names replaced by this CLI's flags. */
+    static String withFlags(String message) {
+        return SettingNames.translate(message, FLAGS);
+    }
+
+    /**
+     * Refuses a pool far larger than this machine runs well: more than {@value
+     * #MAX_ACTORS_PER_CORE} actors per core, or (for worker processes) more worker JVMs than the
+     * available memory holds. Runtimes that place actors on other machines (ray) are not limited.
+     */
+    static void checkActors(String flag, int actors, String runtime) {
+        if (!runtime.equals("threads") && !runtime.equals("processes")) {
+            return;
+        }
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (actors > MAX_ACTORS_PER_CORE * cores) {
+            throw new UserError(
+                    flag
+                            + " "
+                            + actors
+                            + " is far more than the "
+                            + cores
+                            + " cores of this machine can run (each actor runs its own copy of the"
+                            + " model's computation); use at most "
+                            + MAX_ACTORS_PER_CORE * cores
+                            + ", usually "
+                            + cores);
+        }
+        long available = availableMemory();
+        if (runtime.equals("processes") && available > 0) {
+            long needed = actors * WORKER_JVM_BYTES;
+            if (needed > available) {
+                throw new UserError(
+                        String.format(
+                                Locale.ROOT,
+                                "%s %d worker processes need about %d MB (%d MB each before any"
+                                        + " batch), but only %d MB of memory are available; use"
+                                        + " at most %d",
+                                flag,
+                                actors,
+                                needed >> 20,
+                                WORKER_JVM_BYTES >> 20,
+                                available >> 20,
+                                Math.max(1, available / WORKER_JVM_BYTES)));
+            }
+        }
+    }
+
+    /** Checks, before a model is loaded, that the job can stage its output next to {@code out}. */
+    static void checkCanStage(Path output) {
+        try {
+            StagingArea.checkCanStage(output);
+        } catch (UncheckedIOException e) {
+            throw new UserError("--output: " + e.getMessage());
+        }
+    }
+
+    /** MemAvailable of /proc/meminfo in bytes, or 0 where unknown. */
+    private static long availableMemory() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemAvailable:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) << 10;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+        return 0;
+    }
+
+    /**
+     * The machine-readable last line of {@code score} and {@code demo}: {@code rows} in the output,
+     * the rate over {@code rowsThisRun} (a resumed run did not write the others).
+     */
+    static String summary(
+            long rows, long rowsThisRun, long errored, double seconds, String output) {
         return String.format(
                 Locale.ROOT,
                 "rows=%d errored=%d seconds=%.3f rows_per_s=%.0f output=%s",
                 rows,
                 errored,
                 seconds,
-                seconds > 0 ? rows / seconds : 0,
+                seconds > 0 ? rowsThisRun / seconds : 0,
                 output);
     }
 }

@@ -46,16 +46,18 @@ final class ProgressPrinter implements Consumer<Progress> {
 
     static String describe(Progress p) {
         StringBuilder sb = new StringBuilder();
-        if (p.totalRows().isPresent() && p.totalRows().getAsLong() > 0) {
-            long total = p.totalRows().getAsLong();
-            double f = Math.min(1.0, (p.rows() + p.erroredRows()) / (double) total);
+        if (p.fractionDone().isPresent()) {
+            double f = p.fractionDone().getAsDouble();
             int width = 24;
             int filled = (int) Math.round(f * width);
             sb.append('[')
                     .append("#".repeat(filled))
                     .append(" ".repeat(width - filled))
                     .append("] ");
-            sb.append(String.format("%3.0f%% %,d/%,d rows", f * 100, p.rows(), total));
+            sb.append(
+                    String.format(
+                            "%3.0f%% %,d/%,d input rows, %,d written",
+                            f * 100, p.inputRows(), p.totalRows().getAsLong(), p.rows()));
         } else {
             sb.append(String.format("%,d rows", p.rows()));
         }

@@ -28,6 +28,7 @@ import java.nio.file.NoSuchFileException;
             ScoreCommand.class,
             InspectCommand.class,
             StoreCommand.class,
+            CleanCommand.class,
             BenchCommand.class
         })
 public final class Rzc {
@@ -64,7 +65,10 @@ public final class Rzc {
                     PrintWriter err = cmd.getErr();
                     Throwable cause = e;
                     boolean user = isUserError(cause);
-                    err.println("rzc: " + (user ? "" : "job failed: ") + firstLine(message(cause)));
+                    err.println(
+                            "rzc: "
+                                    + (user ? "" : "job failed: ")
+                                    + firstLine(JobOptions.withFlags(message(cause))));
                     if (verbose) {
                         e.printStackTrace(err);
                     }

@@ -20,6 +20,7 @@ import picocli.CommandLine.Option;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -45,10 +46,14 @@ import java.util.concurrent.Callable;
             "Examples:",
             "  rzc score --model model.pt --input features/ --output scores/ --input-column"
                     + " features --keep-columns id",
+            "  rzc score --model two_in.pt --input data/ --output out/ --input-columns x,mask"
+                    + " --output-columns logits,embedding",
             "  rzc score --model skeleton.pt --weights model.safetensors --input 'data/*.parquet'"
                     + " --output out/ \\",
             "      --feature-columns f1,f2,f3 --actors 4 --runtime processes --max-errored-batches"
                     + " 10 --overwrite",
+            "  rzc score ... --resume      (after a run that was killed: only the files not done"
+                    + " yet)",
             "  rzc score --model model.pt --input features/ --output scores/ --input-column"
                     + " features \\",
             "      --keep-columns id --runtime spark --master 'local-cluster[2,1,1024]' --actors 1"
@@ -89,25 +94,38 @@ final class ScoreCommand implements Callable<Integer> {
 
     static final class Features {
         @Option(
-                names = "--input-column",
-                paramLabel = "C",
-                description = "one column holding a list of floats per row")
-        String inputColumn;
+                names = {"--input-columns", "--input-column"},
+                split = ",",
+                paramLabel = "a,b",
+                description =
+                        "the columns fed to the model's forward, one per argument in order (a"
+                                + " list of numbers per row, or a number)")
+        List<String> inputColumns;
 
         @Option(
                 names = "--feature-columns",
                 split = ",",
                 paramLabel = "a,b,c",
-                description = "numeric columns, one feature each")
+                description = "numeric columns, one feature each, stacked into one tensor")
         List<String> featureColumns;
     }
 
     @Option(
-            names = "--output-column",
-            defaultValue = "score",
-            paramLabel = "C",
-            description = "name of the scores column (default: ${DEFAULT-VALUE})")
-    String outputColumn;
+            names = {"--output-columns", "--output-column"},
+            split = ",",
+            paramLabel = "a,b",
+            description =
+                    "output column names: one per tensor the model returns (default score, or"
+                            + " score_0,score_1,... for a tuple); for a dict, the keys to write"
+                            + " (default all)")
+    List<String> outputColumns = new ArrayList<>();
+
+    @Option(
+            names = "--fail-on-nonfinite",
+            description =
+                    "fail a batch holding a NaN or infinite input value (default: count them in"
+                            + " the report)")
+    boolean failOnNonFinite;
 
     @Option(
             names = "--keep-columns",
@@ -165,6 +183,14 @@ final class ScoreCommand implements Callable<Integer> {
     int maxErroredBatches;
 
     @Option(
+            names = "--max-actor-restarts",
+            defaultValue = "3",
+            description =
+                    "actors that may die (crash, be killed) and be replaced, their batches retried,"
+                            + " before the job fails (default: ${DEFAULT-VALUE})")
+    int maxActorRestarts;
+
+    @Option(
             names = "--compression",
             defaultValue = "snappy",
             description = "snappy, zstd or none (default: ${DEFAULT-VALUE})")
@@ -175,12 +201,23 @@ final class ScoreCommand implements Callable<Integer> {
             description = "replace the output directory if it exists (only once the job succeeds)")
     boolean overwrite;
 
+    @Option(
+            names = "--resume",
+            description =
+                    "continue the run of this job that died (kill, OOM, preemption): skip the input"
+                            + " files whose output it committed, score the others, commit all"
+                            + " (refused, naming what changed, if the inputs, model or options"
+                            + " differ); if this run fails, keep its work for the next --resume")
+    boolean resume;
+
     @Override
     public Integer call() throws Exception {
         String summary;
         ActorPoolStrategy pool = pool();
-        if (batchSize < 1 || maxErroredBatches < 0) {
-            throw new UserError("--batch-size must be >= 1 and --max-errored-batches >= 0");
+        if (batchSize < 1 || maxErroredBatches < 0 || maxActorRestarts < 0) {
+            throw new UserError(
+                    "--batch-size must be >= 1, --max-errored-batches and --max-actor-restarts"
+                            + " >= 0");
         }
         ParquetWriteOptions.Compression codec;
         try {
@@ -204,14 +241,18 @@ final class ScoreCommand implements Callable<Integer> {
             }
         }
         checkInputs();
+        JobOptions.checkCanStage(output);
         ExecutionOptions.Builder options = JobOptions.runtime(runtime, master, conf);
         try (ModelWrapper<Model> wrapper = Models.wrap(model, weights)) {
             ModelScorer.Config.Builder scorer =
                     ModelScorer.config(wrapper)
-                            .outputColumn(outputColumn)
-                            .keepColumns(keepColumns.toArray(String[]::new));
-            if (features.inputColumn != null) {
-                scorer.inputColumn(features.inputColumn);
+                            .keepColumns(keepColumns.toArray(String[]::new))
+                            .failOnNonFinite(failOnNonFinite);
+            if (!outputColumns.isEmpty()) {
+                scorer.outputColumns(outputColumns.toArray(String[]::new));
+            }
+            if (features.inputColumns != null) {
+                scorer.inputColumns(features.inputColumns.toArray(String[]::new));
             } else {
                 scorer.featureColumns(features.featureColumns.toArray(String[]::new));
             }
@@ -222,7 +263,8 @@ final class ScoreCommand implements Callable<Integer> {
                             batchSize,
                             pool,
                             options.preserveOrder(preserveOrder)
-                                    .maxErroredBatches(maxErroredBatches),
+                                    .maxErroredBatches(maxErroredBatches)
+                                    .maxActorRestarts(maxActorRestarts),
                             output,
                             ParquetWriteOptions.builder()
                                     .compression(codec)
@@ -230,6 +272,7 @@ final class ScoreCommand implements Callable<Integer> {
                                             overwrite
                                                     ? ParquetWriteOptions.SaveMode.OVERWRITE
                                                     : ParquetWriteOptions.SaveMode.ERROR_IF_EXISTS)
+                                    .resume(resume)
                                     .build());
             job.printReport();
             summary = job.summary();
@@ -248,16 +291,21 @@ final class ScoreCommand implements Callable<Integer> {
                 throw new UserError(
                         "--min-actors and --max-actors go together, with 1 <= min <= max");
             }
+            JobOptions.checkActors("--max-actors", maxActors, runtime);
             return ActorPoolStrategy.autoscaling(minActors, maxActors);
         }
         int n = actors == null ? Runtime.getRuntime().availableProcessors() : actors;
         if (n < 1) {
             throw new UserError("--actors must be >= 1");
         }
+        JobOptions.checkActors("--actors", n, runtime);
         return ActorPoolStrategy.size(n);
     }
 
-    /** Every input file must open as Parquet and have the columns the job reads. */
+    /**
+     * Every input file must open as Parquet and have the columns the job reads, with the same types
+     * in every file.
+     */
     private void checkInputs() {
         List<Path> files;
         try {
@@ -269,8 +317,8 @@ final class ScoreCommand implements Callable<Integer> {
             throw new UserError("--input " + inputs + " matches no Parquet file");
         }
         List<String> needed = new ArrayList<>(keepColumns);
-        if (features.inputColumn != null) {
-            needed.add(features.inputColumn);
+        if (features.inputColumns != null) {
+            needed.addAll(features.inputColumns);
         } else {
             needed.addAll(features.featureColumns);
         }
@@ -294,6 +342,13 @@ final class ScoreCommand implements Callable<Integer> {
                                     + have);
                 }
             }
+        }
+        try {
+            ParquetSource.of(inputs)
+                    .select(new ArrayList<>(new LinkedHashSet<>(needed)))
+                    .rowCount();
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--input: " + e.getMessage());
         }
     }
 }

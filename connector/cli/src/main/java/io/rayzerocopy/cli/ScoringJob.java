@@ -39,10 +39,27 @@ record ScoringJob(WriteResult result, StoreMemory memory, Path output) {
         }
     }
 
-    /** Prints the measured weight copies and the per-operator stats. */
+    /**
+     * Prints what a resumed run skipped, the measured weight copies, the non-finite inputs and the
+     * per-operator stats.
+     */
     void printReport() {
+        if (result.skippedSplits() > 0) {
+            System.out.printf(
+                    "resumed: skipped %d input files already committed by the run that died (%d"
+                            + " rows); read %d rows from the others%n",
+                    result.skippedSplits(), result.resumedRows(), result.stats().inputRows());
+        }
         System.out.println(
                 "weight copies in memory: " + (memory == null ? "not measured" : memory));
+        long nonFinite = result.stats().counter(ModelScorer.NON_FINITE_FEATURES);
+        System.out.println(
+                "non-finite input values (NaN, +-Inf): "
+                        + nonFinite
+                        + (nonFinite == 0
+                                ? ""
+                                : " (scored as they are; --fail-on-nonfinite fails their batches"
+                                        + " instead)"));
         System.out.println("stats: " + result.stats());
     }
 
@@ -50,6 +67,7 @@ record ScoringJob(WriteResult result, StoreMemory memory, Path output) {
     String summary() {
         return JobOptions.summary(
                 result.rowsWritten(),
+                result.rowsWritten() - result.resumedRows(),
                 result.erroredRows(),
                 result.seconds(),
                 output.toAbsolutePath().toString());

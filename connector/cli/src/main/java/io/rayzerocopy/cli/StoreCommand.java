@@ -4,7 +4,10 @@ import io.rayzerocopy.internal.model.WeightStore;
 
 import picocli.CommandLine.Command;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code rzc store list|gc}: the weight stores on this machine. */
@@ -13,42 +16,77 @@ import java.util.concurrent.Callable;
         mixinStandardHelpOptions = true,
         description =
                 "The weight stores on this machine (under -Drzc.store.dir, RZC_STORE_DIR, or"
-                        + " /dev/shm).",
-        subcommands = {StoreCommand.List.class, StoreCommand.Gc.class})
+                        + " /dev/shm/ray-zerocopy-<uid>).",
+        subcommands = {StoreCommand.ListStores.class, StoreCommand.Gc.class})
 final class StoreCommand {
     @Command(
             name = "list",
             mixinStandardHelpOptions = true,
-            description = "List stores: size, live users, age.")
-    static final class List implements Callable<Integer> {
+            description =
+                    "List stores (size, live users, age) and stores being written or left by a"
+                            + " writer that died. Changes nothing.")
+    static final class ListStores implements Callable<Integer> {
         @Override
         public Integer call() {
-            WeightStore store = WeightStore.local();
-            java.util.List<WeightStore.Info> infos = store.list();
-            System.out.printf("%-40s %10s %6s  %s%n", "store", "MB", "users", "created");
+            // Looking must not create the store directory: only list one that exists.
+            Path root = WeightStore.defaultRoot();
+            List<WeightStore.Info> infos =
+                    Files.isDirectory(root) ? WeightStore.at(root).list() : List.of();
+            int width = 40;
             for (WeightStore.Info i : infos) {
-                System.out.printf(
-                        "%-40s %10.1f %6d  %s%n",
-                        i.directory().getFileName(),
-                        i.bytes() / 1048576.0,
-                        i.liveLeases(),
-                        i.created());
+                width = Math.max(width, i.directory().getFileName().toString().length());
             }
-            System.out.printf("%d stores under %s%n", infos.size(), store.root());
+            String row = "%-" + width + "s %10s %6s  %-20s  %s%n";
+            System.out.printf(row, "store", "MB", "users", "created", "state");
+            int partial = 0;
+            for (WeightStore.Info i : infos) {
+                if (i.writerPid() >= 0) {
+                    partial++;
+                }
+                System.out.printf(
+                        row,
+                        i.directory().getFileName(),
+                        String.format("%.1f", i.bytes() / 1048576.0),
+                        i.writerPid() >= 0 ? "-" : Integer.toString(i.liveLeases()),
+                        i.created().truncatedTo(ChronoUnit.SECONDS),
+                        describe(i));
+            }
+            System.out.printf(
+                    "%d stores, %d partial writes under %s%n",
+                    infos.size() - partial, partial, root);
             return 0;
+        }
+
+        private static String describe(WeightStore.Info i) {
+            switch (i.state()) {
+                case IN_USE:
+                    return "in use";
+                case UNUSED:
+                    return "unused ('rzc store gc' removes it)";
+                case WRITING:
+                    return "being written by pid " + i.writerPid();
+                case ABANDONED:
+                    return "abandoned: its writer (pid "
+                            + i.writerPid()
+                            + ") died ('rzc store gc' removes it)";
+                default:
+                    throw new IllegalStateException(i.state().toString());
+            }
         }
     }
 
     @Command(
             name = "gc",
             mixinStandardHelpOptions = true,
-            description = "Remove leases of dead processes, then every store no live process uses.")
+            description =
+                    "Remove leases of dead processes, then every store no live process uses and"
+                            + " every partial store whose writer died.")
     static final class Gc implements Callable<Integer> {
         @Override
         public Integer call() {
-            java.util.List<Path> removed = WeightStore.local().gc();
+            List<Path> removed = WeightStore.local().gc();
             removed.forEach(p -> System.out.println("removed " + p));
-            System.out.printf("removed %d unused stores%n", removed.size());
+            System.out.printf("removed %d unused or abandoned stores%n", removed.size());
             return 0;
         }
     }

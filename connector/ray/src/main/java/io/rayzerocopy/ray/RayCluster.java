@@ -2,6 +2,7 @@ package io.rayzerocopy.ray;
 
 import io.ray.api.Ray;
 import io.ray.runtime.AbstractRayRuntime;
+import io.rayzerocopy.internal.FileTrees;
 import io.rayzerocopy.internal.exec.JvmLauncher;
 import io.rayzerocopy.internal.model.StoreShipping;
 import io.rayzerocopy.internal.ray.RayStoreSource;
@@ -11,14 +12,11 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.Serializable;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * Starts and stops Ray in this JVM. With {@code -Dray.address=<head>:6379} {@link #start()} joins
@@ -123,7 +121,7 @@ public final class RayCluster {
             runModeSetHere = false;
         }
         if (localSession != null) {
-            deleteTree(localSession);
+            deleteSession(localSession);
         }
         return true;
     }
@@ -221,14 +219,9 @@ public final class RayCluster {
         return path;
     }
 
-    private static void deleteTree(Path root) {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(root)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).collect(Collectors.toList())) {
-                Files.deleteIfExists(p);
-            }
+    private static void deleteSession(Path root) {
+        try {
+            FileTrees.deleteTree(root);
         } catch (IOException e) {
             LOG.warn(
                     "Could not delete Ray's LOCAL-mode session directory {}; delete it by hand",

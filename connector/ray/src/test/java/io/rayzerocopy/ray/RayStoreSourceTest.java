@@ -20,6 +20,7 @@ import io.rayzerocopy.ModelWrapper;
 import io.rayzerocopy.Stores;
 import io.rayzerocopy.TorchScriptModel;
 import io.rayzerocopy.ZeroCopy;
+import io.rayzerocopy.internal.FileTrees;
 import io.rayzerocopy.internal.model.WeightStore;
 import io.rayzerocopy.internal.ray.RayRuntime;
 
@@ -33,7 +34,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -64,7 +64,7 @@ class RayStoreSourceTest {
                         TorchScriptModel.fromFile(Fixtures.path("simple_classifier.pt")),
                         Mode.ACTOR)) {
             ModelWrapper<Model> shipped = RayCluster.publish(wrapper);
-            Path store = Stores.of(wrapper).directory();
+            Path store = Stores.directory(wrapper);
             deleteStore(store);
             assertFalse(Files.exists(store));
             List<CompletableFuture<Model>> loads = new ArrayList<>();
@@ -76,7 +76,7 @@ class RayStoreSourceTest {
                 models.add(f.join());
             }
             assertTrue(Files.isDirectory(store));
-            WeightStore.verify(Stores.of(wrapper));
+            WeightStore.local().verify(Stores.of(wrapper));
             try (NDManager m = NDManager.newBaseManager()) {
                 for (Model model : models) {
                     ZeroCopy.assertAllParametersInStore(model, wrapper);
@@ -121,7 +121,7 @@ class RayStoreSourceTest {
                 ModelWrapper.fromModel(
                         TorchScriptModel.fromFile(Fixtures.path("simple_classifier.pt")),
                         Mode.ACTOR)) {
-            Path store = Stores.of(wrapper).directory();
+            Path store = Stores.directory(wrapper);
             OnAnotherNode node =
                     new OnAnotherNode(
                             ModelScorer.config(wrapper)
@@ -152,7 +152,7 @@ class RayStoreSourceTest {
                 }
             }
             assertTrue(Files.isDirectory(store), "materialized from the published Ray objects");
-            WeightStore.verify(Stores.of(wrapper));
+            WeightStore.local().verify(Stores.of(wrapper));
             assertNoTornCopy(store.getParent());
         }
     }
@@ -168,10 +168,6 @@ class RayStoreSourceTest {
 
     private static void deleteStore(Path dir) throws Exception {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-        try (var s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
+        FileTrees.deleteTree(dir);
     }
 }

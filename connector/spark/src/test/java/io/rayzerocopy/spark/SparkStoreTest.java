@@ -134,7 +134,7 @@ class SparkStoreTest {
             materialized = WeightStore.local().ref(local.storeId());
         }
         assertFalse(
-                Files.exists(materialized.directory()),
+                Files.exists(WeightStore.local().directory(materialized)),
                 "the driver held the only lease: this machine no longer has the store");
 
         Path out = dir.resolve("materialized");
@@ -150,10 +150,13 @@ class SparkStoreTest {
                         ActorPoolStrategy.size(1))
                 .writeParquet(out.toString());
         SparkTests.assertScores(out, ROWS);
-        assertTrue(Files.isDirectory(materialized.directory()), "an executor materialized it");
+        assertTrue(
+                Files.isDirectory(WeightStore.local().directory(materialized)),
+                "an executor materialized it");
         assertEquals(
                 1,
-                executorLogLines("materialized weight store " + materialized.directory()),
+                executorLogLines(
+                        "materialized weight store " + WeightStore.local().directory(materialized)),
                 "materialized once on this machine");
         assertEquals(2, StoreMemory.measure(materialized).processes());
     }
@@ -178,7 +181,7 @@ class SparkStoreTest {
                 (System.nanoTime() - t0) / 1e9);
         assertEquals(List.of(), leaseHolders(materialized));
         assertFalse(
-                Files.exists(materialized.directory()),
+                Files.exists(WeightStore.local().directory(materialized)),
                 "the executors held the last leases: the store is gone with them");
         for (long pid : pids) {
             String marker = Files.readString(dir.resolve("markers").resolve(String.valueOf(pid)));
@@ -191,7 +194,7 @@ class SparkStoreTest {
 
     /** The pids holding a lease on {@code store}. */
     private static List<String> leaseHolders(StoreRef store) throws Exception {
-        Path leases = store.root().resolve("leases").resolve(store.id());
+        Path leases = WeightStore.local().root().resolve("leases").resolve(store.id());
         if (!Files.isDirectory(leases)) {
             return List.of();
         }

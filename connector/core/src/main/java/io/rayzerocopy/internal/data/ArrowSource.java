@@ -92,6 +92,15 @@ public final class ArrowSource implements BatchSource {
     }
 
     @Override
+    public OptionalLong batchCount(int batchSize) {
+        long batches = 0;
+        for (long rows : rowCounts) {
+            batches += (rows + batchSize - 1) / batchSize;
+        }
+        return OptionalLong.of(Math.max(1, batches));
+    }
+
+    @Override
     public ArrowSource select(List<String> selected) {
         Objects.requireNonNull(selected, "columns");
         for (String column : selected) {

@@ -5,7 +5,9 @@ import org.apache.arrow.vector.types.pojo.Schema;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
 
 /** Where a dataset's rows come from: Parquet files, in-memory items or Arrow batches. */
 public interface BatchSource {
@@ -15,6 +17,37 @@ public interface BatchSource {
 
     /** The number of rows, when it is known without reading the data. */
     OptionalLong rowCount();
+
+    /**
+     * How many batches {@link #open} makes with {@code batchSize}, when known without reading the
+     * data (a source that yields no row is read as one empty batch).
+     */
+    default OptionalLong batchCount(int batchSize) {
+        return OptionalLong.empty();
+    }
+
+    /**
+     * The splits a job over this source can be resumed by, in read order: each split's name (the
+     * {@code range().source()} of its batches, e.g. a file's absolute path) mapped to what
+     * identifies its content (e.g. size and modification time). Empty for a source a later process
+     * cannot read again as it was (rows held in memory).
+     */
+    default Map<String, String> splits() {
+        return Map.of();
+    }
+
+    /**
+     * This source without the splits named (those {@link #splits()} lists); the schema stays that
+     * of the whole source.
+     *
+     * @throws UnsupportedOperationException if the source has no splits to skip
+     */
+    default BatchSource skipSplits(Set<String> names) {
+        if (names.isEmpty()) {
+            return this;
+        }
+        throw new UnsupportedOperationException(this + " cannot skip splits");
+    }
 
     /** This source restricted to {@code columns}, in that order. */
     BatchSource select(List<String> columns);

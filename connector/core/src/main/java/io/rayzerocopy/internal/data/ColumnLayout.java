@@ -131,6 +131,22 @@ record ColumnLayout(
         return new ColumnLayout(field.getName(), leaf, Shape.FLAT, field.isNullable(), false, 0);
     }
 
+    /**
+     * A column's type as a reader would say it: {@code double}, {@code list<float>}, {@code
+     * list<float>[64]} (fixed size), with {@code not null} when nulls are excluded.
+     */
+    static String describe(Field field) {
+        ColumnLayout layout = fromArrow(field);
+        String leaf = layout.leaf().name().toLowerCase(java.util.Locale.ROOT);
+        String type =
+                switch (layout.shape()) {
+                    case FLAT -> leaf;
+                    case LIST -> "list<" + leaf + ">";
+                    case FIXED_SIZE_LIST -> "list<" + leaf + ">[" + layout.listSize() + "]";
+                };
+        return layout.nullable() ? type : type + " not null";
+    }
+
     private static IllegalArgumentException unsupportedArrow(Field field) {
         return new IllegalArgumentException(
                 "column '"

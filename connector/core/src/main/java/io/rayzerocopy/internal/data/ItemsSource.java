@@ -80,6 +80,11 @@ public final class ItemsSource implements BatchSource {
     }
 
     @Override
+    public OptionalLong batchCount(int batchSize) {
+        return OptionalLong.of(Math.max(1, (items.size() + batchSize - 1) / batchSize));
+    }
+
+    @Override
     public ItemsSource select(List<String> columns) {
         Objects.requireNonNull(columns, "columns");
         List<ColumnLayout> selected = new ArrayList<>();

@@ -11,56 +11,62 @@ import org.apache.parquet.hadoop.CodecFactory;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.UUID;
-import java.util.stream.Stream;
+import java.util.Set;
 
 /**
  * Writes Arrow batches as a Parquet dataset directory of {@code part-00000.parquet}, {@code
  * part-00001.parquet}, ... files, committed atomically.
  *
- * <p>Files are written into a hidden directory next to the output ({@code .<name>.rzc-tmp-*}).
- * {@link #commit()} renames it into place; {@link #close()} without a commit deletes it. So the
- * output directory holds either nothing new or the whole result, never a partial one. Side datasets
- * ({@link #writeSidecar}) are committed with it as sub-directories such as {@code _errors/}, which
- * readers skip.
+ * <p>Rows are written split by split (a split is an input file; see {@link StagingArea}) into a
+ * hidden directory next to the output. {@link #commitSplit} commits a split whose rows have all
+ * been written; {@link #commit()} names the files in split order and renames the whole dataset into
+ * place; {@link #close()} without a commit deletes it (a job that can be resumed keeps its
+ * committed splits). So the output directory holds either nothing new or the whole result, never a
+ * partial one. Side datasets ({@link #writeSidecar}) are committed with their split as
+ * sub-directories such as {@code _errors/}, which readers skip. A job whose batches all have no
+ * rows writes one empty file with their schema, so the output can be read.
  *
  * <p>Thread-safe. Batches are not closed by the sink.
  */
 public final class ParquetSink implements AutoCloseable {
+    /** The split of rows written without naming one. */
+    private static final String UNSPLIT = "";
+
     private static final String MAIN = "";
 
     private final Path directory;
-    private final Path staging;
-    private final ParquetWriteOptions options;
+    private final StagingArea area;
     private final CodecFactory codecs;
     private final CompressionCodecFactory.BytesInputCompressor compressor;
-    private final Map<String, Parts> datasets = new LinkedHashMap<>();
+    private final Map<String, SplitWriter> open = new LinkedHashMap<>();
+    private final Map<String, Schema> schemas = new HashMap<>();
 
     /** Deletes the staging directory if the JVM exits (Ctrl-C) before the job commits. */
     private final Thread cleanupAtExit;
 
     private boolean finished;
 
-    private ParquetSink(Path directory, ParquetWriteOptions options) throws IOException {
+    private ParquetSink(Path directory, StagingArea area, ParquetWriteOptions options) {
         this.directory = directory;
-        this.options = options;
-        Files.createDirectories(directory.getParent());
-        this.staging =
-                directory.resolveSibling(
-                        "." + directory.getFileName() + ".rzc-tmp-" + UUID.randomUUID());
-        Files.createDirectory(staging);
-        this.cleanupAtExit = new Thread(() -> deleteRecursively(staging), "rzc-sink-cleanup");
+        this.area = area;
+        this.cleanupAtExit =
+                new Thread(
+                        () -> {
+                            if (!area.keepsOnExit()) {
+                                StagingArea.deleteRecursively(area.directory());
+                            }
+                        },
+                        "rzc-sink-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanupAtExit);
         this.codecs = new CodecFactory(new PlainParquetConfiguration(), 1 << 20);
         this.compressor =
@@ -73,12 +79,27 @@ public final class ParquetSink implements AutoCloseable {
     }
 
     /**
-     * Starts writing a dataset that {@link #commit()} will place at {@code directory}.
+     * Starts writing a dataset that {@link #commit()} will place at {@code directory}; it cannot be
+     * resumed.
      *
      * @throws IllegalArgumentException if {@code directory} is a file, or exists and is not empty
      *     while the save mode is {@code ERROR_IF_EXISTS}
      */
     public static ParquetSink create(Path directory, ParquetWriteOptions options) {
+        return create(directory, options, null);
+    }
+
+    /**
+     * Starts writing a dataset that {@link #commit()} will place at {@code directory}, for the job
+     * {@code job} ({@code null}: one that cannot be resumed). With {@code options.resume()}, the
+     * staging area of a killed run of the same job is continued: {@link #resumedSplits()} are those
+     * it already wrote.
+     *
+     * @throws IllegalArgumentException if {@code directory} is a file, or exists and is not empty
+     *     while the save mode is {@code ERROR_IF_EXISTS}, or the job to resume differs (naming what
+     *     changed)
+     */
+    public static ParquetSink create(Path directory, ParquetWriteOptions options, JobRecord job) {
         Objects.requireNonNull(directory, "directory");
         Objects.requireNonNull(options, "options");
         Path dir = directory.toAbsolutePath().normalize();
@@ -87,11 +108,7 @@ public final class ParquetSink implements AutoCloseable {
                     "cannot write a dataset at the file-system root: " + dir);
         }
         checkTarget(dir, options.saveMode());
-        try {
-            return new ParquetSink(dir, options);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create a staging directory next to " + dir, e);
-        }
+        return new ParquetSink(dir, StagingArea.open(dir, options, job), options);
     }
 
     /** Where the dataset appears on commit. */
@@ -100,55 +117,78 @@ public final class ParquetSink implements AutoCloseable {
     }
 
     /** Appends all rows of {@code root} to the dataset. */
-    public synchronized void write(VectorSchemaRoot root) {
-        parts(MAIN).write(root);
+    public void write(VectorSchemaRoot root) {
+        write(UNSPLIT, root);
+    }
+
+    /** Appends all rows of {@code root}, made from input split {@code split}, to the dataset. */
+    public synchronized void write(String split, VectorSchemaRoot root) {
+        write(split, MAIN, root);
     }
 
     /**
      * Appends all rows of {@code root} to the side dataset {@code name} (a sub-directory committed
      * with the main one), e.g. {@code "_errors"}.
      */
-    public synchronized void writeSidecar(String name, VectorSchemaRoot root) {
+    public void writeSidecar(String name, VectorSchemaRoot root) {
+        writeSidecar(name, UNSPLIT, root);
+    }
+
+    /**
+     * As {@link #writeSidecar(String, VectorSchemaRoot)}, for rows of input split {@code split}.
+     */
+    public synchronized void writeSidecar(String name, String split, VectorSchemaRoot root) {
         if (name == null || !name.startsWith("_") || name.contains("/")) {
             throw new IllegalArgumentException(
                     "a side dataset name starts with '_' (so readers skip it) and has no '/': "
                             + name);
         }
-        parts(name).write(root);
+        write(split, name, root);
     }
 
     /**
-     * Moves the part files of a dataset committed elsewhere on this file system (such as a cluster
-     * task's own output) into this one, numbered after the files already here, together with its
-     * side datasets ({@code _errors}); they are committed with this dataset. Counts {@code rows}
-     * rows for the main dataset. The batches' schemas are the caller's to keep equal.
-     *
-     * @return the adopted files of the main dataset, at the paths {@link #commit()} gives them
+     * Commits the output of {@code split}, all of whose rows have been written: a resumed job will
+     * not read it again. A split that wrote nothing is recorded as done as well.
      */
-    public synchronized List<Path> adopt(Path committed, long rows) {
-        List<Path> adopted = new ArrayList<>();
+    public synchronized void commitSplit(String split) {
+        checkOpen();
+        SplitWriter writer = open.remove(split);
+        if (writer == null) {
+            writer = area.newSplit(split, compressor);
+        }
+        writer.commit();
+    }
+
+    /**
+     * Commits as split {@code split} the part files of a dataset committed elsewhere on this file
+     * system (such as a cluster task's own output, written by another sink): they are moved in,
+     * with its side datasets ({@code _errors}), and named in split order on {@link #commit()}. The
+     * batches' schemas are the caller's to keep equal.
+     *
+     * @return rows of the adopted main dataset (from the files' footers)
+     */
+    public synchronized long adopt(String split, Path committed) {
+        checkOpen();
+        SplitWriter writer = area.newSplit(split, compressor);
         try {
-            for (Path file : parts(committed)) {
-                adopted.add(directory.resolve(staging.relativize(parts(MAIN).adopt(file))));
-            }
-            parts(MAIN).rows += rows;
+            long rows = writer.adopt(MAIN, partFiles(committed));
             try (DirectoryStream<Path> sides = Files.newDirectoryStream(committed, "_*")) {
                 for (Path side : sides) {
-                    for (Path file : parts(side)) {
-                        parts(side.getFileName().toString()).adopt(file);
-                    }
+                    writer.adopt(side.getFileName().toString(), partFiles(side));
                 }
             }
-        } catch (IOException e) {
+            writer.commit();
+            return rows;
+        } catch (IOException | RuntimeException e) {
+            writer.abandon();
             throw new DatasetException(
-                    "cannot move the part files of " + committed + " into " + staging + ": " + e,
+                    "cannot move the part files of " + committed + " into " + directory + ": " + e,
                     e);
         }
-        return adopted;
     }
 
     /** The part files directly in {@code dir}, in name order. */
-    private static List<Path> parts(Path dir) throws IOException {
+    private static List<Path> partFiles(Path dir) throws IOException {
         List<Path> files = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, "part-*.parquet")) {
             entries.forEach(files::add);
@@ -157,10 +197,24 @@ public final class ParquetSink implements AutoCloseable {
         return files;
     }
 
-    /** Rows written so far to the main dataset. */
+    /** The splits that were committed by the run this job resumed. */
+    public Set<String> resumedSplits() {
+        return area.resumedSplits();
+    }
+
+    /** Rows of the main dataset in the splits of the run this job resumed. */
+    public long resumedRows() {
+        return area.resumedRows();
+    }
+
+    /** Rows of the main dataset so far, committed or not. */
     public synchronized long rows() {
-        Parts main = datasets.get(MAIN);
-        return main == null ? 0 : main.rows;
+        return area.committedRows() + open.values().stream().mapToLong(SplitWriter::rows).sum();
+    }
+
+    /** Rows of side dataset {@code name} so far, committed or not. */
+    public synchronized long rows(String name) {
+        return area.committedRows(name) + open.values().stream().mapToLong(w -> w.rows(name)).sum();
     }
 
     /**
@@ -170,32 +224,28 @@ public final class ParquetSink implements AutoCloseable {
      * @throws DatasetException if the dataset cannot be committed; the output is then unchanged
      */
     public synchronized List<Path> commit() {
-        if (finished) {
-            throw new IllegalStateException(
-                    "sink for " + directory + " is already committed or closed");
-        }
-        List<Path> files = new ArrayList<>();
+        checkOpen();
         try {
-            for (Map.Entry<String, Parts> entry : datasets.entrySet()) {
-                entry.getValue().finish();
-                if (entry.getKey().equals(MAIN)) {
-                    for (Path file : entry.getValue().files) {
-                        files.add(directory.resolve(staging.relativize(file)));
-                    }
-                }
+            for (String split : List.copyOf(open.keySet())) {
+                commitSplit(split);
             }
-            replaceDirectory();
+            List<Path> files = area.commit(schemas.get(MAIN), compressor);
             finished = true;
             codecs.release();
             forgetCleanup();
+            return files;
         } catch (IOException | RuntimeException e) {
             close();
             if (e instanceof DatasetException d) {
                 throw d;
             }
-            throw new DatasetException("cannot commit the dataset at " + directory + ": " + e, e);
+            throw new DatasetException(
+                    "cannot commit the dataset at "
+                            + directory
+                            + ": "
+                            + (e instanceof IOException ? StagingArea.reason(e) : e),
+                    e);
         }
-        return files;
     }
 
     /** Discards everything written unless {@link #commit()} succeeded. */
@@ -205,12 +255,44 @@ public final class ParquetSink implements AutoCloseable {
             return;
         }
         finished = true;
-        for (Parts parts : datasets.values()) {
-            parts.abandon();
+        for (SplitWriter writer : open.values()) {
+            writer.abandon();
         }
+        open.clear();
         codecs.release();
-        deleteRecursively(staging);
+        area.abandon();
         forgetCleanup();
+    }
+
+    private void write(String split, String dataset, VectorSchemaRoot root) {
+        checkOpen();
+        Schema known = schemas.putIfAbsent(dataset, root.getSchema());
+        if (known != null && !known.equals(root.getSchema())) {
+            throw new IllegalArgumentException(
+                    "batch schema "
+                            + root.getSchema()
+                            + " differs from the schema of earlier batches of "
+                            + directory
+                            + (dataset.isEmpty() ? "" : "/" + dataset)
+                            + ": "
+                            + known);
+        }
+        if (root.getRowCount() == 0) {
+            return;
+        }
+        SplitWriter writer = open.computeIfAbsent(split, s -> area.newSplit(s, compressor));
+        if (dataset.equals(MAIN)) {
+            writer.write(root);
+        } else {
+            writer.writeSidecar(dataset, root);
+        }
+    }
+
+    private void checkOpen() {
+        if (finished) {
+            throw new IllegalStateException(
+                    "sink for " + directory + " is already committed or closed");
+        }
     }
 
     private void forgetCleanup() {
@@ -221,150 +303,18 @@ public final class ParquetSink implements AutoCloseable {
         }
     }
 
-    private Parts parts(String name) {
-        if (finished) {
-            throw new IllegalStateException(
-                    "sink for " + directory + " is already committed or closed");
-        }
-        return datasets.computeIfAbsent(
-                name, n -> new Parts(n.isEmpty() ? staging : staging.resolve(n)));
-    }
-
-    private void replaceDirectory() throws IOException {
-        Path backup = null;
-        if (Files.exists(directory)) {
-            checkTarget(directory, options.saveMode());
-            if (isEmptyDirectory(directory)) {
-                Files.delete(directory);
-            } else {
-                backup =
-                        directory.resolveSibling(
-                                "." + directory.getFileName() + ".rzc-old-" + UUID.randomUUID());
-                Files.move(directory, backup, StandardCopyOption.ATOMIC_MOVE);
-            }
-        }
-        try {
-            Files.move(staging, directory, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            if (backup != null) {
-                Files.move(backup, directory, StandardCopyOption.ATOMIC_MOVE);
-            }
-            throw e;
-        }
-        if (backup != null) {
-            deleteRecursively(backup);
-        }
-    }
-
-    private static void checkTarget(Path dir, ParquetWriteOptions.SaveMode mode) {
+    static void checkTarget(Path dir, ParquetWriteOptions.SaveMode mode) {
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new IllegalArgumentException("output " + dir + " exists and is not a directory");
         }
         if (mode == ParquetWriteOptions.SaveMode.ERROR_IF_EXISTS
                 && Files.isDirectory(dir)
-                && !isEmptyDirectory(dir)) {
+                && !StagingArea.isEmptyDirectory(dir)) {
             throw new IllegalArgumentException(
                     "output directory "
                             + dir
-                            + " already exists and is not empty; choose another one or use"
-                            + " SaveMode.OVERWRITE");
-        }
-    }
-
-    private static boolean isEmptyDirectory(Path dir) {
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-            return !entries.iterator().hasNext();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + dir, e);
-        }
-    }
-
-    private static void deleteRecursively(Path path) {
-        if (!Files.exists(path)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(path)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete " + path, e);
-        }
-    }
-
-    /** One dataset directory being written: rolls to a new part file every rowsPerFile rows. */
-    private final class Parts {
-        private final Path dir;
-        private final List<Path> files = new ArrayList<>();
-        private Schema schema;
-        private PartFileWriter current;
-        private long rows;
-
-        Parts(Path dir) {
-            this.dir = dir;
-        }
-
-        void write(VectorSchemaRoot root) {
-            if (schema == null) {
-                schema = root.getSchema();
-            } else if (!schema.equals(root.getSchema())) {
-                throw new IllegalArgumentException(
-                        "batch schema "
-                                + root.getSchema()
-                                + " differs from the schema of earlier batches of "
-                                + directory
-                                + ": "
-                                + schema);
-            }
-            int written = 0;
-            int count = root.getRowCount();
-            try {
-                while (written < count) {
-                    if (current == null) {
-                        Files.createDirectories(dir);
-                        Path file = dir.resolve(String.format("part-%05d.parquet", files.size()));
-                        current =
-                                new PartFileWriter(
-                                        file, schema, compressor, options.rowsPerRowGroup());
-                        files.add(file);
-                    }
-                    int take =
-                            (int) Math.min(count - written, options.rowsPerFile() - current.rows());
-                    current.write(root, written, take);
-                    written += take;
-                    rows += take;
-                    if (current.rows() == options.rowsPerFile()) {
-                        current.close();
-                        current = null;
-                    }
-                }
-            } catch (IOException e) {
-                throw new DatasetException("cannot write Parquet file " + current + ": " + e, e);
-            }
-        }
-
-        /** Moves a finished part file in as this dataset's next file; returns its new path. */
-        Path adopt(Path file) throws IOException {
-            finish();
-            Files.createDirectories(dir);
-            Path target = dir.resolve(String.format("part-%05d.parquet", files.size()));
-            Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
-            files.add(target);
-            return target;
-        }
-
-        void finish() throws IOException {
-            if (current != null) {
-                current.close();
-                current = null;
-            }
-        }
-
-        void abandon() {
-            if (current != null) {
-                current.abandon();
-                current = null;
-            }
+                            + " already exists and is not empty; choose another one or use "
+                            + SettingNames.OVERWRITE);
         }
     }
 }

@@ -3,6 +3,8 @@ package io.rayzerocopy.internal.data;
 import io.rayzerocopy.DatasetException;
 
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 import java.io.IOException;
@@ -13,8 +15,10 @@ import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -33,15 +37,19 @@ import java.util.stream.Stream;
  * list is read back as one. All files must have the same (selected) schema.
  *
  * <p>Batches hold {@code batchSize} rows except the last batch of each file, which may be shorter:
- * a batch never spans two files, so its {@link RowRange} names one file.
+ * a batch never spans two files, so its {@link RowRange} names one file. A file without rows is
+ * read as one empty batch, so every file is seen. Each file is a split: a job can be resumed file
+ * by file.
  */
 public final class ParquetSource implements BatchSource {
     private final List<String> paths;
     private final List<String> columns;
+    private final Set<String> skipped;
 
-    private ParquetSource(List<String> paths, List<String> columns) {
+    private ParquetSource(List<String> paths, List<String> columns, Set<String> skipped) {
         this.paths = paths;
         this.columns = columns;
+        this.skipped = skipped;
     }
 
     /** The Parquet data at {@code paths}: files, directories or globs. Nothing is read yet. */
@@ -56,7 +64,7 @@ public final class ParquetSource implements BatchSource {
                         "Parquet path must not be null or blank: " + paths);
             }
         }
-        return new ParquetSource(List.copyOf(paths), null);
+        return new ParquetSource(List.copyOf(paths), null, Set.of());
     }
 
     /** The selected columns, or an empty list when all columns are read. */
@@ -71,15 +79,21 @@ public final class ParquetSource implements BatchSource {
             throw new IllegalArgumentException(
                     "select at least one column, each once; got " + selected);
         }
-        return new ParquetSource(paths, List.copyOf(selected));
+        return new ParquetSource(paths, List.copyOf(selected), skipped);
     }
 
     /**
-     * The files the paths resolve to now, in a stable order.
+     * The files this source reads, in a stable order: those the paths resolve to now, less the
+     * skipped ones.
      *
      * @throws IllegalArgumentException if a path does not exist or nothing matches
      */
     public List<Path> files() {
+        return allFiles().stream().filter(f -> !skipped.contains(f.toString())).toList();
+    }
+
+    /** The files the paths resolve to now, skipped or not. */
+    private List<Path> allFiles() {
         Set<Path> files = new LinkedHashSet<>();
         for (String path : paths) {
             if (isGlob(path)) {
@@ -106,21 +120,114 @@ public final class ParquetSource implements BatchSource {
 
     @Override
     public Schema schema() {
-        Path first = files().get(0);
+        Path first = allFiles().get(0);
         try (ParquetFileBatches file = new ParquetFileBatches(first, columns)) {
             return file.schema();
         }
     }
 
+    /**
+     * The rows of the files read, from their footers.
+     *
+     * @throws IllegalArgumentException if a file is not Parquet, lacks a selected column, or holds
+     *     a column with another type than the first file; the message names both files and types
+     */
     @Override
     public OptionalLong rowCount() {
-        long rows = 0;
-        for (Path file : files()) {
-            try (ParquetFileBatches batches = new ParquetFileBatches(file, columns)) {
-                rows += batches.rowCount();
+        return OptionalLong.of(footers().values().stream().mapToLong(Long::longValue).sum());
+    }
+
+    /** One batch per {@code batchSize} rows of each file, and one for a file without rows. */
+    @Override
+    public OptionalLong batchCount(int batchSize) {
+        long batches = 0;
+        for (long rows : footers().values()) {
+            batches += Math.max(1, (rows + batchSize - 1) / batchSize);
+        }
+        return OptionalLong.of(Math.max(1, batches));
+    }
+
+    /** Each file, by absolute path, with its size and modification time. */
+    @Override
+    public Map<String, String> splits() {
+        Map<String, String> splits = new LinkedHashMap<>();
+        for (Path file : allFiles()) {
+            try {
+                splits.put(
+                        file.toString(),
+                        "size="
+                                + Files.size(file)
+                                + " modified="
+                                + Files.getLastModifiedTime(file).toInstant());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read the attributes of " + file, e);
             }
         }
-        return OptionalLong.of(rows);
+        return splits;
+    }
+
+    @Override
+    public ParquetSource skipSplits(Set<String> names) {
+        Set<String> all = new LinkedHashSet<>(skipped);
+        all.addAll(names);
+        return new ParquetSource(paths, columns, Set.copyOf(all));
+    }
+
+    /**
+     * The row count of every file read, from its footer, after checking that each file has the
+     * selected columns (all columns of the first file when none are selected) with the types the
+     * first file has.
+     */
+    private Map<Path, Long> footers() {
+        List<Path> all = allFiles();
+        Path first = all.get(0);
+        Schema expected;
+        try (ParquetFileBatches batches = new ParquetFileBatches(first, columns)) {
+            expected = batches.schema();
+        }
+        Map<Path, Long> rows = new LinkedHashMap<>();
+        for (Path file : files()) {
+            try (ParquetFileBatches batches = new ParquetFileBatches(file, columns)) {
+                Schema schema = batches.schema();
+                if (!names(schema).equals(names(expected))) {
+                    throw new IllegalArgumentException(
+                            "file "
+                                    + file
+                                    + " has columns "
+                                    + names(schema)
+                                    + " but "
+                                    + first
+                                    + " has "
+                                    + names(expected)
+                                    + "; select the columns they share, or read them in separate"
+                                    + " jobs");
+                }
+                for (Field field : expected.getFields()) {
+                    Field other = schema.findField(field.getName());
+                    if (!other.equals(field)) {
+                        throw new IllegalArgumentException(
+                                "column '"
+                                        + field.getName()
+                                        + "' is "
+                                        + ColumnLayout.describe(field)
+                                        + " in "
+                                        + first
+                                        + " but "
+                                        + ColumnLayout.describe(other)
+                                        + " in "
+                                        + file
+                                        + "; give files of one schema (or select columns they"
+                                        + " share), or read them in separate jobs");
+                    }
+                }
+                rows.put(file, batches.rowCount());
+            }
+        }
+        return rows;
+    }
+
+    private static List<String> names(Schema schema) {
+        return schema.getFields().stream().map(Field::getName).toList();
     }
 
     @Override
@@ -180,7 +287,10 @@ public final class ParquetSource implements BatchSource {
 
     @Override
     public String toString() {
-        return "ParquetSource" + paths + (columns == null ? "" : " columns " + columns);
+        return "ParquetSource"
+                + paths
+                + (columns == null ? "" : " columns " + columns)
+                + (skipped.isEmpty() ? "" : " skipping " + skipped.size() + " files");
     }
 
     private final class Reader implements BatchReader {
@@ -190,6 +300,7 @@ public final class ParquetSource implements BatchSource {
         private int nextFile;
         private Schema schema;
         private ParquetFileBatches current;
+        private boolean yielded;
 
         Reader(List<Path> files, BufferAllocator allocator, int batchSize) {
             this.files = files;
@@ -205,6 +316,7 @@ public final class ParquetSource implements BatchSource {
                         return null;
                     }
                     current = new ParquetFileBatches(files.get(nextFile++), columns);
+                    yielded = false;
                     if (schema == null) {
                         schema = current.schema();
                     } else if (!schema.equals(current.schema())) {
@@ -225,7 +337,12 @@ public final class ParquetSource implements BatchSource {
                     }
                 }
                 SourceBatch batch = current.next(allocator, batchSize);
+                if (batch == null && !yielded) {
+                    VectorSchemaRoot empty = VectorSchemaRoot.create(schema, allocator);
+                    batch = new SourceBatch(empty, new RowRange(current.file().toString(), 0, 0));
+                }
                 if (batch != null) {
+                    yielded = true;
                     return batch;
                 }
                 current.close();

@@ -79,7 +79,7 @@ public final class ParquetSplitSource implements BatchSource, Serializable {
     }
 
     /** The splits, in read order. */
-    public List<ParquetSplit> splits() {
+    public List<ParquetSplit> parquetSplits() {
         return splits;
     }
 

@@ -51,6 +51,11 @@ public final class RangeSource implements BatchSource {
     }
 
     @Override
+    public OptionalLong batchCount(int batchSize) {
+        return OptionalLong.of(Math.max(1, (rows + batchSize - 1) / batchSize));
+    }
+
+    @Override
     public BatchSource select(List<String> columns) {
         if (!columns.equals(List.of(COLUMN))) {
             throw new IllegalArgumentException(

@@ -11,6 +11,7 @@ import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.BaseFixedWidthVector;
 import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.BitVector;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.Float8Vector;
@@ -24,6 +25,7 @@ import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.FieldType;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.List;
 import java.util.Objects;
 import java.util.stream.Collectors;
@@ -42,13 +44,14 @@ public final class Tensors {
      * One column as an array.
      *
      * <ul>
-     *   <li>a fixed-size list, or a list whose rows all have the same length, of float or double:
-     *       shape [rows, dim], float32 or float64;
+     *   <li>a fixed-size list, or a list whose rows all have the same length, of float, double,
+     *       int32 or int64: shape [rows, dim], the matching data type;
      *   <li>an int32, int64, float or double column: shape [rows], the matching data type.
      * </ul>
      *
      * @throws IllegalArgumentException if the column does not exist, has another type, holds nulls,
-     *     or is a ragged list; the message names the column and the offending type or row
+     *     or is a ragged list; the message names the column and the offending type, and the row in
+     *     its file when the batch records where it came from (see {@link BatchMetadata})
      */
     public static NDArray toNDArray(VectorSchemaRoot root, String column, NDManager manager) {
         Objects.requireNonNull(manager, "manager");
@@ -56,16 +59,16 @@ public final class Tensors {
         int rows = root.getRowCount();
         if (vector instanceof FixedSizeListVector list) {
             FieldVector child = list.getDataVector();
-            DataType type = floatType(column, child, vector);
+            DataType type = elementType(column, child, vector);
             int dim = list.getListSize();
-            checkNoNulls(column, vector, rows);
-            checkNoNullElements(column, child, 0, rows * dim, dim);
+            checkNoNulls(root, column, vector, rows);
+            checkNoNullElements(root, column, child, 0, rows * dim, dim);
             return copy(child.getDataBuffer(), 0, new Shape(rows, dim), type, manager);
         }
         if (vector instanceof ListVector list) {
             FieldVector child = list.getDataVector();
-            DataType type = floatType(column, child, vector);
-            checkNoNulls(column, vector, rows);
+            DataType type = elementType(column, child, vector);
+            checkNoNulls(root, column, vector, rows);
             if (rows == 0) {
                 return manager.zeros(new Shape(0, 0), type);
             }
@@ -77,23 +80,23 @@ public final class Tensors {
                     throw new IllegalArgumentException(
                             "column '"
                                     + column
-                                    + "' is ragged: row 0 has "
-                                    + dim
-                                    + " values but row "
-                                    + r
+                                    + "' is ragged: "
+                                    + BatchMetadata.row(root, r)
                                     + " has "
                                     + length
-                                    + "; a tensor needs equal lengths");
+                                    + " values, the rows before it "
+                                    + dim
+                                    + "; a tensor needs equal lengths: pad or filter the rows");
                 }
             }
-            checkNoNullElements(column, child, start, rows * dim, dim);
+            checkNoNullElements(root, column, child, start, rows * dim, dim);
             return copy(child.getDataBuffer(), (long) start, new Shape(rows, dim), type, manager);
         }
         DataType type = scalarType(vector);
         if (type == null) {
             throw notATensor(column, vector);
         }
-        checkNoNulls(column, vector, rows);
+        checkNoNulls(root, column, vector, rows);
         return copy(vector.getDataBuffer(), 0, new Shape(rows), type, manager);
     }
 
@@ -127,82 +130,148 @@ public final class Tensors {
     }
 
     /**
-     * An array as a new Arrow column allocated from {@code allocator}: shape [rows] of float32,
-     * float64, int32 or int64 becomes the matching scalar column; shape [rows, dim] of float32 or
-     * float64 becomes a fixed-size list of {@code dim}. The caller owns the returned vector.
+     * An array as a new Arrow column allocated from {@code allocator}: shape [rows] becomes a
+     * scalar column, shape [rows, dim] a fixed-size list of {@code dim}. float32, float64, int32,
+     * int64 and bool keep their type; float16, bfloat16 (and other types DJL cannot name) become
+     * float32 (exact), int8 and uint8 int32. The caller owns the returned vector.
      *
-     * @throws IllegalArgumentException for other shapes or data types
+     * @throws IllegalArgumentException for other shapes
      */
     public static FieldVector toVector(String name, NDArray array, BufferAllocator allocator) {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(array, "array");
         Objects.requireNonNull(allocator, "allocator");
         Shape shape = array.getShape();
-        DataType type = array.getDataType();
+        if (shape.dimension() != 1 && shape.dimension() != 2) {
+            throw new IllegalArgumentException(
+                    "cannot store NDArray '"
+                            + name
+                            + "' of shape "
+                            + shape
+                            + " in Arrow; use shape [rows] or [rows, dim] (reshape it first)");
+        }
+        NDArray values = columnReady(array);
+        ArrowType type = arrowType(values.getDataType());
+        int rows = Math.toIntExact(shape.get(0));
         if (shape.dimension() == 1) {
-            int rows = Math.toIntExact(shape.get(0));
-            BaseFixedWidthVector vector =
-                    switch (type) {
-                        case FLOAT32 -> new Float4Vector(name, allocator);
-                        case FLOAT64 -> new Float8Vector(name, allocator);
-                        case INT32 -> new IntVector(name, allocator);
-                        case INT64 -> new BigIntVector(name, allocator);
-                        default ->
-                                throw new IllegalArgumentException(
-                                        "cannot store NDArray '"
-                                                + name
-                                                + "' of type "
-                                                + type
-                                                + " in Arrow; use float32, float64, int32 or"
-                                                + " int64");
-                    };
-            fill(vector, rows, array);
+            FieldVector vector =
+                    FieldType.nullable(type).createNewSingleVector(name, allocator, null);
+            fill((BaseFixedWidthVector) vector, rows, values);
             return vector;
         }
-        if (shape.dimension() == 2 && (type == DataType.FLOAT32 || type == DataType.FLOAT64)) {
-            int rows = Math.toIntExact(shape.get(0));
-            int dim = Math.toIntExact(shape.get(1));
-            FixedSizeListVector list = FixedSizeListVector.empty(name, dim, allocator);
-            try {
-                list.addOrGetVector(
-                        FieldType.nullable(
-                                new ArrowType.FloatingPoint(
-                                        type == DataType.FLOAT32
-                                                ? FloatingPointPrecision.SINGLE
-                                                : FloatingPointPrecision.DOUBLE)));
-                list.setInitialCapacity(rows);
-                list.allocateNew();
-                fill((BaseFixedWidthVector) list.getDataVector(), rows * dim, array);
-                setAllValid(list.getValidityBuffer(), rows);
-                list.setValueCount(rows);
-                return list;
-            } catch (RuntimeException e) {
-                list.close();
-                throw e;
-            }
+        int dim = Math.toIntExact(shape.get(1));
+        FixedSizeListVector list = FixedSizeListVector.empty(name, dim, allocator);
+        try {
+            list.addOrGetVector(FieldType.nullable(type));
+            list.setInitialCapacity(rows);
+            list.allocateNew();
+            fill((BaseFixedWidthVector) list.getDataVector(), rows * dim, values);
+            setAllValid(list.getValidityBuffer(), rows);
+            list.setValueCount(rows);
+            return list;
+        } catch (RuntimeException e) {
+            list.close();
+            throw e;
         }
-        throw new IllegalArgumentException(
-                "cannot store NDArray '"
-                        + name
-                        + "' of shape "
-                        + shape
-                        + " and type "
-                        + type
-                        + " in Arrow; use shape [rows] or [rows, dim] (float32/float64)");
+    }
+
+    /** The array in a type a column holds (see {@link #toVector}); itself if it is one. */
+    private static NDArray columnReady(NDArray array) {
+        return switch (array.getDataType()) {
+            case FLOAT32, FLOAT64, INT32, INT64, BOOLEAN -> array;
+            case INT8, UINT8 -> array.toType(DataType.INT32, false);
+                // toType(FLOAT32) passes FLOAT32 to native code, never the array's own type: safe
+                // for
+                // bfloat16, which DJL reports as UNKNOWN (see TorchTypes).
+            default -> array.toType(DataType.FLOAT32, false);
+        };
+    }
+
+    private static ArrowType arrowType(DataType type) {
+        return switch (type) {
+            case FLOAT32 -> new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE);
+            case FLOAT64 -> new ArrowType.FloatingPoint(FloatingPointPrecision.DOUBLE);
+            case INT32 -> new ArrowType.Int(32, true);
+            case INT64 -> new ArrowType.Int(64, true);
+            case BOOLEAN -> ArrowType.Bool.INSTANCE;
+            default -> throw new IllegalStateException("no column type for " + type);
+        };
     }
 
     private static void fill(BaseFixedWidthVector vector, int count, NDArray array) {
         try {
             vector.allocateNew(count);
             ByteBuffer bytes = array.toByteBuffer();
-            vector.getDataBuffer().setBytes(0, bytes);
-            setAllValid(vector.getValidityBuffer(), count);
+            if (vector instanceof BitVector bits) {
+                // torch stores a bool per byte, Arrow a bit per value.
+                for (int i = 0; i < count; i++) {
+                    bits.set(i, bytes.get(i) != 0 ? 1 : 0);
+                }
+            } else {
+                vector.getDataBuffer().setBytes(0, bytes);
+                setAllValid(vector.getValidityBuffer(), count);
+            }
             vector.setValueCount(count);
         } catch (RuntimeException e) {
             vector.close();
             throw e;
         }
     }
+
+    /**
+     * The non-finite values (NaN, +Inf, -Inf) of a float or double column, or of a list of them,
+     * and the first row holding one ({@code -1} if none); none for integer columns. Read the column
+     * through {@link #toNDArray} first: it refuses the nulls this does not look at.
+     */
+    public static NonFinite nonFinite(VectorSchemaRoot root, String column) {
+        FieldVector vector = column(root, column);
+        int rows = root.getRowCount();
+        FieldVector values = vector;
+        int first = 0;
+        int count = rows;
+        int perRow = 1;
+        if (vector instanceof FixedSizeListVector list) {
+            values = list.getDataVector();
+            perRow = list.getListSize();
+            count = rows * perRow;
+        } else if (vector instanceof ListVector list) {
+            values = list.getDataVector();
+            if (rows > 0) {
+                first = list.getElementStartIndex(0);
+                count = list.getElementEndIndex(rows - 1) - first;
+                perRow = count / rows;
+            }
+        }
+        int width = values instanceof Float4Vector ? 4 : values instanceof Float8Vector ? 8 : 0;
+        if (width == 0 || count == 0) {
+            return new NonFinite(0, -1);
+        }
+        ByteBuffer bytes =
+                values.getDataBuffer()
+                        .nioBuffer((long) first * width, count * width)
+                        .order(ByteOrder.LITTLE_ENDIAN);
+        long found = 0;
+        int firstIndex = -1;
+        for (int i = 0; i < count; i++) {
+            boolean finite =
+                    width == 4
+                            ? Float.isFinite(bytes.getFloat(i * 4))
+                            : Double.isFinite(bytes.getDouble(i * 8));
+            if (!finite) {
+                found++;
+                if (firstIndex < 0) {
+                    firstIndex = i;
+                }
+            }
+        }
+        return new NonFinite(found, firstIndex < 0 ? -1 : firstIndex / perRow);
+    }
+
+    /**
+     * What {@link #nonFinite} found: how many values are NaN or infinite, and the first row (of the
+     * batch) holding one, or -1.
+     */
+    public record NonFinite(long values, int firstRow) {}
 
     private static void setAllValid(ArrowBuf validity, int count) {
         int fullBytes = count / 8;
@@ -260,14 +329,12 @@ public final class Tensors {
         return null;
     }
 
-    private static DataType floatType(String column, FieldVector child, FieldVector list) {
-        if (child instanceof Float4Vector) {
-            return DataType.FLOAT32;
+    private static DataType elementType(String column, FieldVector child, FieldVector list) {
+        DataType type = scalarType(child);
+        if (type == null) {
+            throw notATensor(column, list);
         }
-        if (child instanceof Float8Vector) {
-            return DataType.FLOAT64;
-        }
-        throw notATensor(column, list);
+        return type;
     }
 
     private static IllegalArgumentException notATensor(String column, FieldVector vector) {
@@ -279,11 +346,12 @@ public final class Tensors {
                         + (vector.getField().getChildren().isEmpty()
                                 ? ""
                                 : "<" + vector.getField().getChildren().get(0).getType() + ">")
-                        + " cannot become a tensor; use a (fixed-size) list of float/double, or"
-                        + " int32, int64, float or double columns");
+                        + " cannot become a tensor; use a (fixed-size) list of float, double,"
+                        + " int32 or int64, or int32, int64, float or double columns");
     }
 
-    private static void checkNoNulls(String column, ValueVector vector, int rows) {
+    private static void checkNoNulls(
+            VectorSchemaRoot root, String column, ValueVector vector, int rows) {
         if (vector.getNullCount() == 0) {
             return;
         }
@@ -292,15 +360,20 @@ public final class Tensors {
                 throw new IllegalArgumentException(
                         "column '"
                                 + column
-                                + "' is null at row "
-                                + r
+                                + "' is null at "
+                                + BatchMetadata.row(root, r)
                                 + "; a tensor cannot hold nulls: fill or filter them first");
             }
         }
     }
 
     private static void checkNoNullElements(
-            String column, ValueVector child, int start, int count, int dim) {
+            VectorSchemaRoot root,
+            String column,
+            ValueVector child,
+            int start,
+            int count,
+            int dim) {
         if (child.getNullCount() == 0) {
             return;
         }
@@ -309,8 +382,8 @@ public final class Tensors {
                 throw new IllegalArgumentException(
                         "column '"
                                 + column
-                                + "' has a null element in row "
-                                + (i - start) / dim
+                                + "' has a null element in "
+                                + BatchMetadata.row(root, (i - start) / dim)
                                 + "; a tensor cannot hold nulls: fill or filter them first");
             }
         }

@@ -1,6 +1,7 @@
 package io.rayzerocopy.internal.exec;
 
 import io.rayzerocopy.DatasetException;
+import io.rayzerocopy.internal.data.SettingNames;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -141,7 +142,9 @@ final class ActorPool {
                                         + restarts
                                         + " actors died, more than the "
                                         + maxRestarts
-                                        + " restarts allowed (maxActorRestarts)",
+                                        + " restarts allowed ("
+                                        + SettingNames.MAX_ACTOR_RESTARTS
+                                        + ")",
                                 cause));
                 notifyAll();
                 return false;

@@ -1,8 +1,10 @@
 package io.rayzerocopy.internal.exec;
 
 import io.rayzerocopy.DatasetException;
+import io.rayzerocopy.internal.data.BatchMetadata;
 import io.rayzerocopy.internal.data.Roots;
 import io.rayzerocopy.internal.data.RowRange;
+import io.rayzerocopy.internal.data.SettingNames;
 import io.rayzerocopy.internal.data.SourceBatch;
 
 import org.apache.arrow.memory.BufferAllocator;
@@ -12,8 +14,11 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -27,8 +32,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Runs one {@link MapStage}: takes batches from its input queue, cuts them to the stage's batch
  * size, sends each to an actor of its {@link ActorPool} and puts the results on its output queue,
- * in input order when asked. A window of permits bounds the batches between being taken and being
- * emitted, so memory stays bounded even while results wait for an earlier batch.
+ * in input order when asked. A result may have any number of rows (a function filters or explodes);
+ * it keeps the input rows it was made from as its range. A window of permits bounds the batches
+ * between being taken and being emitted, so memory stays bounded even while results wait for an
+ * earlier batch.
+ *
+ * <p>The end of a split is passed on only after every batch of that split has been emitted (or
+ * given up on), so whoever is downstream knows that split's output is complete.
  */
 final class MapOperator implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(MapOperator.class);
@@ -54,8 +64,17 @@ final class MapOperator implements Runnable {
                     });
     private final Object emitLock = new Object();
 
-    /** Finished batches waiting for an earlier one (ordered mode); null marks an errored batch. */
-    private final Map<Long, SourceBatch> pending = new TreeMap<>();
+    /** Marks, among finished items waiting for an earlier one, a batch that was given up on. */
+    private static final Item ERRORED = Item.of(null);
+
+    /** Finished items waiting for an earlier one (ordered mode); guarded by emitLock. */
+    private final Map<Long, Item> pending = new TreeMap<>();
+
+    /** Batches of each split submitted and not yet emitted (unordered mode); under emitLock. */
+    private final Map<String, Integer> inFlightBySplit = new HashMap<>();
+
+    /** Splits whose end arrived while some of their batches were in flight; under emitLock. */
+    private final Set<String> endedSplits = new HashSet<>();
 
     private long nextToEmit;
 
@@ -100,6 +119,10 @@ final class MapOperator implements Runnable {
                 if (item == Item.END) {
                     break;
                 }
+                if (item.splitEnd != null) {
+                    endSplit(seq++, item);
+                    continue;
+                }
                 for (SourceBatch piece : cut(item.batch)) {
                     if (state.stopped() || !acquireWindow()) {
                         piece.close();
@@ -139,7 +162,9 @@ final class MapOperator implements Runnable {
             state.fail(t);
         }
         synchronized (emitLock) {
-            pending.values().stream().filter(b -> b != null).forEach(SourceBatch::close);
+            pending.values().stream()
+                    .filter(item -> item.batch != null)
+                    .forEach(item -> item.batch.close());
             pending.clear();
         }
         tracker.finish();
@@ -149,6 +174,11 @@ final class MapOperator implements Runnable {
         }
     }
 
+    /**
+     * Cuts {@code batch} into pieces of at most the stage's batch size. Pieces of an aligned batch
+     * get their own rows' range; pieces of a batch a function made keep the whole range they derive
+     * from.
+     */
     private List<SourceBatch> cut(SourceBatch batch) {
         if (batch.rowCount() <= stage.batchSize()) {
             return List.of(batch);
@@ -157,13 +187,28 @@ final class MapOperator implements Runnable {
         try (batch) {
             for (int from = 0; from < batch.rowCount(); from += stage.batchSize()) {
                 int rows = Math.min(stage.batchSize(), batch.rowCount() - from);
+                VectorSchemaRoot slice = Roots.slice(batch.root(), from, rows, allocator);
                 pieces.add(
-                        new SourceBatch(
-                                Roots.slice(batch.root(), from, rows, allocator),
-                                batch.range().slice(from, rows)));
+                        batch.aligned()
+                                ? new SourceBatch(slice, batch.range().slice(from, rows))
+                                : new SourceBatch(slice, batch.range(), false));
             }
         }
         return pieces;
+    }
+
+    /** Passes the end of a split on once all its batches have been emitted. */
+    private void endSplit(long seq, Item end) {
+        synchronized (emitLock) {
+            if (preserveOrder) {
+                pending.put(seq, end);
+                drainInOrder();
+            } else if (inFlightBySplit.containsKey(end.splitEnd)) {
+                endedSplits.add(end.splitEnd);
+            } else {
+                state.put(output, end, tracker.blockedNanos);
+            }
+        }
     }
 
     private boolean acquireWindow() throws InterruptedException {
@@ -177,6 +222,11 @@ final class MapOperator implements Runnable {
 
     private void submit(long seq, SourceBatch piece, ActorPool.Member actor) {
         outstanding.incrementAndGet();
+        if (!preserveOrder) {
+            synchronized (emitLock) {
+                inFlightBySplit.merge(piece.split(), 1, Integer::sum);
+            }
+        }
         call(seq, piece, actor);
     }
 
@@ -185,7 +235,13 @@ final class MapOperator implements Runnable {
         long submitted = System.nanoTime();
         CompletableFuture<VectorSchemaRoot> call;
         try {
-            call = actor.handle.submit(piece.root(), allocator);
+            // A batch a function made from its input has no rows of a file to name.
+            call =
+                    actor.handle.submit(
+                            piece.aligned()
+                                    ? BatchMetadata.withOrigin(piece.root(), piece.range())
+                                    : piece.root(),
+                            allocator);
         } catch (RuntimeException e) {
             call = CompletableFuture.failedFuture(e);
         }
@@ -213,27 +269,21 @@ final class MapOperator implements Runnable {
                 return;
             }
             RowRange range = piece.range();
+            String split = piece.split();
+            boolean aligned =
+                    piece.aligned() && result != null && result.getRowCount() == piece.rowCount();
             piece.close();
-            if (cause == null && result.getRowCount() != range.rowCount()) {
-                result.close();
-                cause =
-                        new IllegalStateException(
-                                stage.actor().name()
-                                        + " returned "
-                                        + result.getRowCount()
-                                        + " rows for a batch of "
-                                        + range.rowCount()
-                                        + "; mapBatches needs exactly one output row per input"
-                                        + " row");
+            if (cause == null) {
+                result = BatchMetadata.takeCounters(result, tracker.counters);
             }
             SourceBatch done = null;
             if (cause == null) {
-                done = new SourceBatch(result, range);
-                tracker.produced(range.rowCount());
+                done = new SourceBatch(result, range, aligned);
+                tracker.produced(result.getRowCount());
             } else if (!state.stopped()) {
                 recordError(range, cause);
             }
-            emit(seq, done);
+            emit(seq, split, done);
         } catch (Throwable t) {
             state.fail(t);
         } finally {
@@ -249,8 +299,9 @@ final class MapOperator implements Runnable {
         try {
             ActorPool.Member actor = pool.acquire();
             if (actor == null) {
+                String split = piece.split();
                 piece.close();
-                emit(seq, null);
+                emit(seq, split, null);
                 synchronized (outstanding) {
                     outstanding.decrementAndGet();
                     outstanding.notifyAll();
@@ -285,33 +336,55 @@ final class MapOperator implements Runnable {
                                     + ": "
                                     + cause
                                     + (errors.max() == 0
-                                            ? "; to record failed batches instead, allow them with"
-                                                    + " maxErroredBatches(n)"
+                                            ? "; to record failed batches instead, allow them with "
+                                                    + SettingNames.MAX_ERRORED_BATCHES
                                             : "; more than the "
                                                     + errors.max()
-                                                    + " allowed errored batches"),
+                                                    + " allowed errored batches ("
+                                                    + SettingNames.MAX_ERRORED_BATCHES
+                                                    + ")"),
                             cause));
         }
     }
 
-    private void emit(long seq, SourceBatch done) {
-        if (!preserveOrder) {
+    /**
+     * Emits the result of piece {@code seq} of {@code split} ({@code null}: it was given up on),
+     * and the split's end if it was waiting for this batch.
+     */
+    private void emit(long seq, String split, SourceBatch done) {
+        synchronized (emitLock) {
+            if (preserveOrder) {
+                pending.put(seq, done == null ? ERRORED : Item.of(done));
+                drainInOrder();
+                return;
+            }
             put(done);
             window.release();
-            return;
-        }
-        synchronized (emitLock) {
-            pending.put(seq, done);
-            while (pending.containsKey(nextToEmit)) {
-                put(pending.remove(nextToEmit));
-                nextToEmit++;
-                window.release();
+            if (inFlightBySplit.merge(split, -1, Integer::sum) == 0) {
+                inFlightBySplit.remove(split);
+                if (endedSplits.remove(split)) {
+                    state.put(output, Item.splitEnd(split), tracker.blockedNanos);
+                }
             }
         }
     }
 
+    /** Emits the finished items that no earlier item waits for; called under emitLock. */
+    private void drainInOrder() {
+        while (pending.containsKey(nextToEmit)) {
+            Item item = pending.remove(nextToEmit);
+            nextToEmit++;
+            if (item.splitEnd != null) {
+                state.put(output, item, tracker.blockedNanos);
+                continue;
+            }
+            put(item == ERRORED ? null : item.batch);
+            window.release();
+        }
+    }
+
     private void put(SourceBatch batch) {
-        if (batch != null && !state.put(output, new Item(batch), tracker.blockedNanos)) {
+        if (batch != null && !state.put(output, Item.of(batch), tracker.blockedNanos)) {
             batch.close();
         }
     }

@@ -3,6 +3,8 @@ package io.rayzerocopy.internal.exec;
 import io.rayzerocopy.OperatorStats;
 
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Live counters of one operator, snapshotted into {@link OperatorStats}. */
@@ -13,6 +15,7 @@ final class OperatorTracker {
     final AtomicLong erroredRows = new AtomicLong();
     final AtomicLong busyNanos = new AtomicLong();
     final AtomicLong blockedNanos = new AtomicLong();
+    final Map<String, Long> counters = new ConcurrentHashMap<>();
     private volatile long startNanos;
     private volatile long endNanos;
 
@@ -43,6 +46,7 @@ final class OperatorTracker {
                 erroredRows.get(),
                 Duration.ofNanos(start == 0 ? 0 : end - start),
                 Duration.ofNanos(busyNanos.get()),
-                Duration.ofNanos(blockedNanos.get()));
+                Duration.ofNanos(blockedNanos.get()),
+                counters);
     }
 }

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -27,6 +28,7 @@ public final class Pipeline {
     private final int queueCapacity;
     private final Duration idleTimeout;
     private final int maxActorRestarts;
+    private final Consumer<String> splitListener;
 
     private Pipeline(Builder builder) {
         this.source = builder.source;
@@ -39,6 +41,7 @@ public final class Pipeline {
         this.queueCapacity = builder.queueCapacity;
         this.idleTimeout = builder.idleTimeout;
         this.maxActorRestarts = builder.maxActorRestarts;
+        this.splitListener = builder.splitListener;
     }
 
     /** A pipeline reading {@code source} in batches of {@code readBatchSize} rows. */
@@ -91,6 +94,10 @@ public final class Pipeline {
         return idleTimeout;
     }
 
+    Consumer<String> splitListener() {
+        return splitListener;
+    }
+
     /** Builds a {@link Pipeline}. */
     public static final class Builder {
         private final BatchSource source;
@@ -103,6 +110,7 @@ public final class Pipeline {
         private int queueCapacity = 4;
         private Duration idleTimeout = Duration.ofSeconds(5);
         private int maxActorRestarts = 3;
+        private Consumer<String> splitListener = split -> {};
 
         private Builder(BatchSource source, int readBatchSize) {
             this.source = Objects.requireNonNull(source, "source");
@@ -172,6 +180,16 @@ public final class Pipeline {
                 throw new IllegalArgumentException("idleTimeout must be >= 0, got " + timeout);
             }
             this.idleTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * Called with each split (a source batch's {@code range().source()}, e.g. a file) once
+         * every batch made from it has come out of {@link PipelineRun#next()} or was given up on;
+         * on the consumer's thread, between two batches.
+         */
+        public Builder onSplitEnd(Consumer<String> listener) {
+            this.splitListener = Objects.requireNonNull(listener, "listener");
             return this;
         }
 

@@ -4,9 +4,11 @@ import io.rayzerocopy.DatasetException;
 import io.rayzerocopy.ExecutionStats;
 import io.rayzerocopy.OperatorStats;
 import io.rayzerocopy.internal.data.BatchReader;
+import io.rayzerocopy.internal.data.RowRange;
 import io.rayzerocopy.internal.data.SourceBatch;
 
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.function.Consumer;
 
 /**
  * A running {@link Pipeline}. The caller takes batches with {@link #next()} (owning and closing
@@ -23,6 +26,9 @@ import java.util.concurrent.BlockingQueue;
 public final class PipelineRun implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PipelineRun.class);
     private static final long PROGRESS_NANOS = 10_000_000_000L;
+
+    /** The split of the empty batch a source that yields nothing is read as. */
+    public static final String NO_SPLIT = "(no rows)";
 
     private final RunState state = new RunState();
     private final long startNanos = System.nanoTime();
@@ -33,12 +39,14 @@ public final class PipelineRun implements AutoCloseable {
     private final List<ActorRuntime> runtimes = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private final BlockingQueue<Item> output;
+    private final Consumer<String> splitEnds;
     private long lastProgress = System.nanoTime();
     private boolean ended;
     private boolean closed;
     private long endNanos;
 
     PipelineRun(Pipeline pipeline, BufferAllocator parent) {
+        splitEnds = pipeline.splitListener();
         allocator = parent.newChildAllocator("pipeline", 0, Long.MAX_VALUE);
         try {
             BufferAllocator readAllocator = allocator.newChildAllocator("read", 0, Long.MAX_VALUE);
@@ -89,7 +97,9 @@ public final class PipelineRun implements AutoCloseable {
     }
 
     /**
-     * The next batch, owned by the caller, or {@code null} when every operator has finished.
+     * The next batch, owned by the caller, or {@code null} when every operator has finished. Before
+     * returning, hands the end of every split whose batches have all been returned to the
+     * pipeline's split listener, on this thread.
      *
      * @throws DatasetException (or the reader's own exception) if the run failed; the message names
      *     the operator, the file and the row range
@@ -107,7 +117,9 @@ public final class PipelineRun implements AutoCloseable {
                 LOG.info("pipeline finished: {}", stats());
                 return null;
             }
-            if (item != null) {
+            if (item != null && item.splitEnd != null) {
+                splitEnds.accept(item.splitEnd);
+            } else if (item != null) {
                 logProgress();
                 return item.batch;
             }
@@ -190,17 +202,27 @@ public final class PipelineRun implements AutoCloseable {
             OperatorTracker tracker) {
         tracker.start();
         try (BatchReader reader = pipeline.source().open(readAllocator, pipeline.readBatchSize())) {
+            String split = null;
+            boolean any = false;
             while (!state.stopped()) {
                 long readStart = System.nanoTime();
                 SourceBatch batch = reader.next();
+                if (batch == null && !any) {
+                    batch = emptyBatch(pipeline, readAllocator);
+                }
+                any = true;
                 tracker.busyNanos.addAndGet(System.nanoTime() - readStart);
+                if (split != null && (batch == null || !batch.split().equals(split))) {
+                    state.put(out, Item.splitEnd(split), tracker.blockedNanos);
+                }
                 if (batch == null) {
                     tracker.finish();
                     state.put(out, Item.END, tracker.blockedNanos);
                     return;
                 }
+                split = batch.split().equals(NO_SPLIT) ? null : batch.split();
                 tracker.produced(batch.rowCount());
-                if (!state.put(out, new Item(batch), tracker.blockedNanos)) {
+                if (!state.put(out, Item.of(batch), tracker.blockedNanos)) {
                     batch.close();
                 }
             }
@@ -208,6 +230,17 @@ public final class PipelineRun implements AutoCloseable {
             state.fail(t);
         }
         tracker.finish();
+    }
+
+    /**
+     * A batch of no rows with the source's schema, for a source that yields nothing: run through
+     * the maps it gives the output its schema (an empty input still makes a readable empty output).
+     * It belongs to no split of the source.
+     */
+    private static SourceBatch emptyBatch(Pipeline pipeline, BufferAllocator allocator) {
+        VectorSchemaRoot root = VectorSchemaRoot.create(pipeline.source().schema(), allocator);
+        root.setRowCount(0);
+        return new SourceBatch(root, new RowRange(NO_SPLIT, 0, 0));
     }
 
     private void throwIfFailed() {

@@ -30,7 +30,7 @@ final class Binding {
                             + " has parameter '"
                             + name
                             + "' but weight store "
-                            + store.ref().directory()
+                            + store.directory()
                             + " has no tensor '"
                             + prefix
                             + name
@@ -39,16 +39,15 @@ final class Binding {
         }
         if (current != null) {
             if (!current.getShape().equals(spec.shape())
-                    || current.getDataType() != spec.dataType()) {
+                    || !TorchTypes.holds(current, spec.dataType())) {
                 throw new StoreException(
                         skeletonName
                                 + " parameter '"
                                 + name
                                 + "' is "
-                                + SafeTensors.toCode(current.getDataType())
-                                + current.getShape()
+                                + TorchTypes.describe(current)
                                 + " but the weight store "
-                                + store.ref().directory()
+                                + store.directory()
                                 + " holds "
                                 + spec.describe()
                                 + ": the skeleton and the weights come from different models");
@@ -69,7 +68,7 @@ final class Binding {
         if (!unused.isEmpty()) {
             throw new StoreException(
                     "weight store "
-                            + store.ref().directory()
+                            + store.directory()
                             + " holds tensors "
                             + unused
                             + " that "
@@ -99,6 +98,17 @@ final class Binding {
                                 + " factory must return an uninitialized block");
             }
             TensorSpec spec = specFor(store, prefix, p.getKey(), null, what);
+            if (!TorchTypes.named(spec.dataType())) {
+                // create() with such a type would terminate the JVM (see TorchTypes).
+                throw new StoreException(
+                        what
+                                + " parameter '"
+                                + p.getKey()
+                                + "' is stored as "
+                                + spec.describe()
+                                + ", a type DJL Java blocks cannot hold: the weights come from"
+                                + " another model");
+            }
             NDArray array = manager.create(store.tensor(spec), spec.shape(), spec.dataType());
             param.setArray(array);
             used.add(spec.name());

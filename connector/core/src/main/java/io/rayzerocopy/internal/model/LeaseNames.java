@@ -5,20 +5,57 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * Names of lease files: {@code <pid>-<process start millis>-<random>}, so dead holders can be told
- * apart.
+ * Names that record the process holding them, {@code <pid>-<process start millis>-<random>}, so a
+ * holder that died (even by kill -9) can be told from a live one, also after its pid was reused:
+ * lease files, the temporary directory a store is written in before it is committed ({@code
+ * .tmp-<store id>-<holder>}), and the staging directory a job writes its output in.
  */
-final class LeaseNames {
+public final class LeaseNames {
+    private static final String TEMP_PREFIX = ".tmp-";
+
     private LeaseNames() {}
 
-    static String newName() {
+    /** A new name held by this process. */
+    public static String newName() {
         ProcessHandle me = ProcessHandle.current();
         return me.pid() + "-" + startMillis(me).orElse(0L) + "-" + UUID.randomUUID();
     }
 
-    /** Whether the process that took this lease is still running (same pid and same start time). */
-    static boolean isAlive(String leaseName) {
-        String[] parts = leaseName.split("-", 3);
+    /** The name of a temporary directory in which this process writes store {@code id}. */
+    static String newTempName(String id) {
+        return TEMP_PREFIX + id + "-" + newName();
+    }
+
+    /** Whether {@code fileName} is a temporary store directory's name. */
+    static boolean isTempName(String fileName) {
+        return fileName.startsWith(TEMP_PREFIX);
+    }
+
+    /**
+     * The holder part of a temporary directory's name (after {@code .tmp-rzc-<hash>-}), or the
+     * empty string if the name records none.
+     */
+    static String tempHolder(String tempName) {
+        int idStart = TEMP_PREFIX.length();
+        int idEnd = tempName.indexOf('-', tempName.indexOf('-', idStart) + 1);
+        return idEnd < 0 ? "" : tempName.substring(idEnd + 1);
+    }
+
+    /** The pid recorded in a holder name, or -1. */
+    public static long pid(String holderName) {
+        try {
+            return Long.parseLong(holderName.split("-", 2)[0]);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Whether the process that took this name is still running (same pid and same start time). A
+     * name that records no process counts as dead.
+     */
+    public static boolean isAlive(String holderName) {
+        String[] parts = holderName.split("-", 3);
         if (parts.length < 3) {
             return false;
         }

@@ -2,6 +2,7 @@ package io.rayzerocopy.internal.model;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,13 +17,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class MappedStore implements AutoCloseable {
     private final StoreRef ref;
+    private final Path directory;
     private final List<ByteBuffer> shards;
     private final Map<String, TensorSpec> specs = new HashMap<>();
     private final Runnable onRelease;
     private final AtomicInteger refs = new AtomicInteger(1);
 
-    MappedStore(StoreRef ref, List<ByteBuffer> shards, Runnable onRelease) {
+    MappedStore(StoreRef ref, Path directory, List<ByteBuffer> shards, Runnable onRelease) {
         this.ref = ref;
+        this.directory = directory;
         this.shards = List.copyOf(shards);
         this.onRelease = onRelease;
         for (TensorSpec t : ref.tensors()) {
@@ -33,6 +36,20 @@ public final class MappedStore implements AutoCloseable {
     /** The store this maps. */
     public StoreRef ref() {
         return ref;
+    }
+
+    /** The store's directory on this machine. */
+    public Path directory() {
+        return directory;
+    }
+
+    /** The path of an extra file of the store (e.g. a TorchScript skeleton). */
+    public Path file(String name) {
+        if (!ref.files().containsKey(name)) {
+            throw new IllegalArgumentException(
+                    "weight store " + directory + " has no file '" + name + "'");
+        }
+        return StoreLayout.filePath(directory, name);
     }
 
     /** The tensor's location, or {@code null} if the store has no tensor of that name. */
@@ -51,8 +68,7 @@ public final class MappedStore implements AutoCloseable {
     public MappedStore retain() {
         if (refs.getAndIncrement() <= 0) {
             refs.decrementAndGet();
-            throw new IllegalStateException(
-                    "mapping of " + ref.directory() + " was already released");
+            throw new IllegalStateException("mapping of " + directory + " was already released");
         }
         return this;
     }

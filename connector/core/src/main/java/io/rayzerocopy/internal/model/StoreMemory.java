@@ -2,10 +2,7 @@ package io.rayzerocopy.internal.model;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * How much physical memory a weight store's mappings take, summed over the processes that hold a
@@ -25,29 +22,25 @@ public final class StoreMemory {
         this.storeBytes = storeBytes;
     }
 
-    /** Measures the store's mappings in every live process holding a lease on it. */
+    /** Measures the store's mappings in every live process holding a lease on it here. */
     public static StoreMemory measure(StoreRef ref) {
+        WeightStore local = WeightStore.local();
         long store = ref.shardSizes().stream().mapToLong(Long::longValue).sum();
-        Path leases = ref.root().resolve("leases").resolve(ref.id());
+        String dir = local.directory(ref).toString();
         int processes = 0;
         long pss = 0;
         long rss = 0;
-        try (Stream<Path> s = Files.isDirectory(leases) ? Files.list(leases) : Stream.empty()) {
-            List<Long> pids =
-                    s.map(p -> p.getFileName().toString().split("-", 2)[0])
-                            .distinct()
-                            .map(Long::parseLong)
-                            .toList();
-            for (long pid : pids) {
-                long[] m = mapped(pid, ref.directory().toString());
+        try {
+            for (long pid : local.holders(ref)) {
+                long[] m = mapped(pid, dir);
                 if (m[0] > 0) {
                     processes++;
                     pss += m[0];
                     rss += m[1];
                 }
             }
-        } catch (IOException | RuntimeException e) {
-            return new StoreMemory(processes, pss, rss, store);
+        } catch (IOException e) {
+            // the store went away while it was measured: what was summed so far
         }
         return new StoreMemory(processes, pss, rss, store);
     }

@@ -1,21 +1,20 @@
 package io.rayzerocopy.internal.model;
 
 import java.io.Serializable;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /**
- * A serializable reference to a committed {@link WeightStore}: where it is, its content hash, and
- * where each tensor lies. It never holds the weights themselves, so it is small enough to ship to
- * actors in other processes. Immutable.
+ * A serializable reference to a committed {@link WeightStore}: its name, its content hash, and
+ * where each tensor lies. It names the store, never a directory: every process finds the store in
+ * its own store directory ({@link WeightStore#directory}), which differs between machines and
+ * users. It never holds the weights themselves, so it is small enough to ship to actors in other
+ * processes. Immutable.
  */
 public final class StoreRef implements Serializable {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
-    private final String root;
     private final String id;
     private final String sha256;
     private final List<TensorSpec> tensors;
@@ -23,23 +22,16 @@ public final class StoreRef implements Serializable {
     private final Map<String, Long> files;
 
     StoreRef(
-            Path root,
             String id,
             String sha256,
             List<TensorSpec> tensors,
             List<Long> shardSizes,
             Map<String, Long> files) {
-        this.root = root.toString();
         this.id = Objects.requireNonNull(id);
         this.sha256 = Objects.requireNonNull(sha256);
         this.tensors = List.copyOf(tensors);
         this.shardSizes = List.copyOf(shardSizes);
         this.files = Map.copyOf(files);
-    }
-
-    /** The directory holding all stores of this machine. */
-    public Path root() {
-        return Paths.get(root);
     }
 
     /** The store's name: derived from its content hash. */
@@ -50,11 +42,6 @@ public final class StoreRef implements Serializable {
     /** SHA-256 of the store's content (tensor names, types, shapes and bytes, and extra files). */
     public String sha256() {
         return sha256;
-    }
-
-    /** This store's directory. */
-    public Path directory() {
-        return root().resolve(id);
     }
 
     /** Every tensor in the store, in the order they were written. */
@@ -81,10 +68,22 @@ public final class StoreRef implements Serializable {
         return sum;
     }
 
+    /** Bytes the store's shards and extra files take on disk. */
+    public long diskBytes() {
+        long sum = 0;
+        for (long s : shardSizes) {
+            sum += s;
+        }
+        for (long f : files.values()) {
+            sum += f;
+        }
+        return sum;
+    }
+
     @Override
     public String toString() {
         return "WeightStore["
-                + directory()
+                + id
                 + ", "
                 + tensors.size()
                 + " tensors, "

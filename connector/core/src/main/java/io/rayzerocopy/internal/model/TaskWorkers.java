@@ -4,6 +4,7 @@ import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
@@ -76,10 +77,23 @@ public final class TaskWorkers implements TaskRunner {
 
     /**
      * Runs {@code method} of a loaded model, or applies a loaded pipeline ({@code Function<NDList,
-     * NDList>}).
+     * NDList>}). Outputs of a type DJL cannot name (e.g. bfloat16) come back as float32, which
+     * holds their values exactly: such an array aborts the JVM on decoding in another process, and
+     * on {@code toString()} or {@code zerosLike()} in the caller's (see {@link TorchTypes}).
      */
-    @SuppressWarnings("unchecked")
     public static NDList run(Object target, String method, NDList inputs) {
+        NDList out = new NDList();
+        for (NDArray array : runTarget(target, method, inputs)) {
+            out.add(
+                    TorchTypes.named(array.getDataType())
+                            ? array
+                            : array.toType(DataType.FLOAT32, false));
+        }
+        return out;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static NDList runTarget(Object target, String method, NDList inputs) {
         if (target instanceof Model) {
             Model model = (Model) target;
             if (method.equals("forward")) {

@@ -3,7 +3,9 @@ package io.rayzerocopy.internal.model;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
+import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.engine.PtNDArray;
@@ -17,7 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -136,18 +138,24 @@ public final class TorchScriptExtractor implements ModelExtractor {
             Map<String, NDArray> arrays = new LinkedHashMap<>();
             byte[] skeleton;
             if (weights == null) {
+                Map<String, String> storageTypes = null;
                 for (Pair<String, Parameter> p : block.getParameters()) {
                     NDArray array = p.getValue().getArray();
+                    // toByteBuffer(true) passes no type to native code: safe for bfloat16 too.
                     ByteBuffer data = array.toByteBuffer(true);
+                    DataType type = array.getDataType();
+                    if (!TorchTypes.named(type)) {
+                        if (storageTypes == null) {
+                            storageTypes = TorchScriptSkeletons.storageTypes(file);
+                        }
+                        type = unnamedType(p.getKey(), storageTypes);
+                    }
                     arrays.put(p.getKey(), array);
                     tensors.add(
                             new WeightStore.Tensor(
-                                    prefix + p.getKey(),
-                                    array.getDataType(),
-                                    array.getShape().getShape(),
-                                    data));
+                                    prefix + p.getKey(), type, array.getShape().getShape(), data));
                 }
-                skeleton = checkedSkeleton(pt, arrays, tensors);
+                skeleton = checkedSkeleton(pt, arrays, parameters(prefix, tensors));
             } else {
                 Map<String, NDArray> params = new LinkedHashMap<>();
                 for (Pair<String, Parameter> p : block.getParameters()) {
@@ -167,8 +175,7 @@ public final class TorchScriptExtractor implements ModelExtractor {
                                         + paramNames(block)
                                         + ")");
                     }
-                    String code = SafeTensors.toCode(param.getDataType());
-                    if (!code.equals(e.dtype())
+                    if (!TorchTypes.holds(param, SafeTensors.toDataType(e.dtype()))
                             || !Arrays.equals(param.getShape().getShape(), e.shape())) {
                         throw new IllegalArgumentException(
                                 "weights file "
@@ -181,8 +188,7 @@ public final class TorchScriptExtractor implements ModelExtractor {
                                         + " but skeleton "
                                         + file
                                         + " declares it as "
-                                        + code
-                                        + param.getShape());
+                                        + TorchTypes.describe(param));
                     }
                     tensors.add(
                             new WeightStore.Tensor(
@@ -209,7 +215,9 @@ public final class TorchScriptExtractor implements ModelExtractor {
                             files,
                             new TorchScriptSkeleton(skeletonName, methods, file.toString()),
                             ownsModel ? loaded : null,
-                            () -> TorchScriptSkeletons.privateTensors(file, data(tensors)));
+                            () ->
+                                    TorchScriptSkeletons.privateTensors(
+                                            file, parameters(prefix, tensors)));
             ownsModel = false;
             return out;
         } finally {
@@ -221,14 +229,16 @@ public final class TorchScriptExtractor implements ModelExtractor {
 
     /**
      * Strips the weights out of {@code pt}, then loads the result to make sure it has the same
-     * parameters; falls back to the whole file (correct, only larger) if anything differs.
+     * parameters and that every other tensor (buffer) kept its values: libtorch writes the loaded
+     * skeleton back and its buffers are compared with the file's. Falls back to the whole file
+     * (correct, only larger) if anything differs.
      */
     private byte[] checkedSkeleton(
-            byte[] pt, Map<String, NDArray> params, List<WeightStore.Tensor> tensors)
+            byte[] pt, Map<String, NDArray> params, Map<String, ByteBuffer> parameters)
             throws IOException {
         byte[] skeleton;
         try {
-            skeleton = TorchScriptSkeletons.strip(file, pt, data(tensors));
+            skeleton = TorchScriptSkeletons.strip(file, pt, parameters);
         } catch (RuntimeException e) {
             LOG.warn(
                     "could not read {} as a TorchScript archive ({}); actors will load the whole"
@@ -248,10 +258,11 @@ public final class TorchScriptExtractor implements ModelExtractor {
             return pt;
         }
         Path tmp = Files.createTempFile("rzc-skeleton", ".pt");
+        Path loadedBack = Files.createTempFile("rzc-skeleton-loaded", ".pt");
         try (Model probe =
                 Model.newInstance("rzc-skeleton-check", Device.cpu(), Djl.engineName())) {
             Files.write(tmp, skeleton);
-            probe.load(tmp, null, Map.of("trainParam", "true"));
+            TorchTypes.loadForBinding(probe, tmp);
             Map<String, Shape> shapes = new LinkedHashMap<>();
             for (Pair<String, Parameter> p : probe.getBlock().getParameters()) {
                 shapes.put(p.getKey(), p.getValue().getArray().getShape());
@@ -262,10 +273,18 @@ public final class TorchScriptExtractor implements ModelExtractor {
                 throw new IllegalStateException(
                         "parameters " + shapes + " differ from " + expected);
             }
+            try (OutputStream out = Files.newOutputStream(loadedBack)) {
+                JniUtils.writeModule((PtSymbolBlock) probe.getBlock(), out, false);
+            }
+            List<String> changed =
+                    TorchScriptSkeletons.changedBuffers(file, loadedBack, parameters.keySet());
+            if (!changed.isEmpty()) {
+                throw new IllegalStateException("buffers changed: " + changed);
+            }
             LOG.debug(
                     "skeleton of {}: {} bytes (file: {} bytes)", file, skeleton.length, pt.length);
             return skeleton;
-        } catch (MalformedModelException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             LOG.warn(
                     "the weight-free skeleton of {} did not load back ({}); actors will load the"
                             + " whole file",
@@ -274,15 +293,39 @@ public final class TorchScriptExtractor implements ModelExtractor {
             return pt;
         } finally {
             Files.deleteIfExists(tmp);
+            Files.deleteIfExists(loadedBack);
         }
     }
 
-    private static List<ByteBuffer> data(List<WeightStore.Tensor> tensors) {
-        List<ByteBuffer> data = new ArrayList<>();
-        for (WeightStore.Tensor t : tensors) {
-            data.add(t.data());
+    /**
+     * The type of a parameter DJL cannot name (reported as UNKNOWN), from the storage class the
+     * archive gives the tensor at the parameter's path.
+     */
+    private DataType unnamedType(String name, Map<String, String> storageTypes) {
+        String storage = storageTypes.get(name);
+        DataType type = TorchTypes.ofUnnamedStorage(storage);
+        if (type == null) {
+            throw new IllegalArgumentException(
+                    "parameter '"
+                            + name
+                            + "' of "
+                            + file
+                            + " has a tensor type DJL cannot name ("
+                            + (storage == null ? "not found in the archive" : storage)
+                            + "); supported: float32, float64, float16, bfloat16, int8, int16,"
+                            + " int32, int64, uint8, bool: convert it before saving the model");
         }
-        return data;
+        return type;
+    }
+
+    /** The parameters' bytes by their names in the model (without the pipeline prefix). */
+    private static Map<String, ByteBuffer> parameters(
+            String prefix, List<WeightStore.Tensor> tensors) {
+        Map<String, ByteBuffer> out = new LinkedHashMap<>();
+        for (WeightStore.Tensor t : tensors) {
+            out.put(t.name().substring(prefix.length()), t.data());
+        }
+        return out;
     }
 
     private static List<String> paramNames(PtSymbolBlock block) {
@@ -323,35 +366,43 @@ public final class TorchScriptExtractor implements ModelExtractor {
 
         @Override
         public Model bind(MappedStore store, String prefix, Device device, String name) {
-            Path skeleton = WeightStore.file(store.ref(), fileName);
+            Path skeleton = store.file(fileName);
+            if (!Files.isRegularFile(skeleton)) {
+                throw new StoreException(
+                        "weight store "
+                                + store.directory()
+                                + " lacks the skeleton "
+                                + skeleton
+                                + ": the store was changed after it was written; rebuild the"
+                                + " wrapper");
+            }
             Model model = Model.newInstance(name, device, Djl.engineName());
+            PtSymbolBlock block;
             try {
-                model.load(skeleton, null, Map.of("trainParam", "true"));
-                PtSymbolBlock block = (PtSymbolBlock) model.getBlock();
+                block = TorchTypes.loadForBinding(model, skeleton);
+            } catch (EngineException e) {
+                model.close();
+                // libtorch's message first, then its C++ backtrace.
+                throw new StoreException(
+                        "skeleton "
+                                + skeleton
+                                + " is not a valid TorchScript file: "
+                                + String.valueOf(e.getMessage()).lines().findFirst().orElse(""),
+                        e);
+            }
+            try {
                 String what = "TorchScript skeleton of " + origin;
                 Set<String> used = new HashSet<>();
                 for (Pair<String, Parameter> p : block.getParameters()) {
                     PtNDArray array = (PtNDArray) p.getValue().getArray();
                     TensorSpec spec = Binding.specFor(store, prefix, p.getKey(), array, what);
-                    array.set(store.tensor(spec));
+                    TorchTypes.bind(array, store.tensor(spec));
                     used.add(spec.name());
                 }
                 Binding.checkAllUsed(store, prefix, used, what);
                 block.freezeParameters(true);
                 Binding.keepAlive(model.getNDManager(), store);
                 return model;
-            } catch (IOException e) {
-                model.close();
-                throw new UncheckedIOException(
-                        "cannot read skeleton " + skeleton + ": " + e.getMessage(), e);
-            } catch (MalformedModelException e) {
-                model.close();
-                throw new StoreException(
-                        "skeleton "
-                                + skeleton
-                                + " is not a valid TorchScript file: "
-                                + e.getMessage(),
-                        e);
             } catch (RuntimeException e) {
                 model.close();
                 throw e;

@@ -2,13 +2,8 @@ package io.rayzerocopy.internal.model;
 
 import ai.djl.ndarray.types.DataType;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-
 import io.rayzerocopy.StoreException;
+import io.rayzerocopy.internal.FileTrees;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,48 +13,40 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Arrays;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
 /**
  * The node-local directory of weight stores. A store is a directory named by the content hash of
- * the weights it holds: shards in safetensors layout (every tensor 64-byte aligned, each shard
- * under 2 GiB), extra files such as TorchScript skeletons, and a manifest. A store is written once
- * per machine under a temporary name and renamed into place, then made read-only; every actor maps
- * it.
+ * the weights it holds ({@link StoreLayout}: safetensors shards, extra files such as TorchScript
+ * skeletons, a manifest). It is written once per machine under a temporary name that records its
+ * writer, renamed into place, and made read-only; every actor maps it.
  *
- * <p>Users of a store hold leases (one small file per process and use); when the last lease is
- * released the store is removed, and leases of dead processes are collected. The root directory
- * defaults to {@code /dev/shm/ray-zerocopy-<user>} (tmpfs) where present, else the temp directory;
- * set {@code -Drzc.store.dir} or {@code RZC_STORE_DIR} to choose another.
+ * <p>Users of a store hold leases ({@link Leases}); when the last lease is released the store is
+ * removed, and stores whose every user died, and temporary stores whose writer died, are collected.
+ * Which directory this machine uses is {@link StoreRoots}'s choice.
  */
 public final class WeightStore {
     /** A tensor to write: name, type, shape and its bytes (little-endian, contiguous). */
@@ -86,7 +73,7 @@ public final class WeightStore {
                                 + "': "
                                 + this.data.remaining()
                                 + " bytes given for shape "
-                                + java.util.Arrays.toString(shape)
+                                + Arrays.toString(shape)
                                 + " of "
                                 + dataType);
             }
@@ -104,12 +91,17 @@ public final class WeightStore {
 
         /** Shape as text, e.g. {@code [256, 128]}. */
         public String shapeString() {
-            return java.util.Arrays.toString(shape);
+            return Arrays.toString(shape);
         }
 
         /** Size in bytes. */
         public long byteSize() {
             return data.remaining();
+        }
+
+        /** The dimensions. */
+        long[] shape() {
+            return shape.clone();
         }
 
         /** A view of the bytes. */
@@ -119,29 +111,27 @@ public final class WeightStore {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(WeightStore.class);
-    static final int ALIGN = 64;
     private static final long DEFAULT_MAX_SHARD = Integer.MAX_VALUE - (64L << 20);
-    private static final String MANIFEST = "manifest.json";
-    private static final String FILES_DIR = "files";
-    private static final String LEASES_DIR = "leases";
     private static final String PREFIX = "rzc-";
-    private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
-    private static final ReentrantLock JVM_LOCK = new ReentrantLock();
+    private static final String TRASH_PREFIX = ".trash-";
+    private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
     private static final Set<String> VERIFIED = ConcurrentHashMap.newKeySet();
     private static final Map<Path, WeightStore> OPEN = new ConcurrentHashMap<>();
 
     private final Path root;
     private final long maxShardBytes;
-    private final Set<Path> myLeases = ConcurrentHashMap.newKeySet();
+    private final Leases leases;
 
     private WeightStore(Path root, long maxShardBytes) {
         this.root = root;
         this.maxShardBytes = maxShardBytes;
+        this.leases = new Leases(root);
     }
 
-    /** The store directory of this machine (see the class comment for how it is chosen). */
+    /** The store directory of this machine, chosen as {@link StoreRoots} says. */
     public static WeightStore local() {
-        return at(defaultRoot());
+        return StoreRoots.ofThisProcess().open();
     }
 
     /** The store directory at {@code root}, created owner-only if missing. */
@@ -167,24 +157,43 @@ public final class WeightStore {
     }
 
     /**
-     * The default root: {@code -Drzc.store.dir}, {@code RZC_STORE_DIR}, /dev/shm, or the temp dir.
+     * The directory {@link #local()} uses, found without creating anything (see {@link
+     * StoreRoots}).
      */
     public static Path defaultRoot() {
-        String configured = System.getProperty("rzc.store.dir", System.getenv("RZC_STORE_DIR"));
-        if (configured != null && !configured.isBlank()) {
-            return Paths.get(configured);
-        }
-        String user = System.getProperty("user.name", "user").replaceAll("[^A-Za-z0-9_.-]", "_");
-        Path shm = Paths.get("/dev/shm");
-        if (Files.isDirectory(shm) && Files.isWritable(shm)) {
-            return shm.resolve("ray-zerocopy-" + user);
-        }
-        return Paths.get(System.getProperty("java.io.tmpdir"), "ray-zerocopy-" + user);
+        return StoreRoots.ofThisProcess().preferred();
     }
 
     /** The root directory. */
     public Path root() {
         return root;
+    }
+
+    /** The directory of {@code ref}'s store on this machine. */
+    public Path directory(StoreRef ref) {
+        return root.resolve(ref.id());
+    }
+
+    /**
+     * The directory a store of these tensors and files would have under this root (whether or not
+     * it exists), computed without writing anything.
+     */
+    public Path directoryFor(List<Tensor> tensors, Map<String, byte[]> files) {
+        return root.resolve(PREFIX + StoreChecks.contentHash(tensors, files).substring(0, 32));
+    }
+
+    /**
+     * The reference to the committed store {@code id} under this root, read from its manifest.
+     *
+     * @throws StoreException if there is no such store here
+     */
+    public StoreRef ref(String id) {
+        Path dir = root.resolve(id);
+        try {
+            return StoreLayout.readManifest(dir);
+        } catch (IOException e) {
+            throw new StoreException("weight store " + dir + " cannot be read: " + e, e);
+        }
     }
 
     /**
@@ -195,22 +204,24 @@ public final class WeightStore {
      * @param tensors the tensors, in the order they should be laid out
      * @param files extra files by name (e.g. a TorchScript skeleton)
      * @return this process's lease on the committed store; close it to release the store
+     * @throws StoreException if the store directory has no room for the store (the message names
+     *     the bytes needed and how to choose another directory)
      */
     public Lease write(List<Tensor> tensors, Map<String, byte[]> files) {
         Set<String> names = new HashSet<>();
         for (Tensor t : tensors) {
-            if (!names.add(t.name)) {
+            if (!names.add(t.name())) {
                 throw new IllegalArgumentException(
-                        "two tensors are named '" + t.name + "': tensor names must be unique");
+                        "two tensors are named '" + t.name() + "': tensor names must be unique");
             }
         }
-        String sha = contentHash(tensors, files);
+        String sha = StoreChecks.contentHash(tensors, files);
         String id = PREFIX + sha.substring(0, 32);
-        Layout layout = layout(tensors);
+        StoreLayout.Plan plan = StoreLayout.plan(tensors, maxShardBytes);
         Map<String, Long> fileSizes = new LinkedHashMap<>();
         files.forEach((k, v) -> fileSizes.put(k, (long) v.length));
-        StoreRef ref = new StoreRef(root, id, sha, layout.specs, layout.shardSizes, fileSizes);
-        Path dir = ref.directory();
+        StoreRef ref = new StoreRef(id, sha, plan.specs, plan.shardSizes, fileSizes);
+        Path dir = directory(ref);
         if (Files.isDirectory(dir)) {
             Path adopted = adopt(ref);
             if (adopted != null) {
@@ -218,50 +229,42 @@ public final class WeightStore {
             }
         }
         collectStale();
-        Path tmp = root.resolve(".tmp-" + id + "-" + UUID.randomUUID());
+        checkRoom(ref);
+        Path tmp = root.resolve(LeaseNames.newTempName(id));
         boolean raced;
         Path lease;
         try {
-            writeStore(tmp, ref, tensors, files, layout);
+            Files.createDirectory(tmp, OWNER_ONLY);
+            StoreLayout.write(tmp, ref, plan, tensors, files);
+            StoreLayout.makeReadOnly(tmp);
             Path[] taken = new Path[1];
             raced =
-                    withLock(
+                    leases.locked(
                             () -> {
-                                boolean lost = false;
-                                try {
-                                    Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+                                boolean lost = !commit(tmp, dir);
+                                if (!lost) {
                                     LOG.info(
                                             "wrote weight store {} ({} tensors, {} MB)",
                                             dir,
                                             tensors.size(),
                                             ref.tensorBytes() >> 20);
-                                } catch (IOException e) {
-                                    // rename(2) onto a committed store fails with ENOTEMPTY, which
-                                    // Java reports as a
-                                    // plain FileSystemException: another writer won, and its store
-                                    // is used instead.
-                                    if (!Files.isDirectory(dir)) {
-                                        throw e;
-                                    }
-                                    lost = true;
                                 }
-                                taken[0] = acquireLeaseLocked(ref);
+                                taken[0] = leases.acquire(dir);
                                 return lost;
                             });
             lease = taken[0];
-        } catch (IOException e) {
-            throw new UncheckedIOException(
-                    "cannot write weight store " + dir + ": " + e.getMessage(), e);
+        } catch (IOException | UncheckedIOException e) {
+            throw failure("write", ref, e);
         } finally {
-            deleteTree(tmp);
+            discard(tmp);
         }
         if (raced) {
             LOG.debug(
                     "store {} was committed concurrently by another writer; checking and using it",
                     dir);
             try {
-                checkOwnership(dir);
-                verify(ref);
+                StoreChecks.checkOwnership(dir);
+                StoreChecks.verify(dir, ref);
             } catch (RuntimeException e) {
                 releaseLease(ref, lease);
                 throw e;
@@ -271,12 +274,29 @@ public final class WeightStore {
         return new Lease(ref, () -> releaseLease(ref, lease));
     }
 
+    /**
+     * Renames the finished temporary store into place; false if another writer committed the same
+     * store first (its store is used instead).
+     */
+    private static boolean commit(Path tmp, Path dir) throws IOException {
+        try {
+            Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+            return true;
+        } catch (IOException e) {
+            // rename(2) onto a committed store fails with ENOTEMPTY, which Java reports as a
+            // plain FileSystemException.
+            if (!Files.isDirectory(dir)) {
+                throw e;
+            }
+            return false;
+        }
+    }
+
     /** A lease of this process on a store; the store is removed when its last lease is released. */
     public static final class Lease implements AutoCloseable {
         private final StoreRef ref;
         private final Runnable release;
-        private final java.util.concurrent.atomic.AtomicBoolean closed =
-                new java.util.concurrent.atomic.AtomicBoolean();
+        private final AtomicBoolean closed = new AtomicBoolean();
 
         Lease(StoreRef ref, Runnable release) {
             this.ref = ref;
@@ -301,17 +321,17 @@ public final class WeightStore {
      * Takes a lease on an existing store after checking it; {@code null} if it had to be replaced.
      */
     private Path adopt(StoreRef ref) {
-        Path dir = ref.directory();
+        Path dir = directory(ref);
         try {
-            checkOwnership(dir);
-            checkFiles(ref);
+            StoreChecks.checkOwnership(dir);
+            StoreChecks.checkFiles(dir, ref);
             if (!VERIFIED.contains(ref.sha256())) {
-                verify(ref);
+                StoreChecks.verify(dir, ref);
                 VERIFIED.add(ref.sha256());
             }
         } catch (StoreException e) {
             LOG.warn("existing weight store is unusable ({}); replacing it", e.getMessage());
-            withLock(
+            leases.locked(
                     () -> {
                         quarantine(dir);
                         return null;
@@ -319,184 +339,19 @@ public final class WeightStore {
             return null;
         }
         try {
-            return withLock(() -> acquireLeaseLocked(ref));
+            return leases.locked(() -> leases.acquire(dir));
         } catch (StoreException gone) {
             return null;
         }
     }
 
     /**
-     * Checks a store's files against its content hash, reading every byte.
+     * Checks {@code ref}'s store on this machine against its content hash, reading every byte.
      *
      * @throws StoreException naming the store if a file is missing, truncated, or the hash differs
      */
-    public static void verify(StoreRef ref) {
-        Path dir = ref.directory();
-        try {
-            MessageDigest md = sha256();
-            checkFiles(ref);
-            for (TensorSpec t : ref.tensors()) {
-                Path shard = shardPath(dir, t.shard());
-                try (FileChannel ch = FileChannel.open(shard, StandardOpenOption.READ)) {
-                    updateTensorHeader(md, t.name(), t.dtype(), t.dims());
-                    ByteBuffer buf = ByteBuffer.allocate(1 << 20);
-                    long pos = t.offset();
-                    long end = t.offset() + t.byteSize();
-                    while (pos < end) {
-                        buf.clear();
-                        buf.limit((int) Math.min(buf.capacity(), end - pos));
-                        int n = ch.read(buf, pos);
-                        if (n < 0) {
-                            throw new StoreException(
-                                    "weight store file "
-                                            + shard
-                                            + " is truncated: tensor '"
-                                            + t.name()
-                                            + "' ends at byte "
-                                            + end
-                                            + "; delete the store directory "
-                                            + dir
-                                            + " and re-create the wrapper");
-                        }
-                        buf.flip();
-                        md.update(buf);
-                        pos += n;
-                    }
-                }
-            }
-            for (String name : ref.files().keySet()) {
-                updateFile(md, name, Files.readAllBytes(dir.resolve(FILES_DIR).resolve(name)));
-            }
-            String actual = HexFormat.of().formatHex(md.digest());
-            if (!actual.equals(ref.sha256())) {
-                throw new StoreException(
-                        "weight store "
-                                + dir
-                                + " is corrupted: content hash "
-                                + actual
-                                + " does not match its name ("
-                                + ref.sha256()
-                                + "); delete the directory and re-create the wrapper");
-            }
-        } catch (NoSuchFileException e) {
-            throw new StoreException(
-                    "weight store "
-                            + dir
-                            + " is missing file "
-                            + e.getFile()
-                            + "; it was deleted or never completed: re-create the wrapper with"
-                            + " ModelWrapper.fromModel",
-                    e);
-        } catch (IOException e) {
-            throw new StoreException("cannot read weight store " + dir + ": " + e, e);
-        }
-    }
-
-    /** Checks that every shard and file of the store exists with the size the reference expects. */
-    static void checkFiles(StoreRef ref) {
-        Path dir = ref.directory();
-        if (!Files.isDirectory(dir)) {
-            throw new StoreException(
-                    "weight store "
-                            + dir
-                            + " does not exist: it was deleted (by 'rzc store gc', a reboot"
-                            + " clearing /dev/shm, or by hand) while a wrapper still referred to"
-                            + " it; re-create the wrapper with ModelWrapper.fromModel");
-        }
-        List<Long> sizes = ref.shardSizes();
-        for (int i = 0; i < sizes.size(); i++) {
-            checkSize(shardPath(dir, i), sizes.get(i), dir);
-        }
-        for (Map.Entry<String, Long> f : ref.files().entrySet()) {
-            checkSize(dir.resolve(FILES_DIR).resolve(f.getKey()), f.getValue(), dir);
-        }
-    }
-
-    private static void checkSize(Path file, long expected, Path dir) {
-        long actual;
-        try {
-            actual = Files.size(file);
-        } catch (IOException e) {
-            throw new StoreException(
-                    "weight store file "
-                            + file
-                            + " is missing; delete "
-                            + dir
-                            + " and re-create the wrapper",
-                    e);
-        }
-        if (actual != expected) {
-            throw new StoreException(
-                    "weight store file "
-                            + file
-                            + " has "
-                            + actual
-                            + " bytes, expected "
-                            + expected
-                            + ": it is truncated or was replaced; delete "
-                            + dir
-                            + " and re-create the wrapper");
-        }
-    }
-
-    /**
-     * Refuses a store that another user owns or that anyone but its owner could write: every actor
-     * on the machine executes whatever weights the store holds.
-     */
-    static void checkOwnership(Path dir) {
-        String me = System.getProperty("user.name");
-        checkOwnedReadOnly(dir.getParent(), me, true);
-        checkOwnedReadOnly(dir, me, false);
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) files::iterator) {
-                checkOwnedReadOnly(p, me, false);
-            }
-        } catch (IOException e) {
-            throw new StoreException("cannot inspect weight store " + dir + ": " + e, e);
-        }
-    }
-
-    private static void checkOwnedReadOnly(Path p, String me, boolean ownerMayWrite) {
-        PosixFileAttributes attrs;
-        try {
-            attrs =
-                    Files.getFileAttributeView(
-                                    p, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                            .readAttributes();
-        } catch (IOException e) {
-            throw new StoreException(
-                    "cannot read the permissions of weight store path " + p + ": " + e, e);
-        }
-        if (attrs.isSymbolicLink()) {
-            throw new StoreException(
-                    "weight store path "
-                            + p
-                            + " is a symbolic link; refusing to load weights through it");
-        }
-        String owner = attrs.owner().getName();
-        if (!owner.equals(me)) {
-            throw new StoreException(
-                    "weight store path "
-                            + p
-                            + " is owned by '"
-                            + owner
-                            + "', not by '"
-                            + me
-                            + "'; refusing to load weights another user controls (choose another"
-                            + " -Drzc.store.dir)");
-        }
-        Set<PosixFilePermission> perms = attrs.permissions();
-        if (perms.contains(PosixFilePermission.GROUP_WRITE)
-                || perms.contains(PosixFilePermission.OTHERS_WRITE)
-                || (!ownerMayWrite && perms.contains(PosixFilePermission.OWNER_WRITE))) {
-            throw new StoreException(
-                    "weight store path "
-                            + p
-                            + " has permissions "
-                            + PosixFilePermissions.toString(perms)
-                            + "; a committed store must be read-only and owner-only. Delete it and"
-                            + " re-create the wrapper");
-        }
+    public void verify(StoreRef ref) {
+        StoreChecks.verify(directory(ref), ref);
     }
 
     /**
@@ -505,22 +360,23 @@ public final class WeightStore {
      * process.
      */
     public MappedStore open(StoreRef ref) {
-        checkFiles(ref);
-        checkOwnership(ref.directory());
-        Path lease = withLock(() -> acquireLeaseLocked(ref));
+        Path dir = directory(ref);
+        StoreChecks.checkFiles(dir, ref);
+        StoreChecks.checkOwnership(dir);
+        Path lease = leases.locked(() -> leases.acquire(dir));
         try {
-            return new MappedStore(ref, mapShards(ref), () -> releaseLease(ref, lease));
+            return new MappedStore(ref, dir, mapShards(dir, ref), () -> releaseLease(ref, lease));
         } catch (IOException e) {
             releaseLease(ref, lease);
-            throw new StoreException("cannot map weight store " + ref.directory() + ": " + e, e);
+            throw new StoreException("cannot map weight store " + dir + ": " + e, e);
         }
     }
 
-    private static List<ByteBuffer> mapShards(StoreRef ref) throws IOException {
+    private static List<ByteBuffer> mapShards(Path dir, StoreRef ref) throws IOException {
         List<ByteBuffer> maps = new ArrayList<>();
         for (int i = 0; i < ref.shardSizes().size(); i++) {
             try (FileChannel ch =
-                    FileChannel.open(shardPath(ref.directory(), i), StandardOpenOption.READ)) {
+                    FileChannel.open(StoreLayout.shardPath(dir, i), StandardOpenOption.READ)) {
                 maps.add(
                         ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size())
                                 .order(ByteOrder.LITTLE_ENDIAN));
@@ -529,34 +385,24 @@ public final class WeightStore {
         return maps;
     }
 
-    /** The path of an extra file of the store (e.g. a TorchScript skeleton). */
-    public static Path file(StoreRef ref, String name) {
-        if (!ref.files().containsKey(name)) {
-            throw new IllegalArgumentException(
-                    "weight store " + ref.directory() + " has no file '" + name + "'");
-        }
-        return ref.directory().resolve(FILES_DIR).resolve(name);
-    }
-
     /**
      * Makes {@code ref}'s store exist on this machine, copying it from {@code source} if it is
-     * missing: written under a temporary name, checked against its content hash, made read-only and
-     * renamed into place, so concurrent materializers on one machine end with one store.
+     * missing: written under a temporary name that records this process as its writer, checked
+     * against its content hash, made read-only and renamed into place, so concurrent materializers
+     * on one machine end with one store.
      *
-     * @throws StoreException if the copy does not match the store's hash
+     * @throws StoreException if the copy does not match the store's hash, or the store directory
+     *     has no room for it
      */
     public void materialize(StoreRef ref, StoreSource source) {
-        Path dir = ref.directory();
+        Path dir = directory(ref);
         if (Files.isDirectory(dir)) {
             return;
         }
-        String tmpId = ".tmp-" + ref.id() + "-" + UUID.randomUUID();
-        Path tmp = root.resolve(tmpId);
+        checkRoom(ref);
+        Path tmp = root.resolve(LeaseNames.newTempName(ref.id()));
         try {
-            Files.createDirectory(
-                    tmp,
-                    PosixFilePermissions.asFileAttribute(
-                            PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectory(tmp, OWNER_ONLY);
             for (String name : source.files()) {
                 Path target = tmp.resolve(name).normalize();
                 if (!target.startsWith(tmp)) {
@@ -570,45 +416,92 @@ public final class WeightStore {
                     source.copy(name, ch);
                 }
             }
-            verify(
-                    new StoreRef(
-                            root,
-                            tmpId,
-                            ref.sha256(),
-                            ref.tensors(),
-                            ref.shardSizes(),
-                            ref.files()));
-            makeReadOnly(tmp);
-            withLock(
+            StoreChecks.verify(tmp, ref);
+            StoreLayout.makeReadOnly(tmp);
+            leases.locked(
                     () -> {
-                        try {
-                            Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+                        if (commit(tmp, dir)) {
                             LOG.info(
                                     "materialized weight store {} on this machine ({} MB)",
                                     dir,
                                     ref.tensorBytes() >> 20);
-                        } catch (IOException e) {
-                            if (!Files.isDirectory(dir)) {
-                                throw e;
-                            }
                         }
                         return null;
                     });
-        } catch (IOException e) {
-            throw new StoreException(
-                    "cannot materialize weight store "
-                            + dir
-                            + " on this machine: "
-                            + e.getMessage(),
-                    e);
+        } catch (IOException | UncheckedIOException e) {
+            throw failure("materialize", ref, e);
         } finally {
-            deleteTree(tmp);
+            discard(tmp);
         }
     }
 
-    /** The files of a committed store, relative to its directory. */
-    public static List<String> storeFiles(StoreRef ref) throws IOException {
-        Path dir = ref.directory();
+    /** Fails before writing if the store directory has fewer free bytes than the store needs. */
+    private void checkRoom(StoreRef ref) {
+        long free;
+        try {
+            free = Files.getFileStore(root).getUsableSpace();
+        } catch (IOException e) {
+            // Unknown free space: the write itself reports a full directory.
+            return;
+        }
+        if (free < ref.diskBytes()) {
+            throw noRoom(ref, free, null);
+        }
+    }
+
+    private StoreException noRoom(StoreRef ref, long free, Exception cause) {
+        String freeText;
+        if (free >= 0) {
+            freeText = " but only " + readable(free) + " are free there";
+        } else {
+            freeText = " and it ran out of space while writing";
+        }
+        return new StoreException(
+                "weight store directory "
+                        + root
+                        + " is too small: store "
+                        + ref.id()
+                        + " needs "
+                        + readable(ref.diskBytes())
+                        + " ("
+                        + ref.diskBytes()
+                        + " bytes)"
+                        + freeText
+                        + ". Free space there (e.g. 'rzc store gc'), or set RZC_STORE_DIR (or"
+                        + " -Drzc.store.dir) to a directory with room",
+                cause);
+    }
+
+    private static String readable(long bytes) {
+        if (bytes >= 1L << 30) {
+            return String.format("%.1f GB", bytes / (double) (1L << 30));
+        }
+        if (bytes >= 1L << 20) {
+            return String.format("%.1f MB", bytes / (double) (1L << 20));
+        }
+        return String.format("%.1f KB", bytes / 1024.0);
+    }
+
+    /** The exception for a failed write or materialization: a full directory is named as such. */
+    private RuntimeException failure(String what, StoreRef ref, Exception e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = t.getMessage();
+            if (m != null
+                    && (m.contains("No space left on device")
+                            || m.contains("Disk quota exceeded"))) {
+                return noRoom(ref, -1, e);
+            }
+        }
+        if (e instanceof StoreException s) {
+            return s;
+        }
+        return new StoreException(
+                "cannot " + what + " weight store " + directory(ref) + ": " + e.getMessage(), e);
+    }
+
+    /** The files of {@code ref}'s committed store, relative to its directory. */
+    public List<String> storeFiles(StoreRef ref) throws IOException {
+        Path dir = directory(ref);
         try (Stream<Path> s = Files.walk(dir)) {
             return s.filter(Files::isRegularFile)
                     .map(p -> dir.relativize(p).toString())
@@ -617,21 +510,48 @@ public final class WeightStore {
         }
     }
 
-    /** A store on this machine, as listed by {@link #list()}. */
+    /** The pids of the live processes holding a lease on {@code ref}'s store. */
+    List<Long> holders(StoreRef ref) throws IOException {
+        return leases.holders(ref.id());
+    }
+
+    /** What {@link #list()} reports about one directory under the root. */
+    public enum State {
+        /** A committed store that live processes use. */
+        IN_USE,
+        /** A committed store no live process uses ({@link #gc()} removes it). */
+        UNUSED,
+        /** A store being written (or copied here) by a live process. */
+        WRITING,
+        /** A store whose writer died mid-write ({@link #gc()} removes it). */
+        ABANDONED
+    }
+
+    /** A store, or a store being written, on this machine, as listed by {@link #list()}. */
     public static final class Info {
         private final Path directory;
         private final long bytes;
         private final int liveLeases;
         private final Instant created;
+        private final State state;
+        private final long writerPid;
 
-        Info(Path directory, long bytes, int liveLeases, Instant created) {
+        Info(
+                Path directory,
+                long bytes,
+                int liveLeases,
+                Instant created,
+                State state,
+                long writerPid) {
             this.directory = directory;
             this.bytes = bytes;
             this.liveLeases = liveLeases;
             this.created = created;
+            this.state = state;
+            this.writerPid = writerPid;
         }
 
-        /** The store directory. */
+        /** The directory. */
         public Path directory() {
             return directory;
         }
@@ -641,63 +561,91 @@ public final class WeightStore {
             return bytes;
         }
 
-        /** Leases held by live processes. */
+        /** Leases held by live processes (0 for a store being written). */
         public int liveLeases() {
             return liveLeases;
         }
 
-        /** When the store was committed. */
+        /** When the store was committed, or its writing started. */
         public Instant created() {
             return created;
         }
-    }
 
-    /** Lists the committed stores under the root. */
-    public List<Info> list() {
-        return withLock(
-                () -> {
-                    List<Info> out = new ArrayList<>();
-                    for (Path dir : storeDirs()) {
-                        long bytes;
-                        try (Stream<Path> s = Files.walk(dir)) {
-                            bytes =
-                                    s.filter(Files::isRegularFile)
-                                            .mapToLong(p -> p.toFile().length())
-                                            .sum();
-                        }
-                        out.add(
-                                new Info(
-                                        dir,
-                                        bytes,
-                                        liveLeases(dir.getFileName().toString()).size(),
-                                        Files.getLastModifiedTime(dir).toInstant()));
-                    }
-                    return out;
-                });
+        /** Whether it is a committed store, in use or not, or one being written or abandoned. */
+        public State state() {
+            return state;
+        }
+
+        /** The pid of the process writing it, or -1 for a committed store. */
+        public long writerPid() {
+            return writerPid;
+        }
     }
 
     /**
-     * Removes leases of dead processes, then every store no live process holds a lease on.
+     * Lists the committed stores under the root, then the stores being written or left by writers
+     * that died. Changes nothing: leases of dead processes are not counted, but only {@link #gc()}
+     * removes them.
+     */
+    public List<Info> list() {
+        List<Info> out = new ArrayList<>();
+        try {
+            for (Path dir : entries(PREFIX)) {
+                int live = leases.live(dir.getFileName().toString()).size();
+                info(dir, live, live > 0 ? State.IN_USE : State.UNUSED, -1).ifPresent(out::add);
+            }
+            for (Path tmp : entries(".tmp-")) {
+                String holder = LeaseNames.tempHolder(tmp.getFileName().toString());
+                State state = LeaseNames.isAlive(holder) ? State.WRITING : State.ABANDONED;
+                info(tmp, 0, state, LeaseNames.pid(holder)).ifPresent(out::add);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(
+                    "cannot list weight store directory " + root + ": " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /** The entry's figures; empty if it vanished while being read (committed or removed). */
+    private static Optional<Info> info(Path dir, int live, State state, long writer)
+            throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            long bytes = s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+            Instant created = Files.getLastModifiedTime(dir).toInstant();
+            return Optional.of(new Info(dir, bytes, live, created, state, writer));
+        } catch (NoSuchFileException | UncheckedIOException vanished) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Removes leases of dead processes, then every store no live process holds a lease on, and
+     * every temporary store whose writer is dead.
      *
      * @return the directories removed
      */
     public List<Path> gc() {
-        return withLock(
+        return leases.locked(
                 () -> {
                     List<Path> removed = new ArrayList<>();
-                    for (Path dir : storeDirs()) {
-                        if (liveLeases(dir.getFileName().toString()).isEmpty()) {
+                    for (Path dir : entries(PREFIX)) {
+                        String id = dir.getFileName().toString();
+                        leases.collectDead(id);
+                        if (leases.live(id).isEmpty()) {
                             quarantine(dir);
                             removed.add(dir);
                         }
                     }
-                    try (Stream<Path> s = Files.list(root)) {
-                        for (Path p : (Iterable<Path>) s::iterator) {
-                            String n = p.getFileName().toString();
-                            if (n.startsWith(".trash-") || (n.startsWith(".tmp-") && isStale(p))) {
-                                deleteTree(p);
-                            }
+                    for (Path tmp : entries(".tmp-")) {
+                        String holder = LeaseNames.tempHolder(tmp.getFileName().toString());
+                        if (!LeaseNames.isAlive(holder)) {
+                            LOG.info("collecting {}: the process that was writing it is gone", tmp);
+                            discard(tmp);
+                            removed.add(tmp);
                         }
+                    }
+                    for (Path trash : entries(TRASH_PREFIX)) {
+                        discard(trash);
                     }
                     return removed;
                 });
@@ -707,127 +655,80 @@ public final class WeightStore {
     private void collectStale() {
         try {
             for (Path removed : gc()) {
-                LOG.info("collected weight store {}: every process that used it is gone", removed);
+                LOG.info("collected {}: every process that used it is gone", removed);
             }
         } catch (RuntimeException e) {
             LOG.warn("could not collect stale weight stores under {}: {}", root, e.toString());
         }
     }
 
-    private boolean isStale(Path tmp) throws IOException {
-        return Files.getLastModifiedTime(tmp)
-                .toInstant()
-                .isBefore(Instant.now().minusSeconds(3600));
-    }
-
-    private List<Path> storeDirs() throws IOException {
-        List<Path> dirs = new ArrayList<>();
+    private List<Path> entries(String prefix) throws IOException {
         try (Stream<Path> s = Files.list(root)) {
-            s.filter(p -> p.getFileName().toString().startsWith(PREFIX) && Files.isDirectory(p))
-                    .sorted(Comparator.naturalOrder())
-                    .forEach(dirs::add);
+            return s.filter(p -> p.getFileName().toString().startsWith(prefix))
+                    .filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
+                    .sorted()
+                    .toList();
         }
-        return dirs;
-    }
-
-    /** Live leases of a store; removes the lease files of processes that are gone. */
-    private List<Path> liveLeases(String id) throws IOException {
-        Path dir = root.resolve(LEASES_DIR).resolve(id);
-        List<Path> live = new ArrayList<>();
-        if (!Files.isDirectory(dir)) {
-            return live;
-        }
-        try (Stream<Path> s = Files.list(dir)) {
-            for (Path lease : (Iterable<Path>) s::iterator) {
-                if (LeaseNames.isAlive(lease.getFileName().toString())) {
-                    live.add(lease);
-                } else {
-                    LOG.info("collecting lease {} of a process that is gone", lease);
-                    Files.deleteIfExists(lease);
-                }
-            }
-        }
-        return live;
-    }
-
-    private Path acquireLeaseLocked(StoreRef ref) throws IOException {
-        if (!Files.isDirectory(ref.directory())) {
-            throw new StoreException(
-                    "weight store "
-                            + ref.directory()
-                            + " does not exist: it was deleted while a wrapper still referred to"
-                            + " it; re-create the wrapper with ModelWrapper.fromModel");
-        }
-        Path dir = root.resolve(LEASES_DIR).resolve(ref.id());
-        Files.createDirectories(dir);
-        Path lease = Files.createFile(dir.resolve(LeaseNames.newName()));
-        myLeases.add(lease);
-        return lease;
     }
 
     private void releaseLease(StoreRef ref, Path lease) {
-        withLock(
+        leases.locked(
                 () -> {
-                    myLeases.remove(lease);
-                    Files.deleteIfExists(lease);
-                    if (liveLeases(ref.id()).isEmpty()) {
-                        quarantine(ref.directory());
+                    leases.release(lease);
+                    if (leases.live(ref.id()).isEmpty() && quarantine(directory(ref))) {
                         LOG.info(
                                 "removed weight store {}: its last user released it",
-                                ref.directory());
+                                directory(ref));
                     }
                     return null;
                 });
     }
 
+    /** At exit: this process's leases are released, and stores nobody else uses are removed. */
     private void releaseAllLeases() {
-        for (Path lease : List.copyOf(myLeases)) {
+        for (Path lease : leases.mine()) {
             try {
-                Files.deleteIfExists(lease);
-                Path leaseDir = lease.getParent();
-                myLeases.remove(lease);
-                try (Stream<Path> s = Files.list(leaseDir)) {
-                    if (s.findAny().isEmpty()) {
-                        quarantine(root.resolve(leaseDir.getFileName().toString()));
-                    }
-                }
-            } catch (IOException | RuntimeException e) {
+                leases.locked(
+                        () -> {
+                            leases.release(lease);
+                            String id = Leases.storeOf(lease);
+                            if (leases.live(id).isEmpty()) {
+                                quarantine(root.resolve(id));
+                            }
+                            return null;
+                        });
+            } catch (RuntimeException e) {
                 // Best effort at exit: gc collects what remains.
             }
         }
     }
 
     /**
-     * Renames a store away (atomically: no one can adopt a half-deleted store), then deletes it.
+     * Renames a store away (atomically: no one can adopt a half-deleted store), then deletes it and
+     * its leases. Hold the lock.
+     *
+     * @return whether there was a store to remove
      */
-    private void quarantine(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
+    private boolean quarantine(Path dir) throws IOException {
+        boolean existed = Files.exists(dir, LinkOption.NOFOLLOW_LINKS);
+        if (existed) {
+            Path trash = root.resolve(TRASH_PREFIX + dir.getFileName() + "-" + UUID.randomUUID());
+            Files.move(dir, trash, StandardCopyOption.ATOMIC_MOVE);
+            discard(trash);
         }
-        Path trash = root.resolve(".trash-" + dir.getFileName() + "-" + UUID.randomUUID());
-        Files.move(dir, trash, StandardCopyOption.ATOMIC_MOVE);
-        deleteTree(trash);
-        deleteTree(root.resolve(LEASES_DIR).resolve(dir.getFileName().toString()));
+        leases.forget(dir.getFileName().toString());
+        return existed;
     }
 
-    private interface LockedAction<T> {
-        T run() throws IOException;
-    }
-
-    private <T> T withLock(LockedAction<T> action) {
-        JVM_LOCK.lock();
-        try (FileChannel ch =
-                        FileChannel.open(
-                                root.resolve(".lock"),
-                                StandardOpenOption.CREATE,
-                                StandardOpenOption.WRITE);
-                FileLock ignored = ch.lock()) {
-            return action.run();
-        } catch (IOException e) {
-            throw new UncheckedIOException(
-                    "weight store directory " + root + ": " + e.getMessage(), e);
-        } finally {
-            JVM_LOCK.unlock();
+    /** Deletes a (possibly read-only) store tree; a failure is logged, gc retries later. */
+    static void discard(Path dir) {
+        try {
+            if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                StoreLayout.makeDeletable(dir);
+            }
+            FileTrees.deleteTree(dir);
+        } catch (IOException | UncheckedIOException e) {
+            LOG.warn("could not delete {}: {}", dir, e.toString());
         }
     }
 
@@ -836,310 +737,19 @@ public final class WeightStore {
             if (!Files.isDirectory(root)) {
                 Files.createDirectories(root.getParent());
                 try {
-                    Files.createDirectory(
-                            root,
-                            PosixFilePermissions.asFileAttribute(
-                                    PosixFilePermissions.fromString("rwx------")));
+                    Files.createDirectory(root, OWNER_ONLY);
                 } catch (FileAlreadyExistsException raced) {
                     // another process created it; ownership is checked below
                 }
             }
-            checkOwnedReadOnly(root, System.getProperty("user.name"), true);
+            StoreChecks.checkStoreDirectory(root);
         } catch (IOException e) {
             throw new UncheckedIOException(
                     "cannot create weight store directory "
                             + root
-                            + " (set -Drzc.store.dir to a writable directory): "
-                            + e.getMessage(),
+                            + " (set RZC_STORE_DIR or -Drzc.store.dir to a writable directory): "
+                            + e,
                     e);
-        }
-    }
-
-    // ---- writing ----
-
-    private static final class Layout {
-        final List<TensorSpec> specs = new ArrayList<>();
-        final List<Long> shardSizes = new ArrayList<>();
-        final List<byte[]> headers = new ArrayList<>();
-        final List<Integer> firstTensor = new ArrayList<>();
-    }
-
-    private Layout layout(List<Tensor> tensors) {
-        Layout layout = new Layout();
-        List<List<Tensor>> shards = new ArrayList<>();
-        List<Tensor> current = new ArrayList<>();
-        long currentBytes = 0;
-        for (Tensor t : tensors) {
-            long size = align(t.data.remaining());
-            if (size > maxShardBytes) {
-                throw new IllegalArgumentException(
-                        "tensor '"
-                                + t.name
-                                + "' has "
-                                + t.data.remaining()
-                                + " bytes; tensors over "
-                                + maxShardBytes
-                                + " bytes (one mapping) are not supported");
-            }
-            if (!current.isEmpty() && currentBytes + size > maxShardBytes) {
-                shards.add(current);
-                current = new ArrayList<>();
-                currentBytes = 0;
-            }
-            current.add(t);
-            currentBytes += size;
-        }
-        shards.add(current);
-        int index = 0;
-        for (int s = 0; s < shards.size(); s++) {
-            JsonObject header = new JsonObject();
-            JsonObject meta = new JsonObject();
-            meta.addProperty("format", "ray-zerocopy");
-            meta.addProperty("shard", Integer.toString(s));
-            header.add("__metadata__", meta);
-            long offset = 0;
-            List<long[]> ranges = new ArrayList<>();
-            for (Tensor t : shards.get(s)) {
-                JsonObject entry = new JsonObject();
-                entry.addProperty("dtype", SafeTensors.toCode(t.dataType));
-                JsonArray shape = new JsonArray();
-                for (long d : t.shape) {
-                    shape.add(d);
-                }
-                entry.add("shape", shape);
-                JsonArray offs = new JsonArray();
-                offs.add(offset);
-                offs.add(offset + t.data.remaining());
-                entry.add("data_offsets", offs);
-                header.add(t.name, entry);
-                ranges.add(new long[] {offset, t.data.remaining()});
-                offset = align(offset + t.data.remaining());
-            }
-            byte[] json = GSON.toJson(header).getBytes(StandardCharsets.UTF_8);
-            int padded = (int) (align(8 + json.length) - 8);
-            byte[] headerBytes = new byte[padded];
-            java.util.Arrays.fill(headerBytes, (byte) ' ');
-            System.arraycopy(json, 0, headerBytes, 0, json.length);
-            layout.headers.add(headerBytes);
-            layout.firstTensor.add(index);
-            long dataStart = 8 + padded;
-            long end = dataStart;
-            for (int i = 0; i < shards.get(s).size(); i++) {
-                Tensor t = shards.get(s).get(i);
-                long[] r = ranges.get(i);
-                layout.specs.add(
-                        new TensorSpec(
-                                t.name,
-                                SafeTensors.toCode(t.dataType),
-                                t.shape,
-                                s,
-                                dataStart + r[0],
-                                r[1]));
-                end = dataStart + r[0] + r[1];
-                index++;
-            }
-            layout.shardSizes.add(end);
-        }
-        return layout;
-    }
-
-    static long align(long n) {
-        return (n + ALIGN - 1) / ALIGN * ALIGN;
-    }
-
-    private void writeStore(
-            Path tmp, StoreRef ref, List<Tensor> tensors, Map<String, byte[]> files, Layout layout)
-            throws IOException {
-        Files.createDirectory(
-                tmp,
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        for (int s = 0; s < layout.shardSizes.size(); s++) {
-            Path shard = shardPath(tmp, s);
-            try (FileChannel ch =
-                    FileChannel.open(
-                            shard, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                byte[] header = layout.headers.get(s);
-                ByteBuffer len =
-                        ByteBuffer.allocate(8)
-                                .order(ByteOrder.LITTLE_ENDIAN)
-                                .putLong(header.length);
-                len.flip();
-                writeFully(ch, len, 0);
-                writeFully(ch, ByteBuffer.wrap(header), 8);
-                for (int i = 0; i < tensors.size(); i++) {
-                    TensorSpec spec = layout.specs.get(i);
-                    if (spec.shard() == s) {
-                        writeFully(ch, tensors.get(i).data.duplicate(), spec.offset());
-                    }
-                }
-            }
-        }
-        if (!files.isEmpty()) {
-            Path filesDir = Files.createDirectory(tmp.resolve(FILES_DIR));
-            for (Map.Entry<String, byte[]> f : files.entrySet()) {
-                Files.write(
-                        filesDir.resolve(f.getKey()), f.getValue(), StandardOpenOption.CREATE_NEW);
-            }
-        }
-        Files.writeString(tmp.resolve(MANIFEST), manifest(ref), StandardOpenOption.CREATE_NEW);
-        makeReadOnly(tmp);
-    }
-
-    private static String manifest(StoreRef ref) {
-        JsonObject m = new JsonObject();
-        m.addProperty("format", "ray-zerocopy-store/1");
-        m.addProperty("sha256", ref.sha256());
-        m.addProperty("shards", ref.shardSizes().size());
-        JsonArray tensors = new JsonArray();
-        for (TensorSpec t : ref.tensors()) {
-            JsonObject o = new JsonObject();
-            o.addProperty("name", t.name());
-            o.addProperty("dtype", t.dtype());
-            o.add("shape", GSON.toJsonTree(t.dims()));
-            o.addProperty("shard", t.shard());
-            o.addProperty("offset", t.offset());
-            o.addProperty("bytes", t.byteSize());
-            tensors.add(o);
-        }
-        m.add("tensors", tensors);
-        m.add("files", GSON.toJsonTree(ref.files()));
-        return GSON.toJson(m);
-    }
-
-    /**
-     * The directory a store of these tensors and files would have under this root (whether or not
-     * it exists), computed without writing anything.
-     */
-    public Path directoryFor(List<Tensor> tensors, Map<String, byte[]> files) {
-        return root.resolve(PREFIX + contentHash(tensors, files).substring(0, 32));
-    }
-
-    /**
-     * The reference to the committed store {@code id} under this root, read from its manifest.
-     *
-     * @throws StoreException if there is no such store here
-     */
-    public StoreRef ref(String id) {
-        Path dir = root.resolve(id);
-        try {
-            return readManifest(dir);
-        } catch (IOException e) {
-            throw new StoreException("weight store " + dir + " cannot be read: " + e, e);
-        }
-    }
-
-    /** The directory of {@code ref}'s store on this machine. */
-    public Path directory(StoreRef ref) {
-        return root.resolve(ref.id());
-    }
-
-    /** Reads a committed store's manifest back into a reference (for tools listing stores). */
-    public StoreRef readManifest(Path dir) throws IOException {
-        JsonObject m =
-                JsonParser.parseString(Files.readString(dir.resolve(MANIFEST))).getAsJsonObject();
-        List<TensorSpec> specs = new ArrayList<>();
-        List<Long> shardSizes = new ArrayList<>();
-        for (var e : m.getAsJsonArray("tensors")) {
-            JsonObject o = e.getAsJsonObject();
-            specs.add(
-                    new TensorSpec(
-                            o.get("name").getAsString(),
-                            o.get("dtype").getAsString(),
-                            GSON.fromJson(o.get("shape"), long[].class),
-                            o.get("shard").getAsInt(),
-                            o.get("offset").getAsLong(),
-                            o.get("bytes").getAsLong()));
-        }
-        for (int i = 0; i < m.get("shards").getAsInt(); i++) {
-            shardSizes.add(Files.size(shardPath(dir, i)));
-        }
-        Map<String, Long> files = new LinkedHashMap<>();
-        m.getAsJsonObject("files")
-                .entrySet()
-                .forEach(e -> files.put(e.getKey(), e.getValue().getAsLong()));
-        return new StoreRef(
-                dir.getParent(),
-                dir.getFileName().toString(),
-                m.get("sha256").getAsString(),
-                specs,
-                shardSizes,
-                files);
-    }
-
-    private static void writeFully(FileChannel ch, ByteBuffer buf, long position)
-            throws IOException {
-        long pos = position;
-        while (buf.hasRemaining()) {
-            pos += ch.write(buf, pos);
-        }
-    }
-
-    private static void makeReadOnly(Path dir) throws IOException {
-        Set<PosixFilePermission> file = PosixFilePermissions.fromString("r--------");
-        Set<PosixFilePermission> directory = PosixFilePermissions.fromString("r-x------");
-        List<Path> all;
-        try (Stream<Path> s = Files.walk(dir)) {
-            all = s.sorted(Comparator.reverseOrder()).toList();
-        }
-        for (Path p : all) {
-            Files.setPosixFilePermissions(p, Files.isDirectory(p) ? directory : file);
-        }
-    }
-
-    static Path shardPath(Path dir, int shard) {
-        return dir.resolve(String.format("shard-%05d.safetensors", shard));
-    }
-
-    static void deleteTree(Path dir) {
-        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            List<Path> all = s.sorted(Comparator.reverseOrder()).toList();
-            for (Path p : all) {
-                if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-                    Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwx------"));
-                }
-            }
-            for (Path p : all) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException e) {
-            LOG.warn("could not delete {}: {}", dir, e.toString());
-        }
-    }
-
-    // ---- hashing ----
-
-    private static String contentHash(List<Tensor> tensors, Map<String, byte[]> files) {
-        MessageDigest md = sha256();
-        for (Tensor t : tensors) {
-            updateTensorHeader(md, t.name, SafeTensors.toCode(t.dataType), t.shape);
-            md.update(t.data.duplicate());
-        }
-        for (Map.Entry<String, byte[]> f : files.entrySet()) {
-            updateFile(md, f.getKey(), f.getValue());
-        }
-        return HexFormat.of().formatHex(md.digest());
-    }
-
-    private static void updateTensorHeader(
-            MessageDigest md, String name, String dtype, long[] shape) {
-        md.update(
-                ("tensor\0" + name + "\0" + dtype + "\0" + java.util.Arrays.toString(shape) + "\0")
-                        .getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static void updateFile(MessageDigest md, String name, byte[] bytes) {
-        md.update(("file\0" + name + "\0" + bytes.length + "\0").getBytes(StandardCharsets.UTF_8));
-        md.update(bytes);
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -4,7 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.Model;
+
+import io.rayzerocopy.ActorPoolStrategy;
+import io.rayzerocopy.BatchIterator;
 import io.rayzerocopy.Dataset;
+import io.rayzerocopy.Fixtures;
+import io.rayzerocopy.Mode;
+import io.rayzerocopy.ModelScorer;
+import io.rayzerocopy.ModelWrapper;
+import io.rayzerocopy.TorchScriptModel;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -91,6 +100,36 @@ class ArrowStreamSourceTest {
             }
             assertEquals(13, sizes.stream().mapToLong(Long::longValue).sum());
             assertTrue(sizes.stream().allMatch(n -> n <= 4), "cut to the batch size: " + sizes);
+        }
+    }
+
+    @Test
+    void aStreamIsNotConsumedByTheFirstMapsInputCheck() throws Exception {
+        float[][] input = Fixtures.ref("simple_classifier", "input");
+        List<Map<String, Object>> items = new ArrayList<>();
+        for (long id = 0; id < 8; id++) {
+            items.add(Map.of("id", id, "features", input[(int) (id % input.length)]));
+        }
+        try (BufferAllocator allocator = Allocators.child("test-stream");
+                BatchIterator rows = Dataset.fromItems(items).iterBatches();
+                ModelWrapper<Model> wrapper =
+                        ModelWrapper.fromModel(
+                                TorchScriptModel.fromFile(Fixtures.path("simple_classifier.pt")),
+                                Mode.ACTOR)) {
+            VectorSchemaRoot batch = rows.next();
+            VectorSchemaRoot copy = Roots.slice(batch, 0, batch.getRowCount(), allocator);
+            List<Map<String, Object>> scored =
+                    Dataset.fromArrowStream(copy.getSchema(), List.of(copy).iterator())
+                            .mapBatches(
+                                    ModelScorer::new,
+                                    ModelScorer.config(wrapper)
+                                            .inputColumn("features")
+                                            .keepColumns("id")
+                                            .build(),
+                                    4,
+                                    ActorPoolStrategy.size(1))
+                            .take(100);
+            assertEquals(8, scored.size(), "the model checks its input on the stream's rows");
         }
     }
 }

@@ -38,14 +38,16 @@ class ParquetSinkAdoptTest {
         Path second = task("t1", 6, 5);
         Path out = dir.resolve("out");
         try (ParquetSink sink = ParquetSink.create(out, ParquetWriteOptions.defaults())) {
-            assertEquals(
-                    List.of(out.resolve("part-00000.parquet"), out.resolve("part-00001.parquet")),
-                    sink.adopt(first, 6));
-            assertEquals(
-                    List.of(out.resolve("part-00002.parquet"), out.resolve("part-00003.parquet")),
-                    sink.adopt(second, 5));
+            assertEquals(6, sink.adopt("first", first));
+            assertEquals(5, sink.adopt("second", second));
             assertEquals(11, sink.rows());
-            assertEquals(4, sink.commit().size());
+            assertEquals(
+                    List.of(
+                            out.resolve("part-00000.parquet"),
+                            out.resolve("part-00001.parquet"),
+                            out.resolve("part-00002.parquet"),
+                            out.resolve("part-00003.parquet")),
+                    sink.commit());
         }
         List<Object> ids =
                 Dataset.readParquet(out.toString()).take(100).stream()

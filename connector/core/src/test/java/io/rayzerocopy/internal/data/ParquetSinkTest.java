@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rayzerocopy.ParquetWriteOptions;
+import io.rayzerocopy.Unwritable;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -30,6 +31,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.stream.Stream;
 
 class ParquetSinkTest {
@@ -207,6 +209,87 @@ class ParquetSinkTest {
                             .sorted()
                             .toList());
         }
+    }
+
+    @Test
+    void anOverwriteThatReplacedTheOutputSucceedsEvenIfTheOldOutputCannotBeDeleted()
+            throws Exception {
+        Path out = dir.resolve("out");
+        Path locked = Files.createDirectories(out.resolve("sub"));
+        Files.writeString(locked.resolve("old.txt"), "old");
+        List<Path> files;
+        Path backup;
+        try (Unwritable unwritable = Unwritable.of(locked)) {
+            try (VectorSchemaRoot root = embeddings(3, 2);
+                    ParquetSink sink = ParquetSink.create(out, ParquetWriteOptions.overwrite())) {
+                sink.write(root);
+                files = sink.commit();
+            }
+            try (Stream<Path> siblings = Files.list(dir)) {
+                List<Path> backups =
+                        siblings.filter(p -> p.getFileName().toString().startsWith(".out.rzc-old-"))
+                                .toList();
+                assertEquals(1, backups.size(), "the old output is left, hidden: " + backups);
+                backup = backups.get(0);
+            }
+            unwritable.movedTo(backup.resolve("sub"));
+            assertEquals("old", Files.readString(backup.resolve("sub/old.txt")));
+        }
+        assertEquals(List.of(out.resolve("part-00000.parquet")), files);
+        assertEquals(
+                3,
+                ArrowTestRows.readAll(
+                                ParquetSource.of(List.of(out.toString())),
+                                allocator,
+                                10,
+                                new ArrayList<>())
+                        .size(),
+                "the new output is in place");
+        assertFalse(Files.exists(out.resolve("sub")));
+        StagingArea.deleteRecursively(backup);
+    }
+
+    @Test
+    void aStagingDirectoryThatCannotBeMadeIsReportedWithTheSystemsReason() throws Exception {
+        Path parent = Files.createDirectories(dir.resolve("locked"));
+        Path out = parent.resolve("out");
+        try (Unwritable unwritable = Unwritable.of(parent)) {
+            java.io.UncheckedIOException e =
+                    assertThrows(
+                            java.io.UncheckedIOException.class,
+                            () -> StagingArea.checkCanStage(out));
+            assertTrue(
+                    e.getMessage().startsWith("cannot create a staging directory next to " + out),
+                    e.getMessage());
+            assertTrue(
+                    e.getMessage().contains("Operation not permitted")
+                            || e.getMessage().contains("Permission denied"),
+                    e.getMessage());
+            java.io.UncheckedIOException sink =
+                    assertThrows(
+                            java.io.UncheckedIOException.class,
+                            () -> ParquetSink.create(out, ParquetWriteOptions.defaults()));
+            assertEquals(
+                    e.getMessage().replaceAll("rzc-tmp-\\S*", ""),
+                    sink.getMessage().replaceAll("rzc-tmp-\\S*", ""));
+        }
+    }
+
+    @Test
+    void writingOnlyEmptyBatchesGivesOneReadableEmptyFileWithTheirSchema() throws Exception {
+        Path out = dir.resolve("empty");
+        try (VectorSchemaRoot root = embeddings(0, 2);
+                ParquetSink sink = ParquetSink.create(out, ParquetWriteOptions.defaults())) {
+            sink.write("a", root);
+            sink.commitSplit("a");
+            assertEquals(List.of(out.resolve("part-00000.parquet")), sink.commit());
+        }
+        ParquetSource written = ParquetSource.of(List.of(out.toString()));
+        assertEquals(OptionalLong.of(0), written.rowCount());
+        assertEquals(
+                List.of("id", "emb", "embd"),
+                written.schema().getFields().stream().map(f -> f.getName()).toList());
+        assertEquals(new ArrowType.FixedSizeList(2), written.schema().findField("emb").getType());
     }
 
     /** Columns id (int), emb (fixed-size list of dim floats, row 2 null), embd (3 doubles). */

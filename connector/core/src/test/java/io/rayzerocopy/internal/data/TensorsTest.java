@@ -101,8 +101,17 @@ class TensorsTest {
                             IllegalArgumentException.class,
                             () -> Tensors.toNDArray(root, "v", manager));
             assertTrue(
-                    e.getMessage().contains("'v' is ragged") && e.getMessage().contains("row 2"),
+                    e.getMessage().contains("'v' is ragged")
+                            && e.getMessage().contains("row 2 of the batch has 1 values"),
                     e.getMessage());
+            VectorSchemaRoot fromFile =
+                    BatchMetadata.withOrigin(root, new RowRange("/data/f.parquet", 1000, 3));
+            String inFile =
+                    assertThrows(
+                                    IllegalArgumentException.class,
+                                    () -> Tensors.toNDArray(fromFile, "v", manager))
+                            .getMessage();
+            assertTrue(inFile.contains("row 1002 of /data/f.parquet has 1 values"), inFile);
         }
     }
 
@@ -190,5 +199,64 @@ class TensorsTest {
         assertThrows(
                 IllegalArgumentException.class,
                 () -> Tensors.toVector("x", manager.ones(new Shape(2, 2, 2)), allocator));
+    }
+
+    @Test
+    void integerListsStayIntegersAndOutputsOfEveryTypeBecomeColumns() {
+        try (ListVector list = ListVector.empty("ids", allocator)) {
+            UnionListWriter writer = list.getWriter();
+            for (int r = 0; r < 2; r++) {
+                writer.setPosition(r);
+                writer.startList();
+                writer.bigInt().writeBigInt(10L * r);
+                writer.bigInt().writeBigInt(10L * r + 1);
+                writer.endList();
+            }
+            writer.setValueCount(2);
+            VectorSchemaRoot root = new VectorSchemaRoot(List.<FieldVector>of(list));
+            root.setRowCount(2);
+            NDArray ids = Tensors.toNDArray(root, "ids", manager);
+            assertEquals(DataType.INT64, ids.getDataType());
+            assertArrayEquals(new long[] {0, 1, 10, 11}, ids.toLongArray());
+        }
+        NDArray topK = manager.create(new long[] {3, 1, 0, 2}, new Shape(2, 2));
+        try (FieldVector vector = Tensors.toVector("top", topK, allocator)) {
+            assertEquals(List.of(0L, 2L), vector.getObject(1), "2-D int64: list of int64");
+        }
+        NDArray half = manager.create(new float[] {0.5f, -1.25f}).toType(DataType.FLOAT16, false);
+        try (FieldVector vector = Tensors.toVector("h", half, allocator)) {
+            assertEquals(-1.25f, ((Float4Vector) vector).get(1), "float16 becomes float32");
+        }
+        NDArray flags = manager.create(new boolean[] {true, false, true});
+        try (FieldVector vector = Tensors.toVector("b", flags, allocator)) {
+            assertEquals(
+                    List.of(true, false, true),
+                    List.of(vector.getObject(0), vector.getObject(1), vector.getObject(2)));
+        }
+        NDArray bytes = manager.create(new byte[] {-3, 4}).toType(DataType.INT8, false);
+        try (FieldVector vector = Tensors.toVector("i8", bytes, allocator)) {
+            assertEquals(-3, ((IntVector) vector).get(0), "int8 becomes int32");
+        }
+    }
+
+    @Test
+    void nonFiniteValuesAreCountedWithTheirFirstRow() {
+        try (VectorSchemaRoot root = ParquetSinkTest.embeddings(5, 3);
+                Float8Vector d = new Float8Vector("d", allocator);
+                BigIntVector i = new BigIntVector("i", allocator)) {
+            FixedSizeListVector emb = (FixedSizeListVector) root.getVector("emb");
+            Float4Vector values = (Float4Vector) emb.getDataVector();
+            values.set(3 * 2 + 1, Float.NaN);
+            values.set(3 * 4, Float.NEGATIVE_INFINITY);
+            assertEquals(new Tensors.NonFinite(2, 2), Tensors.nonFinite(root, "emb"));
+            for (int r = 0; r < 3; r++) {
+                d.setSafe(r, r == 1 ? Double.POSITIVE_INFINITY : r);
+                i.setSafe(r, r);
+            }
+            VectorSchemaRoot scalars = new VectorSchemaRoot(List.<FieldVector>of(d, i));
+            scalars.setRowCount(3);
+            assertEquals(new Tensors.NonFinite(1, 1), Tensors.nonFinite(scalars, "d"));
+            assertEquals(new Tensors.NonFinite(0, -1), Tensors.nonFinite(scalars, "i"));
+        }
     }
 }

@@ -8,10 +8,12 @@ import io.rayzerocopy.internal.data.BatchReader;
 import io.rayzerocopy.internal.data.BatchSource;
 import io.rayzerocopy.internal.data.ItemsSource;
 import io.rayzerocopy.internal.data.Roots;
+import io.rayzerocopy.internal.data.RowRange;
 import io.rayzerocopy.internal.data.SourceBatch;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
+import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.junit.jupiter.api.Test;
@@ -198,6 +200,69 @@ class PipelineTest {
         }
     }
 
+    @Test
+    void theEndOfASplitComesAfterEveryBatchOfItInEitherOrderEvenWithErrors() {
+        for (boolean ordered : List.of(false, true)) {
+            Recorder.reset();
+            // 6 splits (files) of 7 batches; the actors take 0-5 ms per batch; the batch holding
+            // id 45 (in split s2) fails and is given up on.
+            BatchSource splits = new SplitSource(ItemsSource.of(rows(210)), 35);
+            List<String> events = new ArrayList<>();
+            Pipeline pipeline =
+                    Pipeline.builder(splits, 5)
+                            .stage(new MapStage("Jitter", new Jitter(45), 5, 3, 3, 2, 0.5))
+                            .preserveOrder(ordered)
+                            .erroredBatches(1, (operator, range, error) -> {})
+                            .onSplitEnd(split -> events.add("end " + split))
+                            .build();
+            try (RootAllocator allocator = new RootAllocator();
+                    PipelineRun run = pipeline.start(allocator)) {
+                for (SourceBatch next = run.next(); next != null; next = run.next()) {
+                    try (SourceBatch batch = next) {
+                        events.add("batch " + batch.split());
+                    }
+                }
+            }
+
+            for (int i = 0; i < 6; i++) {
+                String split = "s" + i;
+                int end = events.indexOf("end " + split);
+                assertTrue(end >= 0, split + " ended: " + events);
+                assertEquals(end, events.lastIndexOf("end " + split), "once: " + events);
+                assertEquals(
+                        i == 1 ? 6 : 7,
+                        events.subList(0, end).stream().filter(("batch " + split)::equals).count(),
+                        split + ": all its batches come before its end (ordered=" + ordered + ")");
+                assertTrue(
+                        events.subList(end, events.size()).stream()
+                                .noneMatch(("batch " + split)::equals),
+                        events.toString());
+            }
+        }
+    }
+
+    /** Copies its input after a 0-5 ms pause; fails on the batch holding id {@code failOn}. */
+    record Jitter(long failOn) implements ActorSpec {
+        @Override
+        public String name() {
+            return "Jitter";
+        }
+
+        @Override
+        public BatchProcessor create() {
+            return (input, allocator) -> {
+                BigIntVector ids = (BigIntVector) input.getVector("id");
+                Thread.sleep(ids.get(0) * 7919 % 6);
+                for (int r = 0; r < input.getRowCount(); r++) {
+                    if (ids.get(r) == failOn) {
+                        throw new IllegalStateException("failing on " + failOn);
+                    }
+                }
+                return Roots.slice(input, 0, input.getRowCount(), allocator);
+            };
+        }
+    }
+
     private static long drain(Pipeline pipeline, long sleepMillis) {
         long rows = 0;
         try (RootAllocator allocator = new RootAllocator();
@@ -226,6 +291,58 @@ class PipelineTest {
             rows.add(Map.of("id", (long) i));
         }
         return rows;
+    }
+
+    /** Rows of another source, named as splits {@code s0, s1, ...} of {@code rowsPerSplit}. */
+    private static final class SplitSource implements BatchSource {
+        private final BatchSource inner;
+        private final int rowsPerSplit;
+
+        SplitSource(BatchSource inner, int rowsPerSplit) {
+            this.inner = inner;
+            this.rowsPerSplit = rowsPerSplit;
+        }
+
+        @Override
+        public Schema schema() {
+            return inner.schema();
+        }
+
+        @Override
+        public OptionalLong rowCount() {
+            return inner.rowCount();
+        }
+
+        @Override
+        public BatchSource select(List<String> columns) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public BatchReader open(BufferAllocator allocator, int batchSize) {
+            BatchReader reader = inner.open(allocator, batchSize);
+            return new BatchReader() {
+                @Override
+                public SourceBatch next() {
+                    SourceBatch batch = reader.next();
+                    if (batch == null) {
+                        return null;
+                    }
+                    long first = batch.range().firstRow();
+                    return new SourceBatch(
+                            batch.root(),
+                            new RowRange(
+                                    "s" + first / rowsPerSplit,
+                                    first % rowsPerSplit,
+                                    batch.rowCount()));
+                }
+
+                @Override
+                public void close() {
+                    reader.close();
+                }
+            };
+        }
     }
 
     /** Fast for the first batches, then one batch every 300 ms; runs a hook before the last. */

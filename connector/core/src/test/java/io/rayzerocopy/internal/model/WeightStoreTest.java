@@ -10,6 +10,7 @@ import ai.djl.Model;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.training.ParameterStore;
 
 import io.rayzerocopy.Fixtures;
 import io.rayzerocopy.Mode;
@@ -80,7 +81,7 @@ class WeightStoreTest {
             }
             // Each shard is standard safetensors: our reader (and any other) gets the values back.
             List<SafeTensors.Entry> shard0 =
-                    SafeTensors.read(WeightStore.shardPath(ref.directory(), 0));
+                    SafeTensors.read(StoreLayout.shardPath(store.directory(ref), 0));
             assertEquals(
                     List.of("a", "b"),
                     shard0.stream().map(SafeTensors.Entry::name).sorted().toList());
@@ -89,13 +90,14 @@ class WeightStoreTest {
             assertEquals(10f + 1099, b.getFloat(1099 * 4));
             assertEquals(
                     "r-x------",
-                    PosixFilePermissions.toString(Files.getPosixFilePermissions(ref.directory())));
+                    PosixFilePermissions.toString(
+                            Files.getPosixFilePermissions(store.directory(ref))));
             assertEquals(
                     "r--------",
                     PosixFilePermissions.toString(
                             Files.getPosixFilePermissions(
-                                    WeightStore.shardPath(ref.directory(), 0))));
-            WeightStore.verify(ref);
+                                    StoreLayout.shardPath(store.directory(ref), 0))));
+            store.verify(ref);
             try (MappedStore mapped = store.open(ref)) {
                 assertEquals(100f + 4, mapped.tensor(mapped.spec("c")).getFloat(16));
             }
@@ -108,8 +110,8 @@ class WeightStoreTest {
         try (WeightStore.Lease first = store.write(List.of(tensor("w", 16, 1)), Map.of());
                 WeightStore.Lease second = store.write(List.of(tensor("w", 16, 1)), Map.of());
                 WeightStore.Lease other = store.write(List.of(tensor("w", 16, 2)), Map.of())) {
-            assertEquals(first.ref().directory(), second.ref().directory());
-            assertNotEquals(first.ref().directory(), other.ref().directory());
+            assertEquals(store.directory(first.ref()), store.directory(second.ref()));
+            assertNotEquals(store.directory(first.ref()), store.directory(other.ref()));
             assertEquals(2, store.list().size());
         }
         assertEquals(
@@ -121,16 +123,15 @@ class WeightStoreTest {
         WeightStore store = WeightStore.at(root);
         try (WeightStore.Lease lease = store.write(List.of(tensor("w", 1000, 1)), Map.of())) {
             StoreRef ref = lease.ref();
-            Path shard = WeightStore.shardPath(ref.directory(), 0);
+            Path shard = StoreLayout.shardPath(store.directory(ref), 0);
             Files.setPosixFilePermissions(
-                    ref.directory(), PosixFilePermissions.fromString("rwx------"));
+                    store.directory(ref), PosixFilePermissions.fromString("rwx------"));
             Files.setPosixFilePermissions(shard, PosixFilePermissions.fromString("rw-------"));
             try (RandomAccessFile f = new RandomAccessFile(shard.toFile(), "rw")) {
                 f.seek(f.length() - 1);
                 f.write(42);
             }
-            StoreException corrupted =
-                    assertThrows(StoreException.class, () -> WeightStore.verify(ref));
+            StoreException corrupted = assertThrows(StoreException.class, () -> store.verify(ref));
             assertTrue(corrupted.getMessage().contains("corrupted"), corrupted.getMessage());
             try (RandomAccessFile f = new RandomAccessFile(shard.toFile(), "rw")) {
                 f.setLength(f.length() - 100);
@@ -142,7 +143,7 @@ class WeightStoreTest {
                     truncated.getMessage());
             // Adopting a corrupted store replaces it with a good one.
             try (WeightStore.Lease again = store.write(List.of(tensor("w", 1000, 1)), Map.of())) {
-                WeightStore.verify(again.ref());
+                store.verify(again.ref());
             }
         }
     }
@@ -151,7 +152,7 @@ class WeightStoreTest {
     void storeWritableByOthersIsRefused() throws Exception {
         WeightStore store = WeightStore.at(root);
         try (WeightStore.Lease lease = store.write(List.of(tensor("w", 8, 1)), Map.of())) {
-            Path shard = WeightStore.shardPath(lease.ref().directory(), 0);
+            Path shard = StoreLayout.shardPath(store.directory(lease.ref()), 0);
             Files.setPosixFilePermissions(shard, PosixFilePermissions.fromString("r---w-r--"));
             StoreException e = assertThrows(StoreException.class, () -> store.open(lease.ref()));
             assertTrue(
@@ -180,8 +181,8 @@ class WeightStoreTest {
                 Files.move(p, leaseDir.resolve(dead.pid() + "-1-" + p.getFileName()));
             }
         }
-        assertEquals(List.of(lease.ref().directory()), store.gc());
-        assertFalse(Files.exists(lease.ref().directory()));
+        assertEquals(List.of(store.directory(lease.ref())), store.gc());
+        assertFalse(Files.exists(store.directory(lease.ref())));
     }
 
     @Test
@@ -203,8 +204,8 @@ class WeightStoreTest {
         try (ModelWrapper<Model> wrapper =
                 ModelWrapper.fromModel(
                         TorchScriptModel.fromFile(Fixtures.path("no_params.pt")), Mode.ACTOR)) {
-            Path dir = Stores.of(wrapper).directory();
-            WeightStore.deleteTree(dir);
+            Path dir = Stores.directory(wrapper);
+            WeightStore.discard(dir);
             StoreException e = assertThrows(StoreException.class, wrapper::load);
             assertTrue(
                     e.getMessage().contains(dir.toString())
@@ -221,12 +222,12 @@ class WeightStoreTest {
                                 Mode.ACTOR);
                 Model model = wrapper.load();
                 NDManager manager = NDManager.newBaseManager()) {
-            WeightStore.deleteTree(Stores.of(wrapper).directory());
+            WeightStore.discard(Stores.directory(wrapper));
             System.gc();
             NDList out =
                     model.getBlock()
                             .forward(
-                                    new ai.djl.training.ParameterStore(manager, false),
+                                    new ParameterStore(manager, false),
                                     new NDList(
                                             Fixtures.refArray(
                                                     manager, "simple_classifier", "input")),

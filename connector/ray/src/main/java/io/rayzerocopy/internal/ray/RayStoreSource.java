@@ -35,14 +35,16 @@ public final class RayStoreSource implements StoreSource {
     }
 
     /**
-     * Puts every file of the committed store {@code ref} into Ray's object store. Ray must be
-     * started.
+     * Puts every file of the committed store {@code ref}, as this machine has it, into Ray's object
+     * store. Ray must be started.
      */
     public static RayStoreSource publish(StoreRef ref) {
         LinkedHashMap<String, List<ObjectRef<byte[]>>> chunks = new LinkedHashMap<>();
+        WeightStore local = WeightStore.local();
+        Path dir = local.directory(ref);
         try {
-            for (String name : WeightStore.storeFiles(ref)) {
-                Path file = ref.directory().resolve(name);
+            for (String name : local.storeFiles(ref)) {
+                Path file = dir.resolve(name);
                 List<ObjectRef<byte[]>> parts = new ArrayList<>();
                 try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
                     long size = ch.size();
@@ -64,8 +66,7 @@ public final class RayStoreSource implements StoreSource {
             }
         } catch (IOException e) {
             throw new StoreException(
-                    "cannot publish weight store " + ref.directory() + " to Ray: " + e.getMessage(),
-                    e);
+                    "cannot publish weight store " + dir + " to Ray: " + e.getMessage(), e);
         }
         return new RayStoreSource(chunks);
     }

@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.LongConsumer;
+import java.util.function.BiConsumer;
 
 /**
  * Follows every task attempt of the Spark jobs of one job group: the driver waits until none runs
@@ -39,7 +39,7 @@ final class AttemptTracker extends SparkListener {
 
     private final String group;
     private final long rowsAccumulator;
-    private final LongConsumer rowsCommitted;
+    private final BiConsumer<List<Integer>, Long> rowsCommitted;
     private final Set<Integer> stages = ConcurrentHashMap.newKeySet();
     private final Set<Integer> jobs = ConcurrentHashMap.newKeySet();
     private final Set<Integer> jobsEnded = ConcurrentHashMap.newKeySet();
@@ -48,7 +48,8 @@ final class AttemptTracker extends SparkListener {
     private final Set<Integer> succeeded = ConcurrentHashMap.newKeySet();
     private long rows;
 
-    private AttemptTracker(String group, long rowsAccumulator, LongConsumer rowsCommitted) {
+    private AttemptTracker(
+            String group, long rowsAccumulator, BiConsumer<List<Integer>, Long> rowsCommitted) {
         this.group = group;
         this.rowsAccumulator = rowsAccumulator;
         this.rowsCommitted = rowsCommitted;
@@ -56,10 +57,13 @@ final class AttemptTracker extends SparkListener {
 
     /**
      * A tracker registered on {@code sc} for the jobs of {@code group}; {@code rowsCommitted} hears
-     * the total of accumulator {@code rowsAccumulator} over the splits finished so far.
+     * the splits finished so far and the total of accumulator {@code rowsAccumulator} over them.
      */
     static AttemptTracker on(
-            SparkContext sc, String group, long rowsAccumulator, LongConsumer rowsCommitted) {
+            SparkContext sc,
+            String group,
+            long rowsAccumulator,
+            BiConsumer<List<Integer>, Long> rowsCommitted) {
         AttemptTracker tracker = new AttemptTracker(group, rowsAccumulator, rowsCommitted);
         sc.addSparkListener(tracker);
         return tracker;
@@ -110,11 +114,13 @@ final class AttemptTracker extends SparkListener {
                     scala.jdk.javaapi.CollectionConverters.asJava(info.accumulables())) {
                 if (acc.id() == rowsAccumulator && acc.update().isDefined()) {
                     long total;
+                    List<Integer> finished;
                     synchronized (this) {
                         rows += ((Number) acc.update().get()).longValue();
                         total = rows;
+                        finished = List.copyOf(succeeded);
                     }
-                    rowsCommitted.accept(total);
+                    rowsCommitted.accept(finished, total);
                 }
             }
         }

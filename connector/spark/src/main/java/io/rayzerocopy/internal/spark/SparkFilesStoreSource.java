@@ -60,18 +60,20 @@ public final class SparkFilesStoreSource implements StoreSource {
     }
 
     private static SparkFilesStoreSource add(SparkContext sc, StoreRef ref) {
-        Path links = ref.root().resolve(LINKS).resolve(sc.applicationId()).resolve(ref.id());
+        WeightStore local = WeightStore.local();
+        Path dir = local.directory(ref);
+        Path links = local.root().resolve(LINKS).resolve(sc.applicationId()).resolve(ref.id());
         LinkedHashMap<String, String> names = new LinkedHashMap<>();
         try {
             Files.createDirectories(links);
-            for (String file : WeightStore.storeFiles(ref)) {
+            for (String file : local.storeFiles(ref)) {
                 String name = ref.id() + "~" + file.replace('/', '~');
                 Path link = links.resolve(name);
                 if (!Files.exists(link)) {
                     try {
-                        Files.createLink(link, ref.directory().resolve(file));
+                        Files.createLink(link, dir.resolve(file));
                     } catch (IOException | UnsupportedOperationException e) {
-                        Files.copy(ref.directory().resolve(file), link);
+                        Files.copy(dir.resolve(file), link);
                     }
                 }
                 sc.addFile(link.toString());
@@ -80,7 +82,7 @@ public final class SparkFilesStoreSource implements StoreSource {
         } catch (IOException | UncheckedIOException e) {
             throw new StoreException(
                     "cannot publish weight store "
-                            + ref.directory()
+                            + dir
                             + " with SparkContext.addFile: "
                             + e.getMessage(),
                     e);

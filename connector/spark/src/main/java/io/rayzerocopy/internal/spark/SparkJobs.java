@@ -7,6 +7,7 @@ import io.rayzerocopy.OperatorStats;
 import io.rayzerocopy.ParquetWriteOptions;
 import io.rayzerocopy.Progress;
 import io.rayzerocopy.WriteResult;
+import io.rayzerocopy.internal.FileTrees;
 import io.rayzerocopy.internal.data.Allocators;
 import io.rayzerocopy.internal.data.ArrowIpc;
 import io.rayzerocopy.internal.data.ParquetSink;
@@ -37,7 +38,6 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.OptionalLong;
 import java.util.UUID;
-import java.util.stream.Stream;
 
 /**
  * Runs a dataset as a Spark job, on the driver. Splits are planned from the Parquet footers (and
@@ -75,17 +75,21 @@ final class SparkJobs {
             Runtime.getRuntime().addShutdownHook(cleanup);
             LongAccumulator written = sc.longAccumulator("rzc rows written");
             LongAccumulator firstBatch = sc.longAccumulator(SparkRuntime.FIRST_BATCH_MILLIS);
+            long[] splitRows = splits.stream().mapToLong(x -> x.rowCount().orElse(0)).toArray();
             AttemptTracker tracker =
                     AttemptTracker.on(
                             sc,
                             "rzc-" + job,
                             written.id(),
-                            rows ->
+                            (finished, rows) ->
                                     plan.progress()
                                             .accept(
                                                     new Progress(
                                                             rows,
                                                             0,
+                                                            finished.stream()
+                                                                    .mapToLong(p -> splitRows[p])
+                                                                    .sum(),
                                                             OptionalLong.of(inputRows),
                                                             Duration.ofNanos(
                                                                     System.nanoTime() - start))));
@@ -138,15 +142,13 @@ final class SparkJobs {
                                 + " splits");
             }
         }
-        List<Path> files = new ArrayList<>();
         long rows = 0;
         long errored = 0;
         for (TaskOutput output : accepted) {
-            files.addAll(sink.adopt(Paths.get(output.directory()), output.rows()));
-            rows += output.rows();
+            rows += sink.adopt("split " + output.partition(), Paths.get(output.directory()));
             errored += output.erroredRows();
         }
-        sink.commit();
+        List<Path> files = sink.commit();
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
         ExecutionStats stats = aggregate(accepted, elapsed);
         plan.finished().accept(stats);
@@ -160,7 +162,7 @@ final class SparkJobs {
                 sink.directory(),
                 String.format("%.2f", elapsed.toNanos() / 1e9),
                 medianFirstBatch(accepted));
-        return new WriteResult(sink.directory(), files, rows, errored, elapsed, stats);
+        return new WriteResult(sink.directory(), files, rows, errored, elapsed, stats, 0, 0);
     }
 
     private static long medianFirstBatch(List<TaskOutput> outputs) {
@@ -178,34 +180,38 @@ final class SparkJobs {
      * time); each operator's wall time is the job's.
      */
     static ExecutionStats aggregate(List<TaskOutput> outputs, Duration elapsed) {
-        Map<String, OperatorStats> sums = new LinkedHashMap<>();
+        Map<String, List<OperatorStats>> byName = new LinkedHashMap<>();
         for (TaskOutput output : outputs) {
             for (OperatorStats op : output.stats().operators()) {
-                sums.merge(
-                        op.name(),
-                        op,
-                        (a, b) ->
-                                new OperatorStats(
-                                        a.name(),
-                                        a.rows() + b.rows(),
-                                        a.batches() + b.batches(),
-                                        a.erroredRows() + b.erroredRows(),
-                                        elapsed,
-                                        a.busyTime().plus(b.busyTime()),
-                                        a.blockedTime().plus(b.blockedTime())));
+                byName.computeIfAbsent(op.name(), k -> new ArrayList<>()).add(op);
             }
         }
         List<OperatorStats> operators = new ArrayList<>();
-        for (OperatorStats op : sums.values()) {
+        for (Map.Entry<String, List<OperatorStats>> entry : byName.entrySet()) {
+            long rows = 0;
+            long batches = 0;
+            long errored = 0;
+            Duration busy = Duration.ZERO;
+            Duration blocked = Duration.ZERO;
+            Map<String, Long> counters = new LinkedHashMap<>();
+            for (OperatorStats op : entry.getValue()) {
+                rows += op.rows();
+                batches += op.batches();
+                errored += op.erroredRows();
+                busy = busy.plus(op.busyTime());
+                blocked = blocked.plus(op.blockedTime());
+                op.counters().forEach((k, v) -> counters.merge(k, v, Long::sum));
+            }
             operators.add(
                     new OperatorStats(
-                            op.name(),
-                            op.rows(),
-                            op.batches(),
-                            op.erroredRows(),
+                            entry.getKey(),
+                            rows,
+                            batches,
+                            errored,
                             elapsed,
-                            op.busyTime(),
-                            op.blockedTime()));
+                            busy,
+                            blocked,
+                            counters));
         }
         return new ExecutionStats(operators, elapsed);
     }
@@ -254,15 +260,10 @@ final class SparkJobs {
         }
     }
 
-    /** Deletes {@code dir} and everything in it, if it exists. */
+    /** Deletes {@code dir} and everything in it, if it exists; a failure is logged. */
     static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
+        try {
+            FileTrees.deleteTree(dir);
         } catch (IOException | UncheckedIOException e) {
             LOG.warn("could not delete {}: {}", dir, e.toString());
         }

@@ -1,0 +1,51 @@
+package io.rayzerocopy.cli;
+
+import io.rayzerocopy.internal.data.StagingArea;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code rzc clean DIR...}: removes the staging directories that killed jobs left next to their
+ * outputs.
+ */
+@Command(
+        name = "clean",
+        mixinStandardHelpOptions = true,
+        description =
+                "Remove the hidden staging directories (.<out>.rzc-tmp-*) that jobs killed before"
+                        + " committing left next to their output: those of output DIR and of the"
+                        + " outputs directly inside DIR. Those of running jobs are kept. (A job"
+                        + " removes them itself for its own output, unless run with --resume,"
+                        + " which continues them.)",
+        footer = {"", "Example:", "  rzc clean scores/      # or the directory holding outputs"})
+final class CleanCommand implements Callable<Integer> {
+    @Parameters(
+            arity = "1..*",
+            paramLabel = "DIR",
+            description = "an output, or a directory of outputs")
+    List<Path> dirs;
+
+    @Override
+    public Integer call() {
+        int removed = 0;
+        for (Path dir : dirs) {
+            for (StagingArea.Leftover leftover : StagingArea.removeDead(dir)) {
+                System.out.printf(
+                        "removed %s (left by %s, %d input files committed)%n",
+                        leftover.directory(), leftover.owner(), leftover.committedSplits());
+                removed++;
+            }
+            for (StagingArea.Leftover running : StagingArea.leftovers(dir)) {
+                System.out.printf(
+                        "kept %s: %s is still running%n", running.directory(), running.owner());
+            }
+        }
+        System.out.printf("removed %d staging directories%n", removed);
+        return 0;
+    }
+}

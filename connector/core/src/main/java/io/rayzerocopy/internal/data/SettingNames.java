@@ -1,0 +1,26 @@
+package io.rayzerocopy.internal.data;
+
+import java.util.Map;
+
+/**
+ * How messages name the settings that would fix them. The library's messages use the API's
+ * spelling; a front end with its own (the CLI's flags) replaces them with {@link #translate}, so a
+ * hint always names what its reader can type.
+ */
+public final class SettingNames {
+    public static final String MAX_ERRORED_BATCHES = "ExecutionOptions.maxErroredBatches(n)";
+    public static final String MAX_ACTOR_RESTARTS = "ExecutionOptions.maxActorRestarts(n)";
+    public static final String OVERWRITE = "ParquetWriteOptions.SaveMode.OVERWRITE";
+    public static final String RESUME = "ParquetWriteOptions.resume(true)";
+
+    private SettingNames() {}
+
+    /** {@code message} with each API setting named by its key replaced by its value. */
+    public static String translate(String message, Map<String, String> names) {
+        String out = message;
+        for (Map.Entry<String, String> name : names.entrySet()) {
+            out = out.replace(name.getKey(), name.getValue());
+        }
+        return out;
+    }
+}
