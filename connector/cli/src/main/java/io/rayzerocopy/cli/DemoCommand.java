@@ -44,7 +44,8 @@ import java.util.concurrent.Callable;
             "",
             "Examples:",
             "  rzc demo",
-            "  rzc demo --rows 1000000 --actors 2 --runtime processes"
+            "  rzc demo --rows 1000000 --actors 2 --runtime processes",
+            "  rzc demo --runtime spark --actors 1"
         })
 final class DemoCommand implements Callable<Integer> {
     @Option(
@@ -62,8 +63,16 @@ final class DemoCommand implements Callable<Integer> {
     @Option(
             names = "--runtime",
             defaultValue = "threads",
-            description = "threads, processes or ray (default: ${DEFAULT-VALUE})")
+            description = "threads, processes, ray or spark (default: ${DEFAULT-VALUE})")
     String runtime;
+
+    @Option(
+            names = "--master",
+            paramLabel = "URL",
+            description =
+                    "spark: the master (default with --runtime spark: local-cluster[2,1,1024],"
+                            + " two executor JVMs here)")
+    String master;
 
     @Option(
             names = "--batch-size",
@@ -83,7 +92,13 @@ final class DemoCommand implements Callable<Integer> {
         if (rows < 1 || actors < 1 || batchSize < 1) {
             throw new UserError("--rows, --actors and --batch-size must be >= 1");
         }
-        ExecutionOptions.Builder options = JobOptions.runtime(runtime);
+        ExecutionOptions.Builder options =
+                JobOptions.runtime(
+                        runtime,
+                        master == null && runtime.equals("spark")
+                                ? "local-cluster[2,1,1024]"
+                                : master,
+                        List.of());
         JobOptions.checkActors("--actors", actors, runtime);
         Path input = dir.resolve("features");
         Path output = dir.resolve("scores");
@@ -149,7 +164,13 @@ final class DemoCommand implements Callable<Integer> {
                             return batch.output().keep("id").put("features", x).build();
                         },
                         16_384)
-                .writeParquet(dir.toString(), ParquetWriteOptions.overwrite());
+                .writeParquet(
+                        dir.toString(),
+                        // Row groups of one generated batch: a cluster splits work by row group.
+                        ParquetWriteOptions.builder()
+                                .rowsPerRowGroup(16_384)
+                                .saveMode(ParquetWriteOptions.SaveMode.OVERWRITE)
+                                .build());
     }
 
     /**
