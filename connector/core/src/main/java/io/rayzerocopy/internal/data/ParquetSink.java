@@ -116,6 +116,21 @@ public final class ParquetSink implements AutoCloseable {
         return directory;
     }
 
+    /**
+     * A new directory {@code name} inside the staging area, for a runtime's own use (a cluster
+     * job's task attempts): it goes with the staging area, so a job killed outright leaves it where
+     * the next job on this output, or {@code rzc clean}, removes it.
+     */
+    public synchronized Path scratch(String name) {
+        checkOpen();
+        Path dir = area.directory().resolve(name);
+        try {
+            return Files.createDirectory(dir);
+        } catch (IOException e) {
+            throw new DatasetException("cannot create " + dir + ": " + StagingArea.reason(e), e);
+        }
+    }
+
     /** Appends all rows of {@code root} to the dataset. */
     public void write(VectorSchemaRoot root) {
         write(UNSPLIT, root);

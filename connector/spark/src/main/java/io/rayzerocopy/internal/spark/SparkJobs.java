@@ -25,7 +25,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
@@ -70,9 +69,9 @@ final class SparkJobs {
             JobPlan.Runner runner = Shipping.forCluster(sc, plan.runner(), settings.publish());
             String job = UUID.randomUUID().toString();
             Path out = sink.directory();
-            Path staging = out.resolveSibling("." + out.getFileName() + ".rzc-spark-" + job);
-            Thread cleanup = new Thread(() -> deleteTree(staging), "rzc-spark-cleanup");
-            Runtime.getRuntime().addShutdownHook(cleanup);
+            // Inside the sink's staging area, which is named after this process: if the driver is
+            // killed, the next job on this output or `rzc clean` removes the attempts with it.
+            Path staging = sink.scratch("attempts");
             LongAccumulator written = sc.longAccumulator("rzc rows written");
             LongAccumulator firstBatch = sc.longAccumulator(SparkRuntime.FIRST_BATCH_MILLIS);
             long[] splitRows = splits.stream().mapToLong(x -> x.rowCount().orElse(0)).toArray();
@@ -96,7 +95,6 @@ final class SparkJobs {
             sc.setJobGroup(
                     "rzc-" + job, runner.describe() + " -> " + out, /* interruptOnCancel= */ true);
             try {
-                Files.createDirectory(staging);
                 List<TaskOutput> outputs =
                         JavaSparkContext.fromSparkContext(sc)
                                 .parallelize(splits, splits.size())
@@ -123,7 +121,6 @@ final class SparkJobs {
                 sc.clearJobGroup();
                 sc.removeSparkListener(tracker);
                 deleteTree(staging);
-                removeHook(cleanup);
             }
         }
     }
@@ -250,14 +247,6 @@ final class SparkJobs {
     private static String firstLine(Throwable e) {
         String message = e.getMessage() == null ? e.toString() : e.getMessage();
         return message.strip().lines().findFirst().orElse(message);
-    }
-
-    private static void removeHook(Thread hook) {
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException exiting) {
-            // the JVM is shutting down; the hook deletes the staging directory itself
-        }
     }
 
     /** Deletes {@code dir} and everything in it, if it exists; a failure is logged. */
