@@ -114,6 +114,17 @@ public final class BenchModels {
      */
     public static Path torchScript(int layers, Path dir, Path repo)
             throws IOException, InterruptedException {
+        return torchScript(WIDTH, WIDTH, WIDTH, layers, dir, repo);
+    }
+
+    /**
+     * As {@link #torchScript(int, Path, Path)}, for an MLP of {@code layers} Linear layers of
+     * {@code width} units whose first layer takes {@code inputs} features and whose last gives
+     * {@code outputs}.
+     */
+    public static Path torchScript(
+            int inputs, int width, int outputs, int layers, Path dir, Path repo)
+            throws IOException, InterruptedException {
         Files.createDirectories(dir);
         List<String> cmd =
                 new ArrayList<>(
@@ -123,7 +134,11 @@ public final class BenchModels {
                                 "--layers",
                                 Integer.toString(layers),
                                 "--width",
-                                Integer.toString(WIDTH),
+                                Integer.toString(width),
+                                "--inputs",
+                                Integer.toString(inputs),
+                                "--outputs",
+                                Integer.toString(outputs),
                                 "--out",
                                 dir.toString()));
         Process p = new ProcessBuilder(cmd).inheritIO().start();

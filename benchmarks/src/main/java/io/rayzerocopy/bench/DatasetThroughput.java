@@ -78,7 +78,7 @@ public final class DatasetThroughput {
     }
 
     /** Keeps the ids and adds {@code features}: DIM Gaussian floats seeded by the first id. */
-    private static VectorSchemaRoot randomFeatures(Batch batch) {
+    static VectorSchemaRoot randomFeatures(Batch batch) {
         int n = batch.rowCount();
         BigIntVector ids = (BigIntVector) batch.root().getVector("id");
         SplittableRandom random = new SplittableRandom(42 + ids.get(0));

@@ -2,6 +2,7 @@ package io.rayzerocopy;
 
 import io.rayzerocopy.internal.data.Allocators;
 import io.rayzerocopy.internal.data.ArrowSource;
+import io.rayzerocopy.internal.data.ArrowStreamSource;
 import io.rayzerocopy.internal.data.BatchMetadata;
 import io.rayzerocopy.internal.data.BatchReader;
 import io.rayzerocopy.internal.data.BatchSource;
@@ -14,6 +15,8 @@ import io.rayzerocopy.internal.data.SourceBatch;
 import io.rayzerocopy.internal.exec.ActorRuntime;
 import io.rayzerocopy.internal.exec.ActorSpec;
 import io.rayzerocopy.internal.exec.ErroredBatchHandler;
+import io.rayzerocopy.internal.exec.JobPlan;
+import io.rayzerocopy.internal.exec.JobRuntime;
 import io.rayzerocopy.internal.exec.MapStage;
 import io.rayzerocopy.internal.exec.Pipeline;
 import io.rayzerocopy.internal.exec.PipelineRun;
@@ -37,6 +40,7 @@ import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -62,6 +66,11 @@ import java.util.function.Function;
  * concurrently, joined by bounded queues, so memory stays bounded whatever the input size. Batches
  * are Arrow {@link VectorSchemaRoot}s. Immutable and thread-safe, except that {@link #stats()}
  * reports this object's latest run.
+ *
+ * <p>On a runtime that runs whole jobs ({@code "spark"}), {@link #writeParquet} and {@link
+ * #iterBatches} (and so {@link #take}, {@link #count} and {@link #schema} with a map) hand the
+ * dataset to it: the cluster runs this dataset's maps over splits of the input, each in a task of
+ * its own, and the output is committed once (docs/spark.md).
  */
 public final class Dataset {
     private static final Logger LOG = LoggerFactory.getLogger(Dataset.class);
@@ -124,6 +133,17 @@ public final class Dataset {
     /** See {@link #fromArrow(List)}. */
     public static Dataset fromArrow(VectorSchemaRoot... roots) {
         return fromArrow(Arrays.asList(roots));
+    }
+
+    /**
+     * A one-shot stream of Arrow batches of {@code schema}, such as another engine's rows converted
+     * to Arrow as they are read: the first action reads {@code batches} (on a thread of its own)
+     * and takes each batch over, closing it; a second action fails. Batches are cut to the map's
+     * batch size, never merged.
+     */
+    public static Dataset fromArrowStream(Schema schema, Iterator<VectorSchemaRoot> batches) {
+        return new Dataset(
+                ArrowStreamSource.of(schema, batches), List.of(), ExecutionOptions.defaults());
     }
 
     /**
@@ -222,6 +242,11 @@ public final class Dataset {
         Objects.requireNonNull(directory, "directory");
         Objects.requireNonNull(writeOptions, "writeOptions");
         source.checkOutput(Paths.get(directory));
+        JobRuntime cluster = jobRuntime();
+        if (cluster != null) {
+            checkInput();
+            return cluster.writeParquet(plan(), Paths.get(directory), writeOptions);
+        }
         long start = System.nanoTime();
         OptionalLong sourceRows = source.rowCount();
         checkInput();
@@ -322,6 +347,10 @@ public final class Dataset {
      */
     public BatchIterator iterBatches() {
         checkInput();
+        JobRuntime cluster = jobRuntime();
+        if (cluster != null) {
+            return cluster.iterBatches(plan());
+        }
         BufferAllocator allocator = Allocators.child("job");
         try {
             return new RunIterator(
@@ -429,11 +458,6 @@ public final class Dataset {
     }
 
     /**
-     * Lets the first {@code mapBatches} check the input before anything starts (see {@link
-     * InputCheck}), with the first rows of the input: the first non-empty batch of up to {@value
-     * #SAMPLE_ROWS} rows.
-     */
-    /**
      * Lets the runtime start the first stage's actors now (worker JVMs boot meanwhile), then checks
      * the input; if the check fails, the runtime drops what it started.
      */
@@ -443,7 +467,7 @@ public final class Dataset {
             MapStage first = stages.get(0);
             OptionalLong batches = source.batchCount(first.batchSize());
             int actors = (int) Math.min(first.minActors(), batches.orElse(Integer.MAX_VALUE));
-            unprepare = Runtimes.find(options.runtime()).prepare(settings(), actors);
+            unprepare = Runtimes.find(options.runtime()).prepare(runtimeSettings(), actors);
         }
         try {
             checkSample();
@@ -453,8 +477,14 @@ public final class Dataset {
         }
     }
 
+    /**
+     * Lets the first {@code mapBatches} check the input before anything starts (see {@link
+     * InputCheck}), with the first rows of the input: the first non-empty batch of up to {@value
+     * #SAMPLE_ROWS} rows.
+     */
     private void checkSample() {
-        if (inputCheck == null) {
+        // A one-shot stream is not sampled: reading it for the check would consume it.
+        if (inputCheck == null || source instanceof ArrowStreamSource) {
             return;
         }
         try (BufferAllocator allocator = Allocators.child("input-check");
@@ -535,17 +565,96 @@ public final class Dataset {
     }
 
     private Function<BufferAllocator, ActorRuntime> runtimeFactory() {
-        RuntimeSettings settings = settings();
+        RuntimeSettings settings = runtimeSettings();
         RuntimeProvider provider = Runtimes.find(settings.runtime());
         return allocator -> provider.create(settings, allocator);
     }
 
-    private RuntimeSettings settings() {
+    private RuntimeSettings runtimeSettings() {
         return new RuntimeSettings(
                 options.runtime(),
                 stages.isEmpty() ? 1 : stages.get(0).cpusPerActor(),
                 options.workerJvmOptions(),
                 options.runtimeOptions());
+    }
+
+    /** The runtime that runs this whole dataset itself (a cluster), or null to run it here. */
+    private JobRuntime jobRuntime() {
+        RuntimeSettings settings = runtimeSettings();
+        return Runtimes.find(settings.runtime()) instanceof JobRuntime jobs
+                        && jobs.runsJobs(settings)
+                ? jobs
+                : null;
+    }
+
+    private JobPlan plan() {
+        return new JobPlan(
+                source,
+                new SplitRunner(stages, options),
+                runtimeSettings(),
+                options.maxErroredBatches(),
+                options.progress(),
+                lastStats::set);
+    }
+
+    /**
+     * This dataset's maps and options over a split of its source, for a {@link JobRuntime}'s tasks:
+     * each task runs the same dataset code on its split, in its own JVM.
+     */
+    private static final class SplitRunner implements JobPlan.Runner {
+        private static final long serialVersionUID = 1L;
+        private final List<MapStage> stages;
+        private final boolean preserveOrder;
+        private final int maxErroredBatches;
+        private final int maxActorRestarts;
+        private final String runtime;
+        private final Map<String, String> runtimeOptions;
+        private final List<String> workerJvmOptions;
+
+        SplitRunner(List<MapStage> stages, ExecutionOptions options) {
+            this.stages = List.copyOf(stages);
+            this.preserveOrder = options.preserveOrder();
+            this.maxErroredBatches = options.maxErroredBatches();
+            this.maxActorRestarts = options.maxActorRestarts();
+            this.runtime = options.runtime();
+            this.runtimeOptions = Map.copyOf(options.runtimeOptions());
+            this.workerJvmOptions = List.copyOf(options.workerJvmOptions());
+        }
+
+        @Override
+        public WriteResult writeParquet(
+                BatchSource split,
+                String directory,
+                ParquetWriteOptions writeOptions,
+                Consumer<Progress> progress) {
+            return dataset(split, progress).writeParquet(directory, writeOptions);
+        }
+
+        @Override
+        public BatchIterator iterBatches(BatchSource split) {
+            return dataset(split, p -> {}).iterBatches();
+        }
+
+        @Override
+        public String describe() {
+            return stages.stream()
+                    .map(s -> "map(" + s.name() + ")")
+                    .reduce((a, b) -> a + " -> " + b)
+                    .orElse("read");
+        }
+
+        private Dataset dataset(BatchSource split, Consumer<Progress> progress) {
+            ExecutionOptions.Builder options =
+                    ExecutionOptions.builder()
+                            .progress(progress)
+                            .preserveOrder(preserveOrder)
+                            .maxErroredBatches(maxErroredBatches)
+                            .maxActorRestarts(maxActorRestarts)
+                            .runtime(runtime)
+                            .workerJvmOptions(workerJvmOptions);
+            runtimeOptions.forEach(options::runtimeOption);
+            return new Dataset(split, stages, options.build());
+        }
     }
 
     private static ErroredBatchHandler logErrors() {

@@ -1,11 +1,16 @@
 package io.rayzerocopy;
 
+import java.io.Serializable;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Per-operator statistics of one run, in pipeline order (read, maps, then the consumer). */
-public record ExecutionStats(List<OperatorStats> operators, Duration wallTime) {
+/**
+ * Per-operator statistics of one run, in pipeline order (read, maps, then the consumer).
+ * Serializable, so that tasks of a cluster job report theirs.
+ */
+public record ExecutionStats(List<OperatorStats> operators, Duration wallTime)
+        implements Serializable {
 
     public ExecutionStats {
         operators = List.copyOf(operators);

@@ -1,5 +1,6 @@
 package io.rayzerocopy;
 
+import java.io.Serializable;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.Map;
@@ -20,7 +21,8 @@ public record OperatorStats(
         Duration wallTime,
         Duration busyTime,
         Duration blockedTime,
-        Map<String, Long> counters) {
+        Map<String, Long> counters)
+        implements Serializable {
 
     public OperatorStats {
         counters = Collections.unmodifiableMap(new TreeMap<>(counters));

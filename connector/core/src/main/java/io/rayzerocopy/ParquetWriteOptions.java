@@ -2,14 +2,17 @@ package io.rayzerocopy;
 
 import io.rayzerocopy.internal.data.ParquetSink;
 
+import java.io.Serializable;
 import java.util.Objects;
 
 /**
  * How {@link ParquetSink} writes: compression, rows per file and per row group, what to do when the
- * output directory exists, and whether to resume a killed run. Immutable; start from {@link
- * #defaults()} or {@link #builder()}.
+ * output directory exists, and whether to resume a killed run. Immutable and serializable; start
+ * from {@link #defaults()} or {@link #builder()}.
  */
-public final class ParquetWriteOptions {
+public final class ParquetWriteOptions implements Serializable {
+    private static final long serialVersionUID = 1L;
+
     /** Column chunk compression. */
     public enum Compression {
         SNAPPY,

@@ -4,6 +4,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.lang.reflect.InvocationTargetException;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
@@ -17,10 +18,16 @@ import java.util.concurrent.Callable;
         subcommands = {
             BenchCommand.Memory.class,
             BenchCommand.Load.class,
+            BenchCommand.SparkMemory.class,
+            BenchCommand.SparkThroughput.class,
             BenchCommand.Decode.class
         })
 final class BenchCommand {
     private BenchCommand() {}
+
+    static Object invoke(String className, Class<?>[] types, Object... args) throws Exception {
+        return invoke(className, "run", types, args);
+    }
 
     static Object invoke(String className, String method, Class<?>[] types, Object... args)
             throws Exception {
@@ -48,8 +55,8 @@ final class BenchCommand {
             footer = {
                 "",
                 "Last line: actors=<n> model_mb=<s> naive_pss_mb=<x> zerocopy_pss_mb=<y>"
-                    + " ratio=<x/y> per_actor_mb=<PSS of a zero-copy actor beyond its share of the"
-                    + " store>",
+                        + " ratio=<x/y> per_actor_mb=<PSS of a zero-copy actor beyond its share of"
+                        + " the store>",
                 "With --scoring: scoring actors=<n> model_mb=<s> batch=<b> per_worker_mb_median=<m>"
                         + " per_worker_mb_max=<x> samples=<k> rows_per_s=<r>",
                 "",
@@ -128,7 +135,6 @@ final class BenchCommand {
             }
             invoke(
                     "io.rayzerocopy.bench.MemoryBench",
-                    "run",
                     new Class<?>[] {int.class, int.class, String.class},
                     actors,
                     modelMb,
@@ -169,9 +175,149 @@ final class BenchCommand {
             }
             invoke(
                     "io.rayzerocopy.bench.LoadBench",
-                    "run",
                     new Class<?>[] {int.class, int.class},
                     modelMb,
+                    reps);
+            return 0;
+        }
+    }
+
+    @Command(
+            name = "spark-memory",
+            mixinStandardHelpOptions = true,
+            description =
+                    "N executor JVMs on local-cluster over a generated TorchScript model: summed"
+                            + " PSS with each executor loading its own copy (the DJL-Spark way) vs"
+                            + " zero-copy. Needs python3-torch.",
+            footer = {
+                "",
+                "One line per executor count: executors=<n> model_mb=<s> engine_only_pss_mb=<b>"
+                        + " djl_spark_pss_mb=<x> zerocopy_pss_mb=<y> ratio=<x/y>",
+                "",
+                "Example:",
+                "  rzc bench spark-memory --executors 2,4 --model-mb 400"
+            })
+    static final class SparkMemory implements Callable<Integer> {
+        @Option(
+                names = "--executors",
+                split = ",",
+                defaultValue = "2,4",
+                description = "executor counts, one session each (default: ${DEFAULT-VALUE})")
+        List<Integer> executors;
+
+        @Option(
+                names = "--model-mb",
+                defaultValue = "400",
+                description = "model size in MB (default: ${DEFAULT-VALUE})")
+        int modelMb;
+
+        @Override
+        public Integer call() throws Exception {
+            if (modelMb < 16 || executors.stream().anyMatch(n -> n < 1)) {
+                throw new UserError("--model-mb must be >= 16 and --executors >= 1");
+            }
+            invoke(
+                    "io.rayzerocopy.bench.SparkBench",
+                    "memory",
+                    new Class<?>[] {List.class, int.class},
+                    executors,
+                    modelMb);
+            return 0;
+        }
+    }
+
+    @Command(
+            name = "spark-throughput",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Parquet to Parquet on local-cluster, in one session: ours vs a DJL-Spark-style"
+                            + " job (model loaded per partition, batchPredict on small batches of"
+                            + " rows); medians and time to first batch per task. Needs"
+                            + " python3-torch.",
+            footer = {
+                "",
+                "Last line: rows=<n> ours_s=<s> dataframe_s=<s> djl_spark_s=<s> speedup=<x>"
+                        + " ours_first_batch_ms=<ms> djl_spark_first_batch_ms=<ms>",
+                "(speedup: DJL-Spark style over ours)",
+                "",
+                "Example:",
+                "  rzc bench spark-throughput --executors 2 --rows 100000 --partitions 16"
+            })
+    static final class SparkThroughput implements Callable<Integer> {
+        @Option(
+                names = "--executors",
+                defaultValue = "2",
+                description = "(default: ${DEFAULT-VALUE})")
+        int executors;
+
+        @Option(
+                names = "--rows",
+                defaultValue = "100000",
+                description = "(default: ${DEFAULT-VALUE})")
+        long rows;
+
+        @Option(
+                names = "--partitions",
+                defaultValue = "16",
+                description = "input files = splits = partitions (default: ${DEFAULT-VALUE})")
+        int partitions;
+
+        @Option(
+                names = "--width",
+                defaultValue = "512",
+                description = "units of each layer of the MLP (default: ${DEFAULT-VALUE})")
+        int width;
+
+        @Option(
+                names = "--layers",
+                defaultValue = "4",
+                description = "layers of the MLP (default: ${DEFAULT-VALUE})")
+        int layers;
+
+        @Option(
+                names = "--batch-size",
+                defaultValue = "256",
+                description = "rows per call, ours (default: ${DEFAULT-VALUE})")
+        int batchSize;
+
+        @Option(
+                names = "--baseline-batch",
+                defaultValue = "10",
+                description = "rows per batchPredict, DJL-Spark style (default: ${DEFAULT-VALUE})")
+        int baselineBatch;
+
+        @Option(
+                names = "--reps",
+                defaultValue = "5",
+                description = "runs of each after a warm-up; medians (default: ${DEFAULT-VALUE})")
+        int reps;
+
+        @Override
+        public Integer call() throws Exception {
+            if (executors < 1 || rows < partitions || partitions < 1 || reps < 1) {
+                throw new UserError(
+                        "--executors, --partitions and --reps must be >= 1, --rows >= partitions");
+            }
+            invoke(
+                    "io.rayzerocopy.bench.SparkBench",
+                    "throughput",
+                    new Class<?>[] {
+                        int.class,
+                        long.class,
+                        int.class,
+                        int.class,
+                        int.class,
+                        int.class,
+                        int.class,
+                        int.class
+                    },
+                    executors,
+                    rows,
+                    width,
+                    layers,
+                    partitions,
+                    batchSize,
+                    baselineBatch,
                     reps);
             return 0;
         }
@@ -211,7 +357,6 @@ final class BenchCommand {
             }
             invoke(
                     "io.rayzerocopy.bench.DecodeBench",
-                    "run",
                     new Class<?>[] {long.class, int.class},
                     rows,
                     reps);

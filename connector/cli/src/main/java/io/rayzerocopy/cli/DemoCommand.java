@@ -45,7 +45,8 @@ import java.util.concurrent.Callable;
             "",
             "Examples:",
             "  rzc demo",
-            "  rzc demo --rows 1000000 --actors 2 --runtime processes"
+            "  rzc demo --rows 1000000 --actors 2 --runtime processes",
+            "  rzc demo --runtime spark --actors 1"
         })
 final class DemoCommand implements Callable<Integer> {
     @Option(
@@ -63,7 +64,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(
             names = "--runtime",
             defaultValue = "threads",
-            description = "threads, processes or ray (default: ${DEFAULT-VALUE})")
+            description = "threads, processes, ray or spark (default: ${DEFAULT-VALUE})")
     String runtime;
 
     @Option(
@@ -73,6 +74,14 @@ final class DemoCommand implements Callable<Integer> {
                     "a JVM option of the worker processes of --runtime processes, after ours (e.g."
                             + " --worker-jvm-option=-Xmx2g); repeat for several")
     List<String> workerJvmOptions = new ArrayList<>();
+
+    @Option(
+            names = "--master",
+            paramLabel = "URL",
+            description =
+                    "spark: the master (default with --runtime spark: local-cluster[2,1,1024],"
+                            + " two executor JVMs here)")
+    String master;
 
     @Option(
             names = "--batch-size",
@@ -93,7 +102,13 @@ final class DemoCommand implements Callable<Integer> {
             throw new UserError("--rows, --actors and --batch-size must be >= 1");
         }
         ExecutionOptions.Builder options =
-                JobOptions.runtime(runtime).workerJvmOptions(workerJvmOptions);
+                JobOptions.runtime(
+                                runtime,
+                                master == null && runtime.equals("spark")
+                                        ? "local-cluster[2,1,1024]"
+                                        : master,
+                                List.of())
+                        .workerJvmOptions(workerJvmOptions);
         JobOptions.checkActors("--actors", actors, runtime);
         JobOptions.startActorsEarly(runtime, actors, workerJvmOptions);
         Path input = dir.resolve("features");
@@ -160,7 +175,13 @@ final class DemoCommand implements Callable<Integer> {
                             return batch.output().keep("id").put("features", x).build();
                         },
                         16_384)
-                .writeParquet(dir.toString(), ParquetWriteOptions.overwrite());
+                .writeParquet(
+                        dir.toString(),
+                        // Row groups of one generated batch: a cluster splits work by row group.
+                        ParquetWriteOptions.builder()
+                                .rowsPerRowGroup(16_384)
+                                .saveMode(ParquetWriteOptions.SaveMode.OVERWRITE)
+                                .build());
     }
 
     /**

@@ -36,11 +36,35 @@ final class JobOptions {
 
     /** Options running on the runtime named {@code value}, or a usage error naming it. */
     static ExecutionOptions.Builder runtime(String value) {
+        return runtime(value, null, List.of());
+    }
+
+    /**
+     * Options running on the runtime named {@code value}; for {@code spark}, on {@code master}
+     * (null: the session spark-submit starts) with the {@code key=value} settings of {@code conf}.
+     */
+    static ExecutionOptions.Builder runtime(String value, String master, List<String> conf) {
+        ExecutionOptions.Builder options;
         try {
-            return ExecutionOptions.builder().runtime(value);
+            options = ExecutionOptions.builder().runtime(value);
         } catch (IllegalArgumentException e) {
             throw new UserError("--runtime " + value + ": " + e.getMessage());
         }
+        if (!value.equals("spark") && (master != null || !conf.isEmpty())) {
+            throw new UserError(
+                    "--master and --conf are settings of the spark runtime: add --runtime spark");
+        }
+        if (master != null) {
+            options.runtimeOption("spark.master", master);
+        }
+        for (String setting : conf) {
+            int eq = setting.indexOf('=');
+            if (eq <= 0) {
+                throw new UserError("--conf " + setting + ": give key=value");
+            }
+            options.runtimeOption(setting.substring(0, eq), setting.substring(eq + 1));
+        }
+        return options;
     }
 
     /**

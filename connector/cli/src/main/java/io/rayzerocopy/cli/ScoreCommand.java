@@ -4,6 +4,7 @@ import ai.djl.Model;
 
 import io.rayzerocopy.ActorPoolStrategy;
 import io.rayzerocopy.Dataset;
+import io.rayzerocopy.ExecutionOptions;
 import io.rayzerocopy.ModelScorer;
 import io.rayzerocopy.ModelWrapper;
 import io.rayzerocopy.ParquetWriteOptions;
@@ -52,7 +53,10 @@ import java.util.concurrent.Callable;
             "      --feature-columns f1,f2,f3 --actors 4 --runtime processes --max-errored-batches"
                     + " 10 --overwrite",
             "  rzc score ... --resume      (after a run that was killed: only the files not done"
-                    + " yet)"
+                    + " yet)",
+            "  rzc score --model model.pt --input features/ --output scores/ --input-column"
+                    + " features \\",
+            "      --keep-columns id --runtime spark --master 'local-cluster[2,1,1024]' --actors 1"
         })
 final class ScoreCommand implements Callable<Integer> {
     @Option(
@@ -148,7 +152,7 @@ final class ScoreCommand implements Callable<Integer> {
     @Option(
             names = "--runtime",
             defaultValue = "threads",
-            description = "threads, processes or ray (default: ${DEFAULT-VALUE})")
+            description = "threads, processes, ray or spark (default: ${DEFAULT-VALUE})")
     String runtime;
 
     @Option(
@@ -158,6 +162,22 @@ final class ScoreCommand implements Callable<Integer> {
                     "a JVM option of the worker processes of --runtime processes, after ours (e.g."
                             + " --worker-jvm-option=-Xmx2g); repeat for several")
     List<String> workerJvmOptions = new ArrayList<>();
+
+    @Option(
+            names = "--master",
+            paramLabel = "URL",
+            description =
+                    "spark: local-cluster[N,C,M] (N executor JVMs here, no Spark download),"
+                            + " spark://host:port or local[N]")
+    String master;
+
+    @Option(
+            names = "--conf",
+            paramLabel = "K=V",
+            description =
+                    "spark: a Spark setting (spark.executor.memory=2g) or a runtime option"
+                            + " (rzc.spark.rowsPerSplit=50000); repeatable")
+    List<String> conf = new ArrayList<>();
 
     @Option(names = "--preserve-order", description = "write rows in input order")
     boolean preserveOrder;
@@ -230,6 +250,8 @@ final class ScoreCommand implements Callable<Integer> {
         }
         checkInputs();
         JobOptions.checkCanStage(output);
+        ExecutionOptions.Builder options =
+                JobOptions.runtime(runtime, master, conf).workerJvmOptions(workerJvmOptions);
         JobOptions.startActorsEarly(runtime, pool.minSize(), workerJvmOptions);
         try (ModelWrapper<Model> wrapper = Models.wrap(model, weights)) {
             ModelScorer.Config.Builder scorer =
@@ -250,9 +272,7 @@ final class ScoreCommand implements Callable<Integer> {
                             scorer.build(),
                             batchSize,
                             pool,
-                            JobOptions.runtime(runtime)
-                                    .workerJvmOptions(workerJvmOptions)
-                                    .preserveOrder(preserveOrder)
+                            options.preserveOrder(preserveOrder)
                                     .maxErroredBatches(maxErroredBatches)
                                     .maxActorRestarts(maxActorRestarts),
                             output,

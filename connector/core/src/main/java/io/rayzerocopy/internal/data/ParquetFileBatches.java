@@ -12,6 +12,7 @@ import org.apache.parquet.column.impl.ColumnReadStoreImpl;
 import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.FileMetaData;
 import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.io.api.Converter;
@@ -39,8 +40,19 @@ final class ParquetFileBatches implements AutoCloseable {
     private PageReadStore rowGroup;
     private long rowGroupRowsLeft;
     private long fileRow;
+    private int rowGroupsLeft;
+    private long endRow;
 
+    /** All row groups of {@code file}; {@code columns} null for all columns. */
     ParquetFileBatches(Path file, List<String> columns) {
+        this(file, columns, 0, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Row groups {@code [firstRowGroup, firstRowGroup + rowGroupCount)} of {@code file} (fewer if
+     * the file ends first); batch row ranges keep the rows' numbers in the whole file.
+     */
+    ParquetFileBatches(Path file, List<String> columns, int firstRowGroup, int rowGroupCount) {
         this.file = file;
         try {
             reader =
@@ -86,6 +98,7 @@ final class ParquetFileBatches implements AutoCloseable {
             }
             schema = new Schema(arrowFields);
             reader.setRequestedSchema(requested);
+            selectRowGroups(firstRowGroup, rowGroupCount);
         } catch (RuntimeException e) {
             closeQuietly(e);
             throw e;
@@ -100,8 +113,9 @@ final class ParquetFileBatches implements AutoCloseable {
         return schema;
     }
 
+    /** Rows of the selected row groups. */
     long rowCount() {
-        return reader.getRecordCount();
+        return endRow - fileRow;
     }
 
     /** The next batch of at most {@code batchSize} rows, or {@code null} when the file is done. */
@@ -146,7 +160,32 @@ final class ParquetFileBatches implements AutoCloseable {
     }
 
     private long remainingRows() {
-        return reader.getRecordCount() - fileRow;
+        return endRow - fileRow;
+    }
+
+    /** Skips the row groups before {@code first} (footer only) and stops after {@code count}. */
+    private void selectRowGroups(int first, int count) {
+        List<BlockMetaData> blocks = reader.getFooter().getBlocks();
+        if (first < 0 || count < 0 || first > blocks.size()) {
+            throw new IllegalArgumentException(
+                    file
+                            + " has "
+                            + blocks.size()
+                            + " row groups; cannot read "
+                            + count
+                            + " from row group "
+                            + first);
+        }
+        int last = (int) Math.min(blocks.size(), (long) first + count);
+        for (int i = 0; i < last; i++) {
+            long rows = blocks.get(i).getRowCount();
+            if (i < first) {
+                reader.skipNextRowGroup();
+                fileRow += rows;
+            }
+            endRow += rows;
+        }
+        rowGroupsLeft = last - first;
     }
 
     /** Makes sure the current row group has rows left; false at the end of the file. */
@@ -155,10 +194,14 @@ final class ParquetFileBatches implements AutoCloseable {
             for (ColumnDecoder decoder : decoders) {
                 decoder.flush();
             }
+            if (rowGroupsLeft == 0) {
+                return false;
+            }
             rowGroup = reader.readNextRowGroup();
             if (rowGroup == null) {
                 return false;
             }
+            rowGroupsLeft--;
             rowGroupRowsLeft = rowGroup.getRowCount();
             ColumnReadStoreImpl store =
                     new ColumnReadStoreImpl(

@@ -11,8 +11,11 @@ import org.apache.parquet.hadoop.CodecFactory;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -113,6 +116,21 @@ public final class ParquetSink implements AutoCloseable {
         return directory;
     }
 
+    /**
+     * A new directory {@code name} inside the staging area, for a runtime's own use (a cluster
+     * job's task attempts): it goes with the staging area, so a job killed outright leaves it where
+     * the next job on this output, or {@code rzc clean}, removes it.
+     */
+    public synchronized Path scratch(String name) {
+        checkOpen();
+        Path dir = area.directory().resolve(name);
+        try {
+            return Files.createDirectory(dir);
+        } catch (IOException e) {
+            throw new DatasetException("cannot create " + dir + ": " + StagingArea.reason(e), e);
+        }
+    }
+
     /** Appends all rows of {@code root} to the dataset. */
     public void write(VectorSchemaRoot root) {
         write(UNSPLIT, root);
@@ -154,6 +172,44 @@ public final class ParquetSink implements AutoCloseable {
             writer = area.newSplit(split, compressor);
         }
         writer.commit();
+    }
+
+    /**
+     * Commits as split {@code split} the part files of a dataset committed elsewhere on this file
+     * system (such as a cluster task's own output, written by another sink): they are moved in,
+     * with its side datasets ({@code _errors}), and named in split order on {@link #commit()}. The
+     * batches' schemas are the caller's to keep equal.
+     *
+     * @return rows of the adopted main dataset (from the files' footers)
+     */
+    public synchronized long adopt(String split, Path committed) {
+        checkOpen();
+        SplitWriter writer = area.newSplit(split, compressor);
+        try {
+            long rows = writer.adopt(MAIN, partFiles(committed));
+            try (DirectoryStream<Path> sides = Files.newDirectoryStream(committed, "_*")) {
+                for (Path side : sides) {
+                    writer.adopt(side.getFileName().toString(), partFiles(side));
+                }
+            }
+            writer.commit();
+            return rows;
+        } catch (IOException | RuntimeException e) {
+            writer.abandon();
+            throw new DatasetException(
+                    "cannot move the part files of " + committed + " into " + directory + ": " + e,
+                    e);
+        }
+    }
+
+    /** The part files directly in {@code dir}, in name order. */
+    private static List<Path> partFiles(Path dir) throws IOException {
+        List<Path> files = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, "part-*.parquet")) {
+            entries.forEach(files::add);
+        }
+        files.sort(Comparator.naturalOrder());
+        return files;
     }
 
     /** The splits that were committed by the run this job resumed. */

@@ -10,6 +10,7 @@ import org.apache.parquet.compression.CompressionCodecFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,6 +57,28 @@ public final class SplitWriter {
     /** Appends all rows of {@code root} to the split's side dataset {@code name}. */
     public void writeSidecar(String name, VectorSchemaRoot root) {
         parts(name).write(root);
+    }
+
+    /**
+     * Moves finished part files written elsewhere into dataset {@code name} ({@code ""}: the main
+     * one) as the split's next files; returns their rows, read from their footers.
+     */
+    long adopt(String name, List<Path> files) throws IOException {
+        Parts parts = parts(name);
+        long rows = 0;
+        for (Path file : files) {
+            try (ParquetFileBatches footer = new ParquetFileBatches(file, null)) {
+                rows += footer.rowCount();
+            }
+            Files.createDirectories(parts.dir);
+            Path target =
+                    parts.dir.resolve(
+                            String.format("part-%05d-%05d.parquet", index, parts.files.size()));
+            Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
+            parts.files.add(target);
+        }
+        parts.rows += rows;
+        return rows;
     }
 
     /** Rows written to the main dataset. */

@@ -48,19 +48,28 @@ public final class JvmLauncher {
     public static List<String> command(String mainClass, List<String> jvmArgs, List<String> args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(javaExecutable().toString());
-        cmd.addAll(OPENS);
-        for (String key : INHERITED) {
-            String value = System.getProperty(key);
-            if (value != null) {
-                cmd.add("-D" + key + "=" + value);
-            }
-        }
+        cmd.addAll(childJvmFlags());
         cmd.addAll(jvmArgs);
         cmd.add("-cp");
         cmd.add(classpath());
         cmd.add(mainClass);
         cmd.addAll(args);
         return cmd;
+    }
+
+    /**
+     * The JVM flags a JVM that runs our code on this machine gets: {@link #OPENS} and this JVM's
+     * settings it must share (DJL offline and its cache, the store directory, the log config).
+     */
+    public static List<String> childJvmFlags() {
+        List<String> flags = new ArrayList<>(OPENS);
+        for (String key : INHERITED) {
+            String value = System.getProperty(key);
+            if (value != null) {
+                flags.add("-D" + key + "=" + value);
+            }
+        }
+        return flags;
     }
 
     /** Starts {@code mainClass} in a new JVM; its stderr goes to this process's stderr. */
@@ -71,8 +80,8 @@ public final class JvmLauncher {
         return pb.start();
     }
 
-    /** The classpath child JVMs get: this JVM's (the test classpath under surefire). */
-    static String classpath() {
+    /** This JVM's classpath, as a child JVM of the same code needs it (also under surefire). */
+    public static String classpath() {
         String cp = System.getProperty("java.class.path");
         String surefire = System.getProperty("surefire.test.class.path");
         if (surefire != null && !surefire.isEmpty()) {

@@ -1,11 +1,13 @@
 package io.rayzerocopy.internal.exec;
 
+import java.io.Serializable;
 import java.util.Objects;
 
 /**
  * One {@code mapBatches} operator: the actor to construct, at most {@code batchSize} rows per call,
  * a pool of {@code minActors}..{@code maxActors} actors with at most {@code maxInFlightPerActor}
- * batches queued on each, and the CPUs each actor expects.
+ * batches queued on each, and the CPUs each actor expects. Serializable: a job runtime ships it to
+ * its tasks.
  */
 public record MapStage(
         String name,
@@ -14,7 +16,8 @@ public record MapStage(
         int minActors,
         int maxActors,
         int maxInFlightPerActor,
-        double cpusPerActor) {
+        double cpusPerActor)
+        implements Serializable {
 
     public MapStage {
         Objects.requireNonNull(name, "name");

@@ -118,6 +118,10 @@ public final class PipelineRun implements AutoCloseable {
                 return null;
             }
             if (item != null && item.splitEnd != null) {
+                // A batch that failed the run is given up on before its split's end is passed on,
+                // and the failure is recorded first: check it again, or a split whose rows were
+                // never written would count as done (and a resumed job would skip them).
+                throwIfFailed();
                 splitEnds.accept(item.splitEnd);
             } else if (item != null) {
                 logProgress();

@@ -1,8 +1,10 @@
 package io.rayzerocopy.internal.exec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.rayzerocopy.DatasetException;
 import io.rayzerocopy.OperatorStats;
 import io.rayzerocopy.internal.data.BatchReader;
 import io.rayzerocopy.internal.data.BatchSource;
@@ -238,6 +240,43 @@ class PipelineTest {
                                 .noneMatch(("batch " + split)::equals),
                         events.toString());
             }
+        }
+    }
+
+    @Test
+    void aSplitWhoseBatchFailedTheRunNeverEnds() {
+        for (boolean ordered : List.of(false, true)) {
+            // One split of one batch, which fails the run after the consumer is already waiting.
+            BatchSource split = new SplitSource(ItemsSource.of(rows(5)), 5);
+            List<String> ended = new ArrayList<>();
+            Pipeline pipeline =
+                    Pipeline.builder(split, 5)
+                            .stage(new MapStage("SlowFailure", new SlowFailure(), 5, 1, 1, 2, 1))
+                            .preserveOrder(ordered)
+                            .onSplitEnd(ended::add)
+                            .build();
+            try (RootAllocator allocator = new RootAllocator();
+                    PipelineRun run = pipeline.start(allocator)) {
+                DatasetException e = assertThrows(DatasetException.class, run::next);
+                assertTrue(e.getMessage().contains("slow failure"), e.getMessage());
+            }
+            assertEquals(List.of(), ended, "a failed split is not done (ordered=" + ordered + ")");
+        }
+    }
+
+    /** Fails every batch, 300 ms after it arrives. */
+    record SlowFailure() implements ActorSpec {
+        @Override
+        public String name() {
+            return "SlowFailure";
+        }
+
+        @Override
+        public BatchProcessor create() {
+            return (input, allocator) -> {
+                Thread.sleep(300);
+                throw new IllegalStateException("slow failure");
+            };
         }
     }
 

@@ -1,0 +1,138 @@
+package io.rayzerocopy.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.rayzerocopy.Dataset;
+import io.rayzerocopy.Fixtures;
+import io.rayzerocopy.ParquetWriteOptions;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** {@code rzc score --runtime spark}: a real local cluster, and what exits 2 before one starts. */
+class RzcSparkCliTest {
+    private static final int ROWS = 400;
+
+    @TempDir static Path dir;
+    static Path input;
+    static final String MODEL = Fixtures.path("simple_classifier.pt").toString();
+
+    @BeforeAll
+    static void writeInput() {
+        float[][] x = Fixtures.ref("simple_classifier", "input");
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (long id = 0; id < ROWS; id++) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("id", id);
+            row.put("features", x[(int) (id % x.length)]);
+            rows.add(row);
+        }
+        input = dir.resolve("in");
+        Dataset.fromItems(rows)
+                .writeParquet(
+                        input.toString(), ParquetWriteOptions.builder().rowsPerFile(100).build());
+    }
+
+    private static RzcCliTest.Run score(Path out, String... more) {
+        List<String> args =
+                new ArrayList<>(
+                        List.of(
+                                "score",
+                                "--model",
+                                MODEL,
+                                "--input",
+                                input.toString(),
+                                "--output",
+                                out.toString(),
+                                "--input-column",
+                                "features",
+                                "--keep-columns",
+                                "id",
+                                "--actors",
+                                "1"));
+        args.addAll(List.of(more));
+        return RzcCliTest.rzc(args.toArray(String[]::new));
+    }
+
+    @Test
+    void scoresOnALocalClusterOfTwoExecutorJvms() {
+        Path out = dir.resolve("scores");
+        RzcCliTest.Run r =
+                score(
+                        out,
+                        "--runtime",
+                        "spark",
+                        "--master",
+                        "local-cluster[2,1,1024]",
+                        "--conf",
+                        "spark.executor.extraJavaOptions=-XX:TieredStopAtLevel=1 -XX:+UseSerialGC");
+        assertEquals(0, r.code(), r.err());
+        String[] lines = r.out().strip().split("\n");
+        assertTrue(lines[lines.length - 1].startsWith("rows=" + ROWS + " errored=0"), r.out());
+        assertTrue(
+                r.out().contains("weight copies in memory: ") && r.out().contains("2 process(es)"),
+                "two executor JVMs mapped the store: " + r.out());
+        float[][] expected = Fixtures.ref("simple_classifier", "output");
+        BitSet seen = new BitSet();
+        for (Map<String, Object> row : Dataset.readParquet(out.toString()).take(ROWS + 1)) {
+            int id = (int) (long) (Long) row.get("id");
+            assertTrue(!seen.get(id), "id " + id + " twice");
+            seen.set(id);
+            List<?> scores = (List<?>) row.get("score");
+            for (int j = 0; j < expected[0].length; j++) {
+                assertEquals(
+                        expected[id % expected.length][j],
+                        ((Number) scores.get(j)).floatValue(),
+                        1e-5);
+            }
+        }
+        assertEquals(ROWS, seen.cardinality());
+    }
+
+    @Test
+    void badSparkSettingsExitTwoBeforeAnyClusterStarts() {
+        record Case(String expected, String... args) {}
+        for (Case c :
+                List.of(
+                        new Case(
+                                "is not a Spark master URL",
+                                "--runtime",
+                                "spark",
+                                "--master",
+                                "local-cluster[2,1]"),
+                        new Case(
+                                "no Spark master reachable at spark://127.0.0.1:1",
+                                "--runtime",
+                                "spark",
+                                "--master",
+                                "spark://127.0.0.1:1"),
+                        new Case("add --runtime spark", "--master", "local[2]"),
+                        new Case(
+                                "unknown spark runtime option 'rzc.spark.rowsPerSplitt'",
+                                "--runtime",
+                                "spark",
+                                "--master",
+                                "local[2]",
+                                "--conf",
+                                "rzc.spark.rowsPerSplitt=10"))) {
+            Path out = dir.resolve("never");
+            long t0 = System.nanoTime();
+            RzcCliTest.Run r = score(out, c.args());
+            assertEquals(2, r.code(), r.err());
+            assertTrue(r.err().contains(c.expected()), r.err());
+            assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+            assertTrue(System.nanoTime() - t0 < 10_000_000_000L, "in seconds");
+            assertTrue(Files.notExists(out));
+        }
+    }
+}

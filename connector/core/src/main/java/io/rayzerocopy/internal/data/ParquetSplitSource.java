@@ -1,0 +1,193 @@
+package io.rayzerocopy.internal.data;
+
+import io.rayzerocopy.DatasetException;
+
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.types.pojo.Schema;
+
+import java.io.Serializable;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * The rows of some {@link ParquetSplit}s, in order, as a {@link BatchSource}: what one task of a
+ * cluster job reads. Serializable (paths, row groups and column names only), so the driver plans
+ * splits ({@link #plan}) and ships them to the tasks. Batch row ranges name the file and the rows'
+ * numbers in the whole file, as {@link ParquetSource}'s do.
+ */
+public final class ParquetSplitSource implements BatchSource, Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final List<ParquetSplit> splits;
+    private final List<String> columns;
+
+    private ParquetSplitSource(List<ParquetSplit> splits, List<String> columns) {
+        this.splits = splits;
+        this.columns = columns;
+    }
+
+    /** The rows of {@code splits}, in order; {@code columns} null or empty for all columns. */
+    public static ParquetSplitSource of(List<ParquetSplit> splits, List<String> columns) {
+        Objects.requireNonNull(splits, "splits");
+        if (splits.isEmpty()) {
+            throw new IllegalArgumentException("give at least one split");
+        }
+        return new ParquetSplitSource(
+                List.copyOf(splits),
+                columns == null || columns.isEmpty() ? null : List.copyOf(columns));
+    }
+
+    /**
+     * Cuts the input of a dataset into sources of one split each, in read order: runs of whole row
+     * groups of at most {@code maxRowsPerSplit} rows ({@code Long.MAX_VALUE}: one per file). Checks
+     * on the way, from the footers, that every file has the selected columns with the first file's
+     * types, so that a job fails here, before any task runs.
+     *
+     * @throws IllegalArgumentException if {@code source} does not read Parquet files, or a file
+     *     lacks a selected column or disagrees with the first file's schema (naming both)
+     */
+    public static List<ParquetSplitSource> plan(BatchSource source, long maxRowsPerSplit) {
+        if (!(source instanceof ParquetSource parquet)) {
+            throw new IllegalArgumentException(
+                    "a job on a cluster reads Parquet files (Dataset.readParquet), but this dataset"
+                            + " reads "
+                            + source
+                            + "; run it on the threads or processes runtime");
+        }
+        List<String> columns = parquet.columns().isEmpty() ? null : parquet.columns();
+        List<Path> files = parquet.files();
+        Schema first = null;
+        for (Path file : files) {
+            try (ParquetFileBatches batches = new ParquetFileBatches(file, columns)) {
+                if (first == null) {
+                    first = batches.schema();
+                } else if (!first.equals(batches.schema())) {
+                    throw new IllegalArgumentException(
+                            mismatch(file, batches.schema(), files.get(0), first));
+                }
+            }
+        }
+        List<ParquetSplitSource> sources = new ArrayList<>();
+        for (ParquetSplit split : ParquetSplit.plan(files, maxRowsPerSplit)) {
+            sources.add(new ParquetSplitSource(List.of(split), columns));
+        }
+        return sources;
+    }
+
+    /** The splits, in read order. */
+    public List<ParquetSplit> parquetSplits() {
+        return splits;
+    }
+
+    @Override
+    public Schema schema() {
+        ParquetSplit first = splits.get(0);
+        try (ParquetFileBatches file = new ParquetFileBatches(first.path(), columns)) {
+            return file.schema();
+        }
+    }
+
+    @Override
+    public OptionalLong rowCount() {
+        return OptionalLong.of(splits.stream().mapToLong(ParquetSplit::rows).sum());
+    }
+
+    @Override
+    public ParquetSplitSource select(List<String> selected) {
+        Objects.requireNonNull(selected, "columns");
+        if (selected.isEmpty() || Set.copyOf(selected).size() != selected.size()) {
+            throw new IllegalArgumentException(
+                    "select at least one column, each once; got " + selected);
+        }
+        return new ParquetSplitSource(splits, List.copyOf(selected));
+    }
+
+    @Override
+    public BatchReader open(BufferAllocator allocator, int batchSize) {
+        Objects.requireNonNull(allocator, "allocator");
+        if (batchSize <= 0) {
+            throw new IllegalArgumentException("batchSize must be > 0, got " + batchSize);
+        }
+        return new Reader(allocator, batchSize);
+    }
+
+    @Override
+    public String toString() {
+        return "ParquetSplitSource"
+                + (splits.size() == 1 ? "[" + splits.get(0) + "]" : splits)
+                + (columns == null ? "" : " columns " + columns);
+    }
+
+    private static String mismatch(Path file, Schema schema, Path firstFile, Schema first) {
+        return "file "
+                + file
+                + " has schema "
+                + schema
+                + ", but "
+                + firstFile
+                + " has "
+                + first
+                + "; select the columns they share or read them separately";
+    }
+
+    private final class Reader implements BatchReader {
+        private final BufferAllocator allocator;
+        private final int batchSize;
+        private int next;
+        private Schema schema;
+        private ParquetFileBatches current;
+
+        Reader(BufferAllocator allocator, int batchSize) {
+            this.allocator = allocator;
+            this.batchSize = batchSize;
+        }
+
+        @Override
+        public SourceBatch next() {
+            while (true) {
+                if (current == null) {
+                    if (next == splits.size()) {
+                        return null;
+                    }
+                    ParquetSplit split = splits.get(next++);
+                    current =
+                            new ParquetFileBatches(
+                                    split.path(),
+                                    columns,
+                                    split.firstRowGroup(),
+                                    split.rowGroupCount());
+                    if (schema == null) {
+                        schema = current.schema();
+                    } else if (!schema.equals(current.schema())) {
+                        String message =
+                                mismatch(
+                                        current.file(),
+                                        current.schema(),
+                                        splits.get(0).path(),
+                                        schema);
+                        close();
+                        throw new DatasetException(message);
+                    }
+                }
+                SourceBatch batch = current.next(allocator, batchSize);
+                if (batch != null) {
+                    return batch;
+                }
+                current.close();
+                current = null;
+            }
+        }
+
+        @Override
+        public void close() {
+            if (current != null) {
+                current.close();
+                current = null;
+            }
+        }
+    }
+}

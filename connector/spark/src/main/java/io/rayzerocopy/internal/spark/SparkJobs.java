@@ -1,0 +1,348 @@
+package io.rayzerocopy.internal.spark;
+
+import io.rayzerocopy.BatchIterator;
+import io.rayzerocopy.DatasetException;
+import io.rayzerocopy.ExecutionStats;
+import io.rayzerocopy.OperatorStats;
+import io.rayzerocopy.ParquetWriteOptions;
+import io.rayzerocopy.Progress;
+import io.rayzerocopy.WriteResult;
+import io.rayzerocopy.internal.FileTrees;
+import io.rayzerocopy.internal.data.Allocators;
+import io.rayzerocopy.internal.data.ArrowIpc;
+import io.rayzerocopy.internal.data.ParquetSink;
+import io.rayzerocopy.internal.data.ParquetSplitSource;
+import io.rayzerocopy.internal.exec.JobPlan;
+import io.rayzerocopy.spark.SparkRuntime;
+
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.util.LongAccumulator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.OptionalLong;
+import java.util.UUID;
+
+/**
+ * Runs a dataset as a Spark job, on the driver. Splits are planned from the Parquet footers (and
+ * the input checked) before any session starts; then one Spark task per split runs the dataset's
+ * maps over its split and writes a committed output of its own attempt; the driver receives exactly
+ * one result per split (the attempt Spark accepted; retried, speculative and killed attempts are
+ * not), moves those files into the job's output, commits it once, and deletes every attempt's
+ * directory once no attempt runs any more. A failed job leaves the output as it was.
+ *
+ * <p>Paths are file-system paths: with executors on several machines, input and output must be on a
+ * file system every machine mounts at the same path.
+ */
+final class SparkJobs {
+    private static final Logger LOG = LoggerFactory.getLogger(SparkJobs.class);
+
+    /** How long the driver waits for attempts that outlive their job (killed, speculative). */
+    private static final Duration DRAIN = Duration.ofSeconds(60);
+
+    private SparkJobs() {}
+
+    static WriteResult writeParquet(JobPlan plan, Path directory, ParquetWriteOptions options) {
+        long start = System.nanoTime();
+        SparkOptions settings = SparkOptions.of(plan.settings());
+        List<ParquetSplitSource> splits =
+                ParquetSplitSource.plan(plan.source(), settings.rowsPerSplit());
+        long inputRows = splits.stream().mapToLong(s -> s.rowCount().orElse(0)).sum();
+        try (ParquetSink sink = ParquetSink.create(directory, options);
+                SparkSessions.Handle session = SparkSessions.acquire(settings)) {
+            SparkContext sc = session.context();
+            JobPlan.Runner runner = Shipping.forCluster(sc, plan.runner(), settings.publish());
+            String job = UUID.randomUUID().toString();
+            Path out = sink.directory();
+            // Inside the sink's staging area, which is named after this process: if the driver is
+            // killed, the next job on this output or `rzc clean` removes the attempts with it.
+            Path staging = sink.scratch("attempts");
+            LongAccumulator written = sc.longAccumulator("rzc rows written");
+            LongAccumulator firstBatch = sc.longAccumulator(SparkRuntime.FIRST_BATCH_MILLIS);
+            long[] splitRows = splits.stream().mapToLong(x -> x.rowCount().orElse(0)).toArray();
+            AttemptTracker tracker =
+                    AttemptTracker.on(
+                            sc,
+                            "rzc-" + job,
+                            written.id(),
+                            (finished, rows) ->
+                                    plan.progress()
+                                            .accept(
+                                                    new Progress(
+                                                            rows,
+                                                            0,
+                                                            finished.stream()
+                                                                    .mapToLong(p -> splitRows[p])
+                                                                    .sum(),
+                                                            OptionalLong.of(inputRows),
+                                                            Duration.ofNanos(
+                                                                    System.nanoTime() - start))));
+            sc.setJobGroup(
+                    "rzc-" + job, runner.describe() + " -> " + out, /* interruptOnCancel= */ true);
+            try {
+                List<TaskOutput> outputs =
+                        JavaSparkContext.fromSparkContext(sc)
+                                .parallelize(splits, splits.size())
+                                .mapPartitionsWithIndex(
+                                        new SplitTask(
+                                                staging, runner, options, written, firstBatch),
+                                        false)
+                                .collect();
+                drain(tracker, staging);
+                return commit(plan, sink, outputs, splits.size(), start);
+            } catch (Exception e) {
+                // collect() throws SparkException: checked, though Scala does not declare it.
+                drain(tracker, staging);
+                if (e instanceof IllegalArgumentException || e instanceof DatasetException) {
+                    throw (RuntimeException) e;
+                }
+                throw new DatasetException(
+                        "the Spark job writing "
+                                + out
+                                + " failed, and the output was not changed: "
+                                + firstLine(e),
+                        e);
+            } finally {
+                sc.clearJobGroup();
+                sc.removeSparkListener(tracker);
+                deleteTree(staging);
+            }
+        }
+    }
+
+    private static WriteResult commit(
+            JobPlan plan, ParquetSink sink, List<TaskOutput> outputs, int splits, long start) {
+        List<TaskOutput> accepted = new ArrayList<>(outputs);
+        accepted.sort(Comparator.comparingInt(TaskOutput::partition));
+        for (int p = 0; p < splits; p++) {
+            if (accepted.size() != splits || accepted.get(p).partition() != p) {
+                throw new IllegalStateException(
+                        "Spark returned results for splits "
+                                + accepted.stream().map(TaskOutput::partition).toList()
+                                + ", not one for each of the "
+                                + splits
+                                + " splits");
+            }
+        }
+        long rows = 0;
+        long errored = 0;
+        for (TaskOutput output : accepted) {
+            rows += sink.adopt("split " + output.partition(), Paths.get(output.directory()));
+            errored += output.erroredRows();
+        }
+        List<Path> files = sink.commit();
+        Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+        ExecutionStats stats = aggregate(accepted, elapsed);
+        plan.finished().accept(stats);
+        LOG.info(
+                "committed {} rows ({} errored) of {} splits from {} executor JVMs to {} in {} s;"
+                        + " first batch of a task after {} ms (median)",
+                rows,
+                errored,
+                splits,
+                accepted.stream().mapToLong(TaskOutput::pid).distinct().count(),
+                sink.directory(),
+                String.format("%.2f", elapsed.toNanos() / 1e9),
+                medianFirstBatch(accepted));
+        return new WriteResult(sink.directory(), files, rows, errored, elapsed, stats, 0, 0);
+    }
+
+    private static long medianFirstBatch(List<TaskOutput> outputs) {
+        long[] times =
+                outputs.stream()
+                        .mapToLong(TaskOutput::firstBatchMillis)
+                        .filter(t -> t >= 0)
+                        .sorted()
+                        .toArray();
+        return times.length == 0 ? -1 : times[times.length / 2];
+    }
+
+    /**
+     * The tasks' statistics summed per operator (rows, batches, errored rows, busy and blocked
+     * time); each operator's wall time is the job's.
+     */
+    static ExecutionStats aggregate(List<TaskOutput> outputs, Duration elapsed) {
+        Map<String, List<OperatorStats>> byName = new LinkedHashMap<>();
+        for (TaskOutput output : outputs) {
+            for (OperatorStats op : output.stats().operators()) {
+                byName.computeIfAbsent(op.name(), k -> new ArrayList<>()).add(op);
+            }
+        }
+        List<OperatorStats> operators = new ArrayList<>();
+        for (Map.Entry<String, List<OperatorStats>> entry : byName.entrySet()) {
+            long rows = 0;
+            long batches = 0;
+            long errored = 0;
+            Duration busy = Duration.ZERO;
+            Duration blocked = Duration.ZERO;
+            Map<String, Long> counters = new LinkedHashMap<>();
+            for (OperatorStats op : entry.getValue()) {
+                rows += op.rows();
+                batches += op.batches();
+                errored += op.erroredRows();
+                busy = busy.plus(op.busyTime());
+                blocked = blocked.plus(op.blockedTime());
+                op.counters().forEach((k, v) -> counters.merge(k, v, Long::sum));
+            }
+            operators.add(
+                    new OperatorStats(
+                            entry.getKey(),
+                            rows,
+                            batches,
+                            errored,
+                            elapsed,
+                            busy,
+                            blocked,
+                            counters));
+        }
+        return new ExecutionStats(operators, elapsed);
+    }
+
+    static BatchIterator iterBatches(JobPlan plan) {
+        SparkOptions settings = SparkOptions.of(plan.settings());
+        List<ParquetSplitSource> splits =
+                ParquetSplitSource.plan(plan.source(), settings.rowsPerSplit());
+        SparkSessions.Handle session = SparkSessions.acquire(settings);
+        try {
+            SparkContext sc = session.context();
+            JobPlan.Runner runner = Shipping.forCluster(sc, plan.runner(), settings.publish());
+            Iterator<byte[]> batches =
+                    JavaSparkContext.fromSparkContext(sc)
+                            .parallelize(splits, splits.size())
+                            .mapPartitions(new BatchTask(runner))
+                            .toLocalIterator();
+            return new RemoteBatches(batches, session, plan);
+        } catch (RuntimeException e) {
+            session.close();
+            throw e;
+        }
+    }
+
+    private static void drain(AttemptTracker tracker, Path staging) {
+        if (!tracker.awaitQuiet(DRAIN)) {
+            LOG.warn(
+                    "{} task attempt(s) still running {} s after the job ended; deleting {}"
+                            + " anyway",
+                    tracker.runningAttempts(),
+                    DRAIN.toSeconds(),
+                    staging);
+        }
+    }
+
+    private static String firstLine(Throwable e) {
+        String message = e.getMessage() == null ? e.toString() : e.getMessage();
+        return message.strip().lines().findFirst().orElse(message);
+    }
+
+    /** Deletes {@code dir} and everything in it, if it exists; a failure is logged. */
+    static void deleteTree(Path dir) {
+        try {
+            FileTrees.deleteTree(dir);
+        } catch (IOException | UncheckedIOException e) {
+            LOG.warn("could not delete {}: {}", dir, e.toString());
+        }
+    }
+
+    /** Batches computed by Spark tasks, fetched split by split as the caller reads them. */
+    private static final class RemoteBatches implements BatchIterator {
+        private final Iterator<byte[]> batches;
+        private final SparkSessions.Handle session;
+        private final JobPlan plan;
+        private final long start = System.nanoTime();
+        private final BufferAllocator allocator = Allocators.child("spark-results");
+        private VectorSchemaRoot current;
+        private long rows;
+        private long count;
+        private boolean closed;
+        private boolean reported;
+
+        RemoteBatches(Iterator<byte[]> batches, SparkSessions.Handle session, JobPlan plan) {
+            this.batches = batches;
+            this.session = session;
+            this.plan = plan;
+        }
+
+        @Override
+        public boolean hasNext() {
+            if (closed) {
+                return false;
+            }
+            boolean more;
+            try {
+                more = batches.hasNext();
+            } catch (Exception e) {
+                throw new DatasetException("the Spark job failed: " + firstLine(e), e);
+            }
+            if (!more && !reported) {
+                reported = true;
+                Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+                plan.finished()
+                        .accept(
+                                new ExecutionStats(
+                                        List.of(
+                                                new OperatorStats(
+                                                        "spark tasks",
+                                                        rows,
+                                                        count,
+                                                        0,
+                                                        elapsed,
+                                                        Duration.ZERO,
+                                                        Duration.ZERO)),
+                                        elapsed));
+            }
+            return more;
+        }
+
+        @Override
+        public VectorSchemaRoot next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException("no more batches");
+            }
+            release();
+            try {
+                current = ArrowIpc.read(batches.next(), allocator);
+            } catch (IOException e) {
+                throw new DatasetException("cannot read a batch a Spark task sent: " + e, e);
+            }
+            rows += current.getRowCount();
+            count++;
+            return current;
+        }
+
+        @Override
+        public void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            release();
+            try {
+                allocator.close();
+            } finally {
+                session.close();
+            }
+        }
+
+        private void release() {
+            if (current != null) {
+                current.close();
+                current = null;
+            }
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package io.rayzerocopy.internal.spark;
+
+import io.rayzerocopy.BatchIterator;
+import io.rayzerocopy.ParquetWriteOptions;
+import io.rayzerocopy.WriteResult;
+import io.rayzerocopy.internal.exec.ActorRuntime;
+import io.rayzerocopy.internal.exec.JobPlan;
+import io.rayzerocopy.internal.exec.JobRuntime;
+import io.rayzerocopy.internal.exec.RuntimeProvider;
+import io.rayzerocopy.internal.exec.RuntimeSettings;
+
+import org.apache.arrow.memory.BufferAllocator;
+
+import java.nio.file.Path;
+
+/**
+ * The {@code spark} runtime. On a driver it runs whole datasets ({@link SparkJobs}): Spark
+ * schedules the splits, each task runs the dataset's reader, actor pool and writer in its executor.
+ * Inside a Spark task it is the runtime of that pool: threads of the executor JVM, kept across
+ * tasks ({@link ExecutorActors}).
+ *
+ * <p>Found by {@code ServiceLoader} even where Spark itself is missing, so this class refers to no
+ * Spark type: every entry point first checks that Spark is on the classpath and otherwise names
+ * what to add.
+ */
+public final class SparkProvider implements RuntimeProvider, JobRuntime {
+    static final String NAME = "spark";
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public boolean runsJobs(RuntimeSettings settings) {
+        return !sparkPresent() || !SparkTasks.inTask();
+    }
+
+    @Override
+    public ActorRuntime create(RuntimeSettings settings, BufferAllocator allocator) {
+        requireSpark();
+        if (!SparkTasks.inTask()) {
+            throw new UnsupportedOperationException(
+                    "the spark runtime runs whole datasets (Dataset.writeParquet, iterBatches) and"
+                            + " the actors inside its own tasks; it cannot host actors or task-mode"
+                            + " workers for this JVM: use the threads or processes runtime here");
+        }
+        return ExecutorActors.runtime(SparkOptions.of(settings).actorIdleTimeout());
+    }
+
+    @Override
+    public WriteResult writeParquet(JobPlan plan, Path directory, ParquetWriteOptions options) {
+        requireSpark();
+        return SparkJobs.writeParquet(plan, directory, options);
+    }
+
+    @Override
+    public BatchIterator iterBatches(JobPlan plan) {
+        requireSpark();
+        return SparkJobs.iterBatches(plan);
+    }
+
+    /**
+     * @throws IllegalArgumentException naming the artifacts to add if Spark is not on the classpath
+     */
+    static void requireSpark() {
+        if (!sparkPresent()) {
+            throw new IllegalArgumentException(
+                    "runtime 'spark' needs Spark 4.1 (Scala 2.13) on the classpath: add"
+                            + " org.apache.spark:spark-sql_2.13:4.1.x next to"
+                            + " io.rayzerocopy:ray-zerocopy-spark (spark-submit provides it on a"
+                            + " cluster)");
+        }
+    }
+
+    private static boolean sparkPresent() {
+        try {
+            Class.forName(
+                    "org.apache.spark.sql.SparkSession",
+                    false,
+                    SparkProvider.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+}

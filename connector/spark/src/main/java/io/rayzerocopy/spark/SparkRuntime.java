@@ -1,0 +1,119 @@
+package io.rayzerocopy.spark;
+
+import io.rayzerocopy.ExecutionOptions;
+import io.rayzerocopy.internal.exec.RuntimeSettings;
+import io.rayzerocopy.internal.model.StoreShipping;
+import io.rayzerocopy.internal.spark.SparkFilesStoreSource;
+import io.rayzerocopy.internal.spark.SparkSessions;
+
+import org.apache.spark.SparkContext;
+import org.apache.spark.sql.SparkSession;
+
+import java.io.Serializable;
+
+/**
+ * The {@code spark} runtime: a {@link io.rayzerocopy.Dataset} run with {@code
+ * ExecutionOptions.builder().runtime("spark")} runs as a Spark job. The driver cuts the Parquet
+ * input into splits of whole row groups; each Spark task streams its split through the dataset's
+ * reader, actor pool (threads of the executor, kept across tasks) and Parquet writer, so batches
+ * stay Arrow; the driver commits the output of exactly one attempt per split, once. Every executor
+ * of a machine maps the machine's one copy of the weights.
+ *
+ * <pre>{@code
+ * Dataset.readParquet("features/")
+ *     .withOptions(ExecutionOptions.builder()
+ *             .runtime("spark")
+ *             .runtimeOption(SparkRuntime.MASTER, "local-cluster[2,1,1024]")
+ *             .build())
+ *     .mapBatches(ModelScorer::new, config, 256, ActorPoolStrategy.size(1))
+ *     .writeParquet("scores/");
+ * }</pre>
+ *
+ * <p>With {@link #MASTER} the job starts a SparkSession of its own and stops it when it ends;
+ * without, it uses the SparkSession already running in this JVM (e.g. under spark-submit). Other
+ * runtime options starting with {@code spark.} are set on a session the job starts. See
+ * docs/spark.md.
+ */
+public final class SparkRuntime {
+    /** The runtime's name, for {@code ExecutionOptions.Builder.runtime}. */
+    public static final String NAME = "spark";
+
+    /**
+     * Runtime option: the master URL of a session the job starts: {@code local-cluster[N,C,M]} (N
+     * executor JVMs of C cores and M MB on this machine, no Spark download needed), {@code
+     * spark://host:port}, {@code local[N]}, {@code yarn} or {@code k8s://...}.
+     */
+    public static final String MASTER = "spark.master";
+
+    /**
+     * Runtime option: the most rows in a split, made of whole row groups (a larger row group is a
+     * split alone); default 100000.
+     */
+    public static final String ROWS_PER_SPLIT = "rzc.spark.rowsPerSplit";
+
+    /**
+     * Runtime option: executors to wait for before the job starts; default N for {@code
+     * local-cluster[N,C,M]}, 0 for {@code local[...]}, else 1.
+     */
+    public static final String MIN_EXECUTORS = "rzc.spark.minExecutors";
+
+    /** Runtime option: seconds to wait for those executors before failing; default 120. */
+    public static final String EXECUTOR_TIMEOUT_SECONDS = "rzc.spark.executorTimeoutSeconds";
+
+    /**
+     * Runtime option: whether weight stores are published with {@code SparkContext.addFile}, for
+     * machines that lack them: {@code auto} (the default: when an executor runs on another machine
+     * than the driver), {@code always} or {@code never}.
+     */
+    public static final String PUBLISH_STORES = "rzc.spark.publishStores";
+
+    /**
+     * Runtime option: seconds an executor keeps an idle actor (and the model it loaded) for the
+     * next task of the same map; default 30. Idle actors are closed when the executor stops.
+     */
+    public static final String ACTOR_IDLE_SECONDS = "rzc.spark.actorIdleSeconds";
+
+    /**
+     * Name of the accumulator each task of a Parquet job adds its milliseconds from start to first
+     * written batch to (per task in the Spark UI, and in {@code SparkListenerTaskEnd}
+     * accumulables).
+     */
+    public static final String FIRST_BATCH_MILLIS = "rzc ms to first batch";
+
+    private SparkRuntime() {}
+
+    /**
+     * Starts a SparkSession the way a job on this runtime starts its own, from the runtime options
+     * and worker JVM options of {@code options} ({@link #MASTER} required): with {@code
+     * local-cluster} the executor JVMs get this JVM's classpath and flags; our plugin is set; the
+     * executors are awaited. Datasets on the {@code spark} runtime then run in it, and so can your
+     * own Spark code. The caller stops it.
+     *
+     * @throws IllegalArgumentException as a job would, for a bad master or setting, or executors
+     *     that do not start
+     */
+    public static SparkSession startSession(ExecutionOptions options) {
+        if (!options.runtimeOptions().containsKey(MASTER)) {
+            throw new IllegalArgumentException(
+                    "startSession needs the runtime option "
+                            + MASTER
+                            + ", e.g. local-cluster[2,1,1024]");
+        }
+        return SparkSessions.start(
+                new RuntimeSettings(NAME, 1, options.workerJvmOptions(), options.runtimeOptions()));
+    }
+
+    /**
+     * A copy of {@code value} whose model wrappers carry their weight stores as files published
+     * with {@code sc.addFile}, so that Spark code of your own (e.g. {@code mapPartitions}) can
+     * {@code load()} them on machines that lack the store: each such machine materializes the store
+     * once from those files (hash checked), and its executors map that copy. Datasets on the {@code
+     * spark} runtime and {@link DataFrames} do this on their own when needed.
+     *
+     * @throws IllegalArgumentException if {@code value} is not serializable
+     */
+    public static <T extends Serializable> T publish(SparkContext sc, T value) {
+        return StoreShipping.withSources(
+                value, new StoreShipping.Shipment(ref -> SparkFilesStoreSource.publish(sc, ref)));
+    }
+}
