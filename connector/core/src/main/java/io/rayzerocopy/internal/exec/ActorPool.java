@@ -87,6 +87,9 @@ final class ActorPool {
                 wait(50);
             }
         }
+        while (!state.stopped() && members.size() < stage.minActors()) {
+            startActor();
+        }
     }
 
     /** A ready actor with a free slot, its slot taken; null if the run stopped. */

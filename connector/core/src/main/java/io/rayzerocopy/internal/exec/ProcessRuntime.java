@@ -1,7 +1,5 @@
 package io.rayzerocopy.internal.exec;
 
-import com.sun.management.HotSpotDiagnosticMXBean;
-
 import io.rayzerocopy.internal.data.MappedBatch;
 
 import org.apache.arrow.memory.BufferAllocator;
@@ -19,7 +17,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.ObjectOutputStream;
-import java.lang.management.ManagementFactory;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
@@ -89,47 +86,19 @@ public final class ProcessRuntime implements ActorRuntime {
     }
 
     /**
-     * The JVM options of every worker before the user's own. The heap holds no batches (they are in
-     * shared memory), so it starts small with a small young generation, and one GC thread serves
-     * it. A worker's hot path is libtorch and memory copies, not Java: the quick compiler alone
-     * (C1) costs a worker far less CPU while it starts than C2 does for each new JVM (a user whose
-     * actor computes in Java can pass {@code -XX:TieredStopAtLevel=4}).
+     * The JVM options of every worker before the user's own: those of any JVM that hosts actors
+     * ({@link JvmLauncher#actorJvmOptions()}), a heap cap (batches are not in it: they travel in
+     * shared memory), our one-line logging, and the torch threads.
      */
     static List<String> defaultJvmOptions(int threadsPerActor) {
-        List<String> options =
-                new ArrayList<>(
-                        List.of(
-                                "-Xmx512m",
-                                "-Xms16m",
-                                "-Xmn8m",
-                                "-XX:+UseSerialGC",
-                                "-XX:ReservedCodeCacheSize=32m",
-                                "-XX:TieredStopAtLevel=1",
-                                "-XX:CICompilerCount=1",
-                                "-XX:-UsePerfData",
-                                "-Dslf4j.provider=" + WorkerLogs.class.getName(),
-                                "-Dslf4j.internal.verbosity=WARN",
-                                "-Dai.djl.pytorch.num_threads=" + threadsPerActor,
-                                "-Dai.djl.pytorch.num_interop_threads=1"));
-        if (TRIMS_NATIVE_HEAP) {
-            options.add("-XX:TrimNativeHeapInterval=1000");
-        }
+        List<String> options = new ArrayList<>();
+        options.add("-Xmx512m");
+        options.addAll(JvmLauncher.actorJvmOptions());
+        options.add("-Dslf4j.provider=" + WorkerLogs.class.getName());
+        options.add("-Dslf4j.internal.verbosity=WARN");
+        options.add("-Dai.djl.pytorch.num_threads=" + threadsPerActor);
+        options.add("-Dai.djl.pytorch.num_interop_threads=1");
         return options;
-    }
-
-    /**
-     * Whether this JVM (the workers' too: same executable) can give freed native memory back to the
-     * OS periodically (a JDK 17.0.9+ option).
-     */
-    private static final boolean TRIMS_NATIVE_HEAP = hasVmOption("TrimNativeHeapInterval");
-
-    private static boolean hasVmOption(String name) {
-        try {
-            ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class).getVMOption(name);
-            return true;
-        } catch (IllegalArgumentException | UnsupportedOperationException e) {
-            return false;
-        }
     }
 
     /** The class-data archive of workers on this JVM's classpath, or {@code null}. */
