@@ -3,7 +3,7 @@ package io.rayzerocopy.internal.data;
 import org.apache.arrow.memory.AllocationManager;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.memory.unsafe.UnsafeAllocationManager;
+import org.apache.arrow.memory.ReferenceManager;
 import org.apache.arrow.memory.util.MemoryUtil;
 
 import java.util.ArrayDeque;
@@ -24,6 +24,10 @@ final class RecyclingAllocations implements AllocationManager.Factory {
     /** Blocks below this size are malloc's business (it reuses them well). */
     static final long MIN_RECYCLED = 1L << 20;
 
+    /** The zero-length buffer Arrow hands out for empty allocations. */
+    private static final ArrowBuf EMPTY =
+            new ArrowBuf(ReferenceManager.NO_OP, null, 0, MemoryUtil.allocateMemory(0));
+
     private final long maxIdleBytes;
     private final Map<Long, ArrayDeque<Long>> idle = new HashMap<>();
     private long idleBytes;
@@ -35,7 +39,7 @@ final class RecyclingAllocations implements AllocationManager.Factory {
     @Override
     public AllocationManager create(BufferAllocator accountingAllocator, long size) {
         if (size < MIN_RECYCLED || maxIdleBytes <= 0) {
-            return UnsafeAllocationManager.FACTORY.create(accountingAllocator, size);
+            return new Plain(accountingAllocator, size, MemoryUtil.allocateMemory(size));
         }
         long block = sizeClass(size);
         Long address = take(block);
@@ -48,7 +52,7 @@ final class RecyclingAllocations implements AllocationManager.Factory {
 
     @Override
     public ArrowBuf empty() {
-        return UnsafeAllocationManager.FACTORY.empty();
+        return EMPTY;
     }
 
     /** The block size serving {@code size}: rounded up to an eighth of its power of two. */
@@ -89,6 +93,33 @@ final class RecyclingAllocations implements AllocationManager.Factory {
         }
         idle.computeIfAbsent(block, b -> new ArrayDeque<>()).addFirst(address);
         idleBytes += block;
+    }
+
+    /** A small block: malloc'd, freed when released. */
+    private static final class Plain extends AllocationManager {
+        private final long size;
+        private final long address;
+
+        Plain(BufferAllocator accountingAllocator, long size, long address) {
+            super(accountingAllocator);
+            this.size = size;
+            this.address = address;
+        }
+
+        @Override
+        public long getSize() {
+            return size;
+        }
+
+        @Override
+        protected long memoryAddress() {
+            return address;
+        }
+
+        @Override
+        protected void release0() {
+            MemoryUtil.freeMemory(address);
+        }
     }
 
     /** A block of a size class; its size as Arrow accounts it is what was asked for. */
