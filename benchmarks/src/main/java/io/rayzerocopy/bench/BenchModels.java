@@ -2,6 +2,7 @@ package io.rayzerocopy.bench;
 
 import ai.djl.Device;
 import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
@@ -9,6 +10,8 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 
 import io.rayzerocopy.BlockModel;
+import io.rayzerocopy.Dataset;
+import io.rayzerocopy.ParquetWriteOptions;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,6 +32,29 @@ public final class BenchModels {
     /** Layers needed for about {@code mb} megabytes of weights. */
     public static int layersFor(int mb) {
         return Math.max(1, Math.round(mb / (WIDTH * (float) WIDTH * 4 / (1 << 20))));
+    }
+
+    /** Megabytes of weights (and biases) of the MLP with {@code layers} layers. */
+    public static double megabytes(int layers) {
+        return layers * (WIDTH * (double) WIDTH + WIDTH) * 4 / (1 << 20);
+    }
+
+    /**
+     * Writes {@code rows} rows of {@code id} (int64) and {@code features} (WIDTH float32, uniform
+     * in [-1, 1)) as Parquet into {@code dir}: the MLP's input.
+     */
+    public static void features(Path dir, long rows) {
+        Dataset.range(rows)
+                .mapBatches(
+                        batch -> {
+                            NDArray x =
+                                    batch.manager()
+                                            .randomUniform(
+                                                    -1, 1, new Shape(batch.rowCount(), WIDTH));
+                            return batch.output().keep("id").put("features", x).build();
+                        },
+                        4096)
+                .writeParquet(dir.toString(), ParquetWriteOptions.overwrite());
     }
 
     /**

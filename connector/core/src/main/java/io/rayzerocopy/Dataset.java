@@ -458,11 +458,31 @@ public final class Dataset {
     }
 
     /**
+     * Lets the runtime start the first stage's actors now (worker JVMs boot meanwhile), then checks
+     * the input; if the check fails, the runtime drops what it started.
+     */
+    private void checkInput() {
+        Runnable unprepare = () -> {};
+        if (!stages.isEmpty()) {
+            MapStage first = stages.get(0);
+            OptionalLong batches = source.batchCount(first.batchSize());
+            int actors = (int) Math.min(first.minActors(), batches.orElse(Integer.MAX_VALUE));
+            unprepare = Runtimes.find(options.runtime()).prepare(runtimeSettings(), actors);
+        }
+        try {
+            checkSample();
+        } catch (RuntimeException e) {
+            unprepare.run();
+            throw e;
+        }
+    }
+
+    /**
      * Lets the first {@code mapBatches} check the input before anything starts (see {@link
      * InputCheck}), with the first rows of the input: the first non-empty batch of up to {@value
      * #SAMPLE_ROWS} rows.
      */
-    private void checkInput() {
+    private void checkSample() {
         // A one-shot stream is not sampled: reading it for the check would consume it.
         if (inputCheck == null || source instanceof ArrowStreamSource) {
             return;

@@ -621,7 +621,15 @@ class DatasetTest {
                         .mapBatches(
                                 arg -> {
                                     actors.add(System.identityHashCode(new Object()));
-                                    return batch -> batch.output().keep("id").build();
+                                    // Batches start on the first ready actor: holding them until
+                                    // four exist lets every actor the pool starts be counted.
+                                    return batch -> {
+                                        long deadline = System.nanoTime() + 10_000_000_000L;
+                                        while (actors.size() < 4 && System.nanoTime() < deadline) {
+                                            Thread.sleep(5);
+                                        }
+                                        return batch.output().keep("id").build();
+                                    };
                                 },
                                 "x",
                                 10,

@@ -2,6 +2,7 @@ package io.rayzerocopy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,6 +17,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.translate.NoopTranslator;
 import ai.djl.util.Pair;
 
@@ -61,6 +63,42 @@ class ModelWrapperTest {
                     skeleton < 20_000,
                     "skeleton has " + skeleton + " bytes, the whole file 150922");
             ZeroCopy.assertAllParametersInStore(model, wrapper);
+        }
+    }
+
+    private static long handle(Model model) {
+        return ((PtSymbolBlock) model.getBlock()).getHandle();
+    }
+
+    @Test
+    void aTorchScriptSkeletonIsLoadedOncePerProcessAndReboundAtEveryLoad() throws Exception {
+        try (ModelWrapper<Model> wrapper =
+                        ModelWrapper.fromModel(
+                                TorchScriptModel.fromFile(Fixtures.path("simple_classifier.pt")),
+                                Mode.ACTOR);
+                NDManager manager = NDManager.newBaseManager()) {
+            NDArray input = Fixtures.refArray(manager, "simple_classifier", "input");
+            long first;
+            long second;
+            try (Model a = wrapper.load()) {
+                first = handle(a);
+                try (Model b = wrapper.load()) {
+                    second = handle(b);
+                    assertNotEquals(
+                            first, second, "models open at once hold skeletons of their own");
+                    assertMatches(
+                            predict(b, input).singletonOrThrow(), "simple_classifier", "output");
+                }
+                assertMatches(predict(a, input).singletonOrThrow(), "simple_classifier", "output");
+            }
+            System.gc();
+            try (Model c = wrapper.load()) {
+                assertTrue(
+                        handle(c) == first || handle(c) == second,
+                        "a closed model's skeleton serves the next load");
+                assertMatches(predict(c, input).singletonOrThrow(), "simple_classifier", "output");
+                ZeroCopy.assertAllParametersInStore(c, wrapper);
+            }
         }
     }
 

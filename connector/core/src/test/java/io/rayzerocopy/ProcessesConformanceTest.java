@@ -13,6 +13,7 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 
+import io.rayzerocopy.internal.exec.ProcessRuntime;
 import io.rayzerocopy.internal.model.StoreMemory;
 
 import org.apache.arrow.vector.BigIntVector;
@@ -106,6 +107,32 @@ class ProcessesConformanceTest extends RuntimeConformance {
                                         .withOptions(options().build())
                                         .count());
         assertTrue(e.getMessage().contains("leaked Arrow memory"), e.getMessage());
+    }
+
+    @Test
+    void aJobRefusedByItsInputCheckLeavesNoWorkerProcess() {
+        ModelScorer.Config wrongColumn =
+                ModelScorer.config(wrapper).inputColumn("id").outputColumn("scores").build();
+        assertThrows(
+                IllegalArgumentException.class,
+                () ->
+                        Dataset.readParquet(input.toString())
+                                .mapBatches(
+                                        ModelScorer::new,
+                                        wrongColumn,
+                                        100,
+                                        ActorPoolStrategy.size(2))
+                                .withOptions(options().build())
+                                .writeParquet(dir.resolve("refused").toString()));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (workers() > 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertEquals(0, workers(), "the workers started ahead of the refused job are gone");
+    }
+
+    private static long workers() {
+        return ProcessRuntime.workerProcesses().size();
     }
 
     /** A wrapper and a directory where workers meet before the driver measures them. */

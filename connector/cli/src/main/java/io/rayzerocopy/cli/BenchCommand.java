@@ -19,7 +19,8 @@ import java.util.concurrent.Callable;
             BenchCommand.Memory.class,
             BenchCommand.Load.class,
             BenchCommand.SparkMemory.class,
-            BenchCommand.SparkThroughput.class
+            BenchCommand.SparkThroughput.class,
+            BenchCommand.Decode.class
         })
 final class BenchCommand {
     private BenchCommand() {}
@@ -54,10 +55,15 @@ final class BenchCommand {
             footer = {
                 "",
                 "Last line: actors=<n> model_mb=<s> naive_pss_mb=<x> zerocopy_pss_mb=<y>"
-                        + " ratio=<x/y>",
+                        + " ratio=<x/y> per_actor_mb=<PSS of a zero-copy actor beyond its share of"
+                        + " the store>",
+                "With --scoring: scoring actors=<n> model_mb=<s> batch=<b> per_worker_mb_median=<m>"
+                        + " per_worker_mb_max=<x> samples=<k> rows_per_s=<r>",
                 "",
-                "Example:",
-                "  rzc bench memory --actors 4 --model-mb 400"
+                "Examples:",
+                "  rzc bench memory --actors 4 --model-mb 400",
+                "  rzc bench memory --actors 8 --model-mb 1024",
+                "  rzc bench memory --scoring --actors 4 --model-mb 336 --kind torchscript"
             })
     static final class Memory implements Callable<Integer> {
         @Option(
@@ -81,6 +87,19 @@ final class BenchCommand {
         String kind;
 
         @Option(
+                names = "--scoring",
+                description =
+                        "measure the workers of a scoring job while they score, instead of idle"
+                                + " actors")
+        boolean scoring;
+
+        @Option(
+                names = "--batch-size",
+                defaultValue = "64",
+                description = "rows per batch with --scoring (default: ${DEFAULT-VALUE})")
+        int batchSize;
+
+        @Option(
                 names = "--runtime",
                 defaultValue = "processes",
                 description = "processes (default: ${DEFAULT-VALUE})")
@@ -99,6 +118,20 @@ final class BenchCommand {
             }
             if (!kind.equals("block") && !kind.equals("torchscript")) {
                 throw new UserError("--kind must be block or torchscript, not " + kind);
+            }
+            if (scoring) {
+                if (batchSize < 1) {
+                    throw new UserError("--batch-size must be >= 1");
+                }
+                invoke(
+                        "io.rayzerocopy.bench.MemoryBench",
+                        "scoring",
+                        new Class<?>[] {int.class, int.class, String.class, int.class},
+                        actors,
+                        modelMb,
+                        kind,
+                        batchSize);
+                return 0;
             }
             invoke(
                     "io.rayzerocopy.bench.MemoryBench",
@@ -285,6 +318,47 @@ final class BenchCommand {
                     partitions,
                     batchSize,
                     baselineBatch,
+                    reps);
+            return 0;
+        }
+    }
+
+    @Command(
+            name = "decode",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Parquet decode at batch 1,024 and 131,072: our reader vs Arrow C++'s (JNI),"
+                            + " same files.",
+            footer = {
+                "",
+                "Last line: decode rows=<n> ours_small=<rows/CPU-s> ours_large=<rows/CPU-s>"
+                        + " large_vs_small=<x> min_ours_vs_arrow=<y>",
+                "",
+                "Example:",
+                "  rzc bench decode --rows 1000000"
+            })
+    static final class Decode implements Callable<Integer> {
+        @Option(
+                names = "--rows",
+                defaultValue = "1000000",
+                description = "rows of the generated table (default: ${DEFAULT-VALUE})")
+        long rows;
+
+        @Option(
+                names = "--reps",
+                defaultValue = "5",
+                description = "runs per reader and batch size; medians (default: ${DEFAULT-VALUE})")
+        int reps;
+
+        @Override
+        public Integer call() throws Exception {
+            if (rows < 1 || reps < 1) {
+                throw new UserError("--rows and --reps must be >= 1");
+            }
+            invoke(
+                    "io.rayzerocopy.bench.DecodeBench",
+                    new Class<?>[] {long.class, int.class},
+                    rows,
                     reps);
             return 0;
         }

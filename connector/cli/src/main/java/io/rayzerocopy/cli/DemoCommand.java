@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -67,6 +68,14 @@ final class DemoCommand implements Callable<Integer> {
     String runtime;
 
     @Option(
+            names = "--worker-jvm-option",
+            paramLabel = "OPTION",
+            description =
+                    "a JVM option of the worker processes of --runtime processes, after ours (e.g."
+                            + " --worker-jvm-option=-Xmx2g); repeat for several")
+    List<String> workerJvmOptions = new ArrayList<>();
+
+    @Option(
             names = "--master",
             paramLabel = "URL",
             description =
@@ -94,12 +103,14 @@ final class DemoCommand implements Callable<Integer> {
         }
         ExecutionOptions.Builder options =
                 JobOptions.runtime(
-                        runtime,
-                        master == null && runtime.equals("spark")
-                                ? "local-cluster[2,1,1024]"
-                                : master,
-                        List.of());
+                                runtime,
+                                master == null && runtime.equals("spark")
+                                        ? "local-cluster[2,1,1024]"
+                                        : master,
+                                List.of())
+                        .workerJvmOptions(workerJvmOptions);
         JobOptions.checkActors("--actors", actors, runtime);
+        JobOptions.startActorsEarly(runtime, actors, workerJvmOptions);
         Path input = dir.resolve("features");
         Path output = dir.resolve("scores");
         generate(input, rows);

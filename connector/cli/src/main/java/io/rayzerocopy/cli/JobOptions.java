@@ -3,6 +3,8 @@ package io.rayzerocopy.cli;
 import io.rayzerocopy.ExecutionOptions;
 import io.rayzerocopy.internal.data.SettingNames;
 import io.rayzerocopy.internal.data.StagingArea;
+import io.rayzerocopy.internal.exec.RuntimeSettings;
+import io.rayzerocopy.internal.exec.Runtimes;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,7 +22,9 @@ final class JobOptions {
                     SettingNames.MAX_ERRORED_BATCHES, "--max-errored-batches N",
                     SettingNames.MAX_ACTOR_RESTARTS, "--max-actor-restarts N",
                     SettingNames.OVERWRITE, "--overwrite",
-                    SettingNames.RESUME, "--resume");
+                    SettingNames.RESUME, "--resume",
+                    SettingNames.WORKER_JVM_OPTIONS, "--worker-jvm-option",
+                    SettingNames.BATCH_SIZE, "--batch-size");
 
     /** Actors per core beyond which a pool on this machine only adds start-up time and memory. */
     static final int MAX_ACTORS_PER_CORE = 4;
@@ -61,6 +65,16 @@ final class JobOptions {
             options.runtimeOption(setting.substring(0, eq), setting.substring(eq + 1));
         }
         return options;
+    }
+
+    /**
+     * Lets the runtime start the job's actors now (worker JVMs of {@code processes} boot while the
+     * command loads the model and prepares the input); the job claims them when it starts, and the
+     * runtime ends those it never claims.
+     */
+    static void startActorsEarly(String runtime, int actors, List<String> workerJvmOptions) {
+        Runtimes.find(runtime)
+                .prepare(new RuntimeSettings(runtime, 1, workerJvmOptions, Map.of()), actors);
     }
 
     /** {@code message} with the library's setting names replaced by this CLI's flags. */

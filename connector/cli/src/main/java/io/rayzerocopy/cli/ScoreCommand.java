@@ -156,6 +156,14 @@ final class ScoreCommand implements Callable<Integer> {
     String runtime;
 
     @Option(
+            names = "--worker-jvm-option",
+            paramLabel = "OPTION",
+            description =
+                    "a JVM option of the worker processes of --runtime processes, after ours (e.g."
+                            + " --worker-jvm-option=-Xmx2g); repeat for several")
+    List<String> workerJvmOptions = new ArrayList<>();
+
+    @Option(
             names = "--master",
             paramLabel = "URL",
             description =
@@ -242,7 +250,9 @@ final class ScoreCommand implements Callable<Integer> {
         }
         checkInputs();
         JobOptions.checkCanStage(output);
-        ExecutionOptions.Builder options = JobOptions.runtime(runtime, master, conf);
+        ExecutionOptions.Builder options =
+                JobOptions.runtime(runtime, master, conf).workerJvmOptions(workerJvmOptions);
+        JobOptions.startActorsEarly(runtime, pool.minSize(), workerJvmOptions);
         try (ModelWrapper<Model> wrapper = Models.wrap(model, weights)) {
             ModelScorer.Config.Builder scorer =
                     ModelScorer.config(wrapper)

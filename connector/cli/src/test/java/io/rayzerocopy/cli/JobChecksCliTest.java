@@ -258,4 +258,63 @@ class JobChecksCliTest {
         Run withFlag = score(dir.resolve("r"), "--max-actor-restarts", "0");
         assertEquals(0, withFlag.code(), withFlag.err());
     }
+
+    /** A function that allocates twice its JVM's heap. */
+    static io.rayzerocopy.BatchFn hoggingTheHeap(String unused) {
+        return batch -> {
+            long[] tooMuch = new long[(int) (Runtime.getRuntime().maxMemory() / 4)];
+            tooMuch[0] = 1;
+            return batch.root();
+        };
+    }
+
+    @Test
+    void aWorkerOutOfHeapNamesTheBatchAndTheFlagsAndWorkerJvmOptionsAreAFlag() {
+        DatasetException oom =
+                org.junit.jupiter.api.Assertions.assertThrows(
+                        DatasetException.class,
+                        () ->
+                                Dataset.range(10)
+                                        .mapBatches(
+                                                JobChecksCliTest::hoggingTheHeap,
+                                                "unused",
+                                                10,
+                                                ActorPoolStrategy.size(1))
+                                        .withOptions(
+                                                ExecutionOptions.builder()
+                                                        .runtime("processes")
+                                                        .workerJvmOptions(List.of("-Xmx64m"))
+                                                        .build())
+                                        .count());
+        String line = JobOptions.withFlags(oom.getMessage());
+        assertTrue(
+                line.contains("ran out of memory (Java heap space; its heap is ")
+                        && line.contains(
+                                " MB) on a batch of 10 rows: give worker JVMs more heap"
+                                    + " (--worker-jvm-option with -Xmx2g), or pass fewer rows per"
+                                    + " batch (--batch-size)"),
+                line);
+
+        Run withFlag =
+                score(
+                        dir.resolve("worker-heap"),
+                        "--runtime",
+                        "processes",
+                        "--actors",
+                        "1",
+                        "--worker-jvm-option=-Xmx200m");
+        assertEquals(0, withFlag.code(), withFlag.err());
+        Run badFlag =
+                score(
+                        dir.resolve("worker-bad"),
+                        "--runtime",
+                        "processes",
+                        "--actors",
+                        "1",
+                        "--max-actor-restarts",
+                        "0",
+                        "--worker-jvm-option=-XX:+NoSuchJvmFlag");
+        assertEquals(1, badFlag.code(), badFlag.err());
+        assertTrue(badFlag.err().contains("NoSuchJvmFlag"), badFlag.err());
+    }
 }

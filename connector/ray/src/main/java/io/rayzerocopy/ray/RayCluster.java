@@ -180,12 +180,14 @@ public final class RayCluster {
     }
 
     /**
-     * What every worker JVM needs: the {@code --add-opens} flags of Ray and Arrow, DJL offline, one
-     * torch thread per actor, and this JVM's {@code DJL_CACHE_DIR} if set (it must exist on each
-     * node).
+     * What every worker JVM needs: the {@code --add-opens} flags of Ray and Arrow, the lean options
+     * of a JVM hosting actors (a small young generation, the quick compiler; see {@code
+     * JvmLauncher.actorJvmOptions}, no heap maximum), DJL offline, one torch thread per actor, and
+     * this JVM's {@code DJL_CACHE_DIR} if set (it must exist on each node).
      */
     public static List<String> defaultWorkerJvmOptions() {
         List<String> options = new ArrayList<>(JvmLauncher.OPENS);
+        options.addAll(JvmLauncher.actorJvmOptions());
         options.add("-Dai.djl.offline=true");
         options.add("-Dai.djl.pytorch.num_threads=1");
         options.add("-Dai.djl.pytorch.num_interop_threads=1");

@@ -26,6 +26,8 @@ class RayClusterConfigTest {
     void workerJvmOptionsAndCodeSearchPathReachRaysConfig() {
         List<String> options = RayCluster.defaultWorkerJvmOptions();
         assertTrue(options.containsAll(JvmLauncher.OPENS), options.toString());
+        assertTrue(options.containsAll(JvmLauncher.actorJvmOptions()), options.toString());
+        assertTrue(options.stream().noneMatch(o -> o.startsWith("-Xmx")), "Ray sizes its heap");
         assertTrue(options.contains("-Dai.djl.offline=true"), options.toString());
         RayCluster.setWorkerJvmOptions(List.of("-Xmx1g", "-Da=1", "-Db=2"));
         RayCluster.setWorkerJvmOptions(options);

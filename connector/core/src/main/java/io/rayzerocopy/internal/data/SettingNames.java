@@ -12,6 +12,8 @@ public final class SettingNames {
     public static final String MAX_ACTOR_RESTARTS = "ExecutionOptions.maxActorRestarts(n)";
     public static final String OVERWRITE = "ParquetWriteOptions.SaveMode.OVERWRITE";
     public static final String RESUME = "ParquetWriteOptions.resume(true)";
+    public static final String WORKER_JVM_OPTIONS = "ExecutionOptions.workerJvmOptions(options)";
+    public static final String BATCH_SIZE = "mapBatches' batchSize";
 
     private SettingNames() {}
 

@@ -65,7 +65,11 @@ final class ActorPool {
         this.idleTimeoutNanos = idleTimeout.toNanos();
     }
 
-    /** Starts the minimum number of actors and waits until they are constructed. */
+    /**
+     * Starts the minimum number of actors and waits until the first of them is constructed: the
+     * first batches go to it while the others finish starting (worker JVMs starting together on
+     * few cores get ready up to seconds apart).
+     */
     synchronized void start() throws InterruptedException {
         int cores = Runtime.getRuntime().availableProcessors();
         if (stage.maxActors() * stage.cpusPerActor() > cores) {
@@ -76,12 +80,15 @@ final class ActorPool {
                     stage.cpusPerActor(),
                     cores);
         }
-        while (!state.stopped() && readyCount() < stage.minActors()) {
+        while (!state.stopped() && readyCount() < 1) {
             if (members.size() < stage.minActors()) {
                 startActor();
             } else {
                 wait(50);
             }
+        }
+        while (!state.stopped() && members.size() < stage.minActors()) {
+            startActor();
         }
     }
 

@@ -19,4 +19,13 @@ public interface RuntimeProvider {
      * of {@code allocator}.
      */
     ActorRuntime create(RuntimeSettings settings, BufferAllocator allocator);
+
+    /**
+     * Called when a job that will start {@code actors} actors begins, before the driver checks its
+     * input, so a runtime whose actors are slow to start (worker JVMs) can start them now. Returns
+     * what undoes it if the job ends before its actors start. By default nothing.
+     */
+    default Runnable prepare(RuntimeSettings settings, int actors) {
+        return () -> {};
+    }
 }

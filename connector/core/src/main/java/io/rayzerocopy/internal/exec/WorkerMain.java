@@ -1,10 +1,13 @@
 package io.rayzerocopy.internal.exec;
 
 import io.rayzerocopy.internal.data.Allocators;
-import io.rayzerocopy.internal.data.ArrowIpc;
+import io.rayzerocopy.internal.data.MappedBatch;
+import io.rayzerocopy.internal.data.SettingNames;
+import io.rayzerocopy.internal.model.Djl;
 import io.rayzerocopy.internal.model.ProcessMemory;
 
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.util.MemoryUtil;
 import org.apache.arrow.vector.VectorSchemaRoot;
 
 import java.io.BufferedInputStream;
@@ -12,32 +15,46 @@ import java.io.BufferedOutputStream;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.UnixDomainSocketAddress;
+import java.nio.MappedByteBuffer;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The main class of a worker process of {@link ProcessRuntime}: connects to the driver's Unix
- * domain socket (its only argument), builds one actor from the spec the driver sends, then answers
- * batches one at a time. It exits when the socket closes, which happens when the driver exits or is
- * killed (even with SIGKILL), and also if the driver's pid disappears, so workers never outlive the
- * driver.
+ * domain socket (its first argument), builds one actor from the spec the driver sends, then answers
+ * batches one at a time, reading each in place from a shared-memory slot of the directory named by
+ * its second argument and writing the result into another ({@link BatchSlots}). It exits when the
+ * socket closes, which happens when the driver exits or is killed (even with SIGKILL), and also if
+ * the driver's pid disappears, so workers never outlive the driver; either way it deletes the slot
+ * directory first.
  */
 public final class WorkerMain {
     private WorkerMain() {}
 
     public static void main(String[] args) throws Exception {
-        SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(args[0]));
+        WorkerSlots slots = new WorkerSlots(Path.of(args[1]));
+        SocketChannel channel;
+        try {
+            channel = SocketChannel.open(UnixDomainSocketAddress.of(args[0]));
+        } catch (IOException driverGone) {
+            slots.deleteDirectory();
+            throw driverGone;
+        }
         DataOutputStream out =
                 new DataOutputStream(new BufferedOutputStream(SocketStreams.out(channel), 1 << 16));
         DataInputStream in =
                 new DataInputStream(new BufferedInputStream(SocketStreams.in(channel), 1 << 16));
-        watchParent();
+        watchParent(slots);
         BatchProcessor processor = null;
         BufferAllocator allocator = Allocators.child("worker-" + ProcessHandle.current().pid());
+        bootEngine();
         for (WorkerProtocol.Frame f = WorkerProtocol.read(in);
                 f != null;
                 f = WorkerProtocol.read(in)) {
@@ -58,7 +75,7 @@ public final class WorkerMain {
                     break;
                 case WorkerProtocol.CALL:
                     {
-                        WorkerProtocol.Frame reply = call(processor, f, allocator);
+                        WorkerProtocol.Frame reply = call(processor, f, allocator, slots);
                         WorkerProtocol.write(out, reply.type, f.id, reply.payload);
                         break;
                     }
@@ -75,32 +92,102 @@ public final class WorkerMain {
                             WorkerProtocol.STOPPED,
                             f.id,
                             WorkerProtocol.bytes(stop(processor, allocator)));
+                    slots.deleteDirectory();
                     System.exit(0);
                     break;
                 default:
                     throw new IllegalStateException("unknown frame type " + f.type);
             }
         }
+        // The driver is gone (exited, or killed before it could clean up): its batch slots go too.
+        slots.deleteDirectory();
         System.exit(0);
     }
 
+    /**
+     * Starts DJL's engine (libtorch) and warms up the per-batch code ({@link WorkerWarmup}) before
+     * the actor is known: the driver may have started this worker ahead of its actor, and these are
+     * most of a worker's start. A failure is left to the actor, which meets it again and reports
+     * it.
+     */
+    private static void bootEngine() {
+        try (BufferAllocator warmup = Allocators.child("warm-up")) {
+            Djl.engine();
+            WorkerWarmup.run(warmup, WARMUP_ROUNDS);
+        } catch (Throwable ignored) {
+            // reported by the actor that needs the engine
+        }
+    }
+
+    /** Synthetic batches a new worker runs before its actor's (see {@link WorkerWarmup}). */
+    private static final int WARMUP_ROUNDS = Integer.getInteger("rzc.worker.warmup", 300);
+
     private static WorkerProtocol.Frame call(
-            BatchProcessor processor, WorkerProtocol.Frame f, BufferAllocator allocator) {
-        try (VectorSchemaRoot input = ArrowIpc.read(f.payload, allocator)) {
-            if (processor == null) {
-                throw new IllegalStateException("the actor was not constructed");
-            }
-            try (VectorSchemaRoot output = processor.process(input, allocator)) {
-                if (output == null) {
-                    throw new IllegalStateException("the actor returned null instead of a batch");
+            BatchProcessor processor,
+            WorkerProtocol.Frame f,
+            BufferAllocator allocator,
+            WorkerSlots slots) {
+        int rows = -1;
+        try {
+            WorkerProtocol.Call call = WorkerProtocol.Call.parse(f.payload);
+            AtomicBoolean inputReleased = new AtomicBoolean();
+            MappedByteBuffer outSlot = slots.mapping(call.outSlot());
+            MappedBatch.Descriptor written;
+            try (VectorSchemaRoot input =
+                    MappedBatch.read(
+                            call.descriptor(),
+                            slots.address(call.inSlot()),
+                            allocator,
+                            () -> inputReleased.set(true))) {
+                rows = input.getRowCount();
+                if (processor == null) {
+                    throw new IllegalStateException("the actor was not constructed");
                 }
-                return new WorkerProtocol.Frame(
-                        WorkerProtocol.RESULT, f.id, ArrowIpc.write(output));
+                try (VectorSchemaRoot output = processor.process(input, allocator)) {
+                    if (output == null) {
+                        throw new IllegalStateException(
+                                "the actor returned null instead of a batch");
+                    }
+                    written =
+                            MappedBatch.write(
+                                    output,
+                                    MemoryUtil.getByteBufferAddress(outSlot),
+                                    BatchSlots.CAPACITY);
+                }
             }
+            return new WorkerProtocol.Frame(
+                    WorkerProtocol.RESULT,
+                    f.id,
+                    WorkerProtocol.result(inputReleased.get(), written.bytes()));
+        } catch (OutOfMemoryError oom) {
+            return new WorkerProtocol.Frame(
+                    WorkerProtocol.ERROR, f.id, WorkerProtocol.bytes(outOfMemory(oom, rows)));
         } catch (Throwable t) {
             return new WorkerProtocol.Frame(
                     WorkerProtocol.ERROR, f.id, WorkerProtocol.bytes(describe(t)));
         }
+    }
+
+    /**
+     * What a worker out of heap tells the driver: that it is memory, how much it had, the batch,
+     * and the two fixes, named as the API spells them (a front end translates them).
+     */
+    static String outOfMemory(OutOfMemoryError oom, int rows) {
+        long heapMb = Runtime.getRuntime().maxMemory() >> 20;
+        long suggestedGb = Math.max(2, ((heapMb * 2) + 1023) >> 10);
+        return "the worker process ran out of memory ("
+                + oom.getMessage()
+                + "; its heap is "
+                + heapMb
+                + " MB)"
+                + (rows >= 0 ? " on a batch of " + rows + " rows" : "")
+                + ": give worker JVMs more heap ("
+                + SettingNames.WORKER_JVM_OPTIONS
+                + " with -Xmx"
+                + suggestedGb
+                + "g), or pass fewer rows per batch ("
+                + SettingNames.BATCH_SIZE
+                + ")";
     }
 
     /**
@@ -131,7 +218,7 @@ public final class WorkerMain {
         return s.toString();
     }
 
-    private static void watchParent() {
+    private static void watchParent(WorkerSlots slots) {
         ProcessHandle.current()
                 .parent()
                 .ifPresent(
@@ -146,6 +233,7 @@ public final class WorkerMain {
                                                         return;
                                                     }
                                                 }
+                                                slots.deleteDirectory();
                                                 Runtime.getRuntime().halt(3);
                                             },
                                             "rzc-parent-watch");

@@ -4,13 +4,16 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
  * Frames between the driver and a worker process, over a Unix domain socket the driver listens on:
- * a type byte, a call id, a length and a payload. Batches travel as Arrow IPC streams ({@link
- * io.rayzerocopy.internal.data.ArrowIpc}).
+ * a type byte, a call id, a length and a payload. Batches do not travel on the socket: a call names
+ * the shared-memory slot holding its input and the one to write its output to ({@link BatchSlots}),
+ * with the input's {@link io.rayzerocopy.internal.data.MappedBatch} descriptor; a result carries
+ * the output's descriptor.
  */
 final class WorkerProtocol {
     static final byte INIT = 1;
@@ -33,6 +36,44 @@ final class WorkerProtocol {
             this.id = id;
             this.payload = payload;
         }
+    }
+
+    /** A call's payload: where its input is, where its output goes, and the input's layout. */
+    record Call(int inSlot, int outSlot, byte[] descriptor) {
+        byte[] encode() {
+            return ByteBuffer.allocate(8 + descriptor.length)
+                    .putInt(inSlot)
+                    .putInt(outSlot)
+                    .put(descriptor)
+                    .array();
+        }
+
+        static Call parse(byte[] payload) {
+            ByteBuffer b = ByteBuffer.wrap(payload);
+            int in = b.getInt();
+            int out = b.getInt();
+            return new Call(in, out, Arrays.copyOfRange(payload, 8, payload.length));
+        }
+    }
+
+    /**
+     * A result's payload: whether the worker let go of the input slot (an actor that kept a
+     * reference to its input would see it overwritten by the next batch, so the driver then never
+     * reuses that slot), and the output's descriptor.
+     */
+    static byte[] result(boolean inputReleased, byte[] descriptor) {
+        byte[] payload = new byte[descriptor.length + 1];
+        payload[0] = (byte) (inputReleased ? 1 : 0);
+        System.arraycopy(descriptor, 0, payload, 1, descriptor.length);
+        return payload;
+    }
+
+    static boolean inputReleased(byte[] resultPayload) {
+        return resultPayload[0] == 1;
+    }
+
+    static byte[] resultDescriptor(byte[] resultPayload) {
+        return Arrays.copyOfRange(resultPayload, 1, resultPayload.length);
     }
 
     private WorkerProtocol() {}

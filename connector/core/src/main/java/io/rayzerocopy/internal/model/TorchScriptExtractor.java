@@ -30,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.stream.Stream;
 
 /**
@@ -377,9 +378,9 @@ public final class TorchScriptExtractor implements ModelExtractor {
                                 + " wrapper");
             }
             Model model = Model.newInstance(name, device, Djl.engineName());
-            PtSymbolBlock block;
+            SkeletonPool.Lease lease;
             try {
-                block = TorchTypes.loadForBinding(model, skeleton);
+                lease = SkeletonPool.take(skeleton, device);
             } catch (EngineException e) {
                 model.close();
                 // libtorch's message first, then its C++ backtrace.
@@ -390,6 +391,8 @@ public final class TorchScriptExtractor implements ModelExtractor {
                                 + String.valueOf(e.getMessage()).lines().findFirst().orElse(""),
                         e);
             }
+            PtSymbolBlock block = lease.block();
+            model.setBlock(block);
             try {
                 String what = "TorchScript skeleton of " + origin;
                 Set<String> used = new HashSet<>();
@@ -402,8 +405,11 @@ public final class TorchScriptExtractor implements ModelExtractor {
                 Binding.checkAllUsed(store, prefix, used, what);
                 block.freezeParameters(true);
                 Binding.keepAlive(model.getNDManager(), store);
+                // Closing the model gives the loaded skeleton back for this process's next load.
+                model.getNDManager().attachInternal("rzc-skeleton-" + UUID.randomUUID(), lease);
                 return model;
             } catch (RuntimeException e) {
+                lease.discard();
                 model.close();
                 throw e;
             }
