@@ -249,10 +249,10 @@ public final class Dataset {
         }
         long start = System.nanoTime();
         OptionalLong sourceRows = source.rowCount();
-        checkInput();
         Map<String, String> splits = source.splits();
         JobRecord job =
                 splits.isEmpty() ? null : JobRecords.of(source, splits, stages, writeOptions);
+        Runnable unprepare = checkInput();
         try (ParquetSink sink = ParquetSink.create(Paths.get(directory), writeOptions, job);
                 BufferAllocator allocator = Allocators.child("job")) {
             Set<String> skipped = sink.resumedSplits();
@@ -337,6 +337,10 @@ public final class Dataset {
                     stats,
                     skipped.size(),
                     sink.resumedRows());
+        } catch (RuntimeException | Error e) {
+            // Workers started ahead that no actor claimed (the output's lock was taken, say).
+            unprepare.run();
+            throw e;
         }
     }
 
@@ -346,7 +350,7 @@ public final class Dataset {
      * @throws DatasetException from {@code hasNext()} / {@code next()} if the run fails
      */
     public BatchIterator iterBatches() {
-        checkInput();
+        Runnable unprepare = checkInput();
         JobRuntime cluster = jobRuntime();
         if (cluster != null) {
             return cluster.iterBatches(plan());
@@ -357,6 +361,7 @@ public final class Dataset {
                     start(source, stages, allocator, logErrors(), split -> {}), allocator);
         } catch (RuntimeException e) {
             allocator.close();
+            unprepare.run();
             throw e;
         }
     }
@@ -459,9 +464,10 @@ public final class Dataset {
 
     /**
      * Lets the runtime start the first stage's actors now (worker JVMs boot meanwhile), then checks
-     * the input; if the check fails, the runtime drops what it started.
+     * the input; if the check fails, the runtime drops what it started. Returns what drops it, for
+     * a job that fails before its runtime exists (a started runtime drops them when it closes).
      */
-    private void checkInput() {
+    private Runnable checkInput() {
         Runnable unprepare = () -> {};
         if (!stages.isEmpty()) {
             MapStage first = stages.get(0);
@@ -475,6 +481,7 @@ public final class Dataset {
             unprepare.run();
             throw e;
         }
+        return unprepare;
     }
 
     /**

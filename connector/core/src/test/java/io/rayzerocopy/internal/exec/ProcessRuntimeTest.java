@@ -18,9 +18,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -368,20 +370,26 @@ class ProcessRuntimeTest {
     }
 
     @Test
-    void workersDieWithTheirDriverEvenOnSigkill() throws Exception {
+    void workersAndTheForkServerDieWithTheirDriverEvenOnSigkill() throws Exception {
         Process driver =
                 JvmLauncher.start(DriverMain.class.getName(), List.of("-Xmx256m"), List.of());
-        String line =
+        String[] line =
                 new java.io.BufferedReader(new java.io.InputStreamReader(driver.getInputStream()))
-                        .readLine();
-        long workerPid = Long.parseLong(line.trim());
-        assertTrue(ProcessHandle.of(workerPid).isPresent());
+                        .readLine()
+                        .trim()
+                        .split(" ");
+        List<Long> pids = new ArrayList<>(List.of(Long.parseLong(line[0])));
+        if (!line[1].equals("none")) {
+            pids.add(Long.parseLong(line[1])); // the fork server, where cc could build it
+        }
+        assertTrue(ProcessHandle.of(pids.get(0)).isPresent());
         driver.destroyForcibly().waitFor();
-        ProcessHandle.of(workerPid)
-                .ifPresent(h -> h.onExit().orTimeout(20, TimeUnit.SECONDS).join());
-        assertTrue(
-                ProcessHandle.of(workerPid).map(h -> !h.isAlive()).orElse(true),
-                "worker " + workerPid + " outlived its driver");
+        for (long pid : pids) {
+            ProcessHandle.of(pid).ifPresent(h -> h.onExit().orTimeout(20, TimeUnit.SECONDS).join());
+            assertTrue(
+                    ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true),
+                    "process " + pid + " outlived its driver: " + pids);
+        }
     }
 
     @Test
@@ -464,12 +472,19 @@ class ProcessRuntimeTest {
         }
     }
 
-    /** A driver JVM that starts one worker, prints its pid and waits to be killed. */
+    /**
+     * A driver JVM that starts one worker, prints its pid and its fork server's, and waits to be
+     * killed.
+     */
     public static final class DriverMain {
         public static void main(String[] args) throws Exception {
             ProcessRuntime runtime = new ProcessRuntime();
             runtime.start(new Doubler(false), "orphan-check").ready().get(60, TimeUnit.SECONDS);
-            System.out.println(runtime.workerPids().get(0));
+            OptionalLong server = ZygoteLauncher.serverPid();
+            System.out.println(
+                    runtime.workerPids().get(0)
+                            + " "
+                            + (server.isPresent() ? Long.toString(server.getAsLong()) : "none"));
             System.out.flush();
             Thread.sleep(120_000);
         }
