@@ -233,8 +233,12 @@ public class ThroughputBench {
         }
     }
 
-    /** The same zero-copy loaded model and Predictor an actor uses, and a pre-made input. */
-    @State(Scope.Benchmark)
+    /**
+     * The same zero-copy loaded model and Predictor an actor uses, and a pre-made input; one per
+     * JMH thread, so {@code -t 2} measures the ceiling of two actors running at once (two forward
+     * passes on two cores need not run at twice one's speed).
+     */
+    @State(Scope.Thread)
     public static class Forward {
         @Param({"SMALL", "HEAVY"})
         public ScoringModel model;
