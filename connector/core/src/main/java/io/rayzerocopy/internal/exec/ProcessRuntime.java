@@ -605,12 +605,16 @@ public final class ProcessRuntime implements ActorRuntime {
                         f = WorkerProtocol.read(in)) {
                     switch (f.type) {
                         case WorkerProtocol.READY:
+                            long sinceStart = (System.nanoTime() - worker.startedNanos) / 1_000_000;
+                            long waited = WorkerProtocol.longOf(f.payload, 1);
                             LOG.info(
-                                    "actor {} ready in worker pid {}, {} ms after its JVM was"
-                                            + " started",
+                                    "actor {} ready in worker pid {}: {} ms of the worker's own"
+                                            + " start-up (JVM, engine, warm-up, actor and model),"
+                                            + " {} ms after its JVM was started",
                                     name,
                                     WorkerProtocol.longOf(f.payload),
-                                    (System.nanoTime() - worker.startedNanos) / 1_000_000);
+                                    sinceStart - waited,
+                                    sinceStart);
                             ready.complete(null);
                             break;
                         case WorkerProtocol.ERROR:

@@ -55,11 +55,15 @@ public final class WorkerMain {
         BatchProcessor processor = null;
         BufferAllocator allocator = Allocators.child("worker-" + ProcessHandle.current().pid());
         bootEngine();
+        long booted = System.nanoTime();
         for (WorkerProtocol.Frame f = WorkerProtocol.read(in);
                 f != null;
                 f = WorkerProtocol.read(in)) {
             switch (f.type) {
                 case WorkerProtocol.INIT:
+                    // How long this worker, started ahead, waited for its actor: the driver
+                    // subtracts it to tell the worker's own start-up from the job's preparation.
+                    long waited = Math.max(0, System.nanoTime() - booted);
                     try (ObjectInputStream ois =
                             new ObjectInputStream(new ByteArrayInputStream(f.payload))) {
                         processor = ((ActorSpec) ois.readObject()).create();
@@ -67,7 +71,8 @@ public final class WorkerMain {
                                 out,
                                 WorkerProtocol.READY,
                                 f.id,
-                                WorkerProtocol.longBytes(ProcessHandle.current().pid()));
+                                WorkerProtocol.longsBytes(
+                                        ProcessHandle.current().pid(), waited / 1_000_000));
                     } catch (Throwable t) {
                         WorkerProtocol.write(
                                 out, WorkerProtocol.ERROR, f.id, WorkerProtocol.bytes(describe(t)));

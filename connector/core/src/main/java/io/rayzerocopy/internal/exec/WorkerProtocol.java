@@ -122,10 +122,23 @@ final class WorkerProtocol {
     }
 
     static long longOf(byte[] b) {
+        return longOf(b, 0);
+    }
+
+    /** The {@code index}-th long of {@code b}, 0 if {@code b} is shorter. */
+    static long longOf(byte[] b, int index) {
         long v = 0;
-        for (byte x : Arrays.copyOf(b, 8)) {
+        for (byte x : Arrays.copyOfRange(b, 8 * index, 8 * index + 8)) {
             v = (v << 8) | (x & 0xff);
         }
         return v;
+    }
+
+    static byte[] longsBytes(long... values) {
+        byte[] b = new byte[8 * values.length];
+        for (int i = 0; i < values.length; i++) {
+            System.arraycopy(longBytes(values[i]), 0, b, 8 * i, 8);
+        }
+        return b;
     }
 }
