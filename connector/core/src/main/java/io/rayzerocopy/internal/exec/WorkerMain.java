@@ -80,6 +80,7 @@ public final class WorkerMain {
                     break;
                 case WorkerProtocol.CALL:
                     {
+                        FIRST_CALL.set(true);
                         WorkerProtocol.Frame reply = call(processor, f, allocator, slots);
                         WorkerProtocol.write(out, reply.type, f.id, reply.payload);
                         break;
@@ -110,19 +111,35 @@ public final class WorkerMain {
     }
 
     /**
-     * Starts DJL's engine (libtorch) and warms up the per-batch code ({@link WorkerWarmup}) before
-     * the actor is known: the driver may have started this worker ahead of its actor, and these are
-     * most of a worker's start. A failure is left to the actor, which meets it again and reports
-     * it.
+     * Starts DJL's engine (libtorch), then warms up the per-batch code ({@link WorkerWarmup}) on a
+     * thread of its own until the first real batch comes: the driver may have started this worker
+     * ahead of its actor, and these are most of a worker's start; an actor that is already waiting
+     * is constructed meanwhile rather than after. A failure is left to the actor, which meets it
+     * again and reports it.
      */
     private static void bootEngine() {
-        try (BufferAllocator warmup = Allocators.child("warm-up")) {
+        try {
             Djl.engine();
-            WorkerWarmup.run(warmup, WARMUP_ROUNDS);
         } catch (Throwable ignored) {
             // reported by the actor that needs the engine
+            return;
         }
+        Thread warm =
+                new Thread(
+                        () -> {
+                            try (BufferAllocator warmup = Allocators.child("warm-up")) {
+                                WorkerWarmup.run(warmup, WARMUP_ROUNDS, FIRST_CALL::get);
+                            } catch (Throwable ignored) {
+                                // only a warm-up: the real batches warm the code up instead
+                            }
+                        },
+                        "rzc-warm-up");
+        warm.setDaemon(true);
+        warm.start();
     }
+
+    /** Set when the first real batch arrives: the warm-up stops. */
+    private static final AtomicBoolean FIRST_CALL = new AtomicBoolean();
 
     /** Synthetic batches a new worker runs before its actor's (see {@link WorkerWarmup}). */
     private static final int WARMUP_ROUNDS = Integer.getInteger("rzc.worker.warmup", 300);

@@ -21,6 +21,7 @@ import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.FieldType;
 
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /**
  * The per-batch code every worker runs — a batch read in place from shared memory, a column made a
@@ -37,13 +38,14 @@ final class WorkerWarmup {
     private WorkerWarmup() {}
 
     /**
-     * Runs {@code rounds} synthetic batches through that code, with memory from {@code allocator}.
+     * Runs up to {@code rounds} synthetic batches through that code, with memory from {@code
+     * allocator}, until {@code enough} says real batches have come.
      */
-    static void run(BufferAllocator allocator, int rounds) {
+    static void run(BufferAllocator allocator, int rounds, BooleanSupplier enough) {
         long capacity = 4L * ROWS * (WIDTH + 4) * 4;
         try (ArrowBuf region = allocator.buffer(capacity);
                 NDManager manager = Djl.engine().newBaseManager()) {
-            for (int i = 0; i < rounds; i++) {
+            for (int i = 0; i < rounds && !enough.getAsBoolean(); i++) {
                 try (VectorSchemaRoot input = batch(allocator, i)) {
                     byte[] in = MappedBatch.write(input, region.memoryAddress(), capacity).bytes();
                     try (VectorSchemaRoot read =
