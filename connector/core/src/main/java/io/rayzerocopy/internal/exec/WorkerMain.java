@@ -61,6 +61,7 @@ public final class WorkerMain {
                 f = WorkerProtocol.read(in)) {
             switch (f.type) {
                 case WorkerProtocol.INIT:
+                    ACTOR_CAME.set(true);
                     // How long this worker, started ahead, waited for its actor: the driver
                     // subtracts it to tell the worker's own start-up from the job's preparation.
                     long waited = Math.max(0, System.nanoTime() - booted);
@@ -80,7 +81,6 @@ public final class WorkerMain {
                     break;
                 case WorkerProtocol.CALL:
                     {
-                        FIRST_CALL.set(true);
                         WorkerProtocol.Frame reply = call(processor, f, allocator, slots);
                         WorkerProtocol.write(out, reply.type, f.id, reply.payload);
                         break;
@@ -112,10 +112,10 @@ public final class WorkerMain {
 
     /**
      * Starts DJL's engine (libtorch), then warms up the per-batch code ({@link WorkerWarmup}) on a
-     * thread of its own until the first real batch comes: the driver may have started this worker
-     * ahead of its actor, and these are most of a worker's start; an actor that is already waiting
-     * is constructed meanwhile rather than after. A failure is left to the actor, which meets it
-     * again and reports it.
+     * thread of its own until the actor comes: the driver may have started this worker ahead of its
+     * actor, and the warm-up uses that wait; an actor that is already waiting is constructed at
+     * once, without the warm-up competing with it and its model's load. A failure is left to the
+     * actor, which meets it again and reports it.
      */
     private static void bootEngine() {
         try {
@@ -128,7 +128,7 @@ public final class WorkerMain {
                 new Thread(
                         () -> {
                             try (BufferAllocator warmup = Allocators.child("warm-up")) {
-                                WorkerWarmup.run(warmup, WARMUP_ROUNDS, FIRST_CALL::get);
+                                WorkerWarmup.run(warmup, WARMUP_ROUNDS, ACTOR_CAME::get);
                             } catch (Throwable ignored) {
                                 // only a warm-up: the real batches warm the code up instead
                             }
@@ -138,8 +138,8 @@ public final class WorkerMain {
         warm.start();
     }
 
-    /** Set when the first real batch arrives: the warm-up stops. */
-    private static final AtomicBoolean FIRST_CALL = new AtomicBoolean();
+    /** Set when the actor arrives: the warm-up stops. */
+    private static final AtomicBoolean ACTOR_CAME = new AtomicBoolean();
 
     /** Synthetic batches a new worker runs before its actor's (see {@link WorkerWarmup}). */
     private static final int WARMUP_ROUNDS = Integer.getInteger("rzc.worker.warmup", 300);
