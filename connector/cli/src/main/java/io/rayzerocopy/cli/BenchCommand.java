@@ -8,13 +8,13 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
- * {@code rzc bench memory|load}: the harnesses of the benchmarks module (on the launcher's
- * classpath).
+ * {@code rzc bench memory|load|decode|spark-memory|spark-throughput}: the harnesses of the
+ * benchmarks module (on the launcher's classpath), called by name so the CLI does not depend on it.
  */
 @Command(
         name = "bench",
         mixinStandardHelpOptions = true,
-        description = "Measure memory and load latency against baselines.",
+        description = "Measure memory, load latency, decode and Spark throughput against baselines.",
         subcommands = {
             BenchCommand.Memory.class,
             BenchCommand.Load.class,
