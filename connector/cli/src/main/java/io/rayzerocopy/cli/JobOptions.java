@@ -29,8 +29,12 @@ final class JobOptions {
     /** Actors per core beyond which a pool on this machine only adds start-up time and memory. */
     static final int MAX_ACTORS_PER_CORE = 4;
 
-    /** What a worker JVM of the processes runtime costs before any batch (measured: ~230 MB). */
-    static final long WORKER_JVM_BYTES = 256L << 20;
+    /**
+     * What a worker JVM of the processes runtime costs beyond the shared weights, with room to
+     * spare (measured: 78 MB idle, 95 MB median and up to 106 MB while scoring; see
+     * docs/benchmarks.md).
+     */
+    static final long WORKER_JVM_BYTES = 128L << 20;
 
     private JobOptions() {}
 
