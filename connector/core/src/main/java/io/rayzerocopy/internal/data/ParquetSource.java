@@ -1,9 +1,7 @@
 package io.rayzerocopy.internal.data;
 
-import io.rayzerocopy.DatasetException;
 
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 
@@ -23,6 +21,7 @@ import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -236,7 +235,11 @@ public final class ParquetSource implements BatchSource {
         if (batchSize <= 0) {
             throw new IllegalArgumentException("batchSize must be > 0, got " + batchSize);
         }
-        return new Reader(files(), allocator, batchSize);
+        List<Supplier<ParquetFileBatches>> parts = new ArrayList<>();
+        for (Path file : files()) {
+            parts.add(() -> new ParquetFileBatches(file, columns));
+        }
+        return new ParquetFilesReader(parts, allocator, batchSize, true);
     }
 
     @Override
@@ -291,72 +294,6 @@ public final class ParquetSource implements BatchSource {
                 + paths
                 + (columns == null ? "" : " columns " + columns)
                 + (skipped.isEmpty() ? "" : " skipping " + skipped.size() + " files");
-    }
-
-    private final class Reader implements BatchReader {
-        private final List<Path> files;
-        private final BufferAllocator allocator;
-        private final int batchSize;
-        private int nextFile;
-        private Schema schema;
-        private ParquetFileBatches current;
-        private boolean yielded;
-
-        Reader(List<Path> files, BufferAllocator allocator, int batchSize) {
-            this.files = files;
-            this.allocator = allocator;
-            this.batchSize = batchSize;
-        }
-
-        @Override
-        public SourceBatch next() {
-            while (true) {
-                if (current == null) {
-                    if (nextFile == files.size()) {
-                        return null;
-                    }
-                    current = new ParquetFileBatches(files.get(nextFile++), columns);
-                    yielded = false;
-                    if (schema == null) {
-                        schema = current.schema();
-                    } else if (!schema.equals(current.schema())) {
-                        Path file = current.file();
-                        Schema other = current.schema();
-                        close();
-                        throw new DatasetException(
-                                "file "
-                                        + file
-                                        + " has schema "
-                                        + other
-                                        + ", but "
-                                        + files.get(0)
-                                        + " has "
-                                        + schema
-                                        + "; select the columns they share or read them"
-                                        + " separately");
-                    }
-                }
-                SourceBatch batch = current.next(allocator, batchSize);
-                if (batch == null && !yielded) {
-                    VectorSchemaRoot empty = VectorSchemaRoot.create(schema, allocator);
-                    batch = new SourceBatch(empty, new RowRange(current.file().toString(), 0, 0));
-                }
-                if (batch != null) {
-                    yielded = true;
-                    return batch;
-                }
-                current.close();
-                current = null;
-            }
-        }
-
-        @Override
-        public void close() {
-            if (current != null) {
-                current.close();
-                current = null;
-            }
-        }
     }
 
     private static boolean isGlob(String path) {

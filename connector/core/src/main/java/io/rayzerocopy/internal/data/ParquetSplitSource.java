@@ -1,6 +1,5 @@
 package io.rayzerocopy.internal.data;
 
-import io.rayzerocopy.DatasetException;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.types.pojo.Schema;
@@ -12,6 +11,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The rows of some {@link ParquetSplit}s, in order, as a {@link BatchSource}: what one task of a
@@ -67,7 +67,8 @@ public final class ParquetSplitSource implements BatchSource, Serializable {
                     first = batches.schema();
                 } else if (!first.equals(batches.schema())) {
                     throw new IllegalArgumentException(
-                            mismatch(file, batches.schema(), files.get(0), first));
+                            ParquetFilesReader.mismatch(
+                                    file, batches.schema(), files.get(0), first));
                 }
             }
         }
@@ -112,7 +113,17 @@ public final class ParquetSplitSource implements BatchSource, Serializable {
         if (batchSize <= 0) {
             throw new IllegalArgumentException("batchSize must be > 0, got " + batchSize);
         }
-        return new Reader(allocator, batchSize);
+        List<Supplier<ParquetFileBatches>> parts = new ArrayList<>();
+        for (ParquetSplit split : splits) {
+            parts.add(
+                    () ->
+                            new ParquetFileBatches(
+                                    split.path(),
+                                    columns,
+                                    split.firstRowGroup(),
+                                    split.rowGroupCount()));
+        }
+        return new ParquetFilesReader(parts, allocator, batchSize, false);
     }
 
     @Override
@@ -120,74 +131,5 @@ public final class ParquetSplitSource implements BatchSource, Serializable {
         return "ParquetSplitSource"
                 + (splits.size() == 1 ? "[" + splits.get(0) + "]" : splits)
                 + (columns == null ? "" : " columns " + columns);
-    }
-
-    private static String mismatch(Path file, Schema schema, Path firstFile, Schema first) {
-        return "file "
-                + file
-                + " has schema "
-                + schema
-                + ", but "
-                + firstFile
-                + " has "
-                + first
-                + "; select the columns they share or read them separately";
-    }
-
-    private final class Reader implements BatchReader {
-        private final BufferAllocator allocator;
-        private final int batchSize;
-        private int next;
-        private Schema schema;
-        private ParquetFileBatches current;
-
-        Reader(BufferAllocator allocator, int batchSize) {
-            this.allocator = allocator;
-            this.batchSize = batchSize;
-        }
-
-        @Override
-        public SourceBatch next() {
-            while (true) {
-                if (current == null) {
-                    if (next == splits.size()) {
-                        return null;
-                    }
-                    ParquetSplit split = splits.get(next++);
-                    current =
-                            new ParquetFileBatches(
-                                    split.path(),
-                                    columns,
-                                    split.firstRowGroup(),
-                                    split.rowGroupCount());
-                    if (schema == null) {
-                        schema = current.schema();
-                    } else if (!schema.equals(current.schema())) {
-                        String message =
-                                mismatch(
-                                        current.file(),
-                                        current.schema(),
-                                        splits.get(0).path(),
-                                        schema);
-                        close();
-                        throw new DatasetException(message);
-                    }
-                }
-                SourceBatch batch = current.next(allocator, batchSize);
-                if (batch != null) {
-                    return batch;
-                }
-                current.close();
-                current = null;
-            }
-        }
-
-        @Override
-        public void close() {
-            if (current != null) {
-                current.close();
-                current = null;
-            }
-        }
     }
 }
