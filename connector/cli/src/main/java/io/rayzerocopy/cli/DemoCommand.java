@@ -21,10 +21,10 @@ import io.rayzerocopy.internal.model.StoreRef;
 import io.rayzerocopy.internal.model.WeightStore;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -61,19 +61,7 @@ final class DemoCommand implements Callable<Integer> {
             description = "actors in the pool (default: ${DEFAULT-VALUE})")
     int actors;
 
-    @Option(
-            names = "--runtime",
-            defaultValue = "threads",
-            description = "threads, processes, ray or spark (default: ${DEFAULT-VALUE})")
-    String runtime;
-
-    @Option(
-            names = "--worker-jvm-option",
-            paramLabel = "OPTION",
-            description =
-                    "a JVM option of the worker processes of --runtime processes, after ours (e.g."
-                            + " --worker-jvm-option=-Xmx2g); repeat for several")
-    List<String> workerJvmOptions = new ArrayList<>();
+    @Mixin RuntimeOptions where;
 
     @Option(
             names = "--master",
@@ -103,14 +91,14 @@ final class DemoCommand implements Callable<Integer> {
         }
         ExecutionOptions.Builder options =
                 JobOptions.runtime(
-                                runtime,
-                                master == null && runtime.equals("spark")
+                                where.runtime,
+                                master == null && where.runtime.equals("spark")
                                         ? "local-cluster[2,1,1024]"
                                         : master,
                                 List.of())
-                        .workerJvmOptions(workerJvmOptions);
-        JobOptions.checkActors("--actors", actors, runtime);
-        JobOptions.startActorsEarly(runtime, actors, workerJvmOptions);
+                        .workerJvmOptions(where.workerJvmOptions);
+        JobOptions.checkActors("--actors", actors, where.runtime);
+        JobOptions.startActorsEarly(where.runtime, actors, where.workerJvmOptions);
         Path input = dir.resolve("features");
         Path output = dir.resolve("scores");
         generate(input, rows);
@@ -143,7 +131,7 @@ final class DemoCommand implements Callable<Integer> {
                         "scored %,d rows with %d %s actors in %.2f s: %,.0f rows/s%n",
                         result.rowsWritten(),
                         actors,
-                        runtime,
+                        where.runtime,
                         result.seconds(),
                         result.rowsWritten() / result.seconds());
                 System.out.printf(

@@ -15,6 +15,7 @@ import org.apache.arrow.vector.types.pojo.Schema;
 
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
@@ -149,19 +150,7 @@ final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--max-actors", description = "autoscaling: most actors")
     Integer maxActors;
 
-    @Option(
-            names = "--runtime",
-            defaultValue = "threads",
-            description = "threads, processes, ray or spark (default: ${DEFAULT-VALUE})")
-    String runtime;
-
-    @Option(
-            names = "--worker-jvm-option",
-            paramLabel = "OPTION",
-            description =
-                    "a JVM option of the worker processes of --runtime processes, after ours (e.g."
-                            + " --worker-jvm-option=-Xmx2g); repeat for several")
-    List<String> workerJvmOptions = new ArrayList<>();
+    @Mixin RuntimeOptions where;
 
     @Option(
             names = "--master",
@@ -251,8 +240,9 @@ final class ScoreCommand implements Callable<Integer> {
         checkInputs();
         JobOptions.checkCanStage(output);
         ExecutionOptions.Builder options =
-                JobOptions.runtime(runtime, master, conf).workerJvmOptions(workerJvmOptions);
-        JobOptions.startActorsEarly(runtime, pool.minSize(), workerJvmOptions);
+                JobOptions.runtime(where.runtime, master, conf)
+                        .workerJvmOptions(where.workerJvmOptions);
+        JobOptions.startActorsEarly(where.runtime, pool.minSize(), where.workerJvmOptions);
         try (ModelWrapper<Model> wrapper = Models.wrap(model, weights)) {
             ModelScorer.Config.Builder scorer =
                     ModelScorer.config(wrapper)
@@ -301,14 +291,14 @@ final class ScoreCommand implements Callable<Integer> {
                 throw new UserError(
                         "--min-actors and --max-actors go together, with 1 <= min <= max");
             }
-            JobOptions.checkActors("--max-actors", maxActors, runtime);
+            JobOptions.checkActors("--max-actors", maxActors, where.runtime);
             return ActorPoolStrategy.autoscaling(minActors, maxActors);
         }
         int n = actors == null ? Runtime.getRuntime().availableProcessors() : actors;
         if (n < 1) {
             throw new UserError("--actors must be >= 1");
         }
-        JobOptions.checkActors("--actors", n, runtime);
+        JobOptions.checkActors("--actors", n, where.runtime);
         return ActorPoolStrategy.size(n);
     }
 
