@@ -39,11 +39,11 @@ final class RecyclingAllocations implements AllocationManager.Factory {
     @Override
     public AllocationManager create(BufferAllocator accountingAllocator, long size) {
         if (size < MIN_RECYCLED || maxIdleBytes <= 0) {
-            return new Plain(accountingAllocator, size, MemoryUtil.allocateMemory(size));
+            return new Allocation(accountingAllocator, size, 0, MemoryUtil.allocateMemory(size));
         }
         long block = sizeClass(size);
         Long address = take(block);
-        return new Recycled(
+        return new Allocation(
                 accountingAllocator,
                 size,
                 block,
@@ -95,40 +95,16 @@ final class RecyclingAllocations implements AllocationManager.Factory {
         idleBytes += block;
     }
 
-    /** A small block: malloc'd, freed when released. */
-    private static final class Plain extends AllocationManager {
-        private final long size;
-        private final long address;
-
-        Plain(BufferAllocator accountingAllocator, long size, long address) {
-            super(accountingAllocator);
-            this.size = size;
-            this.address = address;
-        }
-
-        @Override
-        public long getSize() {
-            return size;
-        }
-
-        @Override
-        protected long memoryAddress() {
-            return address;
-        }
-
-        @Override
-        protected void release0() {
-            MemoryUtil.freeMemory(address);
-        }
-    }
-
-    /** A block of a size class; its size as Arrow accounts it is what was asked for. */
-    private final class Recycled extends AllocationManager {
+    /**
+     * Arrow's view of one allocation: its size as Arrow accounts it is what was asked for; {@code
+     * block} is its size class, or 0 for a small block, which is freed when released.
+     */
+    private final class Allocation extends AllocationManager {
         private final long size;
         private final long block;
         private final long address;
 
-        Recycled(BufferAllocator accountingAllocator, long size, long block, long address) {
+        Allocation(BufferAllocator accountingAllocator, long size, long block, long address) {
             super(accountingAllocator);
             this.size = size;
             this.block = block;
@@ -147,7 +123,11 @@ final class RecyclingAllocations implements AllocationManager.Factory {
 
         @Override
         protected void release0() {
-            give(block, address);
+            if (block == 0) {
+                MemoryUtil.freeMemory(address);
+            } else {
+                give(block, address);
+            }
         }
     }
 }
