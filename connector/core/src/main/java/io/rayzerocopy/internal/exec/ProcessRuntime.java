@@ -359,11 +359,12 @@ public final class ProcessRuntime implements ActorRuntime {
                         e);
             }
             // Frames go over a Unix domain socket, not the worker's stdout: whatever the JVM or
-            // user code prints cannot corrupt them.
+            // user code prints cannot corrupt them. Its directory lies inside the slot directory,
+            // which names this driver, so a killed driver's sockets are swept with its slots.
             Path socketDir = null;
             ServerSocketChannel server = null;
             try {
-                socketDir = Files.createTempDirectory("rzc-worker");
+                socketDir = Files.createDirectory(slots.directory().resolve("connect"));
                 Path socket = socketDir.resolve("s");
                 server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
                 server.bind(UnixDomainSocketAddress.of(socket));
