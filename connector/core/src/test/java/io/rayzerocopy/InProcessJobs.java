@@ -1,5 +1,6 @@
 package io.rayzerocopy;
 
+import io.rayzerocopy.internal.FileTrees;
 import io.rayzerocopy.internal.data.ParquetSink;
 import io.rayzerocopy.internal.data.ParquetSplitSource;
 import io.rayzerocopy.internal.exec.ActorRuntime;
@@ -56,28 +57,33 @@ public final class InProcessJobs implements RuntimeProvider, JobRuntime {
             JobPlan.Runner shipped = (JobPlan.Runner) copy(plan.runner());
             Path tasks = Files.createTempDirectory("rzc-tasks");
             long rows = 0;
-            for (int i = 0; i < splits.size(); i++) {
-                IN_TASK.set(true);
-                WriteResult task;
-                try {
-                    task =
-                            shipped.writeParquet(
-                                    splits.get(i),
-                                    tasks.resolve("p" + i).toString(),
-                                    options,
-                                    p -> {});
-                } finally {
-                    IN_TASK.set(false);
+            try {
+                for (int i = 0; i < splits.size(); i++) {
+                    IN_TASK.set(true);
+                    WriteResult task;
+                    try {
+                        task =
+                                shipped.writeParquet(
+                                        splits.get(i),
+                                        tasks.resolve("p" + i).toString(),
+                                        options,
+                                        p -> {});
+                    } finally {
+                        IN_TASK.set(false);
+                    }
+                    rows += sink.adopt("split " + i, task.directory());
+                    plan.progress()
+                            .accept(
+                                    new Progress(
+                                            rows,
+                                            0,
+                                            rows,
+                                            OptionalLong.empty(),
+                                            Duration.ofNanos(System.nanoTime() - start)));
                 }
-                rows += sink.adopt("split " + i, task.directory());
-                plan.progress()
-                        .accept(
-                                new Progress(
-                                        rows,
-                                        0,
-                                        rows,
-                                        OptionalLong.empty(),
-                                        Duration.ofNanos(System.nanoTime() - start)));
+            } finally {
+                // The sink adopted what it keeps; the tasks' directories go with the job.
+                FileTrees.deleteTree(tasks);
             }
             List<Path> files = sink.commit();
             Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
