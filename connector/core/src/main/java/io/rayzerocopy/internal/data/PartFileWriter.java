@@ -1,12 +1,8 @@
 package io.rayzerocopy.internal.data;
 
 import org.apache.arrow.vector.BaseVariableWidthVector;
-import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.BitVector;
 import org.apache.arrow.vector.FieldVector;
-import org.apache.arrow.vector.Float4Vector;
-import org.apache.arrow.vector.Float8Vector;
-import org.apache.arrow.vector.IntVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.complex.FixedSizeListVector;
 import org.apache.arrow.vector.complex.ListVector;
@@ -32,8 +28,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Writes Arrow batches into one Parquet file column by column through parquet-mr's column write
- * store, flushing a row group after exactly {@code rowsPerRowGroup} rows (or 128 MiB buffered).
+ * Writes Arrow batches into one Parquet file column by column, flushing a row group after exactly
+ * {@code rowsPerRowGroup} rows (or 128 MiB buffered). Numeric columns go through {@link
+ * NumericPageWriter}, a range at a time; the others through parquet-mr's column write store, a
+ * value at a time.
  */
 final class PartFileWriter implements AutoCloseable {
     private static final long MAX_ROW_GROUP_BYTES = 128L << 20;
@@ -46,9 +44,17 @@ final class PartFileWriter implements AutoCloseable {
     private final CompressionCodecFactory.BytesInputCompressor compressor;
     private final int rowsPerRowGroup;
     private final ParquetFileWriter fileWriter;
+
+    /** Per column: its numeric page writer, or null for a column of the column write store. */
+    private final NumericPageWriter[] numeric;
+
+    /** The columns parquet-mr's column write store takes; null when all are numeric. */
+    private final MessageType storeSchema;
+
     private ColumnChunkPageWriteStore pageStore;
     private ColumnWriteStore columnStore;
     private List<ColumnWriter> columnWriters;
+    private boolean rowGroupOpen;
     private int rowGroupRows;
     private long rows;
 
@@ -73,7 +79,18 @@ final class PartFileWriter implements AutoCloseable {
             }
         }
         parquetSchema = new MessageType("schema", types);
-        properties = properties(parquetSchema);
+        numeric = new NumericPageWriter[layouts.size()];
+        List<Type> storeTypes = new ArrayList<>();
+        for (int c = 0; c < layouts.size(); c++) {
+            if (NumericPageWriter.supports(layouts.get(c))) {
+                numeric[c] =
+                        new NumericPageWriter(layouts.get(c), parquetSchema.getColumns().get(c));
+            } else {
+                storeTypes.add(types.get(c));
+            }
+        }
+        storeSchema = storeTypes.isEmpty() ? null : new MessageType("schema", storeTypes);
+        properties = ParquetProperties.builder().build();
         fileWriter =
                 new ParquetFileWriter(
                         new LocalOutputFile(path),
@@ -94,26 +111,28 @@ final class PartFileWriter implements AutoCloseable {
     void write(VectorSchemaRoot root, int from, int count) throws IOException {
         int written = 0;
         while (written < count) {
-            if (columnStore == null) {
+            if (!rowGroupOpen) {
                 startRowGroup();
             }
             int take = Math.min(count - written, rowsPerRowGroup - rowGroupRows);
             for (int c = 0; c < layouts.size(); c++) {
-                writeColumn(
-                        layouts.get(c),
-                        root.getVector(c),
-                        columnWriters.get(c),
-                        from + written,
-                        take);
+                FieldVector vector = root.getVector(c);
+                checkNulls(layouts.get(c), vector);
+                if (numeric[c] != null) {
+                    numeric[c].write(vector, from + written, take);
+                } else {
+                    writeColumn(layouts.get(c), vector, columnWriters.get(c), from + written, take);
+                }
             }
-            for (int i = 0; i < take; i++) {
-                columnStore.endRecord();
+            if (columnStore != null) {
+                for (int i = 0; i < take; i++) {
+                    columnStore.endRecord();
+                }
             }
             written += take;
             rowGroupRows += take;
             rows += take;
-            if (rowGroupRows == rowsPerRowGroup
-                    || columnStore.getBufferedSize() >= MAX_ROW_GROUP_BYTES) {
+            if (rowGroupRows == rowsPerRowGroup || bufferedSize() >= MAX_ROW_GROUP_BYTES) {
                 flushRowGroup();
             }
         }
@@ -131,6 +150,8 @@ final class PartFileWriter implements AutoCloseable {
         try {
             if (columnStore != null) {
                 columnStore.close();
+            }
+            if (pageStore != null) {
                 pageStore.close();
             }
             fileWriter.close();
@@ -147,32 +168,59 @@ final class PartFileWriter implements AutoCloseable {
                         properties.getAllocator(),
                         properties.getColumnIndexTruncateLength(),
                         properties.getPageWriteChecksumEnabled());
-        columnStore = properties.newColumnWriteStore(parquetSchema, pageStore, pageStore);
+        columnStore =
+                storeSchema == null
+                        ? null
+                        : properties.newColumnWriteStore(storeSchema, pageStore, pageStore);
         columnWriters = new ArrayList<>();
-        for (ColumnDescriptor descriptor : parquetSchema.getColumns()) {
-            columnWriters.add(columnStore.getColumnWriter(descriptor));
+        List<ColumnDescriptor> columns = parquetSchema.getColumns();
+        for (int c = 0; c < layouts.size(); c++) {
+            if (numeric[c] != null) {
+                numeric[c].startRowGroup(pageStore.getPageWriter(columns.get(c)));
+                columnWriters.add(null);
+            } else {
+                columnWriters.add(columnStore.getColumnWriter(columns.get(c)));
+            }
         }
         rowGroupRows = 0;
+        rowGroupOpen = true;
+    }
+
+    private long bufferedSize() {
+        long size = columnStore == null ? 0 : columnStore.getBufferedSize();
+        for (NumericPageWriter writer : numeric) {
+            size += writer == null ? 0 : writer.bufferedSize();
+        }
+        return size;
     }
 
     private void flushRowGroup() throws IOException {
-        if (columnStore == null) {
+        if (!rowGroupOpen) {
             return;
         }
         if (rowGroupRows > 0) {
             fileWriter.startBlock(rowGroupRows);
-            columnStore.flush();
+            for (NumericPageWriter writer : numeric) {
+                if (writer != null) {
+                    writer.finishRowGroup();
+                }
+            }
+            if (columnStore != null) {
+                columnStore.flush();
+            }
             pageStore.flushToFileWriter(fileWriter);
             fileWriter.endBlock();
         }
-        columnStore.close();
+        if (columnStore != null) {
+            columnStore.close();
+        }
         pageStore.close();
         columnStore = null;
         pageStore = null;
+        rowGroupOpen = false;
     }
 
-    private void writeColumn(
-            ColumnLayout layout, FieldVector vector, ColumnWriter writer, int from, int count) {
+    private static void checkNulls(ColumnLayout layout, FieldVector vector) {
         if (!layout.nullable() && vector.getNullCount() > 0) {
             throw new IllegalArgumentException(
                     "column '"
@@ -181,6 +229,10 @@ final class PartFileWriter implements AutoCloseable {
                             + vector.getNullCount()
                             + " nulls");
         }
+    }
+
+    private void writeColumn(
+            ColumnLayout layout, FieldVector vector, ColumnWriter writer, int from, int count) {
         int maxDefinition =
                 (layout.nullable() ? 1 : 0)
                         + (layout.shape() == ColumnLayout.Shape.FLAT
@@ -240,10 +292,6 @@ final class PartFileWriter implements AutoCloseable {
             int repetition,
             int definition) {
         switch (leaf) {
-            case INT32 -> writer.write(((IntVector) vector).get(index), repetition, definition);
-            case INT64 -> writer.write(((BigIntVector) vector).get(index), repetition, definition);
-            case FLOAT -> writer.write(((Float4Vector) vector).get(index), repetition, definition);
-            case DOUBLE -> writer.write(((Float8Vector) vector).get(index), repetition, definition);
             case BOOLEAN ->
                     writer.write(((BitVector) vector).get(index) != 0, repetition, definition);
             case STRING, BINARY ->
@@ -252,28 +300,14 @@ final class PartFileWriter implements AutoCloseable {
                                     ((BaseVariableWidthVector) vector).get(index)),
                             repetition,
                             definition);
+            default ->
+                    throw new IllegalStateException(
+                            leaf + " columns are written by NumericPageWriter");
         }
     }
 
     @Override
     public String toString() {
         return path.toString();
-    }
-
-    /**
-     * Dictionary encoding off for float and double columns: model scores never repeat, so the
-     * dictionary fills, is dropped and every value is written again (it took most of the writer's
-     * time in a profile of the scoring job); kept for the other types.
-     */
-    private static ParquetProperties properties(MessageType schema) {
-        ParquetProperties.Builder builder = ParquetProperties.builder();
-        for (org.apache.parquet.column.ColumnDescriptor column : schema.getColumns()) {
-            switch (column.getPrimitiveType().getPrimitiveTypeName()) {
-                case FLOAT, DOUBLE ->
-                        builder.withDictionaryEncoding(String.join(".", column.getPath()), false);
-                default -> {}
-            }
-        }
-        return builder.build();
     }
 }
