@@ -49,6 +49,16 @@ final class PageSource implements ValueSource {
     private int[] repetitionLevels = new int[0];
     private int[] definitionLevels = new int[0];
     private int level;
+
+    /**
+     * Whether the page has no nulls and lists, if any, are not nested: then its levels are not
+     * expanded; every definition level is the highest and rows start at {@code rowStarts}.
+     */
+    private boolean compact;
+
+    private int[] rowStarts = new int[0];
+    private int startCount;
+    private int startCursor;
     private ByteBuffer plain;
     private ValuesReader values;
     private int repetition;
@@ -128,6 +138,16 @@ final class PageSource implements ValueSource {
     public int presentRun(int maxDefinitionLevel, boolean continuation, int limit) {
         int current = level - 1;
         int available = Math.min(limit, pageValuesLeft + 1);
+        if (compact) {
+            if (!continuation) {
+                return available;
+            }
+            if (repetition == 0) {
+                return 0;
+            }
+            int nextRow = startCursor < startCount ? rowStarts[startCursor] : current + available;
+            return Math.min(available, nextRow - current);
+        }
         int count = 0;
         while (count < available
                 && (maxDefinition == 0 || definitionLevels[current + count] == maxDefinitionLevel)
@@ -231,8 +251,21 @@ final class PageSource implements ValueSource {
             flush();
             readPage();
         }
-        repetition = maxRepetition == 0 ? 0 : repetitionLevels[level];
-        definition = maxDefinition == 0 ? 0 : definitionLevels[level];
+        if (compact) {
+            while (startCursor < startCount && rowStarts[startCursor] < level) {
+                startCursor++;
+            }
+            if (maxRepetition > 0 && startCursor < startCount && rowStarts[startCursor] == level) {
+                repetition = 0;
+                startCursor++;
+            } else {
+                repetition = maxRepetition == 0 ? 0 : 1;
+            }
+            definition = maxDefinition;
+        } else {
+            repetition = maxRepetition == 0 ? 0 : repetitionLevels[level];
+            definition = maxDefinition == 0 ? 0 : definitionLevels[level];
+        }
         level++;
         pageValuesLeft--;
     }
@@ -249,12 +282,6 @@ final class PageSource implements ValueSource {
         }
         pageValuesLeft = page.getValueCount();
         level = 0;
-        if (maxRepetition > 0 && repetitionLevels.length < pageValuesLeft) {
-            repetitionLevels = new int[pageValuesLeft];
-        }
-        if (maxDefinition > 0 && definitionLevels.length < pageValuesLeft) {
-            definitionLevels = new int[pageValuesLeft];
-        }
         try {
             page.accept(
                     new DataPage.Visitor<Void>() {
@@ -263,6 +290,17 @@ final class PageSource implements ValueSource {
                             try {
                                 ByteBufferInputStream in = v1.getBytes().toInputStream();
                                 int count = v1.getValueCount();
+                                if ((maxRepetition == 0 || v1.getRlEncoding() == Encoding.RLE)
+                                        && (maxDefinition == 0
+                                                || v1.getDlEncoding() == Encoding.RLE)) {
+                                    ByteBuffer rep = maxRepetition > 0 ? lengthPrefixed(in) : null;
+                                    ByteBuffer def = maxDefinition > 0 ? lengthPrefixed(in) : null;
+                                    levels(rep, def, count);
+                                    startValues(v1.getValueEncoding(), count, in);
+                                    return null;
+                                }
+                                compact = false;
+                                allocateLevels(count);
                                 if (maxRepetition > 0) {
                                     levels(
                                             v1.getRlEncoding(),
@@ -292,20 +330,10 @@ final class PageSource implements ValueSource {
                         public Void visit(DataPageV2 v2) {
                             try {
                                 int count = v2.getValueCount();
-                                if (maxRepetition > 0) {
-                                    Levels.decodeHybrid(
-                                            bytes(v2.getRepetitionLevels()),
-                                            BytesUtils.getWidthFromMaxInt(maxRepetition),
-                                            count,
-                                            repetitionLevels);
-                                }
-                                if (maxDefinition > 0) {
-                                    Levels.decodeHybrid(
-                                            bytes(v2.getDefinitionLevels()),
-                                            BytesUtils.getWidthFromMaxInt(maxDefinition),
-                                            count,
-                                            definitionLevels);
-                                }
+                                levels(
+                                        maxRepetition > 0 ? bytes(v2.getRepetitionLevels()) : null,
+                                        maxDefinition > 0 ? bytes(v2.getDefinitionLevels()) : null,
+                                        count);
                                 startValues(
                                         v2.getDataEncoding(),
                                         v2.getValueCount(),
@@ -353,7 +381,58 @@ final class PageSource implements ValueSource {
         return in.slice(in.available());
     }
 
-    /** Decodes a V1 page's levels, which start with their byte length when RLE-encoded. */
+    /**
+     * Takes a page's RLE-encoded levels ({@code null} where the column has none): kept compact when
+     * the page has no nulls and no nested lists, else expanded a level per value.
+     */
+    private void levels(ByteBuffer rep, ByteBuffer def, int count) {
+        compact =
+                maxRepetition <= 1
+                        && (def == null
+                                || Levels.allEqual(
+                                        def,
+                                        BytesUtils.getWidthFromMaxInt(maxDefinition),
+                                        count,
+                                        maxDefinition));
+        if (compact) {
+            if (rep != null) {
+                if (rowStarts.length < count) {
+                    rowStarts = new int[count];
+                }
+                startCount = Levels.rowStarts(rep, count, rowStarts);
+            } else {
+                startCount = 0;
+            }
+            startCursor = 0;
+            return;
+        }
+        allocateLevels(count);
+        if (rep != null) {
+            Levels.decodeHybrid(
+                    rep, BytesUtils.getWidthFromMaxInt(maxRepetition), count, repetitionLevels);
+        }
+        if (def != null) {
+            Levels.decodeHybrid(
+                    def, BytesUtils.getWidthFromMaxInt(maxDefinition), count, definitionLevels);
+        }
+    }
+
+    private void allocateLevels(int count) {
+        if (maxRepetition > 0 && repetitionLevels.length < count) {
+            repetitionLevels = new int[count];
+        }
+        if (maxDefinition > 0 && definitionLevels.length < count) {
+            definitionLevels = new int[count];
+        }
+    }
+
+    /** The next section of a V1 page: a 4-byte little-endian length and that many bytes. */
+    private static ByteBuffer lengthPrefixed(ByteBufferInputStream in) throws IOException {
+        int length = in.slice(4).order(ByteOrder.LITTLE_ENDIAN).getInt();
+        return in.slice(length).order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** Decodes a V1 page's levels in an encoding other than RLE (the deprecated BIT_PACKED). */
     private void levels(
             Encoding encoding,
             ValuesType type,
@@ -363,9 +442,8 @@ final class PageSource implements ValueSource {
             int[] out)
             throws IOException {
         if (encoding == Encoding.RLE) {
-            ByteBuffer length = in.slice(4).order(ByteOrder.LITTLE_ENDIAN);
-            ByteBuffer bytes = in.slice(length.getInt()).order(ByteOrder.LITTLE_ENDIAN);
-            Levels.decodeHybrid(bytes, BytesUtils.getWidthFromMaxInt(maxLevel), count, out);
+            Levels.decodeHybrid(
+                    lengthPrefixed(in), BytesUtils.getWidthFromMaxInt(maxLevel), count, out);
             return;
         }
         ValuesReader reader = encoding.getValuesReader(descriptor, type);
