@@ -58,7 +58,9 @@ final class ParquetFileBatches implements AutoCloseable {
             reader =
                     ParquetFileReader.open(
                             new LocalInputFile(file),
-                            ParquetReadOptions.builder(new PlainParquetConfiguration()).build());
+                            ParquetReadOptions.builder(new PlainParquetConfiguration())
+                                    .withCodecFactory(new ReadCodecs())
+                                    .build());
         } catch (IOException | RuntimeException e) {
             throw new DatasetException(
                     "cannot read Parquet file " + file + ": " + e.getMessage(), e);
