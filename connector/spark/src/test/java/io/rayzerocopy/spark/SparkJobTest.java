@@ -93,7 +93,7 @@ class SparkJobTest {
     }
 
     @Test
-    void scoresEveryRowOnceInTwoExecutorJvmsThatMapOneStore() {
+    void scoresEveryRowOnceInTwoExecutorJvmsThatMapOneStore() throws Exception {
         Path out = dir.resolve("scores");
         List<Progress> progress = new CopyOnWriteArrayList<>();
         long t0 = System.nanoTime();
@@ -112,7 +112,9 @@ class SparkJobTest {
         assertEquals(ROWS, result.stats().inputRows());
         assertEquals(ROWS, progress.get(progress.size() - 1).rows());
         assertEquals(9, progress.size(), "one report per split of 300 rows: " + progress);
-        StoreMemory memory = StoreMemory.measure(WeightStore.local().ref(wrapper.storeId()));
+        StoreMemory memory =
+                SparkTests.storeMemoryWithoutTheDriver(
+                        WeightStore.local().ref(wrapper.storeId()), 2);
         System.out.println("MEMORY after the job: " + memory);
         assertEquals(2, memory.processes(), "both executor JVMs map the store, the driver not");
     }

@@ -112,7 +112,7 @@ class SparkStoreTest {
         assertScoresOfWide(out);
 
         StoreRef store = WeightStore.local().ref(wideWrapper.storeId());
-        StoreMemory memory = StoreMemory.measure(store);
+        StoreMemory memory = SparkTests.storeMemoryWithoutTheDriver(store, 2);
         System.out.println("MEMORY wide model on 2 executors: " + memory);
         assertEquals(2, memory.processes(), "both executors map the store");
         long storeBytes = store.shardSizes().stream().mapToLong(Long::longValue).sum();

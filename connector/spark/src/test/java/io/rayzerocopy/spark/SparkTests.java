@@ -7,6 +7,8 @@ import io.rayzerocopy.Dataset;
 import io.rayzerocopy.ExecutionOptions;
 import io.rayzerocopy.Fixtures;
 import io.rayzerocopy.ParquetWriteOptions;
+import io.rayzerocopy.internal.model.StoreMemory;
+import io.rayzerocopy.internal.model.StoreRef;
 
 import org.apache.spark.sql.SparkSession;
 
@@ -104,6 +106,23 @@ final class SparkTests {
             }
         }
         assertEquals(n, seen.cardinality(), "every id exactly once");
+    }
+
+    /**
+     * The store's mappings once this (driver) JVM's own are gone: a model the test loaded here for
+     * reference outputs is closed, but its mapping lasts until the GC collects the buffers, which
+     * depends on how much garbage the test happened to make. Collects (a few times if needed) until
+     * at most {@code executors} processes map the store, then measures.
+     */
+    static StoreMemory storeMemoryWithoutTheDriver(StoreRef store, int executors)
+            throws InterruptedException {
+        StoreMemory memory = StoreMemory.measure(store);
+        for (int attempt = 0; attempt < 10 && memory.processes() > executors; attempt++) {
+            System.gc();
+            Thread.sleep(100);
+            memory = StoreMemory.measure(store);
+        }
+        return memory;
     }
 
     /** Asserts that the Parquet output at {@code out} holds the reference scores of n ids. */
