@@ -313,27 +313,24 @@ final class NumericPageWriter {
             return stats;
         }
         switch (layout.leaf()) {
-            case INT32 -> {
-                int min = Integer.MAX_VALUE;
-                int max = Integer.MIN_VALUE;
-                for (int i = 0; i < present; i++) {
-                    int v = (int) INTS.get(values, i * 4);
-                    min = Math.min(min, v);
-                    max = Math.max(max, v);
-                }
-                stats.updateStats(min);
-                stats.updateStats(max);
-            }
-            case INT64 -> {
+            case INT32, INT64 -> {
                 long min = Long.MAX_VALUE;
                 long max = Long.MIN_VALUE;
                 for (int i = 0; i < present; i++) {
-                    long v = (long) LONGS.get(values, i * 8);
+                    long v =
+                            width == 4
+                                    ? (long) (int) INTS.get(values, i * 4)
+                                    : (long) LONGS.get(values, i * 8);
                     min = Math.min(min, v);
                     max = Math.max(max, v);
                 }
-                stats.updateStats(min);
-                stats.updateStats(max);
+                if (width == 4) {
+                    stats.updateStats((int) min);
+                    stats.updateStats((int) max);
+                } else {
+                    stats.updateStats(min);
+                    stats.updateStats(max);
+                }
             }
             case FLOAT -> {
                 FloatRange range = new FloatRange();
