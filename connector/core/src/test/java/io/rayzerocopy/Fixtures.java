@@ -8,8 +8,6 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
-import io.rayzerocopy.internal.FileTrees;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -19,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
 
 /**
  * The committed TorchScript fixtures (made by tools/make_fixtures.py) and their Python reference
@@ -29,7 +28,9 @@ public final class Fixtures {
 
     /**
      * Path of a fixture file, e.g. {@code simple_classifier.pt}. Other modules read the fixtures
-     * from this module's test jar: those are copied to a directory deleted when the JVM exits.
+     * from this module's test jar: those are copied into their own build directory ({@code
+     * target/rzc-fixtures}), not /tmp: test JVMs that ended without running their shutdown hooks
+     * left one /tmp directory per build behind.
      */
     public static synchronized Path path(String name) {
         URL url = Fixtures.class.getResource("/fixtures/" + name);
@@ -40,31 +41,23 @@ public final class Fixtures {
             if (url.getProtocol().equals("file")) {
                 return Paths.get(url.toURI());
             }
-            if (extracted == null) {
-                extracted = Files.createTempDirectory("rzc-fixtures");
-                Path dir = extracted;
-                Runtime.getRuntime()
-                        .addShutdownHook(new Thread(() -> deleteTree(dir), "rzc-fixtures"));
-            }
-            Path file = extracted.resolve(name);
+            Path dir = Files.createDirectories(Paths.get("target", "rzc-fixtures"));
+            Path file = dir.resolve(name);
             if (!Files.exists(file)) {
+                // Copied under a temporary name and renamed: a reader never sees half a file.
+                Path part = Files.createTempFile(dir, name, ".part");
                 try (InputStream in = url.openStream()) {
-                    Files.copy(in, file);
+                    Files.copy(in, part, StandardCopyOption.REPLACE_EXISTING);
                 }
+                Files.move(
+                        part,
+                        file,
+                        StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING);
             }
-            return file;
+            return file.toAbsolutePath();
         } catch (URISyntaxException | IOException e) {
             throw new IllegalStateException("cannot read test fixture " + name, e);
-        }
-    }
-
-    private static Path extracted;
-
-    private static void deleteTree(Path dir) {
-        try {
-            FileTrees.deleteTree(dir);
-        } catch (IOException ignored) {
-            // a temp directory left behind is harmless
         }
     }
 
