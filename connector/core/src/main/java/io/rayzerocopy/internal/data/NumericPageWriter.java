@@ -283,6 +283,8 @@ final class NumericPageWriter {
             // parquet-mr keeps a definition histogram only above level 1 (the null count says it).
             definitionHistogram = maxDefinition > 1 ? histogram : List.of();
         }
+        // A new array per page, not the reused buffers: parquet-mr's page writer may keep the
+        // bytes it is given (uncompressed pages) until the row group is flushed.
         byte[] page = Arrays.copyOf(levels.bytes, levels.size + valueBytes);
         System.arraycopy(values, 0, page, levels.size, valueBytes);
         int present = valueBytes / width;
