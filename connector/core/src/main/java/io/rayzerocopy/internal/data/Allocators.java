@@ -46,11 +46,6 @@ public final class Allocators {
         return ROOT.newChildAllocator(name, 0, ROOT.getLimit());
     }
 
-    /** Bytes of freed blocks kept for reuse right now. */
-    static long idleBytes() {
-        return BLOCKS.idleBytes();
-    }
-
     private static long limit() {
         Long configured = Long.getLong("rzc.arrow.limit.bytes");
         if (configured != null && configured > 0) {

@@ -44,41 +44,16 @@ final class ReadCodecs implements CompressionCodecFactory {
     private enum SnappyArrays implements BytesInputDecompressor {
         INSTANCE;
 
+        private static final HeapByteBufferAllocator HEAP = new HeapByteBufferAllocator();
+
         @Override
         public BytesInput decompress(BytesInput bytes, int uncompressedSize) throws IOException {
             byte[] out = new byte[uncompressedSize];
-            int size;
             // A page read from a heap chunk comes as a slice of it: no copy here.
-            try (ByteBufferReleaser releaser =
-                    new ByteBufferReleaser(new HeapByteBufferAllocator())) {
-                size = uncompress(bytes.toByteBuffer(releaser), out);
-            }
-            if (size != uncompressedSize) {
-                throw new IOException(
-                        "a Snappy page decompressed to "
-                                + size
-                                + " bytes; its header says "
-                                + uncompressedSize);
+            try (ByteBufferReleaser releaser = new ByteBufferReleaser(HEAP)) {
+                uncompress(bytes.toByteBuffer(releaser), out);
             }
             return BytesInput.from(out);
-        }
-
-        private static int uncompress(ByteBuffer in, byte[] out) throws IOException {
-            int size;
-            if (in.hasArray()) {
-                size =
-                        Snappy.uncompress(
-                                in.array(),
-                                in.arrayOffset() + in.position(),
-                                in.remaining(),
-                                out,
-                                0);
-            } else {
-                byte[] copy = new byte[in.remaining()];
-                in.duplicate().get(copy);
-                size = Snappy.uncompress(copy, 0, copy.length, out, 0);
-            }
-            return size;
         }
 
         @Override
@@ -88,15 +63,25 @@ final class ReadCodecs implements CompressionCodecFactory {
             ByteBuffer in = input.duplicate();
             in.limit(in.position() + compressedSize);
             byte[] out = new byte[decompressedSize];
-            int size = uncompress(in, out);
-            if (size != decompressedSize) {
+            uncompress(in, out);
+            output.put(out);
+        }
+
+        /** Decompresses all of {@code in} into all of {@code out}, which has the page's size. */
+        private static void uncompress(ByteBuffer in, byte[] out) throws IOException {
+            byte[] array = in.hasArray() ? in.array() : new byte[in.remaining()];
+            int offset = in.hasArray() ? in.arrayOffset() + in.position() : 0;
+            if (!in.hasArray()) {
+                in.duplicate().get(array);
+            }
+            int size = Snappy.uncompress(array, offset, in.remaining(), out, 0);
+            if (size != out.length) {
                 throw new IOException(
                         "a Snappy page decompressed to "
                                 + size
                                 + " bytes; its header says "
-                                + decompressedSize);
+                                + out.length);
             }
-            output.put(out);
         }
 
         @Override

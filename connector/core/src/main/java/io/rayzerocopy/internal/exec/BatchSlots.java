@@ -1,5 +1,6 @@
 package io.rayzerocopy.internal.exec;
 
+import io.rayzerocopy.internal.FileTrees;
 import io.rayzerocopy.internal.model.LeaseNames;
 
 import org.apache.arrow.memory.util.MemoryUtil;
@@ -17,10 +18,6 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * The shared-memory files batches travel in between the driver and one worker process: "slots",
@@ -58,7 +55,10 @@ final class BatchSlots {
     }
 
     private final Path directory;
-    private final List<Slot> all = new ArrayList<>();
+
+    /** Slots made so far; the next one's index. */
+    private int made;
+
     private final ArrayDeque<Slot> free = new ArrayDeque<>();
     private boolean closed;
 
@@ -101,8 +101,8 @@ final class BatchSlots {
         if (slot != null) {
             return slot;
         }
-        slot = new Slot(all.size(), map(file(directory, all.size()), true));
-        all.add(slot);
+        slot = new Slot(made, map(file(directory, made), true));
+        made++;
         return slot;
     }
 
@@ -179,18 +179,10 @@ final class BatchSlots {
 
     /** Deletes {@code dir} and what it holds, quietly: the caller is cleaning up. */
     static void deleteTree(Path dir) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder())
-                    .forEach(
-                            p -> {
-                                try {
-                                    Files.deleteIfExists(p);
-                                } catch (IOException ignored) {
-                                    // another process removed it, or it cannot be: nothing to do
-                                }
-                            });
-        } catch (IOException | RuntimeException ignored) {
-            // the directory is gone already
+        try {
+            FileTrees.deleteTree(dir);
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("cannot delete {}: {}", dir, e.toString());
         }
     }
 

@@ -361,10 +361,9 @@ public final class ProcessRuntime implements ActorRuntime {
             // Frames go over a Unix domain socket, not the worker's stdout: whatever the JVM or
             // user code prints cannot corrupt them. Its directory lies inside the slot directory,
             // which names this driver, so a killed driver's sockets are swept with its slots.
-            Path socketDir = null;
             ServerSocketChannel server = null;
             try {
-                socketDir = Files.createDirectory(slots.directory().resolve("connect"));
+                Path socketDir = Files.createDirectory(slots.directory().resolve("connect"));
                 Path socket = socketDir.resolve("s");
                 server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
                 server.bind(UnixDomainSocketAddress.of(socket));
@@ -389,13 +388,18 @@ public final class ProcessRuntime implements ActorRuntime {
                 if (zygote != null) {
                     ServerSocketChannel output =
                             ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-                    output.bind(UnixDomainSocketAddress.of(socketDir.resolve("o")));
-                    process =
-                            new ForkedProcess(
-                                    zygote.spawn(
-                                            command,
-                                            socketDir.resolve("options"),
-                                            socketDir.resolve("o")));
+                    try {
+                        output.bind(UnixDomainSocketAddress.of(socketDir.resolve("o")));
+                        process =
+                                new ForkedProcess(
+                                        zygote.spawn(
+                                                command,
+                                                socketDir.resolve("options"),
+                                                socketDir.resolve("o")));
+                    } catch (IOException | RuntimeException e) {
+                        closeQuietly(output);
+                        throw e;
+                    }
                     errors = forwardAccepted(output, label, tail);
                     process.exitCode().whenComplete((code, e) -> closeQuietly(output));
                 } else {
@@ -415,12 +419,10 @@ public final class ProcessRuntime implements ActorRuntime {
                 }
                 return new Spawned(process, server, socketDir, slots, label, tail, errors);
             } catch (IOException e) {
+                // Closing the slots deletes their directory, the sockets' directory with it.
                 slots.close();
                 if (server != null) {
                     closeQuietly(server);
-                }
-                if (socketDir != null) {
-                    BatchSlots.deleteTree(socketDir);
                 }
                 throw new IllegalStateException("cannot start a worker JVM: " + e.getMessage(), e);
             }

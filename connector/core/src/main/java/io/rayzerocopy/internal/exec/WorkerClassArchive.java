@@ -92,11 +92,6 @@ final class WorkerClassArchive {
                 : Paths.get(System.getProperty("user.home"), ".cache", "ray-zerocopy", "cds");
     }
 
-    /** The archive's path. */
-    Path path() {
-        return archive;
-    }
-
     /**
      * The JVM options of one more worker: map the archive if it exists; otherwise, if no other
      * worker is writing it, write it at exit into {@code dumpTo}'s path (then {@link #commit} it);

@@ -130,6 +130,7 @@ final class ZygoteLauncher {
             long child = pid.get(30, TimeUnit.SECONDS);
             CompletableFuture<Integer> exit =
                     exits.computeIfAbsent(child, p -> new CompletableFuture<>());
+            exit.whenComplete((code, e) -> exits.remove(child));
             // If the server itself dies, its children follow it (their parent is gone) and their
             // exits go unreported: the process handle sees them, a little later.
             Runnable unreported =
@@ -265,11 +266,17 @@ final class ZygoteLauncher {
      * workers then share their pages with the driver.
      */
     static Optional<String> loadedDjlCache() {
+        String known = djlCache;
+        if (known != null) {
+            return Optional.of(known);
+        }
         try {
             for (String line : Files.readAllLines(Paths.get("/proc/self/maps"))) {
                 int at = line.indexOf("/pytorch/");
                 if (at > 0 && line.endsWith("/libtorch_cpu.so")) {
-                    return Optional.of(line.substring(line.indexOf('/'), at));
+                    // A loaded library stays loaded: later workers need not read the maps again.
+                    djlCache = line.substring(line.indexOf('/'), at);
+                    return Optional.of(djlCache);
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -277,6 +284,9 @@ final class ZygoteLauncher {
         }
         return Optional.empty();
     }
+
+    /** Where {@link #loadedDjlCache} found libtorch; null until it has. */
+    private static volatile String djlCache;
 
     /** The paths of libtorch's libraries, as this JVM loaded them (starting DJL's engine). */
     private static List<String> torchLibraries() throws IOException {
@@ -336,6 +346,7 @@ final class ZygoteLauncher {
         Files.createDirectories(dir);
         Path src = Files.createTempFile(dir, "rzc_zygote", ".c");
         Path out = Files.createTempFile(dir, "rzc-zygote", ".tmp");
+        Path log = Files.createTempFile(dir, "rzc-zygote", ".log");
         try {
             Files.write(src, source);
             Process cc =
@@ -350,10 +361,19 @@ final class ZygoteLauncher {
                                     "-ldl",
                                     "-lpthread")
                             .redirectErrorStream(true)
+                            .redirectOutput(log.toFile())
                             .start();
-            String output = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!cc.waitFor(120, TimeUnit.SECONDS) || cc.exitValue() != 0) {
-                throw new IOException("cc could not compile it: " + output.strip());
+            // Its output goes to a file, so the wait below is what bounds it.
+            boolean finished = cc.waitFor(120, TimeUnit.SECONDS);
+            if (!finished) {
+                cc.destroyForcibly();
+            }
+            if (!finished || cc.exitValue() != 0) {
+                String output = Files.readString(log, StandardCharsets.UTF_8).strip();
+                throw new IOException(
+                        finished
+                                ? "cc could not compile it: " + output
+                                : "cc did not finish within 120 s: " + output);
             }
             Files.move(out, binary, StandardCopyOption.ATOMIC_MOVE);
             return binary;
@@ -365,6 +385,7 @@ final class ZygoteLauncher {
         } finally {
             Files.deleteIfExists(src);
             Files.deleteIfExists(out);
+            Files.deleteIfExists(log);
         }
     }
 

@@ -154,6 +154,9 @@ static void become_worker(const char *options_path, const char *output_path) {
     int null = open("/dev/null", O_RDONLY);
     int output = connect_output(output_path);
     if (null < 0 || output < 0) {
+        /* Still the fork server's stderr here, which the driver forwards. */
+        fprintf(stderr, "rzc-zygote: worker %d cannot connect its output %s: %s\n",
+                (int) getpid(), output_path, strerror(errno));
         _exit(1);
     }
     dup2(null, 0);
@@ -169,7 +172,9 @@ static void become_worker(const char *options_path, const char *output_path) {
     pthread_attr_init(&attributes);
     pthread_attr_setstacksize(&attributes, 8 << 20);
     pthread_t thread;
-    if (pthread_create(&thread, &attributes, run_jvm, NULL) != 0) {
+    int failed = pthread_create(&thread, &attributes, run_jvm, NULL);
+    if (failed != 0) {
+        fprintf(stderr, "rzc-zygote: cannot start the JVM's thread: %s\n", strerror(failed));
         _exit(1);
     }
     pthread_join(thread, NULL);
