@@ -481,24 +481,31 @@ public final class ProcessRuntime implements ActorRuntime {
 
     /** Starts workers until {@code count} with these options are waiting for an actor. */
     static void prestart(List<String> jvmArgs, int count) {
+        int missing;
         synchronized (SPARES) {
             Deque<Spawned> spares = SPARES.computeIfAbsent(jvmArgs, k -> new ArrayDeque<>());
             spares.removeIf(w -> !w.process.isAlive());
-            for (int i = spares.size(); i < count; i++) {
-                Spawned w = Spawned.start(jvmArgs);
-                spares.addLast(w);
-                CompletableFuture.delayedExecutor(SPARE_SECONDS, TimeUnit.SECONDS)
-                        .execute(
-                                () -> {
-                                    boolean unclaimed;
-                                    synchronized (SPARES) {
-                                        unclaimed = spares.remove(w);
-                                    }
-                                    if (unclaimed) {
-                                        w.kill();
-                                    }
-                                });
+            missing = count - spares.size();
+        }
+        // Started outside the lock: the first start may compile and boot the fork server, and
+        // jobs taking or ending spares must not wait for that.
+        for (int i = 0; i < missing; i++) {
+            Spawned w = Spawned.start(jvmArgs);
+            synchronized (SPARES) {
+                SPARES.computeIfAbsent(jvmArgs, k -> new ArrayDeque<>()).addLast(w);
             }
+            CompletableFuture.delayedExecutor(SPARE_SECONDS, TimeUnit.SECONDS)
+                    .execute(
+                            () -> {
+                                boolean unclaimed;
+                                synchronized (SPARES) {
+                                    Deque<Spawned> spares = SPARES.get(jvmArgs);
+                                    unclaimed = spares != null && spares.remove(w);
+                                }
+                                if (unclaimed) {
+                                    w.kill();
+                                }
+                            });
         }
     }
 
