@@ -6,10 +6,13 @@ import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.JniUtils;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -19,8 +22,9 @@ import java.util.Map;
  * the weights, which {@code set_} re-points at a store on every load. A model takes a loaded
  * skeleton exclusively ({@link #take}) and gives it back when it is closed, so the same process's
  * next load of the same skeleton (another actor, the next job) skips libtorch's load. Up to {@value
- * #MAX_IDLE} idle skeletons are kept per file; a skeleton's parameters keep pointing at the mapping
- * they were last bound to until they are bound again, and nothing reads them meanwhile.
+ * #MAX_IDLE} idle skeletons are kept per file, while the file (in its store) exists; a skeleton's
+ * parameters keep pointing at the mapping they were last bound to until they are bound again, and
+ * nothing reads them meanwhile.
  */
 final class SkeletonPool {
     static final int MAX_IDLE = 8;
@@ -32,12 +36,14 @@ final class SkeletonPool {
     /** A loaded skeleton held by one model; {@link #close()} gives it back to the pool. */
     static final class Lease implements AutoCloseable {
         private final String key;
+        private final Path file;
         private final NDManager owner;
         private final PtSymbolBlock block;
         private boolean open = true;
 
-        private Lease(String key, NDManager owner, PtSymbolBlock block) {
+        private Lease(String key, Path file, NDManager owner, PtSymbolBlock block) {
             this.key = key;
+            this.file = file;
             this.owner = owner;
             this.block = block;
         }
@@ -55,8 +61,9 @@ final class SkeletonPool {
                 }
                 open = false;
                 Deque<Lease> idle = IDLE.computeIfAbsent(key, k -> new ArrayDeque<>());
-                if (idle.size() < MAX_IDLE) {
-                    idle.addFirst(new Lease(key, owner, block));
+                // A removed store's skeleton is never loaded again: freed, not kept.
+                if (idle.size() < MAX_IDLE && Files.exists(file)) {
+                    idle.addFirst(new Lease(key, file, owner, block));
                     return;
                 }
             }
@@ -78,19 +85,33 @@ final class SkeletonPool {
     /** A skeleton loaded from {@code file} on {@code device}, reused if one is idle. */
     static Lease take(Path file, Device device) {
         String key = file.toAbsolutePath() + "@" + device;
+        List<Lease> stale = new ArrayList<>();
+        Lease lease;
         synchronized (IDLE) {
+            // Skeletons of stores removed since (their files are gone) go, so a long-lived
+            // process does not keep one set per model it ever loaded.
+            IDLE.values()
+                    .removeIf(
+                            idle -> {
+                                boolean gone = !idle.isEmpty() && !Files.exists(idle.peek().file);
+                                if (gone) {
+                                    stale.addAll(idle);
+                                }
+                                return gone || idle.isEmpty();
+                            });
             Deque<Lease> idle = IDLE.get(key);
-            Lease lease = idle == null ? null : idle.pollFirst();
-            if (lease != null) {
-                return lease;
-            }
+            lease = idle == null ? null : idle.pollFirst();
+        }
+        stale.forEach(l -> l.owner.close());
+        if (lease != null) {
+            return lease;
         }
         NDManager owner = Djl.engine().newBaseManager(device);
         try {
             PtSymbolBlock block =
                     JniUtils.loadModule(
                             (PtNDManager) owner, file, false, new String[0], new String[0], true);
-            return new Lease(key, owner, block);
+            return new Lease(key, file, owner, block);
         } catch (RuntimeException e) {
             owner.close();
             throw e;
