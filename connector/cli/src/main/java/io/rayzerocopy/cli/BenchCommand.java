@@ -414,7 +414,7 @@ final class BenchCommand {
 
         @Option(
                 names = "--heavy-rows",
-                defaultValue = "1000000",
+                defaultValue = "200000",
                 description =
                         "the heavy model's job reads the table's first files up to this many rows"
                                 + " (default: ${DEFAULT-VALUE})")
