@@ -36,9 +36,9 @@ import java.util.stream.Stream;
  * list is read back as one. All files must have the same (selected) schema.
  *
  * <p>Batches hold {@code batchSize} rows except the last batch of each file, which may be shorter:
- * a batch never spans two files, so its {@link RowRange} names one file. A file without rows is
- * read as one empty batch, so every file is seen. Each file is a split: a job can be resumed file
- * by file.
+ * a batch never spans two files, so its {@link RowRange} names one file. Files without rows give
+ * no batch (an input without any rows gives one empty batch, of its first file). Each file is a
+ * split: a job can be resumed file by file.
  */
 public final class ParquetSource implements BatchSource {
     private final List<String> paths;
@@ -136,12 +136,12 @@ public final class ParquetSource implements BatchSource {
         return OptionalLong.of(footers().values().stream().mapToLong(Long::longValue).sum());
     }
 
-    /** One batch per {@code batchSize} rows of each file, and one for a file without rows. */
+    /** One batch per {@code batchSize} rows of each file, and one for an input without rows. */
     @Override
     public OptionalLong batchCount(int batchSize) {
         long batches = 0;
         for (long rows : footers().values()) {
-            batches += Math.max(1, (rows + batchSize - 1) / batchSize);
+            batches += (rows + batchSize - 1) / batchSize;
         }
         return OptionalLong.of(Math.max(1, batches));
     }

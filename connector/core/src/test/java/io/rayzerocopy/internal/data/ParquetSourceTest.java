@@ -188,4 +188,32 @@ class ParquetSourceTest {
                         () -> ParquetSource.of(List.of(dir + "/nothing/*.parquet")).files());
         assertTrue(e.getMessage().contains("no Parquet files"), e.getMessage());
     }
+
+    @Test
+    void filesWithoutRowsGiveNoBatchUnlessNoFileHasRows() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("spark-out"));
+        ParquetFixtures.writeFeatures(data.resolve("part-0.parquet"), 0, new float[0][]);
+        ParquetFixtures.writeFeatures(data.resolve("part-1.parquet"), 0, new float[3][8]);
+        ParquetFixtures.writeFeatures(data.resolve("part-2.parquet"), 3, new float[0][]);
+        ParquetSource source = ParquetSource.of(List.of(data.toString()));
+
+        List<RowRange> ranges = new ArrayList<>();
+        assertEquals(3, ArrowTestRows.readAll(source, allocator, 2, ranges).size());
+
+        String nonEmpty = data.resolve("part-1.parquet").toString();
+        assertEquals(List.of(new RowRange(nonEmpty, 0, 2), new RowRange(nonEmpty, 2, 1)), ranges);
+        assertEquals(2, source.batchCount(2).getAsLong());
+
+        Path empty = data.resolve("part-2.parquet");
+        ParquetSource onlyEmpty = ParquetSource.of(List.of(empty.toString()));
+        try (BatchReader reader = onlyEmpty.open(allocator, 2);
+                SourceBatch batch = reader.next()) {
+            assertEquals(
+                    new RowRange(empty.toString(), 0, 0),
+                    batch.range(),
+                    "an input without rows gives one empty batch, so the output gets a schema");
+            assertEquals(null, reader.next());
+        }
+        assertEquals(1, onlyEmpty.batchCount(2).getAsLong());
+    }
 }
