@@ -1,6 +1,7 @@
 package io.rayzerocopy.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rayzerocopy.Dataset;
@@ -77,5 +78,32 @@ class InputFilesCliTest {
                 r.err().contains("skipped 1 input file(s) without rows, e.g. "
                         + in.resolve("part-00001.parquet")),
                 r.err());
+    }
+
+    /** The line {@code rzc} ended with, after asserting it exited 2 before loading the model. */
+    private static String refusal(JobChecksCliTest.Run r) {
+        assertEquals(2, r.code(), r.err());
+        assertFalse(r.err().contains("weight store"), "no model was loaded: " + r.err());
+        return r.err().lines().filter(l -> l.startsWith("rzc: ")).findFirst().orElseThrow();
+    }
+
+    @Test
+    void listWidthsThatDifferBetweenFilesExitTwoNamingBothFilesBeforeTheModelLoads()
+            throws Exception {
+        Path in = Files.createDirectories(dir.resolve("widths"));
+        ParquetFixtures.writeFeatures(in.resolve("a.parquet"), 0, X);
+        float[][] short64 = Arrays.stream(X).map(row -> Arrays.copyOf(row, 64)).toArray(float[][]::new);
+        ParquetFixtures.writeFeatures(in.resolve("b.parquet"), 100, short64);
+
+        String line = refusal(score(dir.resolve("out"), "--input", in.toString()));
+
+        assertEquals(
+                "rzc: --input: column 'features' has 128 values per row in "
+                        + in.resolve("a.parquet")
+                        + " but 64 in "
+                        + in.resolve("b.parquet")
+                        + ": a model takes one width; give files of one width, or read them in"
+                        + " separate jobs",
+                line);
     }
 }

@@ -185,8 +185,10 @@ public final class ParquetSource implements BatchSource {
             expected = batches.schema();
         }
         Map<Path, Long> rows = new LinkedHashMap<>();
+        Map<String, Map.Entry<Path, Long>> widths = new LinkedHashMap<>();
         for (Path file : files()) {
             try (ParquetFileBatches batches = new ParquetFileBatches(file, columns)) {
+                checkListWidths(file, batches.listWidths(), widths);
                 Schema schema = batches.schema();
                 if (!names(schema).equals(names(expected))) {
                     throw new IllegalArgumentException(
@@ -223,6 +225,33 @@ public final class ParquetSource implements BatchSource {
             }
         }
         return rows;
+    }
+
+    /**
+     * Refuses a list column whose width in {@code file} differs from its width in an earlier file;
+     * {@code seen} holds the first file that settled each column's width.
+     */
+    private static void checkListWidths(
+            Path file, Map<String, Long> fileWidths, Map<String, Map.Entry<Path, Long>> seen) {
+        for (Map.Entry<String, Long> width : fileWidths.entrySet()) {
+            Map.Entry<Path, Long> first =
+                    seen.computeIfAbsent(width.getKey(), c -> Map.entry(file, width.getValue()));
+            if (!first.getValue().equals(width.getValue())) {
+                throw new IllegalArgumentException(
+                        "column '"
+                                + width.getKey()
+                                + "' has "
+                                + first.getValue()
+                                + " values per row in "
+                                + first.getKey()
+                                + " but "
+                                + width.getValue()
+                                + " in "
+                                + file
+                                + ": a model takes one width; give files of one width, or read"
+                                + " them in separate jobs");
+            }
+        }
     }
 
     private static List<String> names(Schema schema) {

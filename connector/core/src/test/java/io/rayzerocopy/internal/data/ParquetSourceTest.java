@@ -216,4 +216,38 @@ class ParquetSourceTest {
         }
         assertEquals(1, onlyEmpty.batchCount(2).getAsLong());
     }
+
+    @Test
+    void listColumnsOfAnotherWidthInAnotherFileAreRefusedFromTheFooters() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("widths"));
+        ParquetFixtures.writeFeatures(data.resolve("a.parquet"), 0, new float[3][128]);
+        ParquetFixtures.writeFeatures(data.resolve("b.parquet"), 0, new float[0][]);
+        ParquetFixtures.writeFeatures(data.resolve("c.parquet"), 0, new float[2][64]);
+        float[][] ragged = {new float[64], new float[65]};
+        ParquetFixtures.writeFeatures(data.resolve("d.parquet"), 0, ragged);
+
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> ParquetSource.of(List.of(data.toString())).rowCount());
+
+        assertEquals(
+                "column 'features' has 128 values per row in "
+                        + data.resolve("a.parquet")
+                        + " but 64 in "
+                        + data.resolve("c.parquet")
+                        + ": a model takes one width; give files of one width, or read them in"
+                        + " separate jobs",
+                e.getMessage());
+        Files.delete(data.resolve("c.parquet"));
+        assertEquals(
+                5L,
+                ParquetSource.of(List.of(data.toString())).rowCount().getAsLong(),
+                "a file of mixed widths is left to the batches that hold them");
+        assertEquals(
+                5L,
+                ParquetSource.of(List.of(data.toString())).select(List.of("id")).rowCount()
+                        .getAsLong(),
+                "columns not read are not checked");
+    }
 }
