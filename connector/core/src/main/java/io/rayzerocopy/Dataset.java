@@ -643,6 +643,11 @@ public final class Dataset {
         }
 
         @Override
+        public int maxActors() {
+            return stages.stream().mapToInt(MapStage::maxActors).sum();
+        }
+
+        @Override
         public String describe() {
             return stages.stream()
                     .map(s -> "map(" + s.name() + ")")

@@ -74,6 +74,14 @@ public final class SparkRuntime {
     public static final String ACTOR_IDLE_SECONDS = "rzc.spark.actorIdleSeconds";
 
     /**
+     * Runtime option (or Spark setting): the most actors one executor JVM runs at once, the pools
+     * of all its concurrent tasks together; default 4 per executor core ({@code
+     * spark.executor.cores}). A job whose pools would need more is refused before its session
+     * starts, and an executor never starts more.
+     */
+    public static final String MAX_ACTORS_PER_EXECUTOR = "spark.rzc.maxActorsPerExecutor";
+
+    /**
      * Name of the accumulator each task of a Parquet job adds its milliseconds from start to first
      * written batch to (per task in the Spark UI, and in {@code SparkListenerTaskEnd}
      * accumulables).

@@ -58,6 +58,9 @@ public record JobPlan(
         /** Runs the maps over {@code split}; batches as they come. */
         BatchIterator iterBatches(BatchSource split);
 
+        /** The most actors the maps' pools run at once over one split, all stages together. */
+        int maxActors();
+
         /** The maps, for logs: {@code map(ModelScorer::new) -> ...}. */
         String describe();
     }

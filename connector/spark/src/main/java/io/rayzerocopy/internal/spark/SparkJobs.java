@@ -60,6 +60,7 @@ final class SparkJobs {
     static WriteResult writeParquet(JobPlan plan, Path directory, ParquetWriteOptions options) {
         long start = System.nanoTime();
         SparkOptions settings = SparkOptions.of(plan.settings());
+        settings.actorBounds().check(plan.runner().maxActors());
         List<ParquetSplitSource> splits =
                 ParquetSplitSource.plan(plan.source(), settings.rowsPerSplit());
         long inputRows = splits.stream().mapToLong(s -> s.rowCount().orElse(0)).sum();
@@ -215,6 +216,7 @@ final class SparkJobs {
 
     static BatchIterator iterBatches(JobPlan plan) {
         SparkOptions settings = SparkOptions.of(plan.settings());
+        settings.actorBounds().check(plan.runner().maxActors());
         List<ParquetSplitSource> splits =
                 ParquetSplitSource.plan(plan.source(), settings.rowsPerSplit());
         SparkSessions.Handle session = SparkSessions.acquire(settings);

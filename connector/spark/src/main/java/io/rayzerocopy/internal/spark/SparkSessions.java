@@ -122,6 +122,12 @@ public final class SparkSessions {
         return acquire(SparkOptions.of(settings)).session();
     }
 
+    /** The configuration of the session running in this JVM, or null. */
+    static SparkConf runningConf() {
+        SparkSession running = running();
+        return running == null ? null : running.sparkContext().getConf();
+    }
+
     /** The active or default session of this JVM, or null. */
     private static SparkSession running() {
         scala.Option<SparkSession> active = SparkSession.getActiveSession();
