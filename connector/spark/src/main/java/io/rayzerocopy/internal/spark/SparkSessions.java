@@ -165,6 +165,11 @@ public final class SparkSessions {
         if (url.kind() == MasterUrl.Kind.LOCAL_CLUSTER || url.onThisMachine()) {
             conf.setIfMissing("spark.executor.extraClassPath", JvmLauncher.classpath());
             List<String> flags = new ArrayList<>(executorFlags());
+            if (url.kind() != MasterUrl.Kind.LOCAL_CLUSTER) {
+                // A Worker's executors use the store directory of their node (its environment):
+                // two Workers on one host may stand for two machines, or containers.
+                flags.removeIf(flag -> flag.startsWith("-Drzc.store.dir="));
+            }
             flags.addAll(options.workerJvmOptions());
             String given = conf.get("spark.executor.extraJavaOptions", "");
             conf.set(
