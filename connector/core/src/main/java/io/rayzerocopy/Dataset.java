@@ -643,6 +643,12 @@ public final class Dataset {
         }
 
         @Override
+        public JobRecord record(
+                BatchSource source, Map<String, String> splits, ParquetWriteOptions write) {
+            return JobRecords.of(source, splits, stages, write);
+        }
+
+        @Override
         public int maxActors() {
             return stages.stream().mapToInt(MapStage::maxActors).sum();
         }
