@@ -320,14 +320,14 @@ final class ScoreCommand implements Callable<Integer> {
                 throw new UserError(
                         "--min-actors and --max-actors go together, with 1 <= min <= max");
             }
-            JobOptions.checkActors("--max-actors", maxActors, where.runtime);
+            JobOptions.checkActors("--max-actors", maxActors, where.runtime, master, conf);
             return ActorPoolStrategy.autoscaling(minActors, maxActors);
         }
         int n = actors == null ? Runtime.getRuntime().availableProcessors() : actors;
         if (n < 1) {
             throw new UserError("--actors must be >= 1");
         }
-        JobOptions.checkActors("--actors", n, where.runtime);
+        JobOptions.checkActors("--actors", n, where.runtime, master, conf);
         return ActorPoolStrategy.size(n);
     }
 
