@@ -3,13 +3,9 @@ package io.rayzerocopy.bench;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.inference.Predictor;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
-import ai.djl.translate.Batchifier;
-import ai.djl.translate.Translator;
-import ai.djl.translate.TranslatorContext;
 
 import io.rayzerocopy.ActorPoolStrategy;
 import io.rayzerocopy.BlockModel;
@@ -367,24 +363,6 @@ public final class HandWrittenBench {
             writer.write(row);
         }
         return scores.size();
-    }
-
-    /** float[] rows in and out, stacked into one batch per {@code batchPredict}. */
-    static final class FloatRows implements Translator<float[], float[]> {
-        @Override
-        public NDList processInput(TranslatorContext ctx, float[] input) {
-            return new NDList(ctx.getNDManager().create(input));
-        }
-
-        @Override
-        public float[] processOutput(TranslatorContext ctx, NDList list) {
-            return list.singletonOrThrow().toFloatArray();
-        }
-
-        @Override
-        public Batchifier getBatchifier() {
-            return Batchifier.STACK;
-        }
     }
 
     private static List<Path> parquetFiles(Path dir) throws IOException {

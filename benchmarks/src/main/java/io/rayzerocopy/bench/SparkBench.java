@@ -8,9 +8,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
-import ai.djl.translate.Batchifier;
-import ai.djl.translate.Translator;
-import ai.djl.translate.TranslatorContext;
 
 import io.rayzerocopy.ActorPoolStrategy;
 import io.rayzerocopy.Dataset;
@@ -444,32 +441,48 @@ public final class SparkBench {
     private record TunedPartition(String pt, int batch) implements MapPartitionsFunction<Row, Row> {
         @Override
         public java.util.Iterator<Row> call(java.util.Iterator<Row> rows) throws Exception {
-            List<Row> out = new ArrayList<>();
             try (Predictor<float[], float[]> predictor =
-                    ExecutorModels.get(pt).newPredictor(new FloatsTranslator())) {
-                List<Long> ids = new ArrayList<>(batch);
-                List<float[]> inputs = new ArrayList<>(batch);
-                while (rows.hasNext()) {
-                    Row row = rows.next();
-                    ids.add(row.getLong(row.fieldIndex("id")));
-                    List<Float> values = row.getList(row.fieldIndex("features"));
-                    float[] x = new float[values.size()];
-                    for (int j = 0; j < x.length; j++) {
-                        x[j] = values.get(j);
-                    }
-                    inputs.add(x);
-                    if (inputs.size() == batch || !rows.hasNext()) {
-                        List<float[]> scores = predictor.batchPredict(inputs);
-                        for (int i = 0; i < scores.size(); i++) {
-                            out.add(RowFactory.create(ids.get(i), scores.get(i)));
-                        }
-                        ids.clear();
-                        inputs.clear();
-                    }
-                }
+                    ExecutorModels.get(pt).newPredictor(new FloatRows())) {
+                return scoreRows(rows, predictor, batch, () -> {}).iterator();
             }
-            return out.iterator();
         }
+    }
+
+    /**
+     * A partition's rows scored {@code batch} at a time through {@code batchPredict}, as {@code
+     * (id, score)} rows; {@code firstBatch} runs once the first batch is scored.
+     */
+    private static List<Row> scoreRows(
+            java.util.Iterator<Row> rows,
+            Predictor<float[], float[]> predictor,
+            int batch,
+            Runnable firstBatch)
+            throws ai.djl.translate.TranslateException {
+        List<Row> out = new ArrayList<>();
+        List<Long> ids = new ArrayList<>(batch);
+        List<float[]> inputs = new ArrayList<>(batch);
+        while (rows.hasNext()) {
+            Row row = rows.next();
+            ids.add(row.getLong(row.fieldIndex("id")));
+            List<Float> values = row.getList(row.fieldIndex("features"));
+            float[] x = new float[values.size()];
+            for (int j = 0; j < x.length; j++) {
+                x[j] = values.get(j);
+            }
+            inputs.add(x);
+            if (inputs.size() == batch || !rows.hasNext()) {
+                List<float[]> scores = predictor.batchPredict(inputs);
+                if (out.isEmpty()) {
+                    firstBatch.run();
+                }
+                for (int i = 0; i < scores.size(); i++) {
+                    out.add(RowFactory.create(ids.get(i), scores.get(i)));
+                }
+                ids.clear();
+                inputs.clear();
+            }
+        }
+        return out;
     }
 
     /** One partition of the DJL-Spark-style job. */
@@ -478,55 +491,19 @@ public final class SparkBench {
         @Override
         public java.util.Iterator<Row> call(java.util.Iterator<Row> rows) throws Exception {
             long start = System.nanoTime();
-            List<Row> out = new ArrayList<>();
             try (Model model = Model.newInstance("mlp", Device.cpu(), "PyTorch")) {
                 model.load(Paths.get(pt));
-                try (Predictor<float[], float[]> predictor =
-                        model.newPredictor(new FloatsTranslator())) {
-                    List<Long> ids = new ArrayList<>(batch);
-                    List<float[]> inputs = new ArrayList<>(batch);
-                    while (rows.hasNext()) {
-                        Row row = rows.next();
-                        ids.add(row.getLong(row.fieldIndex("id")));
-                        List<Float> values = row.getList(row.fieldIndex("features"));
-                        float[] x = new float[values.size()];
-                        for (int j = 0; j < x.length; j++) {
-                            x[j] = values.get(j);
-                        }
-                        inputs.add(x);
-                        if (inputs.size() == batch || !rows.hasNext()) {
-                            List<float[]> scores = predictor.batchPredict(inputs);
-                            if (out.isEmpty()) {
-                                firstBatchMillis.add((System.nanoTime() - start) / 1_000_000);
-                            }
-                            for (int i = 0; i < scores.size(); i++) {
-                                out.add(RowFactory.create(ids.get(i), scores.get(i)));
-                            }
-                            ids.clear();
-                            inputs.clear();
-                        }
-                    }
+                try (Predictor<float[], float[]> predictor = model.newPredictor(new FloatRows())) {
+                    return scoreRows(
+                                    rows,
+                                    predictor,
+                                    batch,
+                                    () ->
+                                            firstBatchMillis.add(
+                                                    (System.nanoTime() - start) / 1_000_000))
+                            .iterator();
                 }
             }
-            return out.iterator();
-        }
-    }
-
-    /** float[] rows in and out, stacked into a batch (DJL's Batchifier.STACK). */
-    private static final class FloatsTranslator implements Translator<float[], float[]> {
-        @Override
-        public NDList processInput(TranslatorContext ctx, float[] input) {
-            return new NDList(ctx.getNDManager().create(input));
-        }
-
-        @Override
-        public float[] processOutput(TranslatorContext ctx, NDList list) {
-            return list.singletonOrThrow().toFloatArray();
-        }
-
-        @Override
-        public Batchifier getBatchifier() {
-            return Batchifier.STACK;
         }
     }
 
