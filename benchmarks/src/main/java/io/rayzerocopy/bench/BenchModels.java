@@ -44,6 +44,21 @@ public final class BenchModels {
      * in [-1, 1)) as Parquet into {@code dir}: the MLP's input.
      */
     public static void features(Path dir, long rows) {
+        features(dir, rows, ParquetWriteOptions.overwrite());
+    }
+
+    /** As {@link #features(Path, long)}, in files of {@code rowsPerFile} rows. */
+    public static void features(Path dir, long rows, long rowsPerFile) {
+        features(
+                dir,
+                rows,
+                ParquetWriteOptions.builder()
+                        .rowsPerFile(rowsPerFile)
+                        .saveMode(ParquetWriteOptions.SaveMode.OVERWRITE)
+                        .build());
+    }
+
+    private static void features(Path dir, long rows, ParquetWriteOptions options) {
         Dataset.range(rows)
                 .mapBatches(
                         batch -> {
@@ -54,7 +69,7 @@ public final class BenchModels {
                             return batch.output().keep("id").put("features", x).build();
                         },
                         4096)
-                .writeParquet(dir.toString(), ParquetWriteOptions.overwrite());
+                .writeParquet(dir.toString(), options);
     }
 
     /**

@@ -52,8 +52,9 @@ import java.util.stream.Stream;
  * input files from one queue. Ours: the same files, {@link ModelScorer} with N actors on the
  * threads runtime (one copy of the weights, mapped). Each run is a child JVM of its own, started
  * from the model's saved parameters; its rows/s run from the child's start of work (model load
- * included) to its output being complete, and its PSS is sampled every 100 ms (the median, its
- * PSS while scoring, and the peak are reported). The two take turns, and each figure is the
+ * included) to its output being complete, and its PSS is sampled every 100 ms while it scores
+ * (ours: once the wrapper is made and the DJL-loaded copy closed; the hand-written job: from its
+ * start, as each thread keeps its own copy throughout): the median and the peak are reported. The two take turns, and each figure is the
  * median of {@code reps} runs.
  *
  * <p>Models: {@code small} and {@code heavy} ({@link ScoringModel}, on the demo schema) and {@code
@@ -64,6 +65,9 @@ public final class HandWrittenBench {
             MessageTypeParser.parseMessageType(
                     "message scores { required int64 id; required group scores (LIST) {"
                             + " repeated group list { required float element; } } }");
+
+    /** What a child prints once its models are ready: PSS is sampled from then on. */
+    private static final String SCORING = "scoring";
 
     private HandWrittenBench() {}
 
@@ -117,7 +121,7 @@ public final class HandWrittenBench {
         try {
             Path input = work.resolve("features");
             if (kind.layers() > 0) {
-                BenchModels.features(input, rows);
+                BenchModels.features(input, rows, Math.max(1, rows / 8));
             } else {
                 DatasetThroughput.generate(input, rows, Math.max(1, rows / 8));
             }
@@ -203,7 +207,9 @@ public final class HandWrittenBench {
         reader.start();
         while (p.isAlive()) {
             try {
-                samples.add(ProcMemory.pssKb(p.pid()));
+                if (lines.contains(SCORING)) {
+                    samples.add(ProcMemory.pssKb(p.pid()));
+                }
             } catch (IOException ended) {
                 // Exited between isAlive and the read.
             }
@@ -255,6 +261,7 @@ public final class HandWrittenBench {
         try (Model model = load(kind, modelDir)) {
             wrapped = ModelWrapper.fromModel(BlockModel.of(kind.factory(), model), Mode.ACTOR);
         }
+        System.out.println(SCORING);
         try (ModelWrapper<Model> wrapper = wrapped) {
             ModelScorer.Config config =
                     ModelScorer.config(wrapper)
@@ -281,6 +288,8 @@ public final class HandWrittenBench {
     private static long handWritten(Kind kind, Path modelDir, Path in, Path out, int threads)
             throws Exception {
         Files.createDirectories(out);
+        // Its threads load their copies as they start: counted from the start.
+        System.out.println(SCORING);
         ConcurrentLinkedQueue<Path> files = new ConcurrentLinkedQueue<>(parquetFiles(in));
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
