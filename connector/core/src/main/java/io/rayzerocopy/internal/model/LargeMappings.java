@@ -3,6 +3,7 @@ package io.rayzerocopy.internal.model;
 import java.io.IOException;
 import java.lang.ref.Cleaner;
 import java.lang.reflect.Constructor;
+import java.lang.reflect.Field;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
@@ -23,8 +24,10 @@ final class LargeMappings {
 
     private LargeMappings() {}
 
-    /** A whole-file read-only mapping, unmapped once its owner is unreachable. */
-    record Mapping(long address, long size) {}
+    /**
+     * A whole-file read-only mapping, unmapped by {@code unmap} or once its owner is unreachable.
+     */
+    record Mapping(long address, long size, Cleaner.Cleanable unmap) {}
 
     /**
      * Maps {@code size} bytes of {@code ch} read-only. The pages stay mapped until {@code owner}
@@ -46,8 +49,7 @@ final class LargeMappings {
             Method address = unmapper.getClass().getSuperclass().getDeclaredMethod("address");
             address.setAccessible(true);
             long at = (long) address.invoke(unmapper);
-            CLEANER.register(owner, (Runnable) unmapper);
-            return new Mapping(at, size);
+            return new Mapping(at, size, CLEANER.register(owner, (Runnable) unmapper));
         } catch (InvocationTargetException e) {
             throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
         } catch (ReflectiveOperationException | RuntimeException e) {
@@ -69,6 +71,22 @@ final class LargeMappings {
             return (ByteBuffer) c.newInstance(address, capacity);
         } catch (ReflectiveOperationException | RuntimeException e) {
             throw new IllegalStateException(unsupported(capacity, e), e);
+        }
+    }
+
+    /**
+     * Unmaps a {@code MappedByteBuffer} now rather than at some later GC (which would leave its
+     * pages counted in this process, and a second mapping of the same file would count them twice).
+     * Only when nothing will read the mapping again.
+     */
+    static void unmap(ByteBuffer mapping) {
+        try {
+            Field f = Class.forName("sun.misc.Unsafe").getDeclaredField("theUnsafe");
+            f.setAccessible(true);
+            Object unsafe = f.get(null);
+            unsafe.getClass().getMethod("invokeCleaner", ByteBuffer.class).invoke(unsafe, mapping);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // The GC unmaps it later.
         }
     }
 

@@ -100,6 +100,18 @@ public final class MappedStore implements AutoCloseable {
                 .order(ByteOrder.LITTLE_ENDIAN);
     }
 
+    /** Adds a user of this mapping unless it was released already; whether it did. */
+    boolean tryRetain() {
+        int n;
+        do {
+            n = refs.get();
+            if (n <= 0) {
+                return false;
+            }
+        } while (!refs.compareAndSet(n, n + 1));
+        return true;
+    }
+
     /** Adds a user of this mapping. */
     public MappedStore retain() {
         if (refs.getAndIncrement() <= 0) {
@@ -109,10 +121,21 @@ public final class MappedStore implements AutoCloseable {
         return this;
     }
 
-    /** Releases one user; the last release gives up this process's lease on the store. */
+    /**
+     * Releases one user; the last release unmaps the store at once and gives up this process's
+     * lease on it. Every model bound to it is closed by then; a skeleton kept for reuse ({@link
+     * SkeletonPool}) still points into it, but nothing reads it before it is bound again.
+     */
     @Override
     public void close() {
         if (refs.decrementAndGet() == 0) {
+            for (Object shard : shards) {
+                if (shard instanceof LargeMappings.Mapping m) {
+                    m.unmap().clean();
+                } else {
+                    LargeMappings.unmap((ByteBuffer) shard);
+                }
+            }
             onRelease.run();
         }
     }

@@ -130,6 +130,9 @@ public final class WeightStore {
     private final long maxShardBytes;
     private final Leases leases;
 
+    /** The stores this process maps, by id, while any model uses them. */
+    private final Map<String, MappedStore> mapped = new ConcurrentHashMap<>();
+
     private WeightStore(Path root, long maxShardBytes) {
         this.root = root;
         this.maxShardBytes = maxShardBytes;
@@ -373,18 +376,35 @@ public final class WeightStore {
     /**
      * Maps a store for binding: checks ownership, permissions and file sizes (not the content hash,
      * so this stays in milliseconds), maps every shard read-only and takes a lease for this
-     * process.
+     * process. A store this process has mapped already is shared (one more user of the same
+     * mapping): actors on threads map the weights once, so the process's RSS counts them once.
      */
     public MappedStore open(StoreRef ref) {
-        Path dir = directory(ref);
-        StoreChecks.checkFiles(dir, ref);
-        StoreChecks.checkOwnership(dir);
-        Path lease = leases.locked(() -> leases.acquire(dir));
-        try {
-            return MappedStore.map(ref, dir, () -> releaseLease(ref, lease));
-        } catch (IOException e) {
-            releaseLease(ref, lease);
-            throw new StoreException("cannot map weight store " + dir + ": " + e, e);
+        synchronized (mapped) {
+            MappedStore open = mapped.get(ref.id());
+            if (open != null && open.tryRetain()) {
+                return open;
+            }
+            Path dir = directory(ref);
+            StoreChecks.checkFiles(dir, ref);
+            StoreChecks.checkOwnership(dir);
+            Path lease = leases.locked(() -> leases.acquire(dir));
+            MappedStore[] created = new MappedStore[1];
+            try {
+                created[0] =
+                        MappedStore.map(
+                                ref,
+                                dir,
+                                () -> {
+                                    mapped.remove(ref.id(), created[0]);
+                                    releaseLease(ref, lease);
+                                });
+            } catch (IOException e) {
+                releaseLease(ref, lease);
+                throw new StoreException("cannot map weight store " + dir + ": " + e, e);
+            }
+            mapped.put(ref.id(), created[0]);
+            return created[0];
         }
     }
 
