@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -144,7 +145,10 @@ abstract class TensorBytes {
             }
             byte[] digest = compute();
             lines.add(key + range + HexFormat.of().formatHex(digest));
-            Files.createDirectories(cacheDir);
+            Files.createDirectories(
+                    cacheDir,
+                    PosixFilePermissions.asFileAttribute(
+                            PosixFilePermissions.fromString("rwx------")));
             Path tmp = Files.createTempFile(cacheDir, ".tmp-", "");
             Files.write(tmp, lines);
             Files.move(tmp, entry, StandardCopyOption.ATOMIC_MOVE);

@@ -188,14 +188,7 @@ public final class TorchScriptExtractor implements ModelExtractor {
             Map<String, PtParam> out)
             throws IOException {
         if (djlModel != null) {
-            PtSymbolBlock block = (PtSymbolBlock) djlModel.getBlock();
-            block.getParameters()
-                    .forEach(
-                            p ->
-                                    out.put(
-                                            p.getKey(),
-                                            PtParam.of(p.getKey(), p.getValue().getArray())));
-            return checkMethods(block, methodNames);
+            return describe((PtSymbolBlock) djlModel.getBlock(), methodNames, out);
         }
         byte[] probe = TorchScriptSkeletons.strip(archive, archive.attributePaths());
         Path tmp = probe == null ? file : Files.createTempFile("rzc-probe", ".pt");
@@ -214,18 +207,21 @@ public final class TorchScriptExtractor implements ModelExtractor {
                                 + String.valueOf(e.getMessage()).lines().findFirst().orElse(""),
                         e);
             }
-            block.getParameters()
-                    .forEach(
-                            p ->
-                                    out.put(
-                                            p.getKey(),
-                                            PtParam.of(p.getKey(), p.getValue().getArray())));
-            return checkMethods(block, methodNames);
+            return describe(block, methodNames, out);
         } finally {
             if (probe != null) {
                 Files.deleteIfExists(tmp);
             }
         }
+    }
+
+    /** Fills {@code out} with the block's parameters; returns the methods to call. */
+    private List<String> describe(
+            PtSymbolBlock block, List<String> methodNames, Map<String, PtParam> out) {
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            out.put(p.getKey(), PtParam.of(p.getKey(), p.getValue().getArray()));
+        }
+        return checkMethods(block, methodNames);
     }
 
     /**

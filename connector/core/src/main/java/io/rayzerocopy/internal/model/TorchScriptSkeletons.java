@@ -230,7 +230,7 @@ final class TorchScriptSkeletons {
      * same bytes: the skeleton is part of the store's content hash, and a time stamp in it would
      * give one model a new store every two seconds.
      */
-    private static byte[] writeZip(Map<String, byte[]> entries) throws IOException {
+    static byte[] writeZip(Map<String, byte[]> entries) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ZipOutputStream out = new ZipOutputStream(bytes)) {
             for (Map.Entry<String, byte[]> e : entries.entrySet()) {

@@ -34,10 +34,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
-import java.util.zip.ZipOutputStream;
 
 /**
  * Models as large as the machine (issue #25): files, records and tensors past 2 and 4 GB as sparse
@@ -282,20 +280,7 @@ class LargeModelsTest {
         }
         byte[] data = entries.get(largest);
         entries.put(largest, java.util.Arrays.copyOf(data, data.length / 2));
-        try (ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(to))) {
-            for (Map.Entry<String, byte[]> e : entries.entrySet()) {
-                ZipEntry entry = new ZipEntry(e.getKey());
-                CRC32 crc = new CRC32();
-                crc.update(e.getValue());
-                entry.setMethod(ZipEntry.STORED);
-                entry.setSize(e.getValue().length);
-                entry.setCompressedSize(e.getValue().length);
-                entry.setCrc(crc.getValue());
-                out.putNextEntry(entry);
-                out.write(e.getValue());
-                out.closeEntry();
-            }
-        }
+        Files.write(to, TorchScriptSkeletons.writeZip(entries));
         return largest;
     }
 
