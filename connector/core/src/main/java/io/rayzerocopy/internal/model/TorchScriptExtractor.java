@@ -88,32 +88,37 @@ public final class TorchScriptExtractor implements ModelExtractor {
 
     private static Path findPtFile(Model model) {
         Path dir = model.getModelPath();
-        if (dir != null) {
-            for (Path candidate :
-                    List.of(
-                            dir.resolve(model.getName() + ".pt"),
-                            dir.resolve(model.getName()),
-                            dir.resolve("model.pt"))) {
-                if (Files.isRegularFile(candidate)) {
-                    return candidate;
-                }
-            }
-            try (Stream<Path> s = Files.list(dir)) {
-                List<Path> pts = s.filter(p -> p.toString().endsWith(".pt")).toList();
-                if (pts.size() == 1) {
-                    return pts.get(0);
-                }
-            } catch (IOException ignored) {
-                // fall through to the error below
+        Path pt = dir == null ? null : ptFileIn(dir, model.getName());
+        if (pt == null) {
+            throw new IllegalArgumentException(
+                    "cannot find the .pt file model '"
+                            + model.getName()
+                            + "' was loaded from (model"
+                            + " path "
+                            + dir
+                            + "): pass TorchScriptModel.fromFile(path) instead");
+        }
+        return pt;
+    }
+
+    /**
+     * The TorchScript file of a DJL model directory, found the way DJL finds it ({@code <name>.pt},
+     * {@code <name>}, {@code model.pt}, else the directory's only {@code .pt}), or {@code null}:
+     * lets a directory be shared without loading the model.
+     */
+    public static Path ptFileIn(Path dir, String name) {
+        for (Path candidate :
+                List.of(dir.resolve(name + ".pt"), dir.resolve(name), dir.resolve("model.pt"))) {
+            if (Files.isRegularFile(candidate)) {
+                return candidate;
             }
         }
-        throw new IllegalArgumentException(
-                "cannot find the .pt file model '"
-                        + model.getName()
-                        + "' was loaded from (model"
-                        + " path "
-                        + dir
-                        + "): pass TorchScriptModel.fromFile(path) instead");
+        try (Stream<Path> s = Files.list(dir)) {
+            List<Path> pts = s.filter(p -> p.toString().endsWith(".pt")).toList();
+            return pts.size() == 1 ? pts.get(0) : null;
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     @Override
