@@ -106,4 +106,20 @@ class InputFilesCliTest {
                         + " separate jobs",
                 line);
     }
+
+    @Test
+    void filesThatAreNotParquetNextToTheDataAreSkippedAndCounted() throws Exception {
+        Path in = Files.createDirectories(dir.resolve("with-readme"));
+        ParquetFixtures.writeFeatures(in.resolve("000000_0"), 0, X);
+        Files.writeString(in.resolve("README.txt"), "exported by the nightly job");
+        Path out = dir.resolve("out");
+
+        JobChecksCliTest.Run r = score(out, "--input", in.toString());
+
+        assertScored(r, out, 0, 1, 2, 3);
+        assertTrue(
+                r.err().contains("skipped 1 file(s) that are not Parquet (neither named .parquet"
+                        + " nor starting with its magic bytes), e.g. " + in.resolve("README.txt")),
+                r.err());
+    }
 }
