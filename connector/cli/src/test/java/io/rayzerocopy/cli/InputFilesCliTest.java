@@ -122,4 +122,20 @@ class InputFilesCliTest {
                         + " nor starting with its magic bytes), e.g. " + in.resolve("README.txt")),
                 r.err());
     }
+
+    @Test
+    void aColumnTheJobDoesNotReadMayDifferBetweenFiles() {
+        Path in = dir.resolve("extra");
+        List<Map<String, Object>> plain = new ArrayList<>();
+        List<Map<String, Object>> noted = new ArrayList<>();
+        for (int i = 0; i < X.length; i++) {
+            plain.add(Map.of("id", (long) i, "features", X[i]));
+            noted.add(Map.of("id", 100L + i, "features", X[i], "note", "checked by hand"));
+        }
+        Dataset.fromItems(plain).writeParquet(in.resolve("a").toString());
+        Dataset.fromItems(noted).writeParquet(in.resolve("b").toString());
+        Path out = dir.resolve("out");
+
+        assertScored(score(out, "--input", in.toString()), out, 0, 1, 2, 3, 100, 101, 102, 103);
+    }
 }
