@@ -78,9 +78,10 @@ final class ScoreCommand implements Callable<Integer> {
     @Option(
             names = "--input",
             required = true,
-            split = ",",
             paramLabel = "P",
-            description = "Parquet files, directories or globs (repeatable)")
+            description =
+                    "Parquet files, directories or globs, comma-separated or repeated; an existing"
+                            + " file or directory is taken as named (commas, *, [ ] and all)")
     List<String> inputs;
 
     @Option(
@@ -209,6 +210,7 @@ final class ScoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        inputs = InputArgs.paths(inputs);
         String summary;
         ActorPoolStrategy pool = pool();
         if (batchSize < 1 || maxErroredBatches < 0 || maxActorRestarts < 0) {

@@ -138,4 +138,35 @@ class InputFilesCliTest {
 
         assertScored(score(out, "--input", in.toString()), out, 0, 1, 2, 3, 100, 101, 102, 103);
     }
+
+    @Test
+    void fileNamesWithGlobCharactersAndCommasAreTakenLiterallyWhenTheyExist() throws Exception {
+        Path in = Files.createDirectories(dir.resolve("odd-names"));
+        ParquetFixtures.writeFeatures(in.resolve("x[1].parquet"), 0, X);
+        ParquetFixtures.writeFeatures(in.resolve("star*.parquet"), 100, X);
+        ParquetFixtures.writeFeatures(in.resolve("starX.parquet"), 200, X);
+        ParquetFixtures.writeFeatures(in.resolve("a,b.parquet"), 300, X);
+
+        Path bracket = dir.resolve("bracket");
+        assertScored(
+                score(bracket, "--input", in.resolve("x[1].parquet").toString()),
+                bracket, 0, 1, 2, 3);
+        Path star = dir.resolve("star");
+        assertScored(
+                score(star, "--input", in.resolve("star*.parquet").toString()),
+                star, 100, 101, 102, 103);
+        Path comma = dir.resolve("comma");
+        assertScored(
+                score(comma, "--input", in.resolve("a,b.parquet").toString()),
+                comma, 300, 301, 302, 303);
+        Path globbed = dir.resolve("globbed");
+        assertScored(
+                score(
+                        globbed,
+                        "--input",
+                        in.resolve("x[1].parquet") + "," + in.resolve("starX.parquet"),
+                        "--input",
+                        in + "/st*X.parquet"),
+                globbed, 0, 1, 2, 3, 200, 201, 202, 203);
+    }
 }

@@ -31,7 +31,8 @@ import java.util.stream.Stream;
 /**
  * Parquet files as a {@link BatchSource}: files, directories (read recursively, skipping names that
  * start with {@code .} or {@code _}, and files that are not Parquet such as a {@code README.txt})
- * and globs ({@code data/*.parquet}, {@code data/**}).
+ * and globs ({@code data/*.parquet}, {@code data/**}); a path naming an existing file or directory
+ * is taken literally even if it holds glob characters.
  *
  * <p>Reading streams row group by row group (never a whole file in memory) and decodes columns with
  * parquet-mr's column readers directly into Arrow vectors. Only the selected columns are read.
@@ -109,7 +110,7 @@ public final class ParquetSource implements BatchSource {
         Set<Path> found = new LinkedHashSet<>();
         Set<Path> named = new HashSet<>();
         for (String path : paths) {
-            if (isGlob(path)) {
+            if (isPattern(path)) {
                 found.addAll(glob(path));
             } else {
                 Path p = Paths.get(path).toAbsolutePath().normalize();
@@ -313,7 +314,7 @@ public final class ParquetSource implements BatchSource {
     public void checkOutput(Path output) {
         Path out = resolved(output);
         for (String path : paths) {
-            Path root = resolved(Paths.get(isGlob(path) ? globBase(path) : path));
+            Path root = resolved(Paths.get(isPattern(path) ? globBase(path) : path));
             String relation =
                     out.equals(root)
                             ? "is the input"
@@ -361,6 +362,14 @@ public final class ParquetSource implements BatchSource {
                 + paths
                 + (columns == null ? "" : " columns " + columns)
                 + (skipped.isEmpty() ? "" : " skipping " + skipped.size() + " files");
+    }
+
+    /**
+     * Whether {@code path} is read as a glob: it has glob characters and names no existing file or
+     * directory ({@code x[1].parquet} and {@code star*.parquet} are file names first).
+     */
+    private static boolean isPattern(String path) {
+        return isGlob(path) && !Files.exists(Paths.get(path));
     }
 
     private static boolean isGlob(String path) {
