@@ -1,6 +1,7 @@
 package io.rayzerocopy.cli;
 
 import io.rayzerocopy.ExecutionOptions;
+import io.rayzerocopy.internal.data.Locations;
 import io.rayzerocopy.internal.data.SettingNames;
 import io.rayzerocopy.internal.data.StagingArea;
 import io.rayzerocopy.internal.exec.RuntimeSettings;
@@ -89,9 +90,33 @@ final class JobOptions {
     /**
      * Refuses a pool far larger than this machine runs well: more than {@value
      * #MAX_ACTORS_PER_CORE} actors per core, or (for worker processes) more worker JVMs than the
-     * available memory holds. Runtimes that place actors on other machines (ray) are not limited.
+     * available memory holds. Ray places actors on other machines and is not limited here; spark
+     * is, by its bound per executor.
      */
     static void checkActors(String flag, int actors, String runtime) {
+        checkActors(flag, actors, runtime, null, List.of());
+    }
+
+    /**
+     * {@link #checkActors(String, int, String)}, and for {@code spark} on {@code master} with the
+     * settings of {@code conf}: no more actors per executor than the runtime's bound.
+     */
+    static void checkActors(
+            String flag, int actors, String runtime, String master, List<String> conf) {
+        if (runtime.equals("spark")) {
+            ExecutionOptions options = runtime(runtime, master, conf).build();
+            try {
+                Runtimes.find(runtime)
+                        .checkPool(
+                                new RuntimeSettings(
+                                        runtime, 1, List.of(), options.runtimeOptions()),
+                                actors);
+            } catch (IllegalArgumentException e) {
+                throw new UserError(
+                        flag + " " + actors + ": " + e.getMessage().replace("=N", "=N (--conf)"));
+            }
+            return;
+        }
         if (!runtime.equals("threads") && !runtime.equals("processes")) {
             return;
         }
@@ -126,6 +151,18 @@ final class JobOptions {
                                 available >> 20,
                                 Math.max(1, available / WORKER_JVM_BYTES)));
             }
+        }
+    }
+
+    /**
+     * The local path a flag's value names: a path or a {@code file:} URI; a location with another
+     * scheme, or an empty one, is a usage error naming the flag.
+     */
+    static Path localPath(String value, String flag) {
+        try {
+            return Path.of(Locations.localPath(value, flag));
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
         }
     }
 

@@ -63,13 +63,15 @@ public final class ParquetSource implements BatchSource {
         if (paths.isEmpty()) {
             throw new IllegalArgumentException("give at least one Parquet file, directory or glob");
         }
+        List<String> local = new ArrayList<>();
         for (String path : paths) {
             if (path == null || path.isBlank()) {
                 throw new IllegalArgumentException(
                         "Parquet path must not be null or blank: " + paths);
             }
+            local.add(Locations.localPath(path, "Parquet path"));
         }
-        return new ParquetSource(List.copyOf(paths), null, Set.of());
+        return new ParquetSource(List.copyOf(local), null, Set.of());
     }
 
     /** The selected columns, or an empty list when all columns are read. */
@@ -312,48 +314,13 @@ public final class ParquetSource implements BatchSource {
 
     @Override
     public void checkOutput(Path output) {
-        Path out = resolved(output);
+        List<OutputGuard.Read> inputs = new ArrayList<>();
         for (String path : paths) {
-            Path root = resolved(Paths.get(isPattern(path) ? globBase(path) : path));
-            String relation =
-                    out.equals(root)
-                            ? "is the input"
-                            : root.startsWith(out)
-                                    ? "contains the input"
-                                    : out.startsWith(root) ? "lies inside the input" : null;
-            if (relation != null) {
-                throw new IllegalArgumentException(
-                        "output directory "
-                                + output
-                                + " "
-                                + relation
-                                + " "
-                                + path
-                                + (out.equals(root) ? "" : " (" + root + ")")
-                                + ": replacing it would delete the input and a rerun would read its"
-                                + " own output; write to a directory outside every input");
-            }
+            inputs.add(
+                    new OutputGuard.Read(
+                            "the input", Paths.get(isPattern(path) ? globBase(path) : path)));
         }
-    }
-
-    /**
-     * {@code path} made absolute with symbolic links resolved as far as it exists, so that two
-     * spellings of one directory compare equal.
-     */
-    private static Path resolved(Path path) {
-        Path absolute = path.toAbsolutePath().normalize();
-        Path existing = absolute;
-        while (existing != null && !Files.exists(existing)) {
-            existing = existing.getParent();
-        }
-        if (existing == null) {
-            return absolute;
-        }
-        try {
-            return existing.toRealPath().resolve(existing.relativize(absolute));
-        } catch (IOException e) {
-            return absolute;
-        }
+        OutputGuard.checkReads(output.toString(), output, inputs);
     }
 
     @Override
