@@ -43,6 +43,20 @@ final class TwoNodeCluster implements AutoCloseable {
         Files.createDirectories(home.resolve("jars"));
         Files.createDirectories(home.resolve("launcher/target/scala-2.13"));
         int port = freePort();
+        // The tests' log configuration, and the Master's registrations, which awaitWorkers reads.
+        Files.writeString(
+                dir.resolve("log4j2.properties"),
+                String.join(
+                        "\n",
+                        "rootLogger.level = warn",
+                        "rootLogger.appenderRef.stderr.ref = console",
+                        "appender.console.type = Console",
+                        "appender.console.name = console",
+                        "appender.console.target = SYSTEM_ERR",
+                        "appender.console.layout.type = PatternLayout",
+                        "appender.console.layout.pattern = %d{HH:mm:ss.SSS} %p %c{1}: %m%n%ex",
+                        "logger.master.name = org.apache.spark.deploy.master.Master",
+                        "logger.master.level = info"));
         Process master =
                 launch(
                         dir.resolve("master.log"),
@@ -150,6 +164,7 @@ final class TwoNodeCluster implements AutoCloseable {
         cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(sparkFlags());
         cmd.addAll(List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+        cmd.add("-Dlog4j2.configurationFile=" + log.resolveSibling("log4j2.properties"));
         cmd.add("-cp");
         cmd.add(JvmLauncher.classpath());
         cmd.add(main);
