@@ -1,6 +1,7 @@
 package io.rayzerocopy.cli;
 
 import io.rayzerocopy.ExecutionOptions;
+import io.rayzerocopy.internal.data.Locations;
 import io.rayzerocopy.internal.data.SettingNames;
 import io.rayzerocopy.internal.data.StagingArea;
 import io.rayzerocopy.internal.exec.RuntimeSettings;
@@ -154,6 +155,18 @@ final class JobOptions {
                                 available >> 20,
                                 Math.max(1, available / WORKER_JVM_BYTES)));
             }
+        }
+    }
+
+    /**
+     * The local path a flag's value names: a path or a {@code file:} URI; a location with another
+     * scheme, or an empty one, is a usage error naming the flag.
+     */
+    static Path localPath(String value, String flag) {
+        try {
+            return Path.of(Locations.localPath(value, flag));
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
         }
     }
 

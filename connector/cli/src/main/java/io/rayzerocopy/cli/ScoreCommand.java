@@ -8,6 +8,7 @@ import io.rayzerocopy.ExecutionOptions;
 import io.rayzerocopy.ModelScorer;
 import io.rayzerocopy.ModelWrapper;
 import io.rayzerocopy.ParquetWriteOptions;
+import io.rayzerocopy.internal.data.OutputGuard;
 import io.rayzerocopy.internal.data.ParquetSource;
 
 import org.apache.arrow.vector.types.pojo.Field;
@@ -67,13 +68,13 @@ final class ScoreCommand implements Callable<Integer> {
             description =
                     "TorchScript .pt file, weight-free skeleton (with --weights), or DJL model"
                             + " directory")
-    Path model;
+    String model;
 
     @Option(
             names = "--weights",
             paramLabel = "FILE",
             description = "safetensors weights of a weight-free skeleton")
-    Path weights;
+    String weights;
 
     @Option(
             names = "--input",
@@ -88,7 +89,7 @@ final class ScoreCommand implements Callable<Integer> {
             required = true,
             paramLabel = "DIR",
             description = "output directory (committed atomically)")
-    Path output;
+    String output;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Features features;
@@ -222,28 +223,26 @@ final class ScoreCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserError("--compression " + compression + ": choose snappy, zstd or none");
         }
-        try {
-            ParquetSource.of(inputs).checkOutput(output);
-        } catch (IllegalArgumentException e) {
-            throw new UserError("--output: " + e.getMessage());
-        }
-        if (!overwrite && Files.isDirectory(output)) {
-            try (var s = Files.list(output)) {
+        Path modelPath = JobOptions.localPath(model, "--model");
+        Path weightsPath = weights == null ? null : JobOptions.localPath(weights, "--weights");
+        Path out = checkOutput(modelPath, weightsPath);
+        if (!overwrite && Files.isDirectory(out)) {
+            try (var s = Files.list(out)) {
                 if (s.findAny().isPresent()) {
                     throw new UserError(
                             "--output "
-                                    + output
+                                    + out
                                     + " exists and is not empty; pass --overwrite to replace it");
                 }
             }
         }
         checkInputs();
-        JobOptions.checkCanStage(output);
+        JobOptions.checkCanStage(out);
         ExecutionOptions.Builder options =
                 JobOptions.runtime(where.runtime, master, conf)
                         .workerJvmOptions(where.workerJvmOptions);
         JobOptions.startActorsEarly(where.runtime, pool.minSize(), where.workerJvmOptions);
-        try (ModelWrapper<Model> wrapper = Models.wrap(model, weights)) {
+        try (ModelWrapper<Model> wrapper = Models.wrap(modelPath, weightsPath)) {
             ModelScorer.Config.Builder scorer =
                     ModelScorer.config(wrapper)
                             .keepColumns(keepColumns.toArray(String[]::new))
@@ -265,7 +264,7 @@ final class ScoreCommand implements Callable<Integer> {
                             options.preserveOrder(preserveOrder)
                                     .maxErroredBatches(maxErroredBatches)
                                     .maxActorRestarts(maxActorRestarts),
-                            output,
+                            out,
                             ParquetWriteOptions.builder()
                                     .compression(codec)
                                     .saveMode(
@@ -280,6 +279,36 @@ final class ScoreCommand implements Callable<Integer> {
         // After the wrapper is closed (its store released and logged): this stays the last line.
         System.out.println(summary);
         return 0;
+    }
+
+    /**
+     * The output directory, refused (before any work) if replacing it would delete what the job
+     * reads or a directory of the user's own: the working or home directory, the root.
+     */
+    private Path checkOutput(Path modelPath, Path weightsPath) {
+        List<OutputGuard.Read> reads = new ArrayList<>();
+        reads.add(new OutputGuard.Read("the --model", modelPath));
+        if (weightsPath != null) {
+            reads.add(new OutputGuard.Read("the --weights", weightsPath));
+        }
+        Path out;
+        try {
+            out = OutputGuard.check(output, reads);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--output: " + e.getMessage());
+        }
+        ParquetSource source;
+        try {
+            source = ParquetSource.of(inputs);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--input: " + e.getMessage());
+        }
+        try {
+            source.checkOutput(out);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--output: " + e.getMessage());
+        }
+        return out;
     }
 
     private ActorPoolStrategy pool() {

@@ -36,9 +36,9 @@ import java.util.stream.Stream;
  * list is read back as one. All files must have the same (selected) schema.
  *
  * <p>Batches hold {@code batchSize} rows except the last batch of each file, which may be shorter:
- * a batch never spans two files, so its {@link RowRange} names one file. A file without rows is
- * read as one empty batch, so every file is seen. Each file is a split: a job can be resumed file
- * by file.
+ * a batch never spans two files, so its {@link RowRange} names one file. Files without rows give
+ * no batch (an input without any rows gives one empty batch, of its first file). Each file is a
+ * split: a job can be resumed file by file.
  */
 public final class ParquetSource implements BatchSource {
     private final List<String> paths;
@@ -57,13 +57,15 @@ public final class ParquetSource implements BatchSource {
         if (paths.isEmpty()) {
             throw new IllegalArgumentException("give at least one Parquet file, directory or glob");
         }
+        List<String> local = new ArrayList<>();
         for (String path : paths) {
             if (path == null || path.isBlank()) {
                 throw new IllegalArgumentException(
                         "Parquet path must not be null or blank: " + paths);
             }
+            local.add(Locations.localPath(path, "Parquet path"));
         }
-        return new ParquetSource(List.copyOf(paths), null, Set.of());
+        return new ParquetSource(List.copyOf(local), null, Set.of());
     }
 
     /** The selected columns, or an empty list when all columns are read. */
@@ -136,12 +138,12 @@ public final class ParquetSource implements BatchSource {
         return OptionalLong.of(footers().values().stream().mapToLong(Long::longValue).sum());
     }
 
-    /** One batch per {@code batchSize} rows of each file, and one for a file without rows. */
+    /** One batch per {@code batchSize} rows of each file, and one for an input without rows. */
     @Override
     public OptionalLong batchCount(int batchSize) {
         long batches = 0;
         for (long rows : footers().values()) {
-            batches += Math.max(1, (rows + batchSize - 1) / batchSize);
+            batches += (rows + batchSize - 1) / batchSize;
         }
         return OptionalLong.of(Math.max(1, batches));
     }
@@ -185,8 +187,10 @@ public final class ParquetSource implements BatchSource {
             expected = batches.schema();
         }
         Map<Path, Long> rows = new LinkedHashMap<>();
+        Map<String, Map.Entry<Path, Long>> widths = new LinkedHashMap<>();
         for (Path file : files()) {
             try (ParquetFileBatches batches = new ParquetFileBatches(file, columns)) {
+                checkListWidths(file, batches.listWidths(), widths);
                 Schema schema = batches.schema();
                 if (!names(schema).equals(names(expected))) {
                     throw new IllegalArgumentException(
@@ -225,6 +229,33 @@ public final class ParquetSource implements BatchSource {
         return rows;
     }
 
+    /**
+     * Refuses a list column whose width in {@code file} differs from its width in an earlier file;
+     * {@code seen} holds the first file that settled each column's width.
+     */
+    private static void checkListWidths(
+            Path file, Map<String, Long> fileWidths, Map<String, Map.Entry<Path, Long>> seen) {
+        for (Map.Entry<String, Long> width : fileWidths.entrySet()) {
+            Map.Entry<Path, Long> first =
+                    seen.computeIfAbsent(width.getKey(), c -> Map.entry(file, width.getValue()));
+            if (!first.getValue().equals(width.getValue())) {
+                throw new IllegalArgumentException(
+                        "column '"
+                                + width.getKey()
+                                + "' has "
+                                + first.getValue()
+                                + " values per row in "
+                                + first.getKey()
+                                + " but "
+                                + width.getValue()
+                                + " in "
+                                + file
+                                + ": a model takes one width; give files of one width, or read"
+                                + " them in separate jobs");
+            }
+        }
+    }
+
     private static List<String> names(Schema schema) {
         return schema.getFields().stream().map(Field::getName).toList();
     }
@@ -244,48 +275,13 @@ public final class ParquetSource implements BatchSource {
 
     @Override
     public void checkOutput(Path output) {
-        Path out = resolved(output);
+        List<OutputGuard.Read> inputs = new ArrayList<>();
         for (String path : paths) {
-            Path root = resolved(Paths.get(isGlob(path) ? globBase(path) : path));
-            String relation =
-                    out.equals(root)
-                            ? "is the input"
-                            : root.startsWith(out)
-                                    ? "contains the input"
-                                    : out.startsWith(root) ? "lies inside the input" : null;
-            if (relation != null) {
-                throw new IllegalArgumentException(
-                        "output directory "
-                                + output
-                                + " "
-                                + relation
-                                + " "
-                                + path
-                                + (out.equals(root) ? "" : " (" + root + ")")
-                                + ": replacing it would delete the input and a rerun would read its"
-                                + " own output; write to a directory outside every input");
-            }
+            inputs.add(
+                    new OutputGuard.Read(
+                            "the input", Paths.get(isGlob(path) ? globBase(path) : path)));
         }
-    }
-
-    /**
-     * {@code path} made absolute with symbolic links resolved as far as it exists, so that two
-     * spellings of one directory compare equal.
-     */
-    private static Path resolved(Path path) {
-        Path absolute = path.toAbsolutePath().normalize();
-        Path existing = absolute;
-        while (existing != null && !Files.exists(existing)) {
-            existing = existing.getParent();
-        }
-        if (existing == null) {
-            return absolute;
-        }
-        try {
-            return existing.toRealPath().resolve(existing.relativize(absolute));
-        } catch (IOException e) {
-            return absolute;
-        }
+        OutputGuard.checkReads(output.toString(), output, inputs);
     }
 
     @Override
