@@ -71,26 +71,7 @@ final class TwoNodeCluster implements AutoCloseable {
         TwoNodeCluster cluster = new TwoNodeCluster(dir, port, master);
         try {
             for (String host : HOSTS) {
-                Files.createDirectories(cluster.workDir(host));
-                cluster.workers.add(
-                        launch(
-                                dir.resolve("worker-" + host + ".log"),
-                                Map.of(
-                                        "SPARK_LOCAL_IP", host,
-                                        "SPARK_DIST_CLASSPATH", JvmLauncher.classpath(),
-                                        "RZC_STORE_DIR", cluster.storeDir(host).toString()),
-                                "org.apache.spark.deploy.worker.Worker",
-                                cluster.masterUrl(),
-                                "--host",
-                                host,
-                                "--cores",
-                                "2",
-                                "--memory",
-                                "2g",
-                                "--work-dir",
-                                cluster.workDir(host).toString(),
-                                "--webui-port",
-                                "0"));
+                cluster.workers.add(cluster.startWorker(host));
             }
             cluster.awaitWorkers();
             return cluster;
@@ -98,6 +79,33 @@ final class TwoNodeCluster implements AutoCloseable {
             cluster.close();
             throw e;
         }
+    }
+
+    /** Starts a new Worker at {@code host} in place of one that was killed. */
+    void restartWorker(String host) throws IOException {
+        workers.set(HOSTS.indexOf(host), startWorker(host));
+    }
+
+    private Process startWorker(String host) throws IOException {
+        Files.createDirectories(workDir(host));
+        return launch(
+                dir.resolve("worker-" + host + ".log"),
+                Map.of(
+                        "SPARK_LOCAL_IP", host,
+                        "SPARK_DIST_CLASSPATH", JvmLauncher.classpath(),
+                        "RZC_STORE_DIR", storeDir(host).toString()),
+                "org.apache.spark.deploy.worker.Worker",
+                masterUrl(),
+                "--host",
+                host,
+                "--cores",
+                "2",
+                "--memory",
+                "2g",
+                "--work-dir",
+                workDir(host).toString(),
+                "--webui-port",
+                "0");
     }
 
     String masterUrl() {
@@ -170,7 +178,7 @@ final class TwoNodeCluster implements AutoCloseable {
         cmd.add(main);
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.redirectOutput(log.toFile());
+        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().putAll(env);
         return pb.start();
     }
