@@ -432,7 +432,7 @@ public final class WeightStore {
                                     root.resolve(MATERIALIZE_LOCK + ref.id()),
                                     StandardOpenOption.CREATE,
                                     StandardOpenOption.WRITE);
-                    FileLock ignored = ch.lock()) {
+                    FileLock ignored = FileLocks.lock(ch)) {
                 Lease present = leaseIfPresent(ref);
                 return present != null ? present : copy(ref, source);
             } catch (IOException e) {
