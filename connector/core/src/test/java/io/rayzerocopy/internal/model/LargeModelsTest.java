@@ -6,15 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.training.ParameterStore;
 
 import io.rayzerocopy.Fixtures;
 import io.rayzerocopy.Mode;
 import io.rayzerocopy.ModelWrapper;
+import io.rayzerocopy.RefJson;
 import io.rayzerocopy.TorchScriptModel;
 
 import org.junit.jupiter.api.Test;
@@ -239,6 +243,50 @@ class LargeModelsTest {
             assertTrue(
                     m.anonPssBytes() > 0 && m.anonPssBytes() < m.processPssBytes(), m.toString());
             assertTrue(m.toString().contains("whole PSS of the job's 1 process(es)"), m.toString());
+        }
+    }
+
+    /**
+     * A store is unmapped as soon as its last model closes, while the skeleton stays loaded for
+     * reuse (pointing at the old pages): loading again binds it afresh, never reading those pages
+     * (a bfloat16 parameter's element size is taken without reading it).
+     */
+    @Test
+    void aModelLoadedAgainAfterItsStoreWasUnmappedGivesPythonsOutputs() throws Exception {
+        RefJson ref = new RefJson("bf16_mlp");
+        try (ModelWrapper<Model> w =
+                ModelWrapper.fromModel(
+                        TorchScriptModel.fromFile(Fixtures.path("bf16_mlp.pt")), Mode.ACTOR)) {
+            for (int round = 0; round < 3; round++) {
+                try (Model model = w.load();
+                        NDManager manager = NDManager.newBaseManager()) {
+                    List<double[]> x = ref.input("x");
+                    float[][] input = new float[x.size()][];
+                    for (int r = 0; r < input.length; r++) {
+                        input[r] = new float[x.get(r).length];
+                        for (int c = 0; c < input[r].length; c++) {
+                            input[r][c] = (float) x.get(r)[c];
+                        }
+                    }
+                    NDArray out =
+                            model.getBlock()
+                                    .forward(
+                                            new ParameterStore(manager, false),
+                                            new NDList(manager.create(input)),
+                                            false)
+                                    .singletonOrThrow()
+                                    .toType(DataType.FLOAT32, false);
+                    float[] got = out.toFloatArray();
+                    List<double[]> expected = ref.output("0");
+                    int cols = expected.get(0).length;
+                    for (int r = 0; r < expected.size(); r++) {
+                        for (int c = 0; c < cols; c++) {
+                            assertEquals(
+                                    expected.get(r)[c], got[r * cols + c], 0, "round " + round);
+                        }
+                    }
+                }
+            }
         }
     }
 
