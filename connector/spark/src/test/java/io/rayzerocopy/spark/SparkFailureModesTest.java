@@ -13,6 +13,7 @@ import io.rayzerocopy.ModelScorer;
 import io.rayzerocopy.ModelWrapper;
 import io.rayzerocopy.TorchScriptModel;
 import io.rayzerocopy.internal.exec.JvmLauncher;
+import io.rayzerocopy.internal.spark.compat.SparkLine;
 
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
@@ -150,7 +151,7 @@ class SparkFailureModesTest {
             String message = e.getCause().getMessage();
             System.out.println("FAILMODE no Spark: " + message);
             assertTrue(e.getCause() instanceof IllegalArgumentException);
-            assertTrue(message.contains("org.apache.spark:spark-sql_2.13:4.1"), message);
+            assertTrue(message.contains(SparkLine.sqlArtifact()), message);
             assertTrue(message.contains("io.rayzerocopy:ray-zerocopy-spark"), message);
         }
     }
