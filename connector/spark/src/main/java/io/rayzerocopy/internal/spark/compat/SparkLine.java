@@ -3,14 +3,35 @@ package io.rayzerocopy.internal.spark.compat;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Objects;
 import java.util.Properties;
 
 /**
  * The Spark line this jar was built for (one jar per line: docs/spark.md "Spark lines"), and the
- * check that the Spark it runs on is of that line.
+ * checks, before any work, that the Spark it runs on is of that line and that the Arrow and
+ * Parquet it finds are not older than core calls.
  */
 public final class SparkLine {
     private static final Properties BUILT = load("spark-line.properties");
+
+    /** A library core needs at a version that some Spark lines ship older. */
+    private record Newer(String library, String version, String newClass, String anyClass) {}
+
+    // Spark 3.5 ships Arrow 12 and Parquet 1.13, 4.0 Parquet 1.15: ahead of ours on a classpath,
+    // core fails mid-job with a NoSuchMethodError (measured).
+    private static final List<Newer> NEWER =
+            List.of(
+                    new Newer(
+                            "Arrow",
+                            "18",
+                            "org.apache.arrow.vector.ViewVarCharVector",
+                            "org.apache.arrow.vector.VectorSchemaRoot"),
+                    new Newer(
+                            "Parquet",
+                            "1.16",
+                            "org.apache.parquet.column.statistics.geospatial.GeospatialStatistics",
+                            "org.apache.parquet.column.ColumnDescriptor"));
 
     private SparkLine() {}
 
@@ -30,7 +51,9 @@ public final class SparkLine {
 
     /**
      * @throws IllegalArgumentException naming both lines and the jar to use, if the Spark and Scala
-     *     on the classpath are not of the line this jar was built for (they would fail mid-job)
+     *     on the classpath are not of the line this jar was built for (they would fail mid-job), or
+     *     naming the jar that brought them and the fix, if the Arrow or Parquet found is older
+     *     than core calls
      */
     public static void requireRunning() {
         String spark = minor(load("/spark-version-info.properties").getProperty("version", "?"));
@@ -50,6 +73,46 @@ public final class SparkLine {
                             + ", or rzc-spark-"
                             + line
                             + ".jar; docs/spark.md, Spark lines)");
+        }
+        NEWER.forEach(SparkLine::requireNewer);
+    }
+
+    /**
+     * The class only new versions have must come from the jar of the class all versions have: with
+     * an old jar ahead of ours, the old one's classes load first and ours only fill the gaps.
+     */
+    private static void requireNewer(Newer newer) {
+        Class<?> any = find(newer.anyClass());
+        Class<?> added = find(newer.newClass());
+        if (added == null || !Objects.equals(origin(added), origin(any))) {
+            throw new IllegalArgumentException(
+                    "the "
+                            + newer.library()
+                            + " on the classpath ("
+                            + (any == null ? "not found" : origin(any))
+                            + ") is older than ray-zerocopy needs ("
+                            + newer.version()
+                            + "+; Spark 3.5 and 4.0 ship older ones): put rzc-spark-spark"
+                            + minor(BUILT.getProperty("spark.version"))
+                            + "_"
+                            + scala()
+                            + ".jar before Spark's jars (spark-submit --driver-class-path <jar>"
+                            + " --conf spark.executor.extraClassPath=<jar>; docs/spark.md, Spark"
+                            + " lines)");
+        }
+    }
+
+    private static Object origin(Class<?> c) {
+        return c == null || c.getProtectionDomain().getCodeSource() == null
+                ? null
+                : c.getProtectionDomain().getCodeSource().getLocation();
+    }
+
+    private static Class<?> find(String name) {
+        try {
+            return Class.forName(name, false, SparkLine.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            return null;
         }
     }
 

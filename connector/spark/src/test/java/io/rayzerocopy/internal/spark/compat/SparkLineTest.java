@@ -28,6 +28,21 @@ class SparkLineTest {
     }
 
     @Test
+    void anOlderParquetAheadOfOursIsRefusedWithTheFix() throws Exception {
+        // As on Spark 4.0 (Parquet 1.15): the class core's Parquet has and older ones lack is gone.
+        List<URL> urls = new ArrayList<>();
+        for (String entry : JvmLauncher.classpath().split(File.pathSeparator)) {
+            if (!Paths.get(entry).getFileName().toString().startsWith("parquet-column")) {
+                urls.add(Paths.get(entry).toUri().toURL());
+            }
+        }
+        String message = refusal(urls);
+        assertTrue(message.contains("the Parquet on the classpath ("), message);
+        assertTrue(message.contains("older than ray-zerocopy needs (1.16+"), message);
+        assertTrue(message.contains("--conf spark.executor.extraClassPath=<jar>"), message);
+    }
+
+    @Test
     void anotherSparkLineIsRefusedWithTheJarToUse() throws Exception {
         // Spark reads its version from spark-version-info.properties: one of an older line first.
         Files.writeString(dir.resolve("spark-version-info.properties"), "version=3.4.4\n");
@@ -35,6 +50,14 @@ class SparkLineTest {
         for (String entry : JvmLauncher.classpath().split(File.pathSeparator)) {
             urls.add(Paths.get(entry).toUri().toURL());
         }
+        String message = refusal(urls);
+        assertTrue(message.contains("built for " + SparkLine.describe()), message);
+        assertTrue(message.contains("but Spark 3.4 (Scala "), message);
+        assertTrue(message.contains("rzc-spark-spark3.4_"), message);
+    }
+
+    /** What SparkLine.requireRunning says, loaded from {@code urls} alone. */
+    private static String refusal(List<URL> urls) throws Exception {
         try (URLClassLoader loader =
                 new URLClassLoader(
                         urls.toArray(URL[]::new), ClassLoader.getPlatformClassLoader())) {
@@ -43,11 +66,8 @@ class SparkLineTest {
                     assertThrows(
                             InvocationTargetException.class,
                             () -> line.getMethod("requireRunning").invoke(null));
-            String message = e.getCause().getMessage();
-            assertTrue(e.getCause() instanceof IllegalArgumentException, message);
-            assertTrue(message.contains("built for " + SparkLine.describe()), message);
-            assertTrue(message.contains("but Spark 3.4 (Scala "), message);
-            assertTrue(message.contains("rzc-spark-spark3.4_"), message);
+            assertTrue(e.getCause() instanceof IllegalArgumentException, e.getCause().toString());
+            return e.getCause().getMessage();
         }
     }
 }
