@@ -676,6 +676,17 @@ public final class Dataset {
         }
 
         @Override
+        public JobRecord record(
+                BatchSource source, Map<String, String> splits, ParquetWriteOptions write) {
+            return JobRecords.of(source, splits, stages, write);
+        }
+
+        @Override
+        public int maxActors() {
+            return stages.stream().mapToInt(MapStage::maxActors).sum();
+        }
+
+        @Override
         public String describe() {
             return stages.stream()
                     .map(s -> "map(" + s.name() + ")")

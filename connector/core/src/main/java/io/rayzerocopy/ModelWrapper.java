@@ -291,10 +291,11 @@ public final class ModelWrapper<T> implements Serializable, AutoCloseable {
         Objects.requireNonNull(device, "device");
         Map<String, Model> loaded = new LinkedHashMap<>();
         WeightStore local = WeightStore.local();
-        if (source != null) {
-            local.materialize(store, source);
-        }
-        try (MappedStore mapped = local.open(store)) {
+        // Materializing takes a lease, kept until the mapping holds its own: nothing can remove
+        // the store in between.
+        try (WeightStore.Lease materialized =
+                        source == null ? null : local.materialize(store, source);
+                MappedStore mapped = local.open(store)) {
             for (Map.Entry<String, ModelExtractor.Skeleton> e : models.entrySet()) {
                 String prefix = e.getKey().isEmpty() ? "" : e.getKey() + "/";
                 String name = e.getKey().isEmpty() ? store.id() : e.getKey();

@@ -8,19 +8,23 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
- * {@code rzc bench memory|load|decode|spark-memory|spark-throughput}: the harnesses of the
+ * {@code rzc bench memory|load|decode|pipeline|handwritten|spark-memory|spark-throughput}: the harnesses of the
  * benchmarks module (on the launcher's classpath), called by name so the CLI does not depend on it.
  */
 @Command(
         name = "bench",
         mixinStandardHelpOptions = true,
-        description = "Measure memory, load latency, decode and Spark throughput against baselines.",
+        description =
+                "Measure memory, load latency, decode, pipeline efficiency and Spark throughput"
+                        + " against baselines.",
         subcommands = {
             BenchCommand.Memory.class,
             BenchCommand.Load.class,
             BenchCommand.SparkMemory.class,
             BenchCommand.SparkThroughput.class,
-            BenchCommand.Decode.class
+            BenchCommand.Decode.class,
+            BenchCommand.Pipeline.class,
+            BenchCommand.HandWritten.class
         })
 final class BenchCommand {
     private BenchCommand() {}
@@ -230,15 +234,17 @@ final class BenchCommand {
             name = "spark-throughput",
             mixinStandardHelpOptions = true,
             description =
-                    "Parquet to Parquet on local-cluster, in one session: ours vs a DJL-Spark-style"
-                            + " job (model loaded per partition, batchPredict on small batches of"
-                            + " rows); medians and time to first batch per task. Needs"
-                            + " python3-torch.",
+                    "Parquet to Parquet on local-cluster, in one session: ours vs the tuned"
+                            + " DJL-Spark job (model cached once per executor, batchPredict of"
+                            + " --batch-size rows stacked into one forward) and DJL-Spark's default"
+                            + " (model loaded per partition, batchPredict on --baseline-batch rows);"
+                            + " medians and time to first batch per task. Needs python3-torch.",
             footer = {
                 "",
-                "Last line: rows=<n> ours_s=<s> dataframe_s=<s> djl_spark_s=<s> speedup=<x>"
+                "Last line: rows=<n> ours_s=<s> dataframe_s=<s> djl_spark_tuned_s=<s>"
+                        + " djl_spark_s=<s> speedup_vs_tuned=<x> speedup=<x>"
                         + " ours_first_batch_ms=<ms> djl_spark_first_batch_ms=<ms>",
-                "(speedup: DJL-Spark style over ours)",
+                "(speedups: each DJL-Spark job's time over ours)",
                 "",
                 "Example:",
                 "  rzc bench spark-throughput --executors 2 --rows 100000 --partitions 16"
@@ -277,13 +283,17 @@ final class BenchCommand {
         @Option(
                 names = "--batch-size",
                 defaultValue = "256",
-                description = "rows per call, ours (default: ${DEFAULT-VALUE})")
+                description =
+                        "rows per call, ours and the tuned DJL-Spark job (default:"
+                                + " ${DEFAULT-VALUE})")
         int batchSize;
 
         @Option(
                 names = "--baseline-batch",
                 defaultValue = "10",
-                description = "rows per batchPredict, DJL-Spark style (default: ${DEFAULT-VALUE})")
+                description =
+                        "rows per batchPredict, DJL-Spark's default job (default:"
+                                + " ${DEFAULT-VALUE})")
         int baselineBatch;
 
         @Option(
@@ -359,6 +369,166 @@ final class BenchCommand {
                     "io.rayzerocopy.bench.DecodeBench",
                     new Class<?>[] {long.class, int.class},
                     rows,
+                    reps);
+            return 0;
+        }
+    }
+
+    @Command(
+            name = "pipeline",
+            mixinStandardHelpOptions = true,
+            description =
+                    "The main job against the sum of its stages: decode, score (small and heavy"
+                            + " MLP) and encode + write, each alone on one thread in CPU-seconds a"
+                            + " row; the limit cores / sum; the whole job (threads runtime) and its"
+                            + " efficiency = job rows/s / limit.",
+            footer = {
+                "",
+                "One line per model: pipeline model=<m> rows=<n> batch=<b> actors=<a>"
+                        + " decode_us=<x> score_us=<x> encode_us=<x> limit_rows_s=<r>"
+                        + " job_rows_s=<r> efficiency=<e> job_cpu_us=<x> cpu_efficiency=<e>"
+                        + " load=<1-min load average>",
+                "(cpu_efficiency: the stages' CPU a row over the job's; other load hardly moves"
+                        + " it)",
+                "",
+                "Example:",
+                "  rzc bench pipeline --rows 2000000 --models small,heavy --reps 3"
+            })
+    static final class Pipeline implements Callable<Integer> {
+        @Option(
+                names = "--rows",
+                defaultValue = "2000000",
+                description = "rows of the generated table (default: ${DEFAULT-VALUE})")
+        long rows;
+
+        @Option(
+                names = "--batch-size",
+                defaultValue = "256",
+                description = "rows per batch (default: ${DEFAULT-VALUE})")
+        int batchSize;
+
+        @Option(
+                names = "--actors",
+                description = "actors of the job (default: the cores here)")
+        Integer actors;
+
+        @Option(
+                names = "--models",
+                split = ",",
+                defaultValue = "small,heavy",
+                description = "small and/or heavy (default: ${DEFAULT-VALUE})")
+        List<String> models;
+
+        @Option(
+                names = "--heavy-rows",
+                defaultValue = "200000",
+                description =
+                        "the heavy model's job reads the table's first files up to this many rows"
+                                + " (default: ${DEFAULT-VALUE})")
+        long heavyRows;
+
+        @Option(
+                names = "--reps",
+                defaultValue = "3",
+                description = "runs after a warm-up; medians (default: ${DEFAULT-VALUE})")
+        int reps;
+
+        @Override
+        public Integer call() throws Exception {
+            int n = actors == null ? Runtime.getRuntime().availableProcessors() : actors;
+            if (rows < 262_144 || batchSize < 1 || n < 1 || reps < 1 || heavyRows < 1) {
+                throw new UserError(
+                        "--rows must be >= 262144, --batch-size, --actors, --reps and --heavy-rows"
+                                + " >= 1");
+            }
+            for (String model : models) {
+                if (!model.equals("small") && !model.equals("heavy")) {
+                    throw new UserError("--models: small or heavy, not " + model);
+                }
+            }
+            invoke(
+                    "io.rayzerocopy.bench.PipelineBench",
+                    new Class<?>[] {
+                        long.class, int.class, int.class, int.class, List.class, long.class
+                    },
+                    rows,
+                    batchSize,
+                    n,
+                    reps,
+                    models,
+                    heavyRows);
+            return 0;
+        }
+    }
+
+    @Command(
+            name = "handwritten",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Ours (threads runtime) against the job a Java user writes without us:"
+                            + " parquet-mr ParquetReader -> a DJL Predictor per thread (batchPredict,"
+                            + " 256 rows stacked, its own model copy) -> ParquetWriter, same files and"
+                            + " threads; rows/s and peak PSS of each side's JVM.",
+            footer = {
+                "",
+                "One line per actor count: handwritten model=<m> rows=<n> actors=<a>"
+                        + " ours_rows_s=<r> handwritten_rows_s=<r> speedup=<x> ours_pss_mb=<m>"
+                        + " handwritten_pss_mb=<m> memory_ratio=<x> load=<1-min load average>",
+                "",
+                "Examples:",
+                "  rzc bench handwritten --model small --rows 1000000 --actors 1,2,4",
+                "  rzc bench handwritten --model large --large-mb 400 --rows 2048 --actors 1,2,4"
+            })
+    static final class HandWritten implements Callable<Integer> {
+        @Option(
+                names = "--actors",
+                split = ",",
+                defaultValue = "1,2,4",
+                description = "actors = threads of the hand-written job (default: ${DEFAULT-VALUE})")
+        List<Integer> actors;
+
+        @Option(
+                names = "--rows",
+                defaultValue = "1000000",
+                description = "rows of the generated table (default: ${DEFAULT-VALUE})")
+        long rows;
+
+        @Option(
+                names = "--model",
+                defaultValue = "small",
+                description =
+                        "small or heavy (128 features), large (2,048 features, --large-mb of"
+                                + " weights) (default: ${DEFAULT-VALUE})")
+        String model;
+
+        @Option(
+                names = "--large-mb",
+                defaultValue = "400",
+                description = "weights of the large model in MB (default: ${DEFAULT-VALUE})")
+        int largeMb;
+
+        @Option(
+                names = "--reps",
+                defaultValue = "3",
+                description = "runs of each side; medians (default: ${DEFAULT-VALUE})")
+        int reps;
+
+        @Override
+        public Integer call() throws Exception {
+            if (rows < 1 || reps < 1 || largeMb < 16 || actors.stream().anyMatch(n -> n < 1)) {
+                throw new UserError(
+                        "--rows, --reps and --actors must be >= 1, --large-mb >= 16");
+            }
+            if (!List.of("small", "heavy", "large").contains(model)) {
+                throw new UserError("--model: small, heavy or large, not " + model);
+            }
+            invoke(
+                    "io.rayzerocopy.bench.HandWrittenBench",
+                    new Class<?>[] {List.class, long.class, String.class, int.class, int.class},
+                    actors,
+                    rows,
+                    model,
+                    largeMb,
                     reps);
             return 0;
         }

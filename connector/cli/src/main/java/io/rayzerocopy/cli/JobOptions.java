@@ -90,9 +90,37 @@ final class JobOptions {
     /**
      * Refuses a pool far larger than this machine runs well: more than {@value
      * #MAX_ACTORS_PER_CORE} actors per core, or (for worker processes) more worker JVMs than the
-     * available memory holds. Runtimes that place actors on other machines (ray) are not limited.
+     * available memory holds. Ray places actors on other machines and is not limited here; spark
+     * is, by its bound per executor.
      */
     static void checkActors(String flag, int actors, String runtime) {
+        checkActors(flag, actors, runtime, null, List.of());
+    }
+
+    /**
+     * {@link #checkActors(String, int, String)}, and for {@code spark} on {@code master} with the
+     * settings of {@code conf}: no more actors per executor than the runtime's bound, and settings
+     * and a master it can use.
+     */
+    static void checkActors(
+            String flag, int actors, String runtime, String master, List<String> conf) {
+        if (runtime.equals("spark")) {
+            ExecutionOptions options = runtime(runtime, master, conf).build();
+            try {
+                Runtimes.find(runtime)
+                        .checkJob(
+                                new RuntimeSettings(
+                                        runtime, 1, List.of(), options.runtimeOptions()),
+                                actors);
+            } catch (IllegalArgumentException e) {
+                String message = e.getMessage().replace("=N", "=N (--conf)");
+                throw new UserError(
+                        message.startsWith(actors + " actors ")
+                                ? flag + " " + actors + ": " + message
+                                : message);
+            }
+            return;
+        }
         if (!runtime.equals("threads") && !runtime.equals("processes")) {
             return;
         }
@@ -142,8 +170,18 @@ final class JobOptions {
         }
     }
 
-    /** Checks, before a model is loaded, that the job can stage its output next to {@code out}. */
+    /**
+     * Checks, before a model is loaded, that {@code output} is not a file and that the job can
+     * stage its output next to it.
+     */
     static void checkCanStage(Path output) {
+        if (Files.exists(output) && !Files.isDirectory(output)) {
+            throw new UserError(
+                    "--output "
+                            + output
+                            + " is a file, not a directory: give a directory (it is created if"
+                            + " missing)");
+        }
         try {
             StagingArea.checkCanStage(output);
         } catch (UncheckedIOException e) {

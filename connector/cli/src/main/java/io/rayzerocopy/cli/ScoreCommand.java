@@ -79,9 +79,10 @@ final class ScoreCommand implements Callable<Integer> {
     @Option(
             names = "--input",
             required = true,
-            split = ",",
             paramLabel = "P",
-            description = "Parquet files, directories or globs (repeatable)")
+            description =
+                    "Parquet files, directories or globs, comma-separated or repeated; an existing"
+                            + " file or directory is taken as named (commas, *, [ ] and all)")
     List<String> inputs;
 
     @Option(
@@ -210,6 +211,7 @@ final class ScoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        inputs = InputArgs.paths(inputs);
         String summary;
         ActorPoolStrategy pool = pool();
         if (batchSize < 1 || maxErroredBatches < 0 || maxActorRestarts < 0) {
@@ -320,14 +322,14 @@ final class ScoreCommand implements Callable<Integer> {
                 throw new UserError(
                         "--min-actors and --max-actors go together, with 1 <= min <= max");
             }
-            JobOptions.checkActors("--max-actors", maxActors, where.runtime);
+            JobOptions.checkActors("--max-actors", maxActors, where.runtime, master, conf);
             return ActorPoolStrategy.autoscaling(minActors, maxActors);
         }
         int n = actors == null ? Runtime.getRuntime().availableProcessors() : actors;
         if (n < 1) {
             throw new UserError("--actors must be >= 1");
         }
-        JobOptions.checkActors("--actors", n, where.runtime);
+        JobOptions.checkActors("--actors", n, where.runtime, master, conf);
         return ActorPoolStrategy.size(n);
     }
 

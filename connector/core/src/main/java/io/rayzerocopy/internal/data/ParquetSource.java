@@ -4,6 +4,8 @@ package io.rayzerocopy.internal.data;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -27,7 +30,9 @@ import java.util.stream.Stream;
 
 /**
  * Parquet files as a {@link BatchSource}: files, directories (read recursively, skipping names that
- * start with {@code .} or {@code _}) and globs ({@code data/*.parquet}, {@code data/**}).
+ * start with {@code .} or {@code _}, and files that are not Parquet such as a {@code README.txt})
+ * and globs ({@code data/*.parquet}, {@code data/**}); a path naming an existing file or directory
+ * is taken literally even if it holds glob characters.
  *
  * <p>Reading streams row group by row group (never a whole file in memory) and decodes columns with
  * parquet-mr's column readers directly into Arrow vectors. Only the selected columns are read.
@@ -36,11 +41,12 @@ import java.util.stream.Stream;
  * list is read back as one. All files must have the same (selected) schema.
  *
  * <p>Batches hold {@code batchSize} rows except the last batch of each file, which may be shorter:
- * a batch never spans two files, so its {@link RowRange} names one file. A file without rows is
- * read as one empty batch, so every file is seen. Each file is a split: a job can be resumed file
- * by file.
+ * a batch never spans two files, so its {@link RowRange} names one file. Files without rows give
+ * no batch (an input without any rows gives one empty batch, of its first file). Each file is a
+ * split: a job can be resumed file by file.
  */
 public final class ParquetSource implements BatchSource {
+    private static final Logger LOG = LoggerFactory.getLogger(ParquetSource.class);
     private final List<String> paths;
     private final List<String> columns;
     private final Set<String> skipped;
@@ -95,29 +101,51 @@ public final class ParquetSource implements BatchSource {
 
     /** The files the paths resolve to now, skipped or not. */
     private List<Path> allFiles() {
-        Set<Path> files = new LinkedHashSet<>();
+        return listing().files();
+    }
+
+    /**
+     * The files the paths resolve to now, and those met in directories and globs that are not
+     * Parquet ({@link ParquetNames}).
+     */
+    private Listing listing() {
+        Set<Path> found = new LinkedHashSet<>();
+        Set<Path> named = new HashSet<>();
         for (String path : paths) {
-            if (isGlob(path)) {
-                files.addAll(glob(path));
+            if (isPattern(path)) {
+                found.addAll(glob(path));
             } else {
                 Path p = Paths.get(path).toAbsolutePath().normalize();
                 if (Files.isDirectory(p)) {
-                    files.addAll(walk(p, p, file -> true));
+                    found.addAll(walk(p, p, file -> true));
                 } else if (Files.isRegularFile(p)) {
-                    files.add(p);
+                    found.add(p);
+                    named.add(p);
                 } else {
                     throw new IllegalArgumentException("Parquet path does not exist: " + path);
                 }
             }
         }
+        List<Path> files = new ArrayList<>();
+        List<Path> notParquet = new ArrayList<>();
+        for (Path file : found) {
+            (named.contains(file) || ParquetNames.isData(file) ? files : notParquet).add(file);
+        }
         if (files.isEmpty()) {
             throw new IllegalArgumentException(
                     "no Parquet files found in "
                             + paths
-                            + " (names starting with '.' or '_' are skipped)");
+                            + " (names starting with '.' or '_' are skipped"
+                            + (notParquet.isEmpty()
+                                    ? ""
+                                    : ", and so are files that are not Parquet: " + notParquet)
+                            + ")");
         }
-        return List.copyOf(files);
+        return new Listing(List.copyOf(files), List.copyOf(notParquet));
     }
+
+    /** What the paths resolve to: the files read and those skipped as not Parquet. */
+    private record Listing(List<Path> files, List<Path> notParquet) {}
 
     @Override
     public Schema schema() {
@@ -138,12 +166,12 @@ public final class ParquetSource implements BatchSource {
         return OptionalLong.of(footers().values().stream().mapToLong(Long::longValue).sum());
     }
 
-    /** One batch per {@code batchSize} rows of each file, and one for a file without rows. */
+    /** One batch per {@code batchSize} rows of each file, and one for an input without rows. */
     @Override
     public OptionalLong batchCount(int batchSize) {
         long batches = 0;
         for (long rows : footers().values()) {
-            batches += Math.max(1, (rows + batchSize - 1) / batchSize);
+            batches += (rows + batchSize - 1) / batchSize;
         }
         return OptionalLong.of(Math.max(1, batches));
     }
@@ -187,8 +215,10 @@ public final class ParquetSource implements BatchSource {
             expected = batches.schema();
         }
         Map<Path, Long> rows = new LinkedHashMap<>();
+        Map<String, Map.Entry<Path, Long>> widths = new LinkedHashMap<>();
         for (Path file : files()) {
             try (ParquetFileBatches batches = new ParquetFileBatches(file, columns)) {
+                checkListWidths(file, batches.listWidths(), widths);
                 Schema schema = batches.schema();
                 if (!names(schema).equals(names(expected))) {
                     throw new IllegalArgumentException(
@@ -227,6 +257,33 @@ public final class ParquetSource implements BatchSource {
         return rows;
     }
 
+    /**
+     * Refuses a list column whose width in {@code file} differs from its width in an earlier file;
+     * {@code seen} holds the first file that settled each column's width.
+     */
+    private static void checkListWidths(
+            Path file, Map<String, Long> fileWidths, Map<String, Map.Entry<Path, Long>> seen) {
+        for (Map.Entry<String, Long> width : fileWidths.entrySet()) {
+            Map.Entry<Path, Long> first =
+                    seen.computeIfAbsent(width.getKey(), c -> Map.entry(file, width.getValue()));
+            if (!first.getValue().equals(width.getValue())) {
+                throw new IllegalArgumentException(
+                        "column '"
+                                + width.getKey()
+                                + "' has "
+                                + first.getValue()
+                                + " values per row in "
+                                + first.getKey()
+                                + " but "
+                                + width.getValue()
+                                + " in "
+                                + file
+                                + ": a model takes one width; give files of one width, or read"
+                                + " them in separate jobs");
+            }
+        }
+    }
+
     private static List<String> names(Schema schema) {
         return schema.getFields().stream().map(Field::getName).toList();
     }
@@ -237,8 +294,19 @@ public final class ParquetSource implements BatchSource {
         if (batchSize <= 0) {
             throw new IllegalArgumentException("batchSize must be > 0, got " + batchSize);
         }
+        Listing listing = listing();
+        if (!listing.notParquet().isEmpty()) {
+            LOG.info(
+                    "skipped {} file(s) that are not Parquet (neither named .parquet nor starting"
+                            + " with its magic bytes), e.g. {}",
+                    listing.notParquet().size(),
+                    listing.notParquet().get(0));
+        }
         List<Supplier<ParquetFileBatches>> parts = new ArrayList<>();
-        for (Path file : files()) {
+        for (Path file : listing.files()) {
+            if (skipped.contains(file.toString())) {
+                continue;
+            }
             parts.add(() -> new ParquetFileBatches(file, columns));
         }
         return new ParquetFilesReader(parts, allocator, batchSize, true);
@@ -250,7 +318,7 @@ public final class ParquetSource implements BatchSource {
         for (String path : paths) {
             inputs.add(
                     new OutputGuard.Read(
-                            "the input", Paths.get(isGlob(path) ? globBase(path) : path)));
+                            "the input", Paths.get(isPattern(path) ? globBase(path) : path)));
         }
         OutputGuard.checkReads(output.toString(), output, inputs);
     }
@@ -261,6 +329,14 @@ public final class ParquetSource implements BatchSource {
                 + paths
                 + (columns == null ? "" : " columns " + columns)
                 + (skipped.isEmpty() ? "" : " skipping " + skipped.size() + " files");
+    }
+
+    /**
+     * Whether {@code path} is read as a glob: it has glob characters and names no existing file or
+     * directory ({@code x[1].parquet} and {@code star*.parquet} are file names first).
+     */
+    private static boolean isPattern(String path) {
+        return isGlob(path) && !Files.exists(Paths.get(path));
     }
 
     private static boolean isGlob(String path) {

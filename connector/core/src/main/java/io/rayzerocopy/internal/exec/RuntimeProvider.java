@@ -28,4 +28,13 @@ public interface RuntimeProvider {
     default Runnable prepare(RuntimeSettings settings, int actors) {
         return () -> {};
     }
+
+    /**
+     * Refuses, before any work starts (no model loaded, no session started), a job this runtime
+     * cannot run as asked: settings it cannot use, or pools of {@code actors} actors per task or
+     * split past its bounds (threads, processes). By default everything is accepted.
+     *
+     * @throws IllegalArgumentException naming the setting or count, and what to change
+     */
+    default void checkJob(RuntimeSettings settings, int actors) {}
 }

@@ -46,7 +46,19 @@ public final class SparkProvider implements RuntimeProvider, JobRuntime {
                             + " the actors inside its own tasks; it cannot host actors or task-mode"
                             + " workers for this JVM: use the threads or processes runtime here");
         }
-        return ExecutorActors.runtime(SparkOptions.of(settings).actorIdleTimeout());
+        SparkOptions options = SparkOptions.of(settings);
+        return ExecutorActors.runtime(
+                options.actorIdleTimeout(), options.actorBoundsInExecutor().maxPerExecutor());
+    }
+
+    @Override
+    public void checkJob(RuntimeSettings settings, int actors) {
+        requireSpark();
+        SparkOptions options = SparkOptions.of(settings);
+        if (options.master() != null) {
+            MasterUrl.parse(options.master()).checkSupported();
+        }
+        options.actorBounds().check(actors);
     }
 
     @Override

@@ -82,6 +82,7 @@ public final class SparkSessions {
                             + " or start a SparkSession in this JVM first");
         }
         MasterUrl url = MasterUrl.parse(master);
+        url.checkSupported();
         url.checkReachable(MASTER_CHECK);
         SparkConf conf = conf(url, options);
         long start = System.nanoTime();
@@ -120,6 +121,12 @@ public final class SparkSessions {
                     "a SparkSession already runs in this JVM; stop it before starting another");
         }
         return acquire(SparkOptions.of(settings)).session();
+    }
+
+    /** The configuration of the session running in this JVM, or null. */
+    static SparkConf runningConf() {
+        SparkSession running = running();
+        return running == null ? null : running.sparkContext().getConf();
     }
 
     /**
@@ -176,6 +183,11 @@ public final class SparkSessions {
         if (url.kind() == MasterUrl.Kind.LOCAL_CLUSTER || url.onThisMachine()) {
             conf.setIfMissing("spark.executor.extraClassPath", JvmLauncher.classpath());
             List<String> flags = new ArrayList<>(executorFlags());
+            if (url.kind() != MasterUrl.Kind.LOCAL_CLUSTER) {
+                // A Worker's executors use the store directory of their node (its environment):
+                // two Workers on one host may stand for two machines, or containers.
+                flags.removeIf(flag -> flag.startsWith("-Drzc.store.dir="));
+            }
             flags.addAll(options.workerJvmOptions());
             String given = conf.get("spark.executor.extraJavaOptions", "");
             conf.set(

@@ -42,7 +42,16 @@ public final class SparkLine {
 
     /** The Spark SQL artifact of the line, e.g. {@code org.apache.spark:spark-sql_2.12:3.5.x}. */
     public static String sqlArtifact() {
-        return "org.apache.spark:spark-sql_"
+        return artifact("spark-sql");
+    }
+
+    /**
+     * Spark's artifact {@code name} of the line, e.g. {@code org.apache.spark:spark-yarn_2.13:4.1.x}.
+     */
+    public static String artifact(String name) {
+        return "org.apache.spark:"
+                + name
+                + "_"
                 + scala()
                 + ":"
                 + minor(BUILT.getProperty("spark.version"))
