@@ -46,7 +46,8 @@ public final class SparkLine {
     }
 
     /**
-     * Spark's artifact {@code name} of the line, e.g. {@code org.apache.spark:spark-yarn_2.13:4.1.x}.
+     * Spark's artifact {@code name} of the line, e.g. {@code
+     * org.apache.spark:spark-yarn_2.13:4.1.x}.
      */
     public static String artifact(String name) {
         return "org.apache.spark:"
