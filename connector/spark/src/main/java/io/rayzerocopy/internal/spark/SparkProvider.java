@@ -34,7 +34,16 @@ public final class SparkProvider implements RuntimeProvider, JobRuntime {
 
     @Override
     public boolean runsJobs(RuntimeSettings settings) {
-        return !sparkPresent() || !SparkTasks.inTask();
+        if (!sparkPresent()) {
+            return true;
+        }
+        if (SparkTasks.inTask()) {
+            return false;
+        }
+        // The driver asks first, before the dataset reads a footer: with another line's Spark or
+        // Spark 3.5's Parquet ahead of ours that would fail with a NoSuchMethodError.
+        SparkLine.requireRunning();
+        return true;
     }
 
     @Override
