@@ -170,8 +170,18 @@ final class JobOptions {
         }
     }
 
-    /** Checks, before a model is loaded, that the job can stage its output next to {@code out}. */
+    /**
+     * Checks, before a model is loaded, that {@code output} is not a file and that the job can
+     * stage its output next to it.
+     */
     static void checkCanStage(Path output) {
+        if (Files.exists(output) && !Files.isDirectory(output)) {
+            throw new UserError(
+                    "--output "
+                            + output
+                            + " is a file, not a directory: give a directory (it is created if"
+                            + " missing)");
+        }
         try {
             StagingArea.checkCanStage(output);
         } catch (UncheckedIOException e) {
