@@ -99,7 +99,8 @@ final class JobOptions {
 
     /**
      * {@link #checkActors(String, int, String)}, and for {@code spark} on {@code master} with the
-     * settings of {@code conf}: no more actors per executor than the runtime's bound.
+     * settings of {@code conf}: no more actors per executor than the runtime's bound, and settings
+     * and a master it can use.
      */
     static void checkActors(
             String flag, int actors, String runtime, String master, List<String> conf) {
@@ -107,13 +108,16 @@ final class JobOptions {
             ExecutionOptions options = runtime(runtime, master, conf).build();
             try {
                 Runtimes.find(runtime)
-                        .checkPool(
+                        .checkJob(
                                 new RuntimeSettings(
                                         runtime, 1, List.of(), options.runtimeOptions()),
                                 actors);
             } catch (IllegalArgumentException e) {
+                String message = e.getMessage().replace("=N", "=N (--conf)");
                 throw new UserError(
-                        flag + " " + actors + ": " + e.getMessage().replace("=N", "=N (--conf)"));
+                        message.startsWith(actors + " actors ")
+                                ? flag + " " + actors + ": " + message
+                                : message);
             }
             return;
         }
@@ -166,8 +170,18 @@ final class JobOptions {
         }
     }
 
-    /** Checks, before a model is loaded, that the job can stage its output next to {@code out}. */
+    /**
+     * Checks, before a model is loaded, that {@code output} is not a file and that the job can
+     * stage its output next to it.
+     */
     static void checkCanStage(Path output) {
+        if (Files.exists(output) && !Files.isDirectory(output)) {
+            throw new UserError(
+                    "--output "
+                            + output
+                            + " is a file, not a directory: give a directory (it is created if"
+                            + " missing)");
+        }
         try {
             StagingArea.checkCanStage(output);
         } catch (UncheckedIOException e) {

@@ -79,9 +79,10 @@ final class ScoreCommand implements Callable<Integer> {
     @Option(
             names = "--input",
             required = true,
-            split = ",",
             paramLabel = "P",
-            description = "Parquet files, directories or globs (repeatable)")
+            description =
+                    "Parquet files, directories or globs, comma-separated or repeated; an existing"
+                            + " file or directory is taken as named (commas, *, [ ] and all)")
     List<String> inputs;
 
     @Option(
@@ -210,6 +211,7 @@ final class ScoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        inputs = InputArgs.paths(inputs);
         String summary;
         ActorPoolStrategy pool = pool();
         if (batchSize < 1 || maxErroredBatches < 0 || maxActorRestarts < 0) {

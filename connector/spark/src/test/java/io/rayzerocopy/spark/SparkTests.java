@@ -10,6 +10,7 @@ import io.rayzerocopy.ParquetWriteOptions;
 import io.rayzerocopy.internal.model.StoreMemory;
 import io.rayzerocopy.internal.model.StoreRef;
 
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 import java.io.IOException;
@@ -125,6 +126,18 @@ final class SparkTests {
         return memory;
     }
 
+    /** {id, column} of each row, as maps. */
+    static List<Map<String, Object>> maps(List<Row> rows, String column) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Row r : rows) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", r.getLong(r.fieldIndex("id")));
+            m.put(column, r.getList(r.fieldIndex(column)));
+            out.add(m);
+        }
+        return out;
+    }
+
     /** Asserts that the Parquet output at {@code out} holds the reference scores of n ids. */
     static void assertScores(Path out, int n) {
         assertScores(Dataset.readParquet(out.toString()).take(Integer.MAX_VALUE), n, "score");
@@ -157,7 +170,8 @@ final class SparkTests {
                 .toList();
     }
 
-    private static String cmdline(long pid) {
+    /** The command line of process {@code pid}, or "" if it is gone. */
+    static String cmdline(long pid) {
         try {
             byte[] raw = Files.readAllBytes(Paths.get("/proc/" + pid + "/cmdline"));
             return new String(raw, StandardCharsets.UTF_8).replace('\0', ' ');

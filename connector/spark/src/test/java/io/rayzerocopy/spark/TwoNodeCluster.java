@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -43,6 +42,20 @@ final class TwoNodeCluster implements AutoCloseable {
         Files.createDirectories(home.resolve("jars"));
         Files.createDirectories(home.resolve("launcher/target/scala-2.13"));
         int port = freePort();
+        // The tests' log configuration, and the Master's registrations, which awaitWorkers reads.
+        Files.writeString(
+                dir.resolve("log4j2.properties"),
+                String.join(
+                        "\n",
+                        "rootLogger.level = warn",
+                        "rootLogger.appenderRef.stderr.ref = console",
+                        "appender.console.type = Console",
+                        "appender.console.name = console",
+                        "appender.console.target = SYSTEM_ERR",
+                        "appender.console.layout.type = PatternLayout",
+                        "appender.console.layout.pattern = %d{HH:mm:ss.SSS} %p %c{1}: %m%n%ex",
+                        "logger.master.name = org.apache.spark.deploy.master.Master",
+                        "logger.master.level = info"));
         Process master =
                 launch(
                         dir.resolve("master.log"),
@@ -57,26 +70,7 @@ final class TwoNodeCluster implements AutoCloseable {
         TwoNodeCluster cluster = new TwoNodeCluster(dir, port, master);
         try {
             for (String host : HOSTS) {
-                Files.createDirectories(cluster.workDir(host));
-                cluster.workers.add(
-                        launch(
-                                dir.resolve("worker-" + host + ".log"),
-                                Map.of(
-                                        "SPARK_LOCAL_IP", host,
-                                        "SPARK_DIST_CLASSPATH", JvmLauncher.classpath(),
-                                        "RZC_STORE_DIR", cluster.storeDir(host).toString()),
-                                "org.apache.spark.deploy.worker.Worker",
-                                cluster.masterUrl(),
-                                "--host",
-                                host,
-                                "--cores",
-                                "2",
-                                "--memory",
-                                "2g",
-                                "--work-dir",
-                                cluster.workDir(host).toString(),
-                                "--webui-port",
-                                "0"));
+                cluster.workers.add(cluster.startWorker(host));
             }
             cluster.awaitWorkers();
             return cluster;
@@ -84,6 +78,33 @@ final class TwoNodeCluster implements AutoCloseable {
             cluster.close();
             throw e;
         }
+    }
+
+    /** Starts a new Worker at {@code host} in place of one that was killed. */
+    void restartWorker(String host) throws IOException {
+        workers.set(HOSTS.indexOf(host), startWorker(host));
+    }
+
+    private Process startWorker(String host) throws IOException {
+        Files.createDirectories(workDir(host));
+        return launch(
+                dir.resolve("worker-" + host + ".log"),
+                Map.of(
+                        "SPARK_LOCAL_IP", host,
+                        "SPARK_DIST_CLASSPATH", JvmLauncher.classpath(),
+                        "RZC_STORE_DIR", storeDir(host).toString()),
+                "org.apache.spark.deploy.worker.Worker",
+                masterUrl(),
+                "--host",
+                host,
+                "--cores",
+                "2",
+                "--memory",
+                "2g",
+                "--work-dir",
+                workDir(host).toString(),
+                "--webui-port",
+                "0");
     }
 
     String masterUrl() {
@@ -120,7 +141,7 @@ final class TwoNodeCluster implements AutoCloseable {
     /** PIDs of the live executor JVMs of application {@code appId} at {@code host}. */
     static List<Long> executorPids(String appId, String host) {
         return SparkTests.executorPids(appId).stream()
-                .filter(pid -> cmdline(pid).contains(" --hostname " + host + " "))
+                .filter(pid -> SparkTests.cmdline(pid).contains(" --hostname " + host + " "))
                 .toList();
     }
 
@@ -150,12 +171,13 @@ final class TwoNodeCluster implements AutoCloseable {
         cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(sparkFlags());
         cmd.addAll(List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+        cmd.add("-Dlog4j2.configurationFile=" + log.resolveSibling("log4j2.properties"));
         cmd.add("-cp");
         cmd.add(JvmLauncher.classpath());
         cmd.add(main);
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.redirectOutput(log.toFile());
+        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().putAll(env);
         return pb.start();
     }
@@ -175,15 +197,6 @@ final class TwoNodeCluster implements AutoCloseable {
     private static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
-        }
-    }
-
-    private static String cmdline(long pid) {
-        try {
-            byte[] raw = Files.readAllBytes(Paths.get("/proc/" + pid + "/cmdline"));
-            return new String(raw, StandardCharsets.UTF_8).replace('\0', ' ');
-        } catch (IOException e) {
-            return "";
         }
     }
 

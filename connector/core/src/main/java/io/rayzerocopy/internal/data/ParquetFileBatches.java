@@ -57,7 +57,7 @@ final class ParquetFileBatches implements AutoCloseable {
         try {
             reader =
                     ParquetFileReader.open(
-                            new LocalInputFile(file),
+                            named(file),
                             ParquetReadOptions.builder(new PlainParquetConfiguration())
                                     .withCodecFactory(new ReadCodecs())
                                     .build());
@@ -109,6 +109,16 @@ final class ParquetFileBatches implements AutoCloseable {
 
     Path file() {
         return file;
+    }
+
+    /** {@code file} to parquet-mr, whose messages then name it (not {@code LocalInputFile@1b1c}). */
+    private static LocalInputFile named(Path file) {
+        return new LocalInputFile(file) {
+            @Override
+            public String toString() {
+                return file.getFileName().toString();
+            }
+        };
     }
 
     Schema schema() {

@@ -102,7 +102,7 @@ public final class ParquetSink implements AutoCloseable {
     public static ParquetSink create(Path directory, ParquetWriteOptions options, JobRecord job) {
         Objects.requireNonNull(directory, "directory");
         Objects.requireNonNull(options, "options");
-        Path dir = directory.toAbsolutePath().normalize();
+        Path dir = OutputLink.targetLogged(directory.toAbsolutePath().normalize());
         if (dir.getParent() == null) {
             throw new IllegalArgumentException(
                     "cannot write a dataset at the file-system root: " + dir);

@@ -4,6 +4,8 @@ package io.rayzerocopy.internal.data;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -27,7 +30,9 @@ import java.util.stream.Stream;
 
 /**
  * Parquet files as a {@link BatchSource}: files, directories (read recursively, skipping names that
- * start with {@code .} or {@code _}) and globs ({@code data/*.parquet}, {@code data/**}).
+ * start with {@code .} or {@code _}, and files that are not Parquet such as a {@code README.txt})
+ * and globs ({@code data/*.parquet}, {@code data/**}); a path naming an existing file or directory
+ * is taken literally even if it holds glob characters.
  *
  * <p>Reading streams row group by row group (never a whole file in memory) and decodes columns with
  * parquet-mr's column readers directly into Arrow vectors. Only the selected columns are read.
@@ -41,6 +46,7 @@ import java.util.stream.Stream;
  * split: a job can be resumed file by file.
  */
 public final class ParquetSource implements BatchSource {
+    private static final Logger LOG = LoggerFactory.getLogger(ParquetSource.class);
     private final List<String> paths;
     private final List<String> columns;
     private final Set<String> skipped;
@@ -95,29 +101,51 @@ public final class ParquetSource implements BatchSource {
 
     /** The files the paths resolve to now, skipped or not. */
     private List<Path> allFiles() {
-        Set<Path> files = new LinkedHashSet<>();
+        return listing().files();
+    }
+
+    /**
+     * The files the paths resolve to now, and those met in directories and globs that are not
+     * Parquet ({@link ParquetNames}).
+     */
+    private Listing listing() {
+        Set<Path> found = new LinkedHashSet<>();
+        Set<Path> named = new HashSet<>();
         for (String path : paths) {
-            if (isGlob(path)) {
-                files.addAll(glob(path));
+            if (isPattern(path)) {
+                found.addAll(glob(path));
             } else {
                 Path p = Paths.get(path).toAbsolutePath().normalize();
                 if (Files.isDirectory(p)) {
-                    files.addAll(walk(p, p, file -> true));
+                    found.addAll(walk(p, p, file -> true));
                 } else if (Files.isRegularFile(p)) {
-                    files.add(p);
+                    found.add(p);
+                    named.add(p);
                 } else {
                     throw new IllegalArgumentException("Parquet path does not exist: " + path);
                 }
             }
         }
+        List<Path> files = new ArrayList<>();
+        List<Path> notParquet = new ArrayList<>();
+        for (Path file : found) {
+            (named.contains(file) || ParquetNames.isData(file) ? files : notParquet).add(file);
+        }
         if (files.isEmpty()) {
             throw new IllegalArgumentException(
                     "no Parquet files found in "
                             + paths
-                            + " (names starting with '.' or '_' are skipped)");
+                            + " (names starting with '.' or '_' are skipped"
+                            + (notParquet.isEmpty()
+                                    ? ""
+                                    : ", and so are files that are not Parquet: " + notParquet)
+                            + ")");
         }
-        return List.copyOf(files);
+        return new Listing(List.copyOf(files), List.copyOf(notParquet));
     }
+
+    /** What the paths resolve to: the files read and those skipped as not Parquet. */
+    private record Listing(List<Path> files, List<Path> notParquet) {}
 
     @Override
     public Schema schema() {
@@ -266,8 +294,19 @@ public final class ParquetSource implements BatchSource {
         if (batchSize <= 0) {
             throw new IllegalArgumentException("batchSize must be > 0, got " + batchSize);
         }
+        Listing listing = listing();
+        if (!listing.notParquet().isEmpty()) {
+            LOG.info(
+                    "skipped {} file(s) that are not Parquet (neither named .parquet nor starting"
+                            + " with its magic bytes), e.g. {}",
+                    listing.notParquet().size(),
+                    listing.notParquet().get(0));
+        }
         List<Supplier<ParquetFileBatches>> parts = new ArrayList<>();
-        for (Path file : files()) {
+        for (Path file : listing.files()) {
+            if (skipped.contains(file.toString())) {
+                continue;
+            }
             parts.add(() -> new ParquetFileBatches(file, columns));
         }
         return new ParquetFilesReader(parts, allocator, batchSize, true);
@@ -279,7 +318,7 @@ public final class ParquetSource implements BatchSource {
         for (String path : paths) {
             inputs.add(
                     new OutputGuard.Read(
-                            "the input", Paths.get(isGlob(path) ? globBase(path) : path)));
+                            "the input", Paths.get(isPattern(path) ? globBase(path) : path)));
         }
         OutputGuard.checkReads(output.toString(), output, inputs);
     }
@@ -290,6 +329,14 @@ public final class ParquetSource implements BatchSource {
                 + paths
                 + (columns == null ? "" : " columns " + columns)
                 + (skipped.isEmpty() ? "" : " skipping " + skipped.size() + " files");
+    }
+
+    /**
+     * Whether {@code path} is read as a glob: it has glob characters and names no existing file or
+     * directory ({@code x[1].parquet} and {@code star*.parquet} are file names first).
+     */
+    private static boolean isPattern(String path) {
+        return isGlob(path) && !Files.exists(Paths.get(path));
     }
 
     private static boolean isGlob(String path) {

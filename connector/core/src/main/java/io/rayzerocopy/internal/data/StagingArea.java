@@ -176,7 +176,7 @@ public final class StagingArea {
      * @throws UncheckedIOException naming the directory and the system's reason if not
      */
     public static void checkCanStage(Path output) {
-        Path dir = output.toAbsolutePath().normalize();
+        Path dir = OutputLink.target(output.toAbsolutePath().normalize());
         Path probe = dir.resolveSibling(prefix(dir) + LeaseNames.newName());
         try {
             Files.createDirectories(dir.getParent());

@@ -1,5 +1,7 @@
 package io.rayzerocopy.internal.spark;
 
+import io.rayzerocopy.internal.spark.compat.SparkLine;
+
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -94,6 +96,43 @@ record MasterUrl(
         }
         throw new IllegalArgumentException(
                 "master '" + url + "' is not a Spark master URL: " + FORMS);
+    }
+
+    /**
+     * For {@code yarn} and {@code k8s://}: fails unless Spark's support for that cluster manager is
+     * on the classpath (else Spark fails after the session started, with "Could not parse Master
+     * URL").
+     *
+     * @throws IllegalArgumentException naming the artifact to add and how else to run
+     */
+    void checkSupported() {
+        if (kind != Kind.MANAGED) {
+            return;
+        }
+        boolean yarn = url.equals("yarn");
+        String manager =
+                yarn
+                        ? "org.apache.spark.scheduler.cluster.YarnClusterManager"
+                        : "org.apache.spark.scheduler.cluster.k8s.KubernetesClusterManager";
+        try {
+            Class.forName(manager, false, MasterUrl.class.getClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+            throw new IllegalArgumentException(
+                    "master "
+                            + url
+                            + " needs Spark's "
+                            + (yarn ? "YARN" : "Kubernetes")
+                            + " support, which is not on this classpath (rzc brings Spark's core"
+                            + " only): add "
+                            + SparkLine.artifact(yarn ? "spark-yarn" : "spark-kubernetes")
+                            + " and its dependencies"
+                            + (yarn
+                                    ? ", with the cluster's configuration in HADOOP_CONF_DIR or"
+                                            + " YARN_CONF_DIR,"
+                                    : "")
+                            + " or submit connector/spark's rzc-spark.jar with the spark-submit of a"
+                            + " Spark distribution (docs/spark.md)");
+        }
     }
 
     /**
