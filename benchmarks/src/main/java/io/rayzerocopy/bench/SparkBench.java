@@ -17,8 +17,6 @@ import io.rayzerocopy.ModelScorer;
 import io.rayzerocopy.ModelWrapper;
 import io.rayzerocopy.ParquetWriteOptions;
 import io.rayzerocopy.TorchScriptModel;
-import io.rayzerocopy.internal.FileTrees;
-import io.rayzerocopy.internal.model.ProcessMemory;
 import io.rayzerocopy.spark.DataFrames;
 import io.rayzerocopy.spark.SparkRuntime;
 
@@ -113,7 +111,7 @@ public final class SparkBench {
                 }
             }
         } finally {
-            FileTrees.deleteTree(work);
+            BenchFiles.deleteTree(work);
         }
         return lines.toString().strip();
     }
@@ -162,7 +160,7 @@ public final class SparkBench {
             List<String> loads = new ArrayList<>();
             for (Path marker : ready) {
                 String[] parts = marker.getFileName().toString().split("-");
-                pss += ProcessMemory.pssKb(Long.parseLong(parts[1]));
+                pss += ProcMemory.pssKb(Long.parseLong(parts[1]));
                 loads.add(parts[2] + " ms");
             }
             System.out.printf(
@@ -350,7 +348,7 @@ public final class SparkBench {
             System.out.println(line);
             return line;
         } finally {
-            FileTrees.deleteTree(work);
+            BenchFiles.deleteTree(work);
         }
     }
 
