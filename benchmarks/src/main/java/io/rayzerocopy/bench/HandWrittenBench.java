@@ -389,19 +389,7 @@ public final class HandWrittenBench {
         Dataset.readParquet(djl.toString())
                 .take(Integer.MAX_VALUE)
                 .forEach(r -> byId.put(r.get("id"), r.get("scores")));
-        double max = 0;
-        for (Map<String, Object> r : a) {
-            List<?> x = (List<?>) r.get("scores");
-            List<?> y = (List<?>) byId.get(r.get("id"));
-            for (int j = 0; j < x.size(); j++) {
-                max =
-                        Math.max(
-                                max,
-                                Math.abs(
-                                        ((Number) x.get(j)).floatValue()
-                                                - ((Number) y.get(j)).floatValue()));
-            }
-        }
+        double max = Scores.maxDifference(a, byId, "scores");
         System.out.printf("  check: same scores (max difference %.1e)%n", max);
         if (max > 1e-3) {
             throw new IllegalStateException("ours and the hand-written job disagree: " + max);

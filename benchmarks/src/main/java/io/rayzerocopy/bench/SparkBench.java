@@ -538,19 +538,7 @@ public final class SparkBench {
         }
         Map<Object, Object> byId = new ConcurrentHashMap<>();
         b.forEach(r -> byId.put(r.get("id"), r.get("score")));
-        double max = 0;
-        for (Map<String, Object> r : a.subList(0, Math.min(1000, a.size()))) {
-            List<?> x = (List<?>) r.get("score");
-            List<?> y = (List<?>) byId.get(r.get("id"));
-            for (int j = 0; j < x.size(); j++) {
-                max =
-                        Math.max(
-                                max,
-                                Math.abs(
-                                        ((Number) x.get(j)).floatValue()
-                                                - ((Number) y.get(j)).floatValue()));
-            }
-        }
+        double max = Scores.maxDifference(a.subList(0, Math.min(1000, a.size())), byId, "score");
         System.out.printf("  check: both wrote %,d rows; max score difference %.1e%n", rows, max);
         if (max > 1e-3) {
             throw new IllegalStateException("the two jobs disagree: " + max);
