@@ -241,7 +241,7 @@ public final class Dataset {
     public WriteResult writeParquet(String directory, ParquetWriteOptions writeOptions) {
         Objects.requireNonNull(directory, "directory");
         Objects.requireNonNull(writeOptions, "writeOptions");
-        source.checkOutput(Paths.get(directory));
+        source.checkOutput(directory);
         JobRuntime cluster = jobRuntime();
         if (cluster != null) {
             checkInput();

@@ -223,7 +223,7 @@ final class ScoreCommand implements Callable<Integer> {
             throw new UserError("--compression " + compression + ": choose snappy, zstd or none");
         }
         try {
-            ParquetSource.of(inputs).checkOutput(output);
+            ParquetSource.of(inputs).checkOutput(output.toString());
         } catch (IllegalArgumentException e) {
             throw new UserError("--output: " + e.getMessage());
         }
@@ -307,7 +307,7 @@ final class ScoreCommand implements Callable<Integer> {
      * in every file.
      */
     private void checkInputs() {
-        List<Path> files;
+        List<String> files;
         try {
             files = ParquetSource.of(inputs).files();
         } catch (RuntimeException e) {
@@ -322,10 +322,10 @@ final class ScoreCommand implements Callable<Integer> {
         } else {
             needed.addAll(features.featureColumns);
         }
-        for (Path file : files) {
+        for (String file : files) {
             Schema schema;
             try {
-                schema = ParquetSource.of(List.of(file.toString())).schema();
+                schema = ParquetSource.of(List.of(file)).schema();
             } catch (RuntimeException e) {
                 throw new UserError(
                         "--input file " + file + " is not readable Parquet: " + e.getMessage());

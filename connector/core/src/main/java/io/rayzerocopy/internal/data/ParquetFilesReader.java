@@ -6,7 +6,6 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.pojo.Schema;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -21,7 +20,7 @@ final class ParquetFilesReader implements BatchReader {
     private final boolean emptyBatchPerEmptyPart;
     private int next;
     private Schema schema;
-    private Path firstFile;
+    private String firstFile;
     private ParquetFileBatches current;
     private boolean yielded;
 
@@ -42,7 +41,7 @@ final class ParquetFilesReader implements BatchReader {
     }
 
     /** The message for a file whose schema differs from the first file's. */
-    static String mismatch(Path file, Schema schema, Path firstFile, Schema first) {
+    static String mismatch(String file, Schema schema, String firstFile, Schema first) {
         return "file "
                 + file
                 + " has schema "
@@ -75,7 +74,7 @@ final class ParquetFilesReader implements BatchReader {
             SourceBatch batch = current.next(allocator, batchSize);
             if (batch == null && emptyBatchPerEmptyPart && !yielded) {
                 VectorSchemaRoot empty = VectorSchemaRoot.create(schema, allocator);
-                batch = new SourceBatch(empty, new RowRange(current.file().toString(), 0, 0));
+                batch = new SourceBatch(empty, new RowRange(current.file(), 0, 0));
             }
             if (batch != null) {
                 yielded = true;

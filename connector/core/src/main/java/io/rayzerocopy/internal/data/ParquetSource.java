@@ -1,6 +1,9 @@
 package io.rayzerocopy.internal.data;
 
 
+import io.rayzerocopy.internal.storage.RemoteFiles;
+import io.rayzerocopy.internal.storage.Storage;
+
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
@@ -87,22 +90,27 @@ public final class ParquetSource implements BatchSource {
      *
      * @throws IllegalArgumentException if a path does not exist or nothing matches
      */
-    public List<Path> files() {
-        return allFiles().stream().filter(f -> !skipped.contains(f.toString())).toList();
+    public List<String> files() {
+        return allFiles().stream().filter(f -> !skipped.contains(f)).toList();
     }
 
-    /** The files the paths resolve to now, skipped or not. */
-    private List<Path> allFiles() {
-        Set<Path> files = new LinkedHashSet<>();
+    /**
+     * The files the paths resolve to now, skipped or not: local ones by absolute path, remote ones
+     * ({@code hdfs://}, {@code s3a://}, ...) by qualified URI.
+     */
+    private List<String> allFiles() {
+        Set<String> files = new LinkedHashSet<>();
         for (String path : paths) {
-            if (isGlob(path)) {
-                files.addAll(glob(path));
+            if (!Storage.isLocal(path)) {
+                files.addAll(RemoteFiles.resolve(path));
+            } else if (isGlob(path)) {
+                glob(path).forEach(p -> files.add(p.toString()));
             } else {
-                Path p = Paths.get(path).toAbsolutePath().normalize();
+                Path p = Storage.localPath(path).toAbsolutePath().normalize();
                 if (Files.isDirectory(p)) {
-                    files.addAll(walk(p, p, file -> true));
+                    walk(p, p, file -> true).forEach(f -> files.add(f.toString()));
                 } else if (Files.isRegularFile(p)) {
-                    files.add(p);
+                    files.add(p.toString());
                 } else {
                     throw new IllegalArgumentException("Parquet path does not exist: " + path);
                 }
@@ -111,7 +119,7 @@ public final class ParquetSource implements BatchSource {
         if (files.isEmpty()) {
             throw new IllegalArgumentException(
                     "no Parquet files found in "
-                            + paths
+                            + Storage.mask(paths.toString())
                             + " (names starting with '.' or '_' are skipped)");
         }
         return List.copyOf(files);
@@ -119,7 +127,7 @@ public final class ParquetSource implements BatchSource {
 
     @Override
     public Schema schema() {
-        Path first = allFiles().get(0);
+        String first = allFiles().get(0);
         try (ParquetFileBatches file = new ParquetFileBatches(first, columns)) {
             return file.schema();
         }
@@ -150,14 +158,19 @@ public final class ParquetSource implements BatchSource {
     @Override
     public Map<String, String> splits() {
         Map<String, String> splits = new LinkedHashMap<>();
-        for (Path file : allFiles()) {
+        for (String file : allFiles()) {
+            if (!Storage.isLocal(file)) {
+                splits.put(file, RemoteFiles.fingerprint(file));
+                continue;
+            }
+            Path local = Paths.get(file);
             try {
                 splits.put(
-                        file.toString(),
+                        file,
                         "size="
-                                + Files.size(file)
+                                + Files.size(local)
                                 + " modified="
-                                + Files.getLastModifiedTime(file).toInstant());
+                                + Files.getLastModifiedTime(local).toInstant());
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read the attributes of " + file, e);
             }
@@ -177,25 +190,25 @@ public final class ParquetSource implements BatchSource {
      * selected columns (all columns of the first file when none are selected) with the types the
      * first file has.
      */
-    private Map<Path, Long> footers() {
-        List<Path> all = allFiles();
-        Path first = all.get(0);
+    private Map<String, Long> footers() {
+        List<String> all = allFiles();
+        String first = all.get(0);
         Schema expected;
         try (ParquetFileBatches batches = new ParquetFileBatches(first, columns)) {
             expected = batches.schema();
         }
-        Map<Path, Long> rows = new LinkedHashMap<>();
-        for (Path file : files()) {
+        Map<String, Long> rows = new LinkedHashMap<>();
+        for (String file : files()) {
             try (ParquetFileBatches batches = new ParquetFileBatches(file, columns)) {
                 Schema schema = batches.schema();
                 if (!names(schema).equals(names(expected))) {
                     throw new IllegalArgumentException(
                             "file "
-                                    + file
+                                    + Storage.mask(file)
                                     + " has columns "
                                     + names(schema)
                                     + " but "
-                                    + first
+                                    + Storage.mask(first)
                                     + " has "
                                     + names(expected)
                                     + "; select the columns they share, or read them in separate"
@@ -210,11 +223,11 @@ public final class ParquetSource implements BatchSource {
                                         + "' is "
                                         + ColumnLayout.describe(field)
                                         + " in "
-                                        + first
+                                        + Storage.mask(first)
                                         + " but "
                                         + ColumnLayout.describe(other)
                                         + " in "
-                                        + file
+                                        + Storage.mask(file)
                                         + "; give files of one schema (or select columns they"
                                         + " share), or read them in separate jobs");
                     }
@@ -236,36 +249,63 @@ public final class ParquetSource implements BatchSource {
             throw new IllegalArgumentException("batchSize must be > 0, got " + batchSize);
         }
         List<Supplier<ParquetFileBatches>> parts = new ArrayList<>();
-        for (Path file : files()) {
+        for (String file : files()) {
             parts.add(() -> new ParquetFileBatches(file, columns));
         }
         return new ParquetFilesReader(parts, allocator, batchSize, true);
     }
 
     @Override
-    public void checkOutput(Path output) {
-        Path out = resolved(output);
+    public void checkOutput(String output) {
         for (String path : paths) {
-            Path root = resolved(Paths.get(isGlob(path) ? globBase(path) : path));
-            String relation =
-                    out.equals(root)
-                            ? "is the input"
-                            : root.startsWith(out)
-                                    ? "contains the input"
-                                    : out.startsWith(root) ? "lies inside the input" : null;
+            String base = isGlob(path) ? globBase(path) : path;
+            String relation;
+            String root;
+            if (Storage.isLocal(output) && Storage.isLocal(base)) {
+                Path out = resolved(Storage.localPath(output));
+                Path in = resolved(Storage.localPath(base));
+                root = in.toString();
+                relation = relation(out.equals(in), in.startsWith(out), out.startsWith(in));
+            } else {
+                String out = qualified(output);
+                root = qualified(base);
+                relation =
+                        relation(
+                                out.equals(root),
+                                (root + "/").startsWith(out + "/"),
+                                (out + "/").startsWith(root + "/"));
+            }
             if (relation != null) {
                 throw new IllegalArgumentException(
                         "output directory "
-                                + output
+                                + Storage.mask(output)
                                 + " "
                                 + relation
                                 + " "
-                                + path
-                                + (out.equals(root) ? "" : " (" + root + ")")
+                                + Storage.mask(path)
+                                + (relation.equals("is the input") ? "" : " (" + Storage.mask(root) + ")")
                                 + ": replacing it would delete the input and a rerun would read its"
                                 + " own output; write to a directory outside every input");
             }
         }
+    }
+
+    private static String relation(boolean same, boolean outContainsInput, boolean outInsideInput) {
+        return same
+                ? "is the input"
+                : outContainsInput
+                        ? "contains the input"
+                        : outInsideInput ? "lies inside the input" : null;
+    }
+
+    /** A location as a comparable string: a remote one qualified by its file system. */
+    private static String qualified(String location) {
+        if (Storage.isLocal(location)) {
+            return "file:" + resolved(Storage.localPath(location));
+        }
+        String uri =
+                Storage.fileSystem(location).makeQualified(Storage.hadoopPath(location)).toString();
+        return uri.endsWith("/") ? uri.substring(0, uri.length() - 1) : uri;
     }
 
     /**

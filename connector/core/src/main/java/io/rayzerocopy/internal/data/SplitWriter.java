@@ -67,7 +67,7 @@ public final class SplitWriter {
         Parts parts = parts(name);
         long rows = 0;
         for (Path file : files) {
-            try (ParquetFileBatches footer = new ParquetFileBatches(file, null)) {
+            try (ParquetFileBatches footer = new ParquetFileBatches(file.toString(), null)) {
                 rows += footer.rowCount();
             }
             Files.createDirectories(parts.dir);
