@@ -35,8 +35,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -245,7 +243,7 @@ public final class Dataset {
         JobRuntime cluster = jobRuntime();
         if (cluster != null) {
             checkInput();
-            return cluster.writeParquet(plan(), Paths.get(directory), writeOptions);
+            return cluster.writeParquet(plan(), directory, writeOptions);
         }
         long start = System.nanoTime();
         OptionalLong sourceRows = source.rowCount();
@@ -253,7 +251,7 @@ public final class Dataset {
         JobRecord job =
                 splits.isEmpty() ? null : JobRecords.of(source, splits, stages, writeOptions);
         Runnable unprepare = checkInput();
-        try (ParquetSink sink = ParquetSink.create(Paths.get(directory), writeOptions, job);
+        try (ParquetSink sink = ParquetSink.create(directory, writeOptions, job);
                 BufferAllocator allocator = Allocators.child("job")) {
             Set<String> skipped = sink.resumedSplits();
             BatchSource input = source.skipSplits(skipped);
@@ -303,7 +301,7 @@ public final class Dataset {
             long rows = sink.rows();
             long erroredRows = sink.rows(ERRORS);
             long commitStart = System.nanoTime();
-            List<Path> files = sink.commit();
+            List<String> files = sink.commit();
             writeNanos += System.nanoTime() - commitStart;
             Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
             stats =

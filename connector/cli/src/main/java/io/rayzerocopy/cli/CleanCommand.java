@@ -34,13 +34,13 @@ final class CleanCommand implements Callable<Integer> {
     public Integer call() {
         int removed = 0;
         for (Path dir : dirs) {
-            for (StagingArea.Leftover leftover : StagingArea.removeDead(dir)) {
+            for (StagingArea.Leftover leftover : StagingArea.removeDead(dir.toString())) {
                 System.out.printf(
                         "removed %s (left by %s, %d input files committed)%n",
                         leftover.directory(), leftover.owner(), leftover.committedSplits());
                 removed++;
             }
-            for (StagingArea.Leftover running : StagingArea.leftovers(dir)) {
+            for (StagingArea.Leftover running : StagingArea.leftovers(dir.toString())) {
                 System.out.printf(
                         "kept %s: %s is still running%n", running.directory(), running.owner());
             }

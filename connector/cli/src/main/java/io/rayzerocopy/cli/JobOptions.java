@@ -1,15 +1,20 @@
 package io.rayzerocopy.cli;
 
 import io.rayzerocopy.ExecutionOptions;
+import io.rayzerocopy.ParquetWriteOptions;
+import io.rayzerocopy.internal.data.ParquetSink;
 import io.rayzerocopy.internal.data.SettingNames;
 import io.rayzerocopy.internal.data.StagingArea;
 import io.rayzerocopy.internal.exec.RuntimeSettings;
 import io.rayzerocopy.internal.exec.Runtimes;
+import io.rayzerocopy.internal.storage.Storage;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -35,6 +40,9 @@ final class JobOptions {
      * docs/benchmarks.md).
      */
     static final long WORKER_JVM_BYTES = 128L << 20;
+
+    /** How Hadoop's settings start: these go to the storage layer on every runtime. */
+    private static final List<String> HADOOP_PREFIXES = List.of("fs.", "dfs.", "ipc.", "hadoop.");
 
     private JobOptions() {}
 
@@ -130,12 +138,51 @@ final class JobOptions {
     }
 
     /** Checks, before a model is loaded, that the job can stage its output next to {@code out}. */
-    static void checkCanStage(Path output) {
+    static void checkCanStage(String output) {
         try {
             StagingArea.checkCanStage(output);
         } catch (UncheckedIOException e) {
             throw new UserError("--output: " + e.getMessage());
         }
+    }
+
+    /**
+     * Checks, before a model is loaded, that {@code output} can be written with the save mode:
+     * reachable, on a file system that commits atomically, and empty unless {@code overwrite}.
+     */
+    static void checkOutput(String output, boolean overwrite) {
+        try {
+            ParquetSink.checkOutput(
+                    output,
+                    overwrite
+                            ? ParquetWriteOptions.SaveMode.OVERWRITE
+                            : ParquetWriteOptions.SaveMode.ERROR_IF_EXISTS);
+        } catch (IllegalArgumentException | UncheckedIOException e) {
+            throw new UserError("--output: " + withFlags(e.getMessage()));
+        }
+    }
+
+    /**
+     * The Hadoop settings among {@code --conf key=value} settings ({@code fs.*}, {@code dfs.*},
+     * {@code ipc.*}, {@code hadoop.*}, and {@code spark.hadoop.*} without its prefix), given to
+     * the storage layer for every runtime (Spark's executors get them with each task); returns
+     * the others.
+     */
+    static List<String> configureStorage(List<String> conf) {
+        Map<String, String> hadoop = new LinkedHashMap<>();
+        List<String> others = new ArrayList<>();
+        for (String setting : conf) {
+            int eq = setting.indexOf('=');
+            String key = eq <= 0 ? setting : setting.substring(0, eq);
+            String bare = key.startsWith("spark.hadoop.") ? key.substring(13) : key;
+            if (eq > 0 && HADOOP_PREFIXES.stream().anyMatch(bare::startsWith)) {
+                hadoop.put(bare, setting.substring(eq + 1));
+            } else {
+                others.add(setting);
+            }
+        }
+        Storage.configure(hadoop);
+        return others;
     }
 
     /** MemAvailable of /proc/meminfo in bytes, or 0 where unknown. */

@@ -87,8 +87,10 @@ final class ScoreCommand implements Callable<Integer> {
             names = "--output",
             required = true,
             paramLabel = "DIR",
-            description = "output directory (committed atomically)")
-    Path output;
+            description =
+                    "output directory: a path, or a URI such as hdfs://namenode:8020/scores"
+                            + " (committed atomically)")
+    String output;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Features features;
@@ -164,7 +166,9 @@ final class ScoreCommand implements Callable<Integer> {
             names = "--conf",
             paramLabel = "K=V",
             description =
-                    "spark: a Spark setting (spark.executor.memory=2g) or a runtime option"
+                    "a Hadoop setting for the file systems of --input/--output/--model"
+                            + " (fs.s3a.endpoint=..., dfs.*, spark.hadoop.fs.*), or, for spark, a"
+                            + " Spark setting (spark.executor.memory=2g) or a runtime option"
                             + " (rzc.spark.rowsPerSplit=50000); repeatable")
     List<String> conf = new ArrayList<>();
 
@@ -210,6 +214,7 @@ final class ScoreCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         String summary;
+        List<String> runtimeConf = JobOptions.configureStorage(conf);
         ActorPoolStrategy pool = pool();
         if (batchSize < 1 || maxErroredBatches < 0 || maxActorRestarts < 0) {
             throw new UserError(
@@ -223,24 +228,15 @@ final class ScoreCommand implements Callable<Integer> {
             throw new UserError("--compression " + compression + ": choose snappy, zstd or none");
         }
         try {
-            ParquetSource.of(inputs).checkOutput(output.toString());
-        } catch (IllegalArgumentException e) {
+            ParquetSource.of(inputs).checkOutput(output);
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
             throw new UserError("--output: " + e.getMessage());
         }
-        if (!overwrite && Files.isDirectory(output)) {
-            try (var s = Files.list(output)) {
-                if (s.findAny().isPresent()) {
-                    throw new UserError(
-                            "--output "
-                                    + output
-                                    + " exists and is not empty; pass --overwrite to replace it");
-                }
-            }
-        }
+        JobOptions.checkOutput(output, overwrite);
         checkInputs();
         JobOptions.checkCanStage(output);
         ExecutionOptions.Builder options =
-                JobOptions.runtime(where.runtime, master, conf)
+                JobOptions.runtime(where.runtime, master, runtimeConf)
                         .workerJvmOptions(where.workerJvmOptions);
         JobOptions.startActorsEarly(where.runtime, pool.minSize(), where.workerJvmOptions);
         try (ModelWrapper<Model> wrapper = Models.wrap(model, weights)) {

@@ -121,7 +121,7 @@ class ResumeCliTest {
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             while (System.nanoTime() < deadline && child.isAlive()) {
-                List<StagingArea.Leftover> staging = StagingArea.leftovers(output);
+                List<StagingArea.Leftover> staging = StagingArea.leftovers(output.toString());
                 if (!staging.isEmpty() && staging.get(0).committedSplits() >= FILES / 2) {
                     break;
                 }
@@ -134,7 +134,7 @@ class ResumeCliTest {
         }
         assertEquals(137, child.exitValue(), "killed by SIGKILL");
         assertFalse(Files.exists(output), "a killed job leaves no output");
-        List<StagingArea.Leftover> left = StagingArea.leftovers(output);
+        List<StagingArea.Leftover> left = StagingArea.leftovers(output.toString());
         assertEquals(1, left.size(), left.toString());
         StagingArea.Leftover killed = left.get(0);
         assertFalse(killed.alive());
@@ -173,7 +173,7 @@ class ResumeCliTest {
         assertEquals(notDone * ROWS_PER_FILE, readRows(resumed.out()), "read only those files");
         String last = resumed.out().strip().lines().reduce((a, b) -> b).orElse("");
         assertTrue(last.startsWith("rows=" + FILES * ROWS_PER_FILE + " errored=0 "), last);
-        assertEquals(List.of(), StagingArea.leftovers(out), "nothing is left next to the output");
+        assertEquals(List.of(), StagingArea.leftovers(out.toString()), "nothing is left next to the output");
         System.out.printf(
                 "killed at %d of %d files committed; the resumed run skipped %d and read %d%n",
                 done, FILES, done, notDone);
@@ -209,7 +209,7 @@ class ResumeCliTest {
                 clean.out().contains("removed " + killed.directory() + " (left by job pid "),
                 clean.out());
         assertTrue(clean.out().contains("removed 1 staging directories"), clean.out());
-        assertFalse(Files.exists(killed.directory()));
+        assertFalse(Files.exists(Path.of(killed.directory())));
         try (var left = Files.list(out.getParent())) {
             assertEquals(List.of(), left.toList());
         }
@@ -217,7 +217,7 @@ class ResumeCliTest {
         StagingArea.Leftover again = killHalfway(out);
         RzcCliTest.Run next = RzcCliTest.rzc(score(out, 256).toArray(String[]::new));
         assertEquals(0, next.code(), next.err());
-        assertFalse(Files.exists(again.directory()), "the next job on the output removed it");
+        assertFalse(Files.exists(Path.of(again.directory())), "the next job on the output removed it");
         try (var left = Files.list(out.getParent())) {
             assertEquals(List.of(out), left.toList());
         }

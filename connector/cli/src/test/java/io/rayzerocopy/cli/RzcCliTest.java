@@ -398,7 +398,7 @@ class RzcCliTest {
         Files.createDirectories(dir.resolve("full"));
         Files.writeString(dir.resolve("full/x"), "x");
         assertUserError(
-                "exists and is not empty; pass --overwrite",
+                "already exists and is not empty; choose another one or use --overwrite",
                 "score",
                 "--model",
                 MODEL,

@@ -93,7 +93,7 @@ public final class SparkFilesStoreSource implements StoreSource {
                     @Override
                     public void onApplicationEnd(SparkListenerApplicationEnd event) {
                         PUBLISHED.keySet().removeIf(k -> k.startsWith(app + "/"));
-                        SparkJobs.deleteTree(links.getParent());
+                        SparkJobs.deleteTree(links.getParent().toString());
                     }
                 });
         LOG.info("published {} ({} files) with SparkContext.addFile", ref, names.size());

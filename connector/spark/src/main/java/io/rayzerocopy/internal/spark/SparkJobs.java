@@ -7,12 +7,12 @@ import io.rayzerocopy.OperatorStats;
 import io.rayzerocopy.ParquetWriteOptions;
 import io.rayzerocopy.Progress;
 import io.rayzerocopy.WriteResult;
-import io.rayzerocopy.internal.FileTrees;
 import io.rayzerocopy.internal.data.Allocators;
 import io.rayzerocopy.internal.data.ArrowIpc;
 import io.rayzerocopy.internal.data.ParquetSink;
 import io.rayzerocopy.internal.data.ParquetSplitSource;
 import io.rayzerocopy.internal.exec.JobPlan;
+import io.rayzerocopy.internal.storage.Tree;
 import io.rayzerocopy.spark.SparkRuntime;
 
 import org.apache.arrow.memory.BufferAllocator;
@@ -25,8 +25,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -46,8 +44,9 @@ import java.util.UUID;
  * not), moves those files into the job's output, commits it once, and deletes every attempt's
  * directory once no attempt runs any more. A failed job leaves the output as it was.
  *
- * <p>Paths are file-system paths: with executors on several machines, input and output must be on a
- * file system every machine mounts at the same path.
+ * <p>Input and output are paths or URIs: with executors on several machines, they must be on a
+ * file system every machine reaches, such as HDFS ({@code hdfs://...}) or a directory every machine
+ * mounts at the same path.
  */
 final class SparkJobs {
     private static final Logger LOG = LoggerFactory.getLogger(SparkJobs.class);
@@ -57,7 +56,7 @@ final class SparkJobs {
 
     private SparkJobs() {}
 
-    static WriteResult writeParquet(JobPlan plan, Path directory, ParquetWriteOptions options) {
+    static WriteResult writeParquet(JobPlan plan, String directory, ParquetWriteOptions options) {
         long start = System.nanoTime();
         SparkOptions settings = SparkOptions.of(plan.settings());
         List<ParquetSplitSource> splits =
@@ -68,10 +67,10 @@ final class SparkJobs {
             SparkContext sc = session.context();
             JobPlan.Runner runner = Shipping.forCluster(sc, plan.runner(), settings.publish());
             String job = UUID.randomUUID().toString();
-            Path out = sink.directory();
+            String out = sink.directory();
             // Inside the sink's staging area, which is named after this process: if the driver is
             // killed, the next job on this output or `rzc clean` removes the attempts with it.
-            Path staging = sink.scratch("attempts");
+            String staging = sink.scratch("attempts");
             LongAccumulator written = sc.longAccumulator("rzc rows written");
             LongAccumulator firstBatch = sc.longAccumulator(SparkRuntime.FIRST_BATCH_MILLIS);
             long[] splitRows = splits.stream().mapToLong(x -> x.rowCount().orElse(0)).toArray();
@@ -142,10 +141,10 @@ final class SparkJobs {
         long rows = 0;
         long errored = 0;
         for (TaskOutput output : accepted) {
-            rows += sink.adopt("split " + output.partition(), Paths.get(output.directory()));
+            rows += sink.adopt("split " + output.partition(), output.directory());
             errored += output.erroredRows();
         }
-        List<Path> files = sink.commit();
+        List<String> files = sink.commit();
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
         ExecutionStats stats = aggregate(accepted, elapsed);
         plan.finished().accept(stats);
@@ -233,7 +232,7 @@ final class SparkJobs {
         }
     }
 
-    private static void drain(AttemptTracker tracker, Path staging) {
+    private static void drain(AttemptTracker tracker, String staging) {
         if (!tracker.awaitQuiet(DRAIN)) {
             LOG.warn(
                     "{} task attempt(s) still running {} s after the job ended; deleting {}"
@@ -250,9 +249,10 @@ final class SparkJobs {
     }
 
     /** Deletes {@code dir} and everything in it, if it exists; a failure is logged. */
-    static void deleteTree(Path dir) {
+    static void deleteTree(String dir) {
         try {
-            FileTrees.deleteTree(dir);
+            Tree tree = Tree.of(dir);
+            tree.deleteTree(tree.path(dir));
         } catch (IOException | UncheckedIOException e) {
             LOG.warn("could not delete {}: {}", dir, e.toString());
         }

@@ -11,7 +11,6 @@ import io.rayzerocopy.internal.exec.RuntimeSettings;
 
 import org.apache.arrow.memory.BufferAllocator;
 
-import java.nio.file.Path;
 
 /**
  * The {@code spark} runtime. On a driver it runs whole datasets ({@link SparkJobs}): Spark
@@ -49,7 +48,7 @@ public final class SparkProvider implements RuntimeProvider, JobRuntime {
     }
 
     @Override
-    public WriteResult writeParquet(JobPlan plan, Path directory, ParquetWriteOptions options) {
+    public WriteResult writeParquet(JobPlan plan, String directory, ParquetWriteOptions options) {
         requireSpark();
         return SparkJobs.writeParquet(plan, directory, options);
     }
