@@ -68,13 +68,15 @@ public final class Batch {
 
     /**
      * A column as a tensor of this batch: a (fixed-size) list of numbers gives [rows, dim], a
-     * numeric column [rows], with the column's type (float32, float64, int32, int64).
+     * numeric column [rows], with the column's type (float32, float64, int32, int64). The tensor is
+     * a view of the column's memory, not a copy: it is valid during the call only, and writing to
+     * it writes the input column; {@code duplicate()} it to keep or modify it.
      *
      * @throws IllegalArgumentException naming the column if it is missing, holds nulls, is ragged,
      *     or has a type without a tensor form
      */
     public NDArray tensor(String column) {
-        return Tensors.toNDArray(root, column, manager());
+        return Tensors.view(root, column, manager());
     }
 
     /** Numeric columns as one float32 tensor of shape [rows, columns.size()]. */

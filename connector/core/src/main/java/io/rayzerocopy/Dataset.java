@@ -8,6 +8,7 @@ import io.rayzerocopy.internal.data.BatchReader;
 import io.rayzerocopy.internal.data.BatchSource;
 import io.rayzerocopy.internal.data.ItemsSource;
 import io.rayzerocopy.internal.data.JobRecord;
+import io.rayzerocopy.internal.data.OutputGuard;
 import io.rayzerocopy.internal.data.ParquetSink;
 import io.rayzerocopy.internal.data.ParquetSource;
 import io.rayzerocopy.internal.data.RangeSource;
@@ -80,21 +81,25 @@ public final class Dataset {
     private final List<MapStage> stages;
     private final ExecutionOptions options;
     private final InputCheck inputCheck;
+    /** The model and weights files the maps read, which the output must not replace. */
+    private final List<OutputGuard.Read> modelFiles;
     private final AtomicReference<ExecutionStats> lastStats = new AtomicReference<>();
 
     private Dataset(BatchSource source, List<MapStage> stages, ExecutionOptions options) {
-        this(source, stages, options, null);
+        this(source, stages, options, null, List.of());
     }
 
     private Dataset(
             BatchSource source,
             List<MapStage> stages,
             ExecutionOptions options,
-            InputCheck inputCheck) {
+            InputCheck inputCheck,
+            List<OutputGuard.Read> modelFiles) {
         this.source = source;
         this.stages = List.copyOf(stages);
         this.options = options;
         this.inputCheck = inputCheck;
+        this.modelFiles = List.copyOf(modelFiles);
     }
 
     /**
@@ -167,7 +172,8 @@ public final class Dataset {
     public <C> Dataset mapBatches(
             ActorFactory<C> factory, C argument, int batchSize, ActorPoolStrategy compute) {
         Objects.requireNonNull(factory, "factory");
-        return withStage(ActorSpecs.factory(factory, argument), batchSize, compute, argument);
+        return withStage(
+                ActorSpecs.factory(factory, argument), batchSize, compute, argument, argument);
     }
 
     /**
@@ -190,7 +196,8 @@ public final class Dataset {
                 constructorArgs.stream()
                         .filter(a -> a instanceof InputCheck)
                         .findFirst()
-                        .orElse(null));
+                        .orElse(null),
+                constructorArgs);
     }
 
     /**
@@ -203,7 +210,8 @@ public final class Dataset {
                 ActorSpecs.shared(fn),
                 batchSize,
                 ActorPoolStrategy.size(Runtime.getRuntime().availableProcessors()),
-                fn);
+                fn,
+                null);
     }
 
     /** This dataset run with {@code executionOptions} (order, errored batches). */
@@ -212,7 +220,8 @@ public final class Dataset {
                 source,
                 stages,
                 Objects.requireNonNull(executionOptions, "executionOptions"),
-                inputCheck);
+                inputCheck,
+                modelFiles);
     }
 
     /** Writes the dataset to {@code directory} with default options (snappy, error if exists). */
@@ -239,11 +248,12 @@ public final class Dataset {
     public WriteResult writeParquet(String directory, ParquetWriteOptions writeOptions) {
         Objects.requireNonNull(directory, "directory");
         Objects.requireNonNull(writeOptions, "writeOptions");
-        source.checkOutput(directory);
+        String output = OutputGuard.checkLocation(directory, modelFiles);
+        source.checkOutput(output);
         JobRuntime cluster = jobRuntime();
         if (cluster != null) {
             checkInput();
-            return cluster.writeParquet(plan(), directory, writeOptions);
+            return cluster.writeParquet(plan(), output, writeOptions);
         }
         long start = System.nanoTime();
         OptionalLong sourceRows = source.rowCount();
@@ -251,7 +261,7 @@ public final class Dataset {
         JobRecord job =
                 splits.isEmpty() ? null : JobRecords.of(source, splits, stages, writeOptions);
         Runnable unprepare = checkInput();
-        try (ParquetSink sink = ParquetSink.create(directory, writeOptions, job);
+        try (ParquetSink sink = ParquetSink.create(output, writeOptions, job);
                 BufferAllocator allocator = Allocators.child("job")) {
             Set<String> skipped = sink.resumedSplits();
             BatchSource input = source.skipSplits(skipped);
@@ -440,8 +450,16 @@ public final class Dataset {
                 + "}";
     }
 
+    /**
+     * This dataset with one more map; {@code argument} may be the input check, {@code
+     * actorArguments} what the actor is built from (its model files are protected from the output).
+     */
     private Dataset withStage(
-            ActorSpec actor, int batchSize, ActorPoolStrategy compute, Object argument) {
+            ActorSpec actor,
+            int batchSize,
+            ActorPoolStrategy compute,
+            Object argument,
+            Object actorArguments) {
         Objects.requireNonNull(compute, "compute");
         if (batchSize <= 0) {
             throw new IllegalArgumentException("batchSize must be > 0, got " + batchSize);
@@ -457,7 +475,22 @@ public final class Dataset {
                         compute.maxTasksInFlightPerActor(),
                         compute.cpusPerActor()));
         InputCheck check = stages.isEmpty() && argument instanceof InputCheck c ? c : inputCheck;
-        return new Dataset(source, all, options, check);
+        List<OutputGuard.Read> files = new ArrayList<>(modelFiles);
+        addModelFiles(actorArguments, files);
+        return new Dataset(source, all, options, check, files);
+    }
+
+    /** The files of every wrapper in a map's argument (itself, a scorer's config, a list). */
+    private static void addModelFiles(Object argument, List<OutputGuard.Read> files) {
+        if (argument instanceof ModelWrapper<?> wrapper) {
+            for (String file : wrapper.sourceFiles()) {
+                files.add(new OutputGuard.Read("the model file", java.nio.file.Path.of(file)));
+            }
+        } else if (argument instanceof ModelScorer.Config config) {
+            addModelFiles(config.wrapper(), files);
+        } else if (argument instanceof List<?> list) {
+            list.forEach(a -> addModelFiles(a, files));
+        }
     }
 
     /**
@@ -638,6 +671,17 @@ public final class Dataset {
         @Override
         public BatchIterator iterBatches(BatchSource split) {
             return dataset(split, p -> {}).iterBatches();
+        }
+
+        @Override
+        public JobRecord record(
+                BatchSource source, Map<String, String> splits, ParquetWriteOptions write) {
+            return JobRecords.of(source, splits, stages, write);
+        }
+
+        @Override
+        public int maxActors() {
+            return stages.stream().mapToInt(MapStage::maxActors).sum();
         }
 
         @Override

@@ -64,6 +64,7 @@ public final class ModelWrapper<T> implements Serializable, AutoCloseable {
     private final byte[] pipeline;
     private final List<String> methodNames;
     private final StoreSource source;
+    private final List<String> sourceFiles;
     private String taskRuntime = Runtimes.THREADS;
     private int taskWorkers;
     private transient volatile TaskRunner workers;
@@ -75,13 +76,15 @@ public final class ModelWrapper<T> implements Serializable, AutoCloseable {
             LinkedHashMap<String, ModelExtractor.Skeleton> models,
             byte[] pipeline,
             List<String> methodNames,
-            StoreSource source) {
+            StoreSource source,
+            List<String> sourceFiles) {
         this.mode = mode;
         this.store = store;
         this.models = models;
         this.pipeline = pipeline;
         this.methodNames = List.copyOf(methodNames);
         this.source = source;
+        this.sourceFiles = List.copyOf(sourceFiles);
     }
 
     /**
@@ -205,6 +208,7 @@ public final class ModelWrapper<T> implements Serializable, AutoCloseable {
         Map<String, byte[]> files = new LinkedHashMap<>();
         LinkedHashMap<String, ModelExtractor.Skeleton> skeletons = new LinkedHashMap<>();
         List<ModelExtractor.Extracted> extracted = new ArrayList<>();
+        List<String> sourceFiles = new ArrayList<>();
         try {
             for (Map.Entry<String, ModelExtractor> e : extractors.entrySet()) {
                 String prefix = e.getKey().isEmpty() ? "" : e.getKey() + "/";
@@ -213,6 +217,7 @@ public final class ModelWrapper<T> implements Serializable, AutoCloseable {
                 tensors.addAll(x.tensors());
                 files.putAll(x.files());
                 skeletons.put(e.getKey(), x.skeleton());
+                e.getValue().sourceFiles().forEach(f -> sourceFiles.add(f.toString()));
             }
             WeightStore.Lease lease = WeightStore.local().write(tensors, files);
             ModelWrapper<T> wrapper =
@@ -222,7 +227,8 @@ public final class ModelWrapper<T> implements Serializable, AutoCloseable {
                             skeletons,
                             pipeline,
                             methodNames.isEmpty() ? List.of("forward") : methodNames,
-                            null);
+                            null,
+                            sourceFiles);
             wrapper.lease = lease;
             return wrapper;
         } finally {
@@ -285,10 +291,11 @@ public final class ModelWrapper<T> implements Serializable, AutoCloseable {
         Objects.requireNonNull(device, "device");
         Map<String, Model> loaded = new LinkedHashMap<>();
         WeightStore local = WeightStore.local();
-        if (source != null) {
-            local.materialize(store, source);
-        }
-        try (MappedStore mapped = local.open(store)) {
+        // Materializing takes a lease, kept until the mapping holds its own: nothing can remove
+        // the store in between.
+        try (WeightStore.Lease materialized =
+                        source == null ? null : local.materialize(store, source);
+                MappedStore mapped = local.open(store)) {
             for (Map.Entry<String, ModelExtractor.Skeleton> e : models.entrySet()) {
                 String prefix = e.getKey().isEmpty() ? "" : e.getKey() + "/";
                 String name = e.getKey().isEmpty() ? store.id() : e.getKey();
@@ -478,10 +485,16 @@ public final class ModelWrapper<T> implements Serializable, AutoCloseable {
             return this;
         }
         ModelWrapper<T> copy =
-                new ModelWrapper<>(mode, store, models, pipeline, methodNames, shipped);
+                new ModelWrapper<>(
+                        mode, store, models, pipeline, methodNames, shipped, sourceFiles);
         copy.taskRuntime = taskRuntime;
         copy.taskWorkers = taskWorkers;
         return copy;
+    }
+
+    /** The user's files this wrapper's weights were read from, which a job must not replace. */
+    List<String> sourceFiles() {
+        return sourceFiles;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.rayzerocopy;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -466,5 +467,41 @@ class ModelScorerTest {
                     message.contains("BFloat16") && message.contains("x.to(torch.bfloat16)"),
                     message);
         }
+    }
+
+    @Test
+    void anOutputHoldingTheModelFileIsRefusedBeforeAnyWorkAndTheModelKept() throws Exception {
+        Path out = Files.createDirectories(dir.resolve("out"));
+        Path model = Files.copy(Fixtures.path("simple_classifier.pt"), out.resolve("m.pt"));
+        byte[] before = Files.readAllBytes(model);
+        float[][] x = Fixtures.ref("simple_classifier", "input");
+        Path in = dir.resolve("in");
+        Dataset.fromItems(List.of(Map.of("id", 1L, "features", x[0]))).writeParquet(in.toString());
+
+        try (ModelWrapper<Model> wrapper =
+                ModelWrapper.fromModel(TorchScriptModel.fromFile(model), Mode.ACTOR)) {
+            Dataset job =
+                    Dataset.readParquet(in.toString())
+                            .mapBatches(
+                                    ModelScorer::new,
+                                    ModelScorer.config(wrapper).inputColumn("features").build(),
+                                    16,
+                                    ActorPoolStrategy.size(1));
+            IllegalArgumentException e =
+                    assertThrows(
+                            IllegalArgumentException.class,
+                            () ->
+                                    job.writeParquet(
+                                            out.toString(),
+                                            ParquetWriteOptions.builder()
+                                                    .saveMode(
+                                                            ParquetWriteOptions.SaveMode.OVERWRITE)
+                                                    .build()));
+            assertTrue(e.getMessage().contains("contains the model file " + model), e.getMessage());
+        }
+        try (var left = Files.list(out)) {
+            assertEquals(List.of(model), left.toList());
+        }
+        assertArrayEquals(before, Files.readAllBytes(model), "model intact");
     }
 }

@@ -8,19 +8,22 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
- * {@code rzc bench memory|load|decode|spark-memory|spark-throughput}: the harnesses of the
+ * {@code rzc bench memory|load|decode|pipeline|spark-memory|spark-throughput}: the harnesses of the
  * benchmarks module (on the launcher's classpath), called by name so the CLI does not depend on it.
  */
 @Command(
         name = "bench",
         mixinStandardHelpOptions = true,
-        description = "Measure memory, load latency, decode and Spark throughput against baselines.",
+        description =
+                "Measure memory, load latency, decode, pipeline efficiency and Spark throughput"
+                        + " against baselines.",
         subcommands = {
             BenchCommand.Memory.class,
             BenchCommand.Load.class,
             BenchCommand.SparkMemory.class,
             BenchCommand.SparkThroughput.class,
-            BenchCommand.Decode.class
+            BenchCommand.Decode.class,
+            BenchCommand.Pipeline.class
         })
 final class BenchCommand {
     private BenchCommand() {}
@@ -360,6 +363,93 @@ final class BenchCommand {
                     new Class<?>[] {long.class, int.class},
                     rows,
                     reps);
+            return 0;
+        }
+    }
+
+    @Command(
+            name = "pipeline",
+            mixinStandardHelpOptions = true,
+            description =
+                    "The main job against the sum of its stages: decode, score (small and heavy"
+                            + " MLP) and encode + write, each alone on one thread in CPU-seconds a"
+                            + " row; the limit cores / sum; the whole job (threads runtime) and its"
+                            + " efficiency = job rows/s / limit.",
+            footer = {
+                "",
+                "One line per model: pipeline model=<m> rows=<n> batch=<b> actors=<a>"
+                        + " decode_us=<x> score_us=<x> encode_us=<x> limit_rows_s=<r>"
+                        + " job_rows_s=<r> efficiency=<e> job_cpu_us=<x> cpu_efficiency=<e>"
+                        + " load=<1-min load average>",
+                "(cpu_efficiency: the stages' CPU a row over the job's; other load hardly moves"
+                        + " it)",
+                "",
+                "Example:",
+                "  rzc bench pipeline --rows 2000000 --models small,heavy --reps 3"
+            })
+    static final class Pipeline implements Callable<Integer> {
+        @Option(
+                names = "--rows",
+                defaultValue = "2000000",
+                description = "rows of the generated table (default: ${DEFAULT-VALUE})")
+        long rows;
+
+        @Option(
+                names = "--batch-size",
+                defaultValue = "256",
+                description = "rows per batch (default: ${DEFAULT-VALUE})")
+        int batchSize;
+
+        @Option(
+                names = "--actors",
+                description = "actors of the job (default: the cores here)")
+        Integer actors;
+
+        @Option(
+                names = "--models",
+                split = ",",
+                defaultValue = "small,heavy",
+                description = "small and/or heavy (default: ${DEFAULT-VALUE})")
+        List<String> models;
+
+        @Option(
+                names = "--heavy-rows",
+                defaultValue = "1000000",
+                description =
+                        "the heavy model's job reads the table's first files up to this many rows"
+                                + " (default: ${DEFAULT-VALUE})")
+        long heavyRows;
+
+        @Option(
+                names = "--reps",
+                defaultValue = "3",
+                description = "runs after a warm-up; medians (default: ${DEFAULT-VALUE})")
+        int reps;
+
+        @Override
+        public Integer call() throws Exception {
+            int n = actors == null ? Runtime.getRuntime().availableProcessors() : actors;
+            if (rows < 262_144 || batchSize < 1 || n < 1 || reps < 1 || heavyRows < 1) {
+                throw new UserError(
+                        "--rows must be >= 262144, --batch-size, --actors, --reps and --heavy-rows"
+                                + " >= 1");
+            }
+            for (String model : models) {
+                if (!model.equals("small") && !model.equals("heavy")) {
+                    throw new UserError("--models: small or heavy, not " + model);
+                }
+            }
+            invoke(
+                    "io.rayzerocopy.bench.PipelineBench",
+                    new Class<?>[] {
+                        long.class, int.class, int.class, int.class, List.class, long.class
+                    },
+                    rows,
+                    batchSize,
+                    n,
+                    reps,
+                    models,
+                    heavyRows);
             return 0;
         }
     }

@@ -31,16 +31,18 @@ final class InspectCommand implements Callable<Integer> {
             index = "0",
             paramLabel = "MODEL",
             description = "TorchScript .pt file (or weight-free skeleton with --weights)")
-    Path model;
+    String model;
 
     @Option(
             names = "--weights",
             paramLabel = "FILE",
             description = "safetensors weights of a weight-free skeleton")
-    Path weights;
+    String weights;
 
     @Override
     public Integer call() throws Exception {
+        Path model = JobOptions.localPath(this.model, "MODEL");
+        Path weights = this.weights == null ? null : JobOptions.localPath(this.weights, "--weights");
         try (ModelExtractor.Extracted x = Models.extractor(model, weights).extract("", List.of())) {
             long total = 0;
             System.out.printf("%-48s %-14s %-6s %12s%n", "parameter", "shape", "dtype", "bytes");

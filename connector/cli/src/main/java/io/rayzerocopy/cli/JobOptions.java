@@ -2,11 +2,13 @@ package io.rayzerocopy.cli;
 
 import io.rayzerocopy.ExecutionOptions;
 import io.rayzerocopy.ParquetWriteOptions;
+import io.rayzerocopy.internal.data.Locations;
 import io.rayzerocopy.internal.data.ParquetSink;
 import io.rayzerocopy.internal.data.SettingNames;
 import io.rayzerocopy.internal.data.StagingArea;
 import io.rayzerocopy.internal.exec.RuntimeSettings;
 import io.rayzerocopy.internal.exec.Runtimes;
+import io.rayzerocopy.internal.storage.FetchedFile;
 import io.rayzerocopy.internal.storage.Storage;
 
 import java.io.IOException;
@@ -97,9 +99,33 @@ final class JobOptions {
     /**
      * Refuses a pool far larger than this machine runs well: more than {@value
      * #MAX_ACTORS_PER_CORE} actors per core, or (for worker processes) more worker JVMs than the
-     * available memory holds. Runtimes that place actors on other machines (ray) are not limited.
+     * available memory holds. Ray places actors on other machines and is not limited here; spark
+     * is, by its bound per executor.
      */
     static void checkActors(String flag, int actors, String runtime) {
+        checkActors(flag, actors, runtime, null, List.of());
+    }
+
+    /**
+     * {@link #checkActors(String, int, String)}, and for {@code spark} on {@code master} with the
+     * settings of {@code conf}: no more actors per executor than the runtime's bound.
+     */
+    static void checkActors(
+            String flag, int actors, String runtime, String master, List<String> conf) {
+        if (runtime.equals("spark")) {
+            ExecutionOptions options = runtime(runtime, master, conf).build();
+            try {
+                Runtimes.find(runtime)
+                        .checkPool(
+                                new RuntimeSettings(
+                                        runtime, 1, List.of(), options.runtimeOptions()),
+                                actors);
+            } catch (IllegalArgumentException e) {
+                throw new UserError(
+                        flag + " " + actors + ": " + e.getMessage().replace("=N", "=N (--conf)"));
+            }
+            return;
+        }
         if (!runtime.equals("threads") && !runtime.equals("processes")) {
             return;
         }
@@ -134,6 +160,64 @@ final class JobOptions {
                                 available >> 20,
                                 Math.max(1, available / WORKER_JVM_BYTES)));
             }
+        }
+    }
+
+    /**
+     * The local path a flag's value names: a path or a {@code file:} URI; a location with another
+     * scheme, or an empty one, is a usage error naming the flag.
+     */
+    static Path localPath(String value, String flag) {
+        try {
+            return Path.of(Locations.localPath(value, flag));
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
+    }
+
+    /**
+     * The local path of a model or weights flag's value, or null when the value is null or a URI
+     * of a Hadoop file system (fetched by {@link #fetch} once the job's checks have passed).
+     */
+    static Path localModelPath(String value, String flag) {
+        return value == null || !Storage.isLocal(value) ? null : localPath(value, flag);
+    }
+
+    /**
+     * Refuses an output on a Hadoop file system that is, holds or lies inside the model or weights
+     * file {@code value} there: replacing the output would delete it.
+     */
+    static void checkRemoteReads(String output, String value, String flag) {
+        if (value == null || Storage.isLocal(value) || Storage.isLocal(output)) {
+            return;
+        }
+        String read = Storage.normalize(value);
+        String out = Storage.normalize(output);
+        if (read.equals(out) || read.startsWith(out + "/") || out.startsWith(read + "/")) {
+            throw new UserError(
+                    "--output "
+                            + Storage.mask(output)
+                            + " holds or is the "
+                            + flag
+                            + " "
+                            + Storage.mask(value)
+                            + ": replacing it would delete what the job reads; write to a"
+                            + " directory outside it");
+        }
+    }
+
+    /**
+     * A model or weights file named by a URI, copied locally for the job (the caller closes it to
+     * delete the copy); null for a local path.
+     */
+    static FetchedFile fetch(String value, String flag) {
+        if (value == null || Storage.isLocal(value)) {
+            return null;
+        }
+        try {
+            return FetchedFile.fetch(value);
+        } catch (IllegalArgumentException | UncheckedIOException e) {
+            throw new UserError(flag + " " + Storage.mask(value) + ": " + e.getMessage());
         }
     }
 

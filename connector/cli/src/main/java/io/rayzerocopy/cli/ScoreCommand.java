@@ -8,7 +8,9 @@ import io.rayzerocopy.ExecutionOptions;
 import io.rayzerocopy.ModelScorer;
 import io.rayzerocopy.ModelWrapper;
 import io.rayzerocopy.ParquetWriteOptions;
+import io.rayzerocopy.internal.data.OutputGuard;
 import io.rayzerocopy.internal.data.ParquetSource;
+import io.rayzerocopy.internal.storage.FetchedFile;
 
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
@@ -18,6 +20,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -67,13 +70,13 @@ final class ScoreCommand implements Callable<Integer> {
             description =
                     "TorchScript .pt file, weight-free skeleton (with --weights), or DJL model"
                             + " directory")
-    Path model;
+    String model;
 
     @Option(
             names = "--weights",
             paramLabel = "FILE",
             description = "safetensors weights of a weight-free skeleton")
-    Path weights;
+    String weights;
 
     @Option(
             names = "--input",
@@ -227,19 +230,24 @@ final class ScoreCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserError("--compression " + compression + ": choose snappy, zstd or none");
         }
-        try {
-            ParquetSource.of(inputs).checkOutput(output);
-        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
-            throw new UserError("--output: " + e.getMessage());
-        }
-        JobOptions.checkOutput(output, overwrite);
+        Path modelPath = JobOptions.localModelPath(model, "--model");
+        Path weightsPath = JobOptions.localModelPath(weights, "--weights");
+        String out = checkOutput(modelPath, weightsPath);
+        JobOptions.checkRemoteReads(out, model, "--model");
+        JobOptions.checkRemoteReads(out, weights, "--weights");
+        JobOptions.checkOutput(out, overwrite);
         checkInputs();
-        JobOptions.checkCanStage(output);
+        JobOptions.checkCanStage(out);
         ExecutionOptions.Builder options =
                 JobOptions.runtime(where.runtime, master, runtimeConf)
                         .workerJvmOptions(where.workerJvmOptions);
         JobOptions.startActorsEarly(where.runtime, pool.minSize(), where.workerJvmOptions);
-        try (ModelWrapper<Model> wrapper = Models.wrap(model, weights)) {
+        try (FetchedFile remoteModel = JobOptions.fetch(model, "--model");
+                FetchedFile remoteWeights = JobOptions.fetch(weights, "--weights");
+                ModelWrapper<Model> wrapper =
+                        Models.wrap(
+                                remoteModel == null ? modelPath : remoteModel.path(),
+                                remoteWeights == null ? weightsPath : remoteWeights.path())) {
             ModelScorer.Config.Builder scorer =
                     ModelScorer.config(wrapper)
                             .keepColumns(keepColumns.toArray(String[]::new))
@@ -261,7 +269,7 @@ final class ScoreCommand implements Callable<Integer> {
                             options.preserveOrder(preserveOrder)
                                     .maxErroredBatches(maxErroredBatches)
                                     .maxActorRestarts(maxActorRestarts),
-                            output,
+                            out,
                             ParquetWriteOptions.builder()
                                     .compression(codec)
                                     .saveMode(
@@ -278,6 +286,38 @@ final class ScoreCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * The output directory, refused (before any work) if replacing it would delete what the job
+     * reads or a directory of the user's own: the working or home directory, the root.
+     */
+    private String checkOutput(Path modelPath, Path weightsPath) {
+        List<OutputGuard.Read> reads = new ArrayList<>();
+        if (modelPath != null) {
+            reads.add(new OutputGuard.Read("the --model", modelPath));
+        }
+        if (weightsPath != null) {
+            reads.add(new OutputGuard.Read("the --weights", weightsPath));
+        }
+        String out;
+        try {
+            out = OutputGuard.checkLocation(output, reads);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--output: " + e.getMessage());
+        }
+        ParquetSource source;
+        try {
+            source = ParquetSource.of(inputs);
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--input: " + e.getMessage());
+        }
+        try {
+            source.checkOutput(out);
+        } catch (IllegalArgumentException | UncheckedIOException e) {
+            throw new UserError("--output: " + e.getMessage());
+        }
+        return out;
+    }
+
     private ActorPoolStrategy pool() {
         if (actors != null && (minActors != null || maxActors != null)) {
             throw new UserError("give either --actors or --min-actors/--max-actors, not both");
@@ -287,14 +327,14 @@ final class ScoreCommand implements Callable<Integer> {
                 throw new UserError(
                         "--min-actors and --max-actors go together, with 1 <= min <= max");
             }
-            JobOptions.checkActors("--max-actors", maxActors, where.runtime);
+            JobOptions.checkActors("--max-actors", maxActors, where.runtime, master, conf);
             return ActorPoolStrategy.autoscaling(minActors, maxActors);
         }
         int n = actors == null ? Runtime.getRuntime().availableProcessors() : actors;
         if (n < 1) {
             throw new UserError("--actors must be >= 1");
         }
-        JobOptions.checkActors("--actors", n, where.runtime);
+        JobOptions.checkActors("--actors", n, where.runtime, master, conf);
         return ActorPoolStrategy.size(n);
     }
 

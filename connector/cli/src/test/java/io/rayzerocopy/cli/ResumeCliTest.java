@@ -42,11 +42,18 @@ class ResumeCliTest {
     @TempDir static Path dir;
     static Path input;
 
-    /** {id, features: float[128]}, features a fixed function of id, in FILES files. */
     @BeforeAll
     static void writeInput() {
         input = dir.resolve("features");
-        Dataset.range((long) FILES * ROWS_PER_FILE)
+        writeFeatures(input.toString(), FILES, ROWS_PER_FILE);
+    }
+
+    /**
+     * {@code files} Parquet files of {@code rowsPerFile} rows {id, features: float[128]} at {@code
+     * location} (a path or URI), features a fixed function of id.
+     */
+    static void writeFeatures(String location, int files, int rowsPerFile) {
+        Dataset.range((long) files * rowsPerFile)
                 .mapBatches(
                         batch -> {
                             BigIntVector ids = (BigIntVector) batch.root().getVector("id");
@@ -72,11 +79,10 @@ class ResumeCliTest {
                             features.setValueCount(rows);
                             return batch.output().keep("id").put("features", features).build();
                         },
-                        ROWS_PER_FILE)
+                        rowsPerFile)
                 .withOptions(io.rayzerocopy.ExecutionOptions.builder().preserveOrder(true).build())
                 .writeParquet(
-                        input.toString(),
-                        ParquetWriteOptions.builder().rowsPerFile(ROWS_PER_FILE).build());
+                        location, ParquetWriteOptions.builder().rowsPerFile(rowsPerFile).build());
     }
 
     private static List<String> score(Path output, String... extra) {
@@ -232,7 +238,9 @@ class ResumeCliTest {
 
     private static List<Path> files(Path dir) throws Exception {
         try (var files = Files.list(dir)) {
-            return files.filter(Files::isRegularFile).sorted().toList();
+            return files.filter(f -> f.getFileName().toString().startsWith("part-"))
+                    .sorted()
+                    .toList();
         }
     }
 

@@ -100,6 +100,41 @@ class RzcSparkCliTest {
     }
 
     @Test
+    void anAbsurdActorCountExitsTwoBeforeAnyClusterStarts() {
+        // 100000 is safe here only because the check exists; without it this would start 100000
+        // threads per executor (issue #19). The same check with 50 below is what a regression hits.
+        for (String actors : List.of("50", "100000")) {
+            Path out = dir.resolve("never");
+            long t0 = System.nanoTime();
+            RzcCliTest.Run r =
+                    RzcCliTest.rzc(
+                            "score",
+                            "--model",
+                            MODEL,
+                            "--input",
+                            input.toString(),
+                            "--output",
+                            out.toString(),
+                            "--input-column",
+                            "features",
+                            "--runtime",
+                            "spark",
+                            "--master",
+                            "local-cluster[2,1,1024]",
+                            "--actors",
+                            actors);
+            assertEquals(2, r.code(), r.err());
+            assertTrue(
+                    r.err().contains("--actors " + actors + ": " + actors + " actors per Spark task")
+                            && r.err().contains("spark.rzc.maxActorsPerExecutor=N (--conf)"),
+                    r.err());
+            assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+            assertTrue(System.nanoTime() - t0 < 10_000_000_000L, "in seconds");
+            assertTrue(Files.notExists(out));
+        }
+    }
+
+    @Test
     void badSparkSettingsExitTwoBeforeAnyClusterStarts() {
         record Case(String expected, String... args) {}
         for (Case c :

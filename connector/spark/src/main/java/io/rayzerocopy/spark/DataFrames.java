@@ -6,6 +6,7 @@ import io.rayzerocopy.BatchIterator;
 import io.rayzerocopy.ExecutionOptions;
 import io.rayzerocopy.internal.spark.ArrowRows;
 import io.rayzerocopy.internal.spark.RowBatches;
+import io.rayzerocopy.internal.spark.ExecutorActors;
 import io.rayzerocopy.internal.spark.Shipping;
 
 import org.apache.arrow.vector.FieldVector;
@@ -70,6 +71,7 @@ public final class DataFrames {
         Objects.requireNonNull(factory, "factory");
         Objects.requireNonNull(compute, "compute");
         Objects.requireNonNull(outputSchema, "outputSchema");
+        ExecutorActors.checkPool(df.sparkSession().sparkContext(), compute.maxSize());
         StructType in = df.schema();
         Stage<C> stage =
                 new Stage<>(
@@ -126,6 +128,7 @@ public final class DataFrames {
             int batchSize,
             ActorPoolStrategy compute,
             StructType appended) {
+        ExecutorActors.checkPool(df.sparkSession().sparkContext(), compute.maxSize());
         StructType in = df.schema();
         StructType out = in;
         for (StructField field : appended.fields()) {

@@ -3,7 +3,7 @@ package io.rayzerocopy.spark;
 import io.rayzerocopy.ExecutionOptions;
 import io.rayzerocopy.internal.exec.RuntimeSettings;
 import io.rayzerocopy.internal.model.StoreShipping;
-import io.rayzerocopy.internal.spark.SparkFilesStoreSource;
+import io.rayzerocopy.internal.spark.DriverStoreSource;
 import io.rayzerocopy.internal.spark.SparkSessions;
 
 import org.apache.spark.SparkContext;
@@ -61,9 +61,11 @@ public final class SparkRuntime {
     public static final String EXECUTOR_TIMEOUT_SECONDS = "rzc.spark.executorTimeoutSeconds";
 
     /**
-     * Runtime option: whether weight stores are published with {@code SparkContext.addFile}, for
-     * machines that lack them: {@code auto} (the default: when an executor runs on another machine
-     * than the driver), {@code always} or {@code never}.
+     * Runtime option: whether executors whose store directory lacks a weight store may fetch it
+     * from the driver (its file server, on demand: an executor that has the store fetches
+     * nothing): {@code auto} (the default; {@code always} is the same) or {@code never}, for a
+     * store directory every node mounts (a job then fails on a node that lacks the store, naming
+     * the directory and this option).
      */
     public static final String PUBLISH_STORES = "rzc.spark.publishStores";
 
@@ -72,6 +74,14 @@ public final class SparkRuntime {
      * next task of the same map; default 30. Idle actors are closed when the executor stops.
      */
     public static final String ACTOR_IDLE_SECONDS = "rzc.spark.actorIdleSeconds";
+
+    /**
+     * Runtime option (or Spark setting): the most actors one executor JVM runs at once, the pools
+     * of all its concurrent tasks together; default 4 per executor core ({@code
+     * spark.executor.cores}). A job whose pools would need more is refused before its session
+     * starts, and an executor never starts more.
+     */
+    public static final String MAX_ACTORS_PER_EXECUTOR = "spark.rzc.maxActorsPerExecutor";
 
     /**
      * Name of the accumulator each task of a Parquet job adds its milliseconds from start to first
@@ -104,16 +114,18 @@ public final class SparkRuntime {
     }
 
     /**
-     * A copy of {@code value} whose model wrappers carry their weight stores as files published
-     * with {@code sc.addFile}, so that Spark code of your own (e.g. {@code mapPartitions}) can
-     * {@code load()} them on machines that lack the store: each such machine materializes the store
-     * once from those files (hash checked), and its executors map that copy. Datasets on the {@code
-     * spark} runtime and {@link DataFrames} do this on their own when needed.
+     * A copy of {@code value} whose model wrappers can get their weight stores from this driver, so
+     * that Spark code of your own (e.g. {@code mapPartitions}) can {@code load()} them wherever it
+     * runs: an executor whose store directory lacks the store fetches it from the driver's file
+     * server and materializes it once for that directory (hash checked; concurrent executors wait
+     * for one writer), and every executor sharing the directory maps that copy; an executor that
+     * finds the store fetches nothing. Datasets on the {@code spark} runtime and {@link DataFrames}
+     * do this on their own.
      *
      * @throws IllegalArgumentException if {@code value} is not serializable
      */
     public static <T extends Serializable> T publish(SparkContext sc, T value) {
         return StoreShipping.withSources(
-                value, new StoreShipping.Shipment(ref -> SparkFilesStoreSource.publish(sc, ref)));
+                value, new StoreShipping.Shipment(ref -> DriverStoreSource.publish(sc, ref)));
     }
 }

@@ -93,4 +93,51 @@ final class TestActors {
             }
         };
     }
+
+    /**
+     * Scores; the first attempt anywhere to meet {@code failId} straggles: it writes {@code
+     * markers/straggler} (its pid) and waits until another attempt has scored that batch ({@code
+     * markers/overtaken}, written by the speculative copy) or 30 s pass, then scores as usual.
+     */
+    static BatchFn straggling(Args args) {
+        ModelScorer scorer = new ModelScorer(args.scorer());
+        Path markers = Paths.get(args.markers());
+        return new BatchFn() {
+            @Override
+            public VectorSchemaRoot call(Batch batch) throws Exception {
+                BigIntVector ids = (BigIntVector) batch.root().getVector("id");
+                for (int r = 0; r < batch.rowCount(); r++) {
+                    if (ids.get(r) == args.failId()) {
+                        meet();
+                    }
+                }
+                return scorer.call(batch);
+            }
+
+            private void meet() throws IOException, InterruptedException {
+                try {
+                    Files.writeString(
+                            markers.resolve("straggler"),
+                            String.valueOf(ProcessHandle.current().pid()),
+                            StandardOpenOption.CREATE_NEW);
+                } catch (FileAlreadyExistsException e) {
+                    Files.writeString(
+                            markers.resolve("overtaken"),
+                            String.valueOf(ProcessHandle.current().pid()),
+                            StandardOpenOption.CREATE);
+                    return;
+                }
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                while (Files.notExists(markers.resolve("overtaken"))
+                        && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+            }
+
+            @Override
+            public void close() {
+                scorer.close();
+            }
+        };
+    }
 }

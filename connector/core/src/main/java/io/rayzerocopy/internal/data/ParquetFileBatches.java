@@ -120,6 +120,14 @@ final class ParquetFileBatches implements AutoCloseable {
         return schema;
     }
 
+    /**
+     * The widths of the selected variable-size list columns that the footer settles ({@link
+     * ListWidths}).
+     */
+    Map<String, Long> listWidths() {
+        return ListWidths.of(reader.getFooter(), schema);
+    }
+
     /** Rows of the selected row groups. */
     long rowCount() {
         return endRow - fileRow;

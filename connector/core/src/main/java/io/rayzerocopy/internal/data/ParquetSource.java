@@ -39,9 +39,9 @@ import java.util.stream.Stream;
  * list is read back as one. All files must have the same (selected) schema.
  *
  * <p>Batches hold {@code batchSize} rows except the last batch of each file, which may be shorter:
- * a batch never spans two files, so its {@link RowRange} names one file. A file without rows is
- * read as one empty batch, so every file is seen. Each file is a split: a job can be resumed file
- * by file.
+ * a batch never spans two files, so its {@link RowRange} names one file. Files without rows give
+ * no batch (an input without any rows gives one empty batch, of its first file). Each file is a
+ * split: a job can be resumed file by file.
  */
 public final class ParquetSource implements BatchSource {
     private final List<String> paths;
@@ -60,13 +60,16 @@ public final class ParquetSource implements BatchSource {
         if (paths.isEmpty()) {
             throw new IllegalArgumentException("give at least one Parquet file, directory or glob");
         }
+        List<String> locations = new ArrayList<>();
         for (String path : paths) {
             if (path == null || path.isBlank()) {
                 throw new IllegalArgumentException(
                         "Parquet path must not be null or blank: " + paths);
             }
+            // file: URIs become local paths; other URIs are read through their Hadoop file system.
+            locations.add(Storage.isLocal(path) ? Locations.localPath(path, "Parquet path") : path);
         }
-        return new ParquetSource(List.copyOf(paths), null, Set.of());
+        return new ParquetSource(List.copyOf(locations), null, Set.of());
     }
 
     /** The selected columns, or an empty list when all columns are read. */
@@ -144,12 +147,12 @@ public final class ParquetSource implements BatchSource {
         return OptionalLong.of(footers().values().stream().mapToLong(Long::longValue).sum());
     }
 
-    /** One batch per {@code batchSize} rows of each file, and one for a file without rows. */
+    /** One batch per {@code batchSize} rows of each file, and one for an input without rows. */
     @Override
     public OptionalLong batchCount(int batchSize) {
         long batches = 0;
         for (long rows : footers().values()) {
-            batches += Math.max(1, (rows + batchSize - 1) / batchSize);
+            batches += (rows + batchSize - 1) / batchSize;
         }
         return OptionalLong.of(Math.max(1, batches));
     }
@@ -159,21 +162,7 @@ public final class ParquetSource implements BatchSource {
     public Map<String, String> splits() {
         Map<String, String> splits = new LinkedHashMap<>();
         for (String file : allFiles()) {
-            if (!Storage.isLocal(file)) {
-                splits.put(file, RemoteFiles.fingerprint(file));
-                continue;
-            }
-            Path local = Paths.get(file);
-            try {
-                splits.put(
-                        file,
-                        "size="
-                                + Files.size(local)
-                                + " modified="
-                                + Files.getLastModifiedTime(local).toInstant());
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read the attributes of " + file, e);
-            }
+            splits.put(file, Storage.fingerprint(file));
         }
         return splits;
     }
@@ -198,8 +187,10 @@ public final class ParquetSource implements BatchSource {
             expected = batches.schema();
         }
         Map<String, Long> rows = new LinkedHashMap<>();
+        Map<String, Map.Entry<String, Long>> widths = new LinkedHashMap<>();
         for (String file : files()) {
             try (ParquetFileBatches batches = new ParquetFileBatches(file, columns)) {
+                checkListWidths(file, batches.listWidths(), widths);
                 Schema schema = batches.schema();
                 if (!names(schema).equals(names(expected))) {
                     throw new IllegalArgumentException(
@@ -238,6 +229,33 @@ public final class ParquetSource implements BatchSource {
         return rows;
     }
 
+    /**
+     * Refuses a list column whose width in {@code file} differs from its width in an earlier file;
+     * {@code seen} holds the first file that settled each column's width.
+     */
+    private static void checkListWidths(
+            String file, Map<String, Long> fileWidths, Map<String, Map.Entry<String, Long>> seen) {
+        for (Map.Entry<String, Long> width : fileWidths.entrySet()) {
+            Map.Entry<String, Long> first =
+                    seen.computeIfAbsent(width.getKey(), c -> Map.entry(file, width.getValue()));
+            if (!first.getValue().equals(width.getValue())) {
+                throw new IllegalArgumentException(
+                        "column '"
+                                + width.getKey()
+                                + "' has "
+                                + first.getValue()
+                                + " values per row in "
+                                + first.getKey()
+                                + " but "
+                                + width.getValue()
+                                + " in "
+                                + file
+                                + ": a model takes one width; give files of one width, or read"
+                                + " them in separate jobs");
+            }
+        }
+    }
+
     private static List<String> names(Schema schema) {
         return schema.getFields().stream().map(Field::getName).toList();
     }
@@ -257,75 +275,63 @@ public final class ParquetSource implements BatchSource {
 
     @Override
     public void checkOutput(String output) {
+        List<OutputGuard.Read> local = new ArrayList<>();
         for (String path : paths) {
             String base = isGlob(path) ? globBase(path) : path;
-            String relation;
-            String root;
-            if (Storage.isLocal(output) && Storage.isLocal(base)) {
-                Path out = resolved(Storage.localPath(output));
-                Path in = resolved(Storage.localPath(base));
-                root = in.toString();
-                relation = relation(out.equals(in), in.startsWith(out), out.startsWith(in));
+            if (Storage.isLocal(base) && Storage.isLocal(output)) {
+                local.add(new OutputGuard.Read("the input", Storage.localPath(base)));
             } else {
-                String out = qualified(output);
-                root = qualified(base);
-                relation =
-                        relation(
-                                out.equals(root),
-                                (root + "/").startsWith(out + "/"),
-                                (out + "/").startsWith(root + "/"));
+                checkOverlap(output, path, base);
             }
-            if (relation != null) {
-                throw new IllegalArgumentException(
-                        "output directory "
-                                + Storage.mask(output)
-                                + " "
-                                + relation
-                                + " "
-                                + Storage.mask(path)
-                                + (relation.equals("is the input") ? "" : " (" + Storage.mask(root) + ")")
-                                + ": replacing it would delete the input and a rerun would read its"
-                                + " own output; write to a directory outside every input");
-            }
+        }
+        if (!local.isEmpty()) {
+            OutputGuard.checkReads(output, Storage.localPath(output), local);
         }
     }
 
-    private static String relation(boolean same, boolean outContainsInput, boolean outInsideInput) {
-        return same
-                ? "is the input"
-                : outContainsInput
-                        ? "contains the input"
-                        : outInsideInput ? "lies inside the input" : null;
+    /** As {@link OutputGuard#checkReads}, for an output or input on a Hadoop file system. */
+    private static void checkOverlap(String output, String path, String base) {
+        if (!fileSystemName(output).equals(fileSystemName(base))) {
+            return;
+        }
+        String out = qualified(output);
+        String root = qualified(base);
+        String relation =
+                out.equals(root)
+                        ? "is"
+                        : (root + "/").startsWith(out + "/")
+                                ? "contains"
+                                : (out + "/").startsWith(root + "/") ? "lies inside" : null;
+        if (relation != null) {
+            throw new IllegalArgumentException(
+                    "output directory "
+                            + Storage.mask(output)
+                            + " "
+                            + relation
+                            + " the input "
+                            + Storage.mask(path)
+                            + ": replacing it would delete what the job reads, and a rerun would"
+                            + " read its own output; write to a directory outside every input");
+        }
+    }
+
+    /** The scheme and authority of a location ({@code hdfs://nn:8020}), {@code file:} if local. */
+    private static String fileSystemName(String location) {
+        if (Storage.isLocal(location)) {
+            return "file:";
+        }
+        java.net.URI uri = Storage.hadoopPath(location).toUri();
+        return uri.getScheme() + "://" + uri.getAuthority();
     }
 
     /** A location as a comparable string: a remote one qualified by its file system. */
     private static String qualified(String location) {
         if (Storage.isLocal(location)) {
-            return "file:" + resolved(Storage.localPath(location));
+            return "file:" + OutputGuard.resolved(Storage.localPath(location));
         }
         String uri =
                 Storage.fileSystem(location).makeQualified(Storage.hadoopPath(location)).toString();
         return uri.endsWith("/") ? uri.substring(0, uri.length() - 1) : uri;
-    }
-
-    /**
-     * {@code path} made absolute with symbolic links resolved as far as it exists, so that two
-     * spellings of one directory compare equal.
-     */
-    private static Path resolved(Path path) {
-        Path absolute = path.toAbsolutePath().normalize();
-        Path existing = absolute;
-        while (existing != null && !Files.exists(existing)) {
-            existing = existing.getParent();
-        }
-        if (existing == null) {
-            return absolute;
-        }
-        try {
-            return existing.toRealPath().resolve(existing.relativize(absolute));
-        } catch (IOException e) {
-            return absolute;
-        }
     }
 
     @Override

@@ -54,6 +54,21 @@ public final class Tensors {
      *     its file when the batch records where it came from (see {@link BatchMetadata})
      */
     public static NDArray toNDArray(VectorSchemaRoot root, String column, NDManager manager) {
+        return array(root, column, manager, true);
+    }
+
+    /**
+     * As {@link #toNDArray(VectorSchemaRoot, String, NDManager)}, but over the column's own memory
+     * ({@code torch::from_blob} at the Arrow buffer's address): no copy. Valid only while {@code
+     * root} is, so {@code manager} must be closed before it; writing to the array writes the
+     * column.
+     */
+    public static NDArray view(VectorSchemaRoot root, String column, NDManager manager) {
+        return array(root, column, manager, false);
+    }
+
+    private static NDArray array(
+            VectorSchemaRoot root, String column, NDManager manager, boolean copy) {
         Objects.requireNonNull(manager, "manager");
         FieldVector vector = column(root, column);
         int rows = root.getRowCount();
@@ -63,7 +78,7 @@ public final class Tensors {
             int dim = list.getListSize();
             checkNoNulls(root, column, vector, rows);
             checkNoNullElements(root, column, child, 0, rows * dim, dim);
-            return copy(child.getDataBuffer(), 0, new Shape(rows, dim), type, manager);
+            return wrap(child.getDataBuffer(), 0, new Shape(rows, dim), type, manager, copy);
         }
         if (vector instanceof ListVector list) {
             FieldVector child = list.getDataVector();
@@ -74,30 +89,35 @@ public final class Tensors {
             }
             int start = list.getElementStartIndex(0);
             int dim = list.getElementEndIndex(0) - start;
-            for (int r = 1; r < rows; r++) {
-                int length = list.getElementEndIndex(r) - list.getElementStartIndex(r);
-                if (length != dim) {
-                    throw new IllegalArgumentException(
-                            "column '"
-                                    + column
-                                    + "' is ragged: "
-                                    + BatchMetadata.row(root, r)
-                                    + " has "
-                                    + length
-                                    + " values, the rows before it "
-                                    + dim
-                                    + "; a tensor needs equal lengths: pad or filter the rows");
-                }
-            }
+            checkEqualLengths(root, column, list, dim);
             checkNoNullElements(root, column, child, start, rows * dim, dim);
-            return copy(child.getDataBuffer(), (long) start, new Shape(rows, dim), type, manager);
+            return wrap(child.getDataBuffer(), start, new Shape(rows, dim), type, manager, copy);
         }
         DataType type = scalarType(vector);
         if (type == null) {
             throw notATensor(column, vector);
         }
         checkNoNulls(root, column, vector, rows);
-        return copy(vector.getDataBuffer(), 0, new Shape(rows), type, manager);
+        return wrap(vector.getDataBuffer(), 0, new Shape(rows), type, manager, copy);
+    }
+
+    private static void checkEqualLengths(
+            VectorSchemaRoot root, String column, ListVector list, int dim) {
+        for (int r = 1; r < root.getRowCount(); r++) {
+            int length = list.getElementEndIndex(r) - list.getElementStartIndex(r);
+            if (length != dim) {
+                throw new IllegalArgumentException(
+                        "column '"
+                                + column
+                                + "' is ragged: "
+                                + BatchMetadata.row(root, r)
+                                + " has "
+                                + length
+                                + " values, the rows before it "
+                                + dim
+                                + "; a tensor needs equal lengths: pad or filter the rows");
+            }
+        }
     }
 
     /**
@@ -121,7 +141,8 @@ public final class Tensors {
         try (NDManager scratch = manager.newSubManager()) {
             NDList parts = new NDList();
             for (String column : columns) {
-                parts.add(toNDArray(root, column, scratch).toType(DataType.FLOAT32, false));
+                // Views suffice: stack() copies them into the result before the scratch manager closes.
+                parts.add(array(root, column, scratch, false).toType(DataType.FLOAT32, false));
             }
             NDArray stacked = NDArrays.stack(parts, 1);
             stacked.attach(manager);
@@ -201,7 +222,8 @@ public final class Tensors {
     private static void fill(BaseFixedWidthVector vector, int count, NDArray array) {
         try {
             vector.allocateNew(count);
-            ByteBuffer bytes = array.toByteBuffer();
+            // A view of the tensor's memory (no copy: the only copy is into the vector).
+            ByteBuffer bytes = array.toByteBuffer(true);
             if (vector instanceof BitVector bits) {
                 // torch stores a bool per byte, Arrow a bit per value.
                 for (int i = 0; i < count; i++) {
@@ -281,19 +303,29 @@ public final class Tensors {
         }
     }
 
-    private static NDArray copy(
-            ArrowBuf buffer, long firstElement, Shape shape, DataType type, NDManager manager) {
+    private static NDArray wrap(
+            ArrowBuf buffer,
+            long firstElement,
+            Shape shape,
+            DataType type,
+            NDManager manager,
+            boolean copy) {
         long count = shape.size();
         if (count == 0) {
             return manager.zeros(shape, type);
         }
         int width = type.getNumOfBytes();
-        ByteBuffer view = buffer.nioBuffer(firstElement * width, Math.toIntExact(count * width));
+        // A direct buffer in native order: create() wraps it without copying (from_blob).
+        ByteBuffer view =
+                buffer.nioBuffer(firstElement * width, Math.toIntExact(count * width))
+                        .order(ByteOrder.nativeOrder());
+        if (!copy) {
+            return manager.create(view, shape, type);
+        }
         try (NDManager scratch = manager.newSubManager()) {
-            // create() wraps the direct buffer without copying; duplicate() makes the owned copy.
-            NDArray copy = scratch.create(view, shape, type).duplicate();
-            copy.attach(manager);
-            return copy;
+            NDArray owned = scratch.create(view, shape, type).duplicate();
+            owned.attach(manager);
+            return owned;
         }
     }
 
@@ -352,7 +384,7 @@ public final class Tensors {
 
     private static void checkNoNulls(
             VectorSchemaRoot root, String column, ValueVector vector, int rows) {
-        if (vector.getNullCount() == 0) {
+        if (allValid(vector, 0, rows)) {
             return;
         }
         for (int r = 0; r < rows; r++) {
@@ -374,7 +406,7 @@ public final class Tensors {
             int start,
             int count,
             int dim) {
-        if (child.getNullCount() == 0) {
+        if (allValid(child, start, count)) {
             return;
         }
         for (int i = start; i < start + count; i++) {
@@ -387,5 +419,39 @@ public final class Tensors {
                                 + "; a tensor cannot hold nulls: fill or filter them first");
             }
         }
+    }
+
+    /**
+     * Whether values {@code [from, from + count)} of {@code vector} are all non-null: its validity
+     * bits read 64 at a time, where Arrow's {@code getNullCount} reads them byte by byte over the
+     * whole vector (the largest Java cost of a small model's batch).
+     */
+    static boolean allValid(ValueVector vector, long from, long count) {
+        ArrowBuf validity = vector.getValidityBuffer();
+        long end = from + count;
+        if (validity.capacity() * 8 < end) {
+            return vector.getNullCount() == 0;
+        }
+        long i = from;
+        for (; i < end && (i & 63) != 0; i++) {
+            if (!valid(validity, i)) {
+                return false;
+            }
+        }
+        for (; i + 64 <= end; i += 64) {
+            if (validity.getLong(i >>> 3) != -1L) {
+                return false;
+            }
+        }
+        for (; i < end; i++) {
+            if (!valid(validity, i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean valid(ArrowBuf validity, long bit) {
+        return (validity.getByte(bit >>> 3) & (1 << (bit & 7))) != 0;
     }
 }

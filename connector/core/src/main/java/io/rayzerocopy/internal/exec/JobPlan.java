@@ -6,8 +6,10 @@ import io.rayzerocopy.ParquetWriteOptions;
 import io.rayzerocopy.Progress;
 import io.rayzerocopy.WriteResult;
 import io.rayzerocopy.internal.data.BatchSource;
+import io.rayzerocopy.internal.data.JobRecord;
 
 import java.io.Serializable;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
 
@@ -57,6 +59,17 @@ public record JobPlan(
 
         /** Runs the maps over {@code split}; batches as they come. */
         BatchIterator iterBatches(BatchSource split);
+
+        /**
+         * What a run of this job over {@code source}, cut into {@code splits} (each split's name
+         * and what identifies its content, in read order), writing with {@code write}, records so
+         * that a later run can resume it.
+         */
+        JobRecord record(
+                BatchSource source, Map<String, String> splits, ParquetWriteOptions write);
+
+        /** The most actors the maps' pools run at once over one split, all stages together. */
+        int maxActors();
 
         /** The maps, for logs: {@code map(ModelScorer::new) -> ...}. */
         String describe();

@@ -28,4 +28,13 @@ public interface RuntimeProvider {
     default Runnable prepare(RuntimeSettings settings, int actors) {
         return () -> {};
     }
+
+    /**
+     * Refuses, before any work starts, pools of {@code actors} actors per task or split that this
+     * runtime cannot run within its bounds (threads, processes). By default every size is
+     * accepted.
+     *
+     * @throws IllegalArgumentException naming the count, the bound and the setting that changes it
+     */
+    default void checkPool(RuntimeSettings settings, int actors) {}
 }

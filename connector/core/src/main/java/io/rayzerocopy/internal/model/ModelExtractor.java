@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.Model;
 
 import java.io.Serializable;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -14,6 +15,11 @@ import java.util.function.Supplier;
  * TorchScriptExtractor} and {@link BlockExtractor} implement it.
  */
 public interface ModelExtractor {
+    /** The user's files the weights come from (a {@code .pt} file, weights), for output checks. */
+    default List<Path> sourceFiles() {
+        return List.of();
+    }
+
     /** The serializable recipe that rebuilds the model in an actor: everything but the weights. */
     interface Skeleton extends Serializable {
         /**

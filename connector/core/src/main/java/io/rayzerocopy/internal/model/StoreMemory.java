@@ -24,7 +24,14 @@ public final class StoreMemory {
 
     /** Measures the store's mappings in every live process holding a lease on it here. */
     public static StoreMemory measure(StoreRef ref) {
-        WeightStore local = WeightStore.local();
+        return measure(ref, WeightStore.local());
+    }
+
+    /**
+     * Measures the mappings of {@code ref}'s store under {@code local} in every live process
+     * holding a lease on it there.
+     */
+    public static StoreMemory measure(StoreRef ref, WeightStore local) {
         long store = ref.shardSizes().stream().mapToLong(Long::longValue).sum();
         String dir = local.directory(ref).toString();
         int processes = 0;

@@ -63,6 +63,11 @@ public final class TorchScriptExtractor implements ModelExtractor {
         return new TorchScriptExtractor(file, weights, null);
     }
 
+    @Override
+    public List<Path> sourceFiles() {
+        return weights == null ? List.of(file) : List.of(file, weights);
+    }
+
     /** A DJL model holding a TorchScript block loaded from a {@code .pt} file. */
     public static TorchScriptExtractor fromDjlModel(Model model) {
         if (!(model.getBlock() instanceof PtSymbolBlock)) {

@@ -13,6 +13,8 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -118,6 +120,8 @@ public final class WeightStore {
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
     private static final Set<String> VERIFIED = ConcurrentHashMap.newKeySet();
     private static final Map<Path, WeightStore> OPEN = new ConcurrentHashMap<>();
+    private static final Map<Path, Object> MATERIALIZING = new ConcurrentHashMap<>();
+    private static final String MATERIALIZE_LOCK = ".materialize-";
 
     private final Path root;
     private final long maxShardBytes;
@@ -386,20 +390,47 @@ public final class WeightStore {
     }
 
     /**
-     * Makes {@code ref}'s store exist on this machine, copying it from {@code source} if it is
-     * missing: written under a temporary name that records this process as its writer, checked
-     * against its content hash, made read-only and renamed into place, so concurrent materializers
-     * on one machine end with one store.
+     * Makes {@code ref}'s store exist on this machine, copying it from {@code source} only if it is
+     * missing, and takes a lease on it for this process (so that it cannot be removed before the
+     * caller maps it). One writer per store directory: concurrent materializers, in this JVM or in
+     * other processes, wait for it and then use its store. The copy is written under a temporary
+     * name that records this process as its writer, checked against its content hash, made
+     * read-only and renamed into place.
      *
+     * @return this process's lease on the store; close it once the store is mapped
      * @throws StoreException if the copy does not match the store's hash, or the store directory
      *     has no room for it
      */
-    public void materialize(StoreRef ref, StoreSource source) {
-        Path dir = directory(ref);
-        if (Files.isDirectory(dir)) {
-            return;
+    public Lease materialize(StoreRef ref, StoreSource source) {
+        Object jvmLock = MATERIALIZING.computeIfAbsent(root.resolve(ref.id()), k -> new Object());
+        synchronized (jvmLock) {
+            try (FileChannel ch =
+                            FileChannel.open(
+                                    root.resolve(MATERIALIZE_LOCK + ref.id()),
+                                    StandardOpenOption.CREATE,
+                                    StandardOpenOption.WRITE);
+                    FileLock ignored = ch.lock()) {
+                Lease present = leaseIfPresent(ref);
+                return present != null ? present : copy(ref, source);
+            } catch (IOException e) {
+                throw failure("materialize", ref, e);
+            }
         }
+    }
+
+    /** A lease on {@code ref}'s store if it is committed here, else null. */
+    private Lease leaseIfPresent(StoreRef ref) {
+        Path dir = directory(ref);
+        Path lease =
+                leases.locked(() -> Files.isDirectory(dir) ? leases.acquire(dir) : null);
+        return lease == null ? null : new Lease(ref, () -> releaseLease(ref, lease));
+    }
+
+    /** Copies {@code ref}'s store from {@code source}; returns a lease on the committed copy. */
+    private Lease copy(StoreRef ref, StoreSource source) {
+        collectStale();
         checkRoom(ref);
+        Path dir = directory(ref);
         Path tmp = root.resolve(LeaseNames.newTempName(ref.id()));
         try {
             Files.createDirectory(tmp, OWNER_ONLY);
@@ -418,16 +449,19 @@ public final class WeightStore {
             }
             StoreChecks.verify(tmp, ref);
             StoreLayout.makeReadOnly(tmp);
-            leases.locked(
-                    () -> {
-                        if (commit(tmp, dir)) {
-                            LOG.info(
-                                    "materialized weight store {} on this machine ({} MB)",
-                                    dir,
-                                    ref.tensorBytes() >> 20);
-                        }
-                        return null;
-                    });
+            Path lease =
+                    leases.locked(
+                            () -> {
+                                if (commit(tmp, dir)) {
+                                    LOG.info(
+                                            "materialized weight store {} on this machine ({} MB)",
+                                            dir,
+                                            ref.tensorBytes() >> 20);
+                                }
+                                return leases.acquire(dir);
+                            });
+            VERIFIED.add(ref.sha256());
+            return new Lease(ref, () -> releaseLease(ref, lease));
         } catch (IOException | UncheckedIOException e) {
             throw failure("materialize", ref, e);
         } finally {
@@ -647,6 +681,7 @@ public final class WeightStore {
                     for (Path trash : entries(TRASH_PREFIX)) {
                         discard(trash);
                     }
+                    removeIdleMaterializeLocks();
                     return removed;
                 });
     }
@@ -659,6 +694,27 @@ public final class WeightStore {
             }
         } catch (RuntimeException e) {
             LOG.warn("could not collect stale weight stores under {}: {}", root, e.toString());
+        }
+    }
+
+    /**
+     * Deletes the lock files of materializations no process runs. A waiter may then lock a deleted
+     * file while a newcomer locks a new one; both then copy and one commit wins, as without a lock.
+     */
+    private void removeIdleMaterializeLocks() throws IOException {
+        List<Path> locks;
+        try (Stream<Path> s = Files.list(root)) {
+            locks = s.filter(p -> p.getFileName().toString().startsWith(MATERIALIZE_LOCK)).toList();
+        }
+        for (Path lock : locks) {
+            try (FileChannel ch = FileChannel.open(lock, StandardOpenOption.WRITE);
+                    FileLock held = ch.tryLock()) {
+                if (held != null) {
+                    Files.deleteIfExists(lock);
+                }
+            } catch (OverlappingFileLockException | IOException busy) {
+                // This JVM materializes that store now, or the file went away.
+            }
         }
     }
 

@@ -55,23 +55,6 @@ public final class RemoteFiles {
         return files;
     }
 
-    /** Size and modification time of a remote file, as a split's fingerprint. */
-    public static String fingerprint(String file) {
-        try {
-            FileStatus status =
-                    Storage.fileSystem(file).getFileStatus(Storage.hadoopPath(file));
-            return "size="
-                    + status.getLen()
-                    + " modified="
-                    + java.time.Instant.ofEpochMilli(status.getModificationTime());
-        } catch (IOException e) {
-            throw new UncheckedIOException(
-                    "cannot read the attributes of " + Storage.mask(file) + ": "
-                            + Storage.describe(e),
-                    e);
-        }
-    }
-
     private static void collect(FileSystem fs, FileStatus status, Path base, List<String> files)
             throws IOException {
         if (!status.isDirectory()) {

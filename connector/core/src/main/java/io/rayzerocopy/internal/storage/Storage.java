@@ -1,6 +1,7 @@
 package io.rayzerocopy.internal.storage;
 
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.UnsupportedFileSystemException;
 
@@ -9,8 +10,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -214,6 +217,32 @@ public final class Storage {
                                                 + " gs:// or another scheme whose Hadoop file"
                                                 + " system is on the classpath"),
                 cause);
+    }
+
+    /**
+     * Size and modification time of a file, which identify its content for a resumed job: {@code
+     * size=<bytes> modified=<instant>}.
+     *
+     * @throws UncheckedIOException if the file cannot be read
+     */
+    public static String fingerprint(String file) {
+        try {
+            long size;
+            Instant modified;
+            if (isLocal(file)) {
+                Path local = localPath(file);
+                size = Files.size(local);
+                modified = Files.getLastModifiedTime(local).toInstant();
+            } else {
+                FileStatus status = fileSystem(file).getFileStatus(hadoopPath(file));
+                size = status.getLen();
+                modified = Instant.ofEpochMilli(status.getModificationTime());
+            }
+            return "size=" + size + " modified=" + modified;
+        } catch (IOException e) {
+            throw new UncheckedIOException(
+                    "cannot read the attributes of " + mask(file) + ": " + describe(e), e);
+        }
     }
 
     /** {@code text} with the credentials of any URI in it ({@code s3a://key:secret@b}) hidden. */

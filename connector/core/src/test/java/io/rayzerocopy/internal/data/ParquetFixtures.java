@@ -125,6 +125,37 @@ public final class ParquetFixtures {
         return row;
     }
 
+    /**
+     * Writes {@code id} (int64, from {@code firstId}) and {@code features} rows as another tool
+     * (Spark, Hive) does: a 3-level {@code list<float>} without our fixed-size mark, so the width
+     * of a row is known only from its values. No rows gives a file with a footer and no row group.
+     */
+    public static void writeFeatures(Path file, long firstId, float[][] rows) throws IOException {
+        MessageType schema =
+                MessageTypeParser.parseMessageType(
+                        """
+                        message spark_schema {
+                          required int64 id;
+                          optional group features (LIST) {
+                            repeated group list { optional float element; }
+                          }
+                        }
+                        """);
+        SimpleGroupFactory groups = new SimpleGroupFactory(schema);
+        try (ParquetWriter<Group> writer =
+                ExampleParquetWriter.builder(new LocalOutputFile(file)).withType(schema).build()) {
+            for (int r = 0; r < rows.length; r++) {
+                Group g = groups.newGroup();
+                g.add("id", firstId + r);
+                Group list = g.addGroup("features");
+                for (float value : rows[r]) {
+                    list.addGroup("list").add("element", value);
+                }
+                writer.write(g);
+            }
+        }
+    }
+
     /** All records of {@code file}, read with parquet-mr's own example reader. */
     public static List<Group> readWithParquetMr(Path file) throws IOException {
         List<Group> records = new ArrayList<>();

@@ -190,4 +190,66 @@ class ParquetSourceTest {
                         () -> ParquetSource.of(List.of(dir + "/nothing/*.parquet")).files());
         assertTrue(e.getMessage().contains("no Parquet files"), e.getMessage());
     }
+
+    @Test
+    void filesWithoutRowsGiveNoBatchUnlessNoFileHasRows() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("spark-out"));
+        ParquetFixtures.writeFeatures(data.resolve("part-0.parquet"), 0, new float[0][]);
+        ParquetFixtures.writeFeatures(data.resolve("part-1.parquet"), 0, new float[3][8]);
+        ParquetFixtures.writeFeatures(data.resolve("part-2.parquet"), 3, new float[0][]);
+        ParquetSource source = ParquetSource.of(List.of(data.toString()));
+
+        List<RowRange> ranges = new ArrayList<>();
+        assertEquals(3, ArrowTestRows.readAll(source, allocator, 2, ranges).size());
+
+        String nonEmpty = data.resolve("part-1.parquet").toString();
+        assertEquals(List.of(new RowRange(nonEmpty, 0, 2), new RowRange(nonEmpty, 2, 1)), ranges);
+        assertEquals(2, source.batchCount(2).getAsLong());
+
+        Path empty = data.resolve("part-2.parquet");
+        ParquetSource onlyEmpty = ParquetSource.of(List.of(empty.toString()));
+        try (BatchReader reader = onlyEmpty.open(allocator, 2);
+                SourceBatch batch = reader.next()) {
+            assertEquals(
+                    new RowRange(empty.toString(), 0, 0),
+                    batch.range(),
+                    "an input without rows gives one empty batch, so the output gets a schema");
+            assertEquals(null, reader.next());
+        }
+        assertEquals(1, onlyEmpty.batchCount(2).getAsLong());
+    }
+
+    @Test
+    void listColumnsOfAnotherWidthInAnotherFileAreRefusedFromTheFooters() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("widths"));
+        ParquetFixtures.writeFeatures(data.resolve("a.parquet"), 0, new float[3][128]);
+        ParquetFixtures.writeFeatures(data.resolve("b.parquet"), 0, new float[0][]);
+        ParquetFixtures.writeFeatures(data.resolve("c.parquet"), 0, new float[2][64]);
+        float[][] ragged = {new float[64], new float[65]};
+        ParquetFixtures.writeFeatures(data.resolve("d.parquet"), 0, ragged);
+
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> ParquetSource.of(List.of(data.toString())).rowCount());
+
+        assertEquals(
+                "column 'features' has 128 values per row in "
+                        + data.resolve("a.parquet")
+                        + " but 64 in "
+                        + data.resolve("c.parquet")
+                        + ": a model takes one width; give files of one width, or read them in"
+                        + " separate jobs",
+                e.getMessage());
+        Files.delete(data.resolve("c.parquet"));
+        assertEquals(
+                5L,
+                ParquetSource.of(List.of(data.toString())).rowCount().getAsLong(),
+                "a file of mixed widths is left to the batches that hold them");
+        assertEquals(
+                5L,
+                ParquetSource.of(List.of(data.toString())).select(List.of("id")).rowCount()
+                        .getAsLong(),
+                "columns not read are not checked");
+    }
 }

@@ -82,6 +82,45 @@ class TensorsTest {
     }
 
     @Test
+    void viewSharesTheColumnsMemory() {
+        try (VectorSchemaRoot root = ParquetSinkTest.embeddings(5, 3);
+                NDManager batch = manager.newSubManager()) {
+            NDArray view = Tensors.view(root, "emb", batch);
+            assertEquals(new Shape(5, 3), view.getShape());
+            assertEquals(2.5f, view.getFloat(2, 1));
+            Float4Vector values =
+                    (Float4Vector) ((FixedSizeListVector) root.getVector("emb")).getDataVector();
+            values.set(2 * 3 + 1, 42f);
+            assertEquals(42f, view.getFloat(2, 1), "a view reads the column, not a copy of it");
+        }
+    }
+
+    @Test
+    void nullsAreFoundAtEveryBitPositionOfTheValidityWords() {
+        for (int rows : new int[] {1, 63, 64, 65, 130, 300}) {
+            for (int from : new int[] {0, 1, 7, 64}) {
+                try (Float4Vector v = new Float4Vector("v", allocator)) {
+                    v.allocateNew(rows + from);
+                    for (int i = 0; i < rows + from; i++) {
+                        v.set(i, i);
+                    }
+                    v.setValueCount(rows + from);
+                    assertTrue(Tensors.allValid(v, from, rows));
+                    for (int nul : new int[] {from, from + rows / 2, from + rows - 1}) {
+                        v.setNull(nul);
+                        assertTrue(!Tensors.allValid(v, from, rows), rows + "/" + from + "/" + nul);
+                        v.set(nul, 1f);
+                    }
+                    if (from > 0) {
+                        v.setNull(from - 1);
+                        assertTrue(Tensors.allValid(v, from, rows), "a null before the range");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void raggedListNamesTheRow() {
         try (ListVector list = ListVector.empty("v", allocator)) {
             UnionListWriter writer = list.getWriter();

@@ -5,9 +5,11 @@ import io.rayzerocopy.internal.exec.ActorHandle;
 import io.rayzerocopy.internal.exec.ActorRuntime;
 import io.rayzerocopy.internal.exec.ActorSpec;
 import io.rayzerocopy.internal.exec.ThreadRuntime;
+import io.rayzerocopy.spark.SparkRuntime;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.spark.SparkContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +39,8 @@ import java.util.concurrent.TimeUnit;
  * loads its model, mapped from the machine's store) once for all the tasks it runs, not once per
  * task. An actor idle longer than its timeout is closed, and {@link #closeAll()} closes every actor
  * when the executor stops ({@code RzcSparkPlugin}), releasing the executor's lease on the store.
+ * The actors of all tasks together never exceed the executor's bound ({@link ActorBounds}): idle
+ * actors are closed to make room, and past that a start fails the task, naming the bound.
  */
 public final class ExecutorActors {
     private static final Logger LOG = LoggerFactory.getLogger(ExecutorActors.class);
@@ -46,6 +50,7 @@ public final class ExecutorActors {
     private static BufferAllocator allocator;
     private static ScheduledExecutorService sweeper;
     private static int started;
+    private static int starting;
 
     private ExecutorActors() {}
 
@@ -55,9 +60,27 @@ public final class ExecutorActors {
     /** An actor waiting for the next task, since {@code since} (nanoTime). */
     private record Idle(Actor actor, long since, long timeoutNanos) {}
 
-    /** The runtime of one map stage of a task: borrows actors, gives them back when closed. */
-    static ActorRuntime runtime(Duration idleTimeout) {
-        return new TaskActors(idleTimeout);
+    /**
+     * The runtime of one map stage of a task: borrows actors, gives them back when closed; starts
+     * none past {@code maxActors} in this JVM.
+     */
+    static ActorRuntime runtime(Duration idleTimeout, int maxActors) {
+        return new TaskActors(idleTimeout, maxActors);
+    }
+
+    /**
+     * Refuses, on the driver, pools of {@code actors} per task that would make an executor of
+     * {@code sc} run more actors than its bound.
+     *
+     * @throws IllegalArgumentException naming the count, the bound and the setting that raises it
+     */
+    public static void checkPool(SparkContext sc, int actors) {
+        Map<String, String> conf = new HashMap<>();
+        for (scala.Tuple2<String, String> kv : sc.getConf().getAll()) {
+            conf.put(kv._1(), kv._2());
+        }
+        ActorBounds.of(conf, sc.master(), Runtime.getRuntime().availableProcessors())
+                .check(actors);
     }
 
     /** Actors of this JVM not closed yet, idle or busy. */
@@ -103,20 +126,59 @@ public final class ExecutorActors {
         }
     }
 
-    private static Actor start(ActorSpec spec, String name) {
+    private static Actor start(ActorSpec spec, String name, int maxActors) {
         ThreadRuntime runtime;
+        List<Actor> evicted = new ArrayList<>();
         synchronized (LOCK) {
+            makeRoom(maxActors, evicted);
             if (allocator == null) {
                 allocator = Allocators.child("spark-executor-actors");
             }
             runtime = new ThreadRuntime(allocator);
             started++;
+            starting++;
         }
-        Actor actor = new Actor(runtime, runtime.start(spec, name));
-        synchronized (LOCK) {
-            ALL.add(actor);
+        evicted.forEach(actor -> actor.runtime().close());
+        try {
+            Actor actor = new Actor(runtime, runtime.start(spec, name));
+            synchronized (LOCK) {
+                ALL.add(actor);
+            }
+            return actor;
+        } finally {
+            synchronized (LOCK) {
+                starting--;
+            }
         }
-        return actor;
+    }
+
+    /**
+     * Takes idle actors out (into {@code evicted}, for the caller to close) until one more fits
+     * under {@code maxActors}; fails if the busy ones alone fill it. Holds the lock.
+     */
+    private static void makeRoom(int maxActors, List<Actor> evicted) {
+        int idleCount = IDLE.values().stream().mapToInt(Deque::size).sum();
+        int busy = ALL.size() + starting - idleCount;
+        if (busy >= maxActors) {
+            throw new IllegalStateException(
+                    "this executor already runs "
+                            + busy
+                            + " busy actors, the most it may ("
+                            + SparkRuntime.MAX_ACTORS_PER_EXECUTOR
+                            + "="
+                            + maxActors
+                            + "); give each task fewer actors, run fewer tasks per executor, or"
+                            + " raise "
+                            + SparkRuntime.MAX_ACTORS_PER_EXECUTOR);
+        }
+        for (Deque<Idle> idle : IDLE.values()) {
+            while (ALL.size() + starting >= maxActors && !idle.isEmpty()) {
+                Actor actor = idle.pollLast().actor();
+                ALL.remove(actor);
+                evicted.add(actor);
+            }
+        }
+        IDLE.values().removeIf(Deque::isEmpty);
     }
 
     private static void giveBack(String key, Actor actor, Duration idleTimeout) {
@@ -188,10 +250,12 @@ public final class ExecutorActors {
 
     private static final class TaskActors implements ActorRuntime {
         private final Duration idleTimeout;
+        private final int maxActors;
         private final List<Borrowed> borrowed = new ArrayList<>();
 
-        TaskActors(Duration idleTimeout) {
+        TaskActors(Duration idleTimeout, int maxActors) {
             this.idleTimeout = idleTimeout;
+            this.maxActors = maxActors;
         }
 
         @Override
@@ -199,7 +263,7 @@ public final class ExecutorActors {
             String key = key(spec);
             Actor actor = borrow(key);
             if (actor == null) {
-                actor = ExecutorActors.start(spec, actorName);
+                actor = ExecutorActors.start(spec, actorName, maxActors);
             }
             Borrowed handle = new Borrowed(key, actor, idleTimeout);
             synchronized (borrowed) {

@@ -9,9 +9,12 @@ import io.rayzerocopy.Progress;
 import io.rayzerocopy.WriteResult;
 import io.rayzerocopy.internal.data.Allocators;
 import io.rayzerocopy.internal.data.ArrowIpc;
+import io.rayzerocopy.internal.data.JobRecord;
 import io.rayzerocopy.internal.data.ParquetSink;
+import io.rayzerocopy.internal.data.ParquetSplit;
 import io.rayzerocopy.internal.data.ParquetSplitSource;
 import io.rayzerocopy.internal.exec.JobPlan;
+import io.rayzerocopy.internal.storage.Storage;
 import io.rayzerocopy.internal.storage.Tree;
 import io.rayzerocopy.spark.SparkRuntime;
 
@@ -19,15 +22,22 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.rdd.RDD;
 import org.apache.spark.util.LongAccumulator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.Function1;
+import scala.Function2;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
+import scala.runtime.BoxedUnit;
 
 import java.io.IOException;
+import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,6 +45,7 @@ import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.OptionalLong;
 import java.util.UUID;
+import java.util.stream.LongStream;
 
 /**
  * Runs a dataset as a Spark job, on the driver. Splits are planned from the Parquet footers (and
@@ -59,106 +70,160 @@ final class SparkJobs {
     static WriteResult writeParquet(JobPlan plan, String directory, ParquetWriteOptions options) {
         long start = System.nanoTime();
         SparkOptions settings = SparkOptions.of(plan.settings());
+        settings.actorBounds().check(plan.runner().maxActors());
         List<ParquetSplitSource> splits =
                 ParquetSplitSource.plan(plan.source(), settings.rowsPerSplit());
-        long inputRows = splits.stream().mapToLong(s -> s.rowCount().orElse(0)).sum();
-        try (ParquetSink sink = ParquetSink.create(directory, options);
-                SparkSessions.Handle session = SparkSessions.acquire(settings)) {
-            SparkContext sc = session.context();
-            JobPlan.Runner runner = Shipping.forCluster(sc, plan.runner(), settings.publish());
-            String job = UUID.randomUUID().toString();
-            String out = sink.directory();
-            // Inside the sink's staging area, which is named after this process: if the driver is
-            // killed, the next job on this output or `rzc clean` removes the attempts with it.
-            String staging = sink.scratch("attempts");
-            LongAccumulator written = sc.longAccumulator("rzc rows written");
-            LongAccumulator firstBatch = sc.longAccumulator(SparkRuntime.FIRST_BATCH_MILLIS);
-            long[] splitRows = splits.stream().mapToLong(x -> x.rowCount().orElse(0)).toArray();
-            AttemptTracker tracker =
-                    AttemptTracker.on(
-                            sc,
-                            "rzc-" + job,
-                            written.id(),
-                            (finished, rows) ->
-                                    plan.progress()
-                                            .accept(
-                                                    new Progress(
-                                                            rows,
-                                                            0,
-                                                            finished.stream()
-                                                                    .mapToLong(p -> splitRows[p])
-                                                                    .sum(),
-                                                            OptionalLong.of(inputRows),
-                                                            Duration.ofNanos(
-                                                                    System.nanoTime() - start))));
-            sc.setJobGroup(
-                    "rzc-" + job, runner.describe() + " -> " + out, /* interruptOnCancel= */ true);
-            try {
-                List<TaskOutput> outputs =
-                        JavaSparkContext.fromSparkContext(sc)
-                                .parallelize(splits, splits.size())
-                                .mapPartitionsWithIndex(
-                                        new SplitTask(
-                                                staging, runner, options, written, firstBatch),
-                                        false)
-                                .collect();
-                drain(tracker, staging);
-                return commit(plan, sink, outputs, splits.size(), start);
-            } catch (Exception e) {
-                // collect() throws SparkException: checked, though Scala does not declare it.
-                drain(tracker, staging);
-                if (e instanceof IllegalArgumentException || e instanceof DatasetException) {
-                    throw (RuntimeException) e;
+        Map<String, String> names = splitNames(splits);
+        JobRecord record = plan.runner().record(plan.source(), names, options);
+        try (ParquetSink sink = ParquetSink.create(directory, options, record)) {
+            List<String> order = List.copyOf(names.keySet());
+            List<Integer> todo = new ArrayList<>();
+            for (int i = 0; i < order.size(); i++) {
+                if (!sink.resumedSplits().contains(order.get(i))) {
+                    todo.add(i);
                 }
-                throw new DatasetException(
-                        "the Spark job writing "
-                                + out
-                                + " failed, and the output was not changed: "
-                                + firstLine(e),
-                        e);
-            } finally {
-                sc.clearJobGroup();
-                sc.removeSparkListener(tracker);
-                deleteTree(staging);
             }
+            if (!sink.resumedSplits().isEmpty()) {
+                LOG.info(
+                        "resuming: {} of {} splits were committed by the run that died",
+                        order.size() - todo.size(),
+                        order.size());
+            }
+            List<TaskOutput> outputs = new ArrayList<>();
+            if (!todo.isEmpty()) {
+                try (SparkSessions.Handle session = SparkSessions.acquire(settings)) {
+                    List<ParquetSplitSource> mine = todo.stream().map(splits::get).toList();
+                    List<String> named = todo.stream().map(order::get).toList();
+                    outputs =
+                            run(plan, settings, session.context(), sink, options, mine, named, start);
+                }
+            }
+            return commit(plan, sink, outputs, start);
         }
     }
 
-    private static WriteResult commit(
-            JobPlan plan, ParquetSink sink, List<TaskOutput> outputs, int splits, long start) {
-        List<TaskOutput> accepted = new ArrayList<>(outputs);
-        accepted.sort(Comparator.comparingInt(TaskOutput::partition));
-        for (int p = 0; p < splits; p++) {
-            if (accepted.size() != splits || accepted.get(p).partition() != p) {
-                throw new IllegalStateException(
-                        "Spark returned results for splits "
-                                + accepted.stream().map(TaskOutput::partition).toList()
-                                + ", not one for each of the "
-                                + splits
-                                + " splits");
+    /**
+     * Each split's name and what identifies its content, in read order: a resumed run skips the
+     * splits with the same name a run that died committed.
+     */
+    private static Map<String, String> splitNames(List<ParquetSplitSource> splits) {
+        Map<String, String> names = new LinkedHashMap<>();
+        for (ParquetSplitSource source : splits) {
+            ParquetSplit split = source.parquetSplits().get(0);
+            names.put(split.toString(), Storage.fingerprint(split.file()));
+        }
+        return names;
+    }
+
+    /**
+     * Runs one task per split; commits each split into {@code sink} (under its name) as Spark
+     * accepts one of its attempts, so that a run killed later can be resumed from there.
+     */
+    private static List<TaskOutput> run(
+            JobPlan plan,
+            SparkOptions settings,
+            SparkContext sc,
+            ParquetSink sink,
+            ParquetWriteOptions options,
+            List<ParquetSplitSource> splits,
+            List<String> names,
+            long start) {
+        JobPlan.Runner runner = Shipping.forCluster(sc, plan.runner(), settings.publish());
+        String job = UUID.randomUUID().toString();
+        String out = sink.directory();
+        // Inside the sink's staging area, which is named after this process: if the driver is
+        // killed, the next job on this output or `rzc clean` removes the attempts with it.
+        String staging = sink.scratch("attempts-" + job);
+        LongAccumulator written = sc.longAccumulator("rzc rows written");
+        LongAccumulator firstBatch = sc.longAccumulator(SparkRuntime.FIRST_BATCH_MILLIS);
+        AttemptTracker tracker =
+                AttemptTracker.on(sc, "rzc-" + job, written.id(), progress(plan, splits, start));
+        sc.setJobGroup("rzc-" + job, runner.describe() + " -> " + out, /* interruptOnCancel= */ true);
+        List<TaskOutput> accepted = Collections.synchronizedList(new ArrayList<>());
+        try {
+            RDD<TaskOutput> tasks =
+                    JavaSparkContext.fromSparkContext(sc)
+                            .parallelize(splits, splits.size())
+                            .mapPartitionsWithIndex(
+                                    new SplitTask(staging, runner, options, written, firstBatch),
+                                    false)
+                            .rdd();
+            Function1<scala.collection.Iterator<TaskOutput>, TaskOutput> first =
+                    (Function1<scala.collection.Iterator<TaskOutput>, TaskOutput> & Serializable)
+                            it -> it.next();
+            Function2<Object, TaskOutput, BoxedUnit> commitSplit =
+                    (index, output) -> {
+                        sink.adopt(names.get((Integer) index), output.directory());
+                        accepted.add(output);
+                        return BoxedUnit.UNIT;
+                    };
+            ClassTag<TaskOutput> type = ClassTag$.MODULE$.apply(TaskOutput.class);
+            sc.runJob(tasks, first, commitSplit, type);
+            drain(tracker, staging);
+            return List.copyOf(accepted);
+        } catch (Exception e) {
+            // runJob throws SparkException: checked, though Scala does not declare it.
+            drain(tracker, staging);
+            if (e instanceof IllegalArgumentException || e instanceof DatasetException) {
+                throw (RuntimeException) e;
             }
+            throw new DatasetException(
+                    "the Spark job writing "
+                            + out
+                            + " failed, and the output was not changed: "
+                            + firstLine(e),
+                    e);
+        } finally {
+            sc.clearJobGroup();
+            sc.removeSparkListener(tracker);
+            deleteTree(staging);
         }
-        long rows = 0;
-        long errored = 0;
-        for (TaskOutput output : accepted) {
-            rows += sink.adopt("split " + output.partition(), output.directory());
-            errored += output.erroredRows();
-        }
+    }
+
+    /** Reports rows committed by finished splits to the plan's progress listener. */
+    private static java.util.function.BiConsumer<List<Integer>, Long> progress(
+            JobPlan plan, List<ParquetSplitSource> splits, long start) {
+        long[] splitRows = splits.stream().mapToLong(x -> x.rowCount().orElse(0)).toArray();
+        long inputRows = LongStream.of(splitRows).sum();
+        return (finished, rows) ->
+                plan.progress()
+                        .accept(
+                                new Progress(
+                                        rows,
+                                        0,
+                                        finished.stream().mapToLong(p -> splitRows[p]).sum(),
+                                        OptionalLong.of(inputRows),
+                                        Duration.ofNanos(System.nanoTime() - start)));
+    }
+
+    private static WriteResult commit(
+            JobPlan plan, ParquetSink sink, List<TaskOutput> accepted, long start) {
+        long rows = sink.rows();
+        long errored = accepted.stream().mapToLong(TaskOutput::erroredRows).sum();
         List<String> files = sink.commit();
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
         ExecutionStats stats = aggregate(accepted, elapsed);
         plan.finished().accept(stats);
         LOG.info(
-                "committed {} rows ({} errored) of {} splits from {} executor JVMs to {} in {} s;"
-                        + " first batch of a task after {} ms (median)",
+                "committed {} rows ({} errored) of {} splits ({} resumed) from {} executor JVMs"
+                        + " to {} in {} s; first batch of a task after {} ms (median)",
                 rows,
                 errored,
-                splits,
+                accepted.size() + sink.resumedSplits().size(),
+                sink.resumedSplits().size(),
                 accepted.stream().mapToLong(TaskOutput::pid).distinct().count(),
                 sink.directory(),
                 String.format("%.2f", elapsed.toNanos() / 1e9),
                 medianFirstBatch(accepted));
-        return new WriteResult(sink.directory(), files, rows, errored, elapsed, stats, 0, 0);
+        return new WriteResult(
+                sink.directory(),
+                files,
+                rows,
+                errored,
+                elapsed,
+                stats,
+                sink.resumedSplits().size(),
+                sink.resumedRows());
     }
 
     private static long medianFirstBatch(List<TaskOutput> outputs) {
@@ -214,6 +279,7 @@ final class SparkJobs {
 
     static BatchIterator iterBatches(JobPlan plan) {
         SparkOptions settings = SparkOptions.of(plan.settings());
+        settings.actorBounds().check(plan.runner().maxActors());
         List<ParquetSplitSource> splits =
                 ParquetSplitSource.plan(plan.source(), settings.rowsPerSplit());
         SparkSessions.Handle session = SparkSessions.acquire(settings);

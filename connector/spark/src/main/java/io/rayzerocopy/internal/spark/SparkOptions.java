@@ -3,6 +3,9 @@ package io.rayzerocopy.internal.spark;
 import io.rayzerocopy.internal.exec.RuntimeSettings;
 import io.rayzerocopy.spark.SparkRuntime;
 
+import org.apache.spark.SparkConf;
+import org.apache.spark.SparkEnv;
+
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -90,6 +93,38 @@ record SparkOptions(
                                 0)),
                 Map.copyOf(conf),
                 settings.workerJvmOptions());
+    }
+
+    /**
+     * The actor bounds of this job's executors, as the driver knows them before any session
+     * starts: from these options, else the running session's configuration.
+     */
+    ActorBounds actorBounds() {
+        Map<String, String> all = new LinkedHashMap<>();
+        String master = this.master;
+        SparkConf running = SparkSessions.runningConf();
+        if (running != null) {
+            for (scala.Tuple2<String, String> kv : running.getAll()) {
+                all.put(kv._1(), kv._2());
+            }
+            master = master != null ? master : running.get("spark.master", null);
+        }
+        all.putAll(sparkConf);
+        return ActorBounds.of(all, master, Runtime.getRuntime().availableProcessors());
+    }
+
+    /** The actor bounds inside an executor: its own configuration, then these options. */
+    ActorBounds actorBoundsInExecutor() {
+        Map<String, String> all = new LinkedHashMap<>();
+        SparkEnv env = SparkEnv.get();
+        if (env != null) {
+            for (scala.Tuple2<String, String> kv : env.conf().getAll()) {
+                all.put(kv._1(), kv._2());
+            }
+        }
+        sparkConf.forEach(all::putIfAbsent);
+        String master = all.getOrDefault("spark.master", this.master);
+        return ActorBounds.of(all, master, Runtime.getRuntime().availableProcessors());
     }
 
     private static long positive(Map<String, String> options, String key, long fallback) {

@@ -44,7 +44,15 @@ public final class SparkProvider implements RuntimeProvider, JobRuntime {
                             + " the actors inside its own tasks; it cannot host actors or task-mode"
                             + " workers for this JVM: use the threads or processes runtime here");
         }
-        return ExecutorActors.runtime(SparkOptions.of(settings).actorIdleTimeout());
+        SparkOptions options = SparkOptions.of(settings);
+        return ExecutorActors.runtime(
+                options.actorIdleTimeout(), options.actorBoundsInExecutor().maxPerExecutor());
+    }
+
+    @Override
+    public void checkPool(RuntimeSettings settings, int actors) {
+        requireSpark();
+        SparkOptions.of(settings).actorBounds().check(actors);
     }
 
     @Override

@@ -122,6 +122,12 @@ public final class SparkSessions {
         return acquire(SparkOptions.of(settings)).session();
     }
 
+    /** The configuration of the session running in this JVM, or null. */
+    static SparkConf runningConf() {
+        SparkSession running = running();
+        return running == null ? null : running.sparkContext().getConf();
+    }
+
     /** The active or default session of this JVM, or null. */
     private static SparkSession running() {
         scala.Option<SparkSession> active = SparkSession.getActiveSession();
@@ -159,6 +165,11 @@ public final class SparkSessions {
         if (url.kind() == MasterUrl.Kind.LOCAL_CLUSTER || url.onThisMachine()) {
             conf.setIfMissing("spark.executor.extraClassPath", JvmLauncher.classpath());
             List<String> flags = new ArrayList<>(executorFlags());
+            if (url.kind() != MasterUrl.Kind.LOCAL_CLUSTER) {
+                // A Worker's executors use the store directory of their node (its environment):
+                // two Workers on one host may stand for two machines, or containers.
+                flags.removeIf(flag -> flag.startsWith("-Drzc.store.dir="));
+            }
             flags.addAll(options.workerJvmOptions());
             String given = conf.get("spark.executor.extraJavaOptions", "");
             conf.set(

@@ -48,10 +48,12 @@ final class SplitTask
         this.staging = staging;
         this.storageSettings = Storage.settings();
         this.runner = runner;
-        // Each attempt writes into a new directory of its own.
+        // Each attempt writes into a new directory of its own; resuming is the driver's business
+        // (it skips the splits a killed run committed).
         this.writeOptions =
                 writeOptions.toBuilder()
                         .saveMode(ParquetWriteOptions.SaveMode.ERROR_IF_EXISTS)
+                        .resume(false)
                         .build();
         this.rows = rows;
         this.firstBatchMillis = firstBatchMillis;

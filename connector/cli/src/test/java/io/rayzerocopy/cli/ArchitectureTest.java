@@ -1,0 +1,119 @@
+package io.rayzerocopy.cli;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.library.freeze.FreezingArchRule;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The architecture of docs/architecture.md as rules over the compiled classes of every module.
+ * Rules that today's code does not meet yet are frozen (ArchUnit's {@link FreezingArchRule}): the
+ * violations that exist are listed in {@code archunit-store/} and only a new one fails, so the
+ * list can only shrink; a violation that is fixed leaves the store by itself.
+ */
+class ArchitectureTest {
+    /** Core's machinery: what engines, the CLI, examples and benchmarks must not use. */
+    private static final String[] CORE_INTERNALS = {
+        "io.rayzerocopy.internal", "io.rayzerocopy.internal.exec..",
+        "io.rayzerocopy.internal.data..", "io.rayzerocopy.internal.model.."
+    };
+
+    private static final String[] OUTSIDE_CORE = {
+        "io.rayzerocopy.cli..", "io.rayzerocopy.ray..", "io.rayzerocopy.internal.ray..",
+        "io.rayzerocopy.spark..", "io.rayzerocopy.internal.spark..", "io.rayzerocopy.examples..",
+        "io.rayzerocopy.bench.."
+    };
+
+    private static JavaClasses all;
+
+    @BeforeAll
+    static void importModules() {
+        ClassFileImporter importer =
+                new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS);
+        List<Path> dirs =
+                List.of("connector/core", "connector/ray", "connector/spark", "connector/cli",
+                                "examples", "benchmarks")
+                        .stream()
+                        .map(m -> Path.of("../..").resolve(m).resolve("target/classes"))
+                        .filter(Files::isDirectory)
+                        .toList();
+        all = importer.importPaths(dirs);
+    }
+
+    @Test
+    void enginesTheCliExamplesAndBenchmarksUseOnlyThePublicApiAndSpi() {
+        ArchRule rule =
+                noClasses()
+                        .that()
+                        .resideInAnyPackage(OUTSIDE_CORE)
+                        .should()
+                        .dependOnClassesThat()
+                        .resideInAnyPackage(CORE_INTERNALS)
+                        .as("engines, the CLI, examples and benchmarks use only the public API");
+        FreezingArchRule.freeze(rule).check(all);
+    }
+
+    @Test
+    void coreKnowsNoEngineNorTheCli() {
+        noClasses()
+                .that()
+                .resideInAnyPackage("io.rayzerocopy", "io.rayzerocopy.internal", "io.rayzerocopy.internal.exec..",
+                        "io.rayzerocopy.internal.data..", "io.rayzerocopy.internal.model..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(OUTSIDE_CORE)
+                .check(all);
+    }
+
+    @Test
+    void internalCodeNeverCallsTheFacadesEntryPoints() {
+        noClasses()
+                .that()
+                .resideInAnyPackage(CORE_INTERNALS)
+                .should()
+                .dependOnClassesThat()
+                .haveFullyQualifiedName("io.rayzerocopy.Dataset")
+                .orShould()
+                .dependOnClassesThat()
+                .haveFullyQualifiedName("io.rayzerocopy.ModelWrapper")
+                .check(all);
+    }
+
+    @Test
+    void publicTypesUsersImplementExtendNoInternalType() {
+        ArchRule rule =
+                classes()
+                        .that()
+                        .resideInAnyPackage("io.rayzerocopy", "io.rayzerocopy.ray", "io.rayzerocopy.spark")
+                        .and()
+                        .arePublic()
+                        .should()
+                        .notBeAssignableTo(
+                                com.tngtech.archunit.core.domain.JavaClass.Predicates
+                                        .resideInAnyPackage(CORE_INTERNALS))
+                        .as("public API types extend or implement no internal type");
+        FreezingArchRule.freeze(rule).check(all);
+    }
+
+    @Test
+    void corePackagesHaveNoCycles() {
+        ArchRule rule =
+                slices().matching("io.rayzerocopy.internal.(*)..")
+                        .should()
+                        .beFreeOfCycles()
+                        .as("core's internal packages have no cycles");
+        FreezingArchRule.freeze(rule).check(all);
+    }
+}
