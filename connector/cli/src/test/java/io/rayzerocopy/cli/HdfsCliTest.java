@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.rayzerocopy.Dataset;
 import io.rayzerocopy.Fixtures;
 import io.rayzerocopy.internal.data.StagingArea;
-import io.rayzerocopy.internal.exec.JvmLauncher;
 import io.rayzerocopy.internal.storage.MiniHdfs;
 
 import org.apache.hadoop.fs.FileSystem;
@@ -21,7 +20,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code rzc score} with input, output and model on a real HDFS (a NameNode and two DataNodes in
@@ -31,7 +29,7 @@ import java.util.concurrent.TimeUnit;
  */
 class HdfsCliTest {
     private static final int FILES = 6;
-    private static final int ROWS_PER_FILE = 2000;
+    private static final int ROWS_PER_FILE = 500;
 
     @TempDir static Path dir;
     private static MiniHdfs hdfs;
@@ -113,36 +111,11 @@ class HdfsCliTest {
     @Test
     void aDriverKilledMidJobLeavesNoOutputAndResumeCommitsEveryRowOnce() throws Exception {
         String out = hdfs.uri() + "/warehouse/killed";
-        Process child =
-                JvmLauncher.start(
-                        Rzc.class.getName(),
-                        List.of(
-                                "-Xmx512m",
-                                "-Dai.djl.pytorch.num_threads=1",
-                                "-Dai.djl.pytorch.num_interop_threads=1"),
-                        score(2, model, input, out));
-        child.getOutputStream().close();
-        try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            while (System.nanoTime() < deadline && child.isAlive()) {
-                List<StagingArea.Leftover> staging = StagingArea.leftovers(out);
-                if (!staging.isEmpty() && staging.get(0).committedSplits() >= FILES / 2) {
-                    break;
-                }
-                Thread.sleep(20);
-            }
-            assertTrue(child.isAlive(), "the child is still running at half the files");
-        } finally {
-            child.destroyForcibly();
-            child.waitFor(30, TimeUnit.SECONDS);
-        }
-        assertEquals(137, child.exitValue(), "killed by SIGKILL");
+        int done =
+                ResumeCliTest.killHalfway(score(2, model, input, out), out, FILES)
+                        .committedSplits();
         FileSystem fs = hdfs.client();
         assertFalse(fs.exists(new org.apache.hadoop.fs.Path("/warehouse/killed")), "no output");
-        List<StagingArea.Leftover> left = StagingArea.leftovers(out);
-        assertEquals(1, left.size(), left.toString());
-        assertFalse(left.get(0).alive(), left.toString());
-        int done = left.get(0).committedSplits();
 
         RzcCliTest.Run resumed =
                 RzcCliTest.rzc(score(2, model, input, out, "--resume").toArray(String[]::new));

@@ -113,8 +113,20 @@ class ResumeCliTest {
         return args;
     }
 
-    /** Starts {@code rzc} with {@code args} in a child JVM and SIGKILLs it at half the files. */
+    /** Starts {@code rzc} in a child JVM and SIGKILLs it at half the files. */
     private static StagingArea.Leftover killHalfway(Path output) throws Exception {
+        StagingArea.Leftover killed = killHalfway(score(output), output.toString(), FILES);
+        assertFalse(Files.exists(output), "a killed job leaves no output");
+        return killed;
+    }
+
+    /**
+     * Starts {@code rzc} with {@code args} in a child JVM and SIGKILLs it once its staging area
+     * next to {@code output} (a path or URI) has half of the {@code files} input files committed;
+     * returns what it left there.
+     */
+    static StagingArea.Leftover killHalfway(List<String> args, String output, int files)
+            throws Exception {
         Process child =
                 JvmLauncher.start(
                         Rzc.class.getName(),
@@ -122,13 +134,13 @@ class ResumeCliTest {
                                 "-Xmx512m",
                                 "-Dai.djl.pytorch.num_threads=1",
                                 "-Dai.djl.pytorch.num_interop_threads=1"),
-                        score(output));
+                        args);
         child.getOutputStream().close();
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             while (System.nanoTime() < deadline && child.isAlive()) {
-                List<StagingArea.Leftover> staging = StagingArea.leftovers(output.toString());
-                if (!staging.isEmpty() && staging.get(0).committedSplits() >= FILES / 2) {
+                List<StagingArea.Leftover> staging = StagingArea.leftovers(output);
+                if (!staging.isEmpty() && staging.get(0).committedSplits() >= files / 2) {
                     break;
                 }
                 Thread.sleep(10);
@@ -139,13 +151,12 @@ class ResumeCliTest {
             child.waitFor(30, TimeUnit.SECONDS);
         }
         assertEquals(137, child.exitValue(), "killed by SIGKILL");
-        assertFalse(Files.exists(output), "a killed job leaves no output");
-        List<StagingArea.Leftover> left = StagingArea.leftovers(output.toString());
+        List<StagingArea.Leftover> left = StagingArea.leftovers(output);
         assertEquals(1, left.size(), left.toString());
         StagingArea.Leftover killed = left.get(0);
         assertFalse(killed.alive());
         assertTrue(
-                killed.committedSplits() >= FILES / 2 && killed.committedSplits() < FILES,
+                killed.committedSplits() >= files / 2 && killed.committedSplits() < files,
                 killed.toString());
         return killed;
     }
