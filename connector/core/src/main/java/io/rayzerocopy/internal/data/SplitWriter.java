@@ -6,9 +6,8 @@ import io.rayzerocopy.internal.storage.Tree;
 
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.pojo.Schema;
-import org.apache.parquet.compression.CompressionCodecFactory;
-
 import org.apache.hadoop.fs.Path;
+import org.apache.parquet.compression.CompressionCodecFactory;
 
 import java.io.IOException;
 import java.util.ArrayList;

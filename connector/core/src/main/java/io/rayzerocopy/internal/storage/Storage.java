@@ -76,7 +76,11 @@ public final class Storage {
      * takes the new value.
      */
     public static synchronized void configure(Map<String, String> settings) {
+        Map<String, String> before = new TreeMap<>(SETTINGS);
         SETTINGS.putAll(settings);
+        if (SETTINGS.equals(before)) {
+            return;
+        }
         conf = null;
         // Built with the old settings: later calls get new ones. Open streams keep theirs.
         FILE_SYSTEMS.clear();
