@@ -5,7 +5,6 @@ import io.rayzerocopy.internal.data.StagingArea;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -27,20 +26,20 @@ final class CleanCommand implements Callable<Integer> {
     @Parameters(
             arity = "1..*",
             paramLabel = "DIR",
-            description = "an output, or a directory of outputs")
-    List<Path> dirs;
+            description = "an output, or a directory of outputs: a path or a URI (hdfs://...)")
+    List<String> dirs;
 
     @Override
     public Integer call() {
         int removed = 0;
-        for (Path dir : dirs) {
-            for (StagingArea.Leftover leftover : StagingArea.removeDead(dir.toString())) {
+        for (String dir : dirs) {
+            for (StagingArea.Leftover leftover : StagingArea.removeDead(dir)) {
                 System.out.printf(
                         "removed %s (left by %s, %d input files committed)%n",
                         leftover.directory(), leftover.owner(), leftover.committedSplits());
                 removed++;
             }
-            for (StagingArea.Leftover running : StagingArea.leftovers(dir.toString())) {
+            for (StagingArea.Leftover running : StagingArea.leftovers(dir)) {
                 System.out.printf(
                         "kept %s: %s is still running%n", running.directory(), running.owner());
             }

@@ -32,8 +32,7 @@ class ArchitectureTest {
     /** Core's machinery: what engines, the CLI, examples and benchmarks must not use. */
     private static final String[] CORE_INTERNALS = {
         "io.rayzerocopy.internal", "io.rayzerocopy.internal.exec..",
-        "io.rayzerocopy.internal.data..", "io.rayzerocopy.internal.model..",
-        "io.rayzerocopy.internal.storage.."
+        "io.rayzerocopy.internal.data..", "io.rayzerocopy.internal.model.."
     };
 
     private static final String[] OUTSIDE_CORE = {
@@ -100,8 +99,7 @@ class ArchitectureTest {
         noClasses()
                 .that()
                 .resideInAnyPackage("io.rayzerocopy", "io.rayzerocopy.internal", "io.rayzerocopy.internal.exec..",
-                        "io.rayzerocopy.internal.data..", "io.rayzerocopy.internal.model..",
-                        "io.rayzerocopy.internal.storage..")
+                        "io.rayzerocopy.internal.data..", "io.rayzerocopy.internal.model..")
                 .should()
                 .dependOnClassesThat()
                 .resideInAnyPackage(OUTSIDE_CORE)
