@@ -121,7 +121,8 @@ class ResumeTest {
                 resumed.stats().inputRows(),
                 "only the files not committed are read");
         assertEquals(FILES * ROWS_PER_FILE, resumed.rowsWritten());
-        assertEquals(List.of(), StagingArea.leftovers(out.toString()), "no staging directory is left");
+        assertEquals(
+                List.of(), StagingArea.leftovers(out.toString()), "no staging directory is left");
 
         Path reference = dir.resolve("reference");
         WriteResult uninterrupted = job(20).writeParquet(reference.toString());
@@ -184,7 +185,8 @@ class ResumeTest {
         WriteResult fresh = job(20).writeParquet(out.toString());
         assertEquals(0, fresh.skippedSplits());
         assertEquals(FILES * ROWS_PER_FILE, fresh.stats().inputRows());
-        assertEquals(List.of(), StagingArea.leftovers(out.toString()), "the dead run's directory is gone");
+        assertEquals(
+                List.of(), StagingArea.leftovers(out.toString()), "the dead run's directory is gone");
     }
 
     @Test

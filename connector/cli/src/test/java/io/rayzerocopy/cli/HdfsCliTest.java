@@ -45,7 +45,8 @@ class HdfsCliTest {
         model = hdfs.uri() + "/models/simple_classifier.pt";
         hdfs.client()
                 .copyFromLocalFile(
-                        new org.apache.hadoop.fs.Path(Fixtures.path("simple_classifier.pt").toUri()),
+                        new org.apache.hadoop.fs.Path(
+                                Fixtures.path("simple_classifier.pt").toUri()),
                         new org.apache.hadoop.fs.Path("/models/simple_classifier.pt"));
     }
 
@@ -167,7 +168,8 @@ class HdfsCliTest {
         double seconds = (System.nanoTime() - start) / 1e9;
         assertEquals(2, r.code(), r.out() + r.err());
         assertTrue(seconds < 30, args + " took " + seconds + " s");
-        String line = r.err().lines().filter(l -> l.startsWith("rzc: ")).findFirst().orElse(r.err());
+        String line =
+                r.err().lines().filter(l -> l.startsWith("rzc: ")).findFirst().orElse(r.err());
         for (String e : expected) {
             assertTrue(line.contains(e), "'" + e + "' in: " + line);
         }

@@ -190,7 +190,10 @@ class ResumeCliTest {
         assertEquals(notDone * ROWS_PER_FILE, readRows(resumed.out()), "read only those files");
         String last = resumed.out().strip().lines().reduce((a, b) -> b).orElse("");
         assertTrue(last.startsWith("rows=" + FILES * ROWS_PER_FILE + " errored=0 "), last);
-        assertEquals(List.of(), StagingArea.leftovers(out.toString()), "nothing is left next to the output");
+        assertEquals(
+                List.of(),
+                StagingArea.leftovers(out.toString()),
+                "nothing is left next to the output");
         System.out.printf(
                 "killed at %d of %d files committed; the resumed run skipped %d and read %d%n",
                 done, FILES, done, notDone);
@@ -234,7 +237,8 @@ class ResumeCliTest {
         StagingArea.Leftover again = killHalfway(out);
         RzcCliTest.Run next = RzcCliTest.rzc(score(out, 256).toArray(String[]::new));
         assertEquals(0, next.code(), next.err());
-        assertFalse(Files.exists(Path.of(again.directory())), "the next job on the output removed it");
+        assertFalse(
+                Files.exists(Path.of(again.directory())), "the next job on the output removed it");
         try (var left = Files.list(out.getParent())) {
             assertEquals(List.of(out), left.toList());
         }

@@ -131,7 +131,10 @@ class SparkResumeCliTest {
         assertTrue(resumed.out().contains("resumed: skipped " + done), resumed.out());
         String last = resumed.out().strip().lines().reduce((a, b) -> b).orElse("");
         assertTrue(last.startsWith("rows=" + FILES * ROWS_PER_FILE + " errored=0 "), last);
-        assertEquals(List.of(), StagingArea.leftovers(out.toString()), "nothing is left next to the output");
+        assertEquals(
+                List.of(),
+                StagingArea.leftovers(out.toString()),
+                "nothing is left next to the output");
         System.out.printf(
                 "TIMING spark driver killed %.1f s in with %d of %d splits committed (%d executor"
                         + " JVMs exited with it); --resume ran the other %d%n",

@@ -170,7 +170,13 @@ final class ParquetFileBatches implements AutoCloseable {
             throw e;
         } catch (IOException | RuntimeException e) {
             throw new DatasetException(
-                    "cannot decode " + Storage.mask(file) + " near row " + fileRow + ": " + e.getMessage(), e);
+                    "cannot decode "
+                            + Storage.mask(file)
+                            + " near row "
+                            + fileRow
+                            + ": "
+                            + e.getMessage(),
+                    e);
         }
     }
 

@@ -544,7 +544,7 @@ public final class StagingArea {
         if (tree.exists(output)) {
             ParquetSink.checkTarget(tree, output, options.saveMode());
             if (isEmptyDirectory(tree, output)) {
-                tree.deleteTree(output);
+                tree.deleteEmptyDirectory(output);
             } else {
                 backup =
                         new Path(
@@ -621,7 +621,10 @@ public final class StagingArea {
                         records.add(record);
                     }
                 } catch (IOException | JsonParseException e) {
-                    LOG.warn("ignoring unreadable split record {}: {}", tree.name(file), e.toString());
+                    LOG.warn(
+                            "ignoring unreadable split record {}: {}",
+                            tree.name(file),
+                            e.toString());
                 }
             }
         } catch (IOException e) {

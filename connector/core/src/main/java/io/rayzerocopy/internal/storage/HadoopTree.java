@@ -128,6 +128,13 @@ final class HadoopTree implements Tree {
     }
 
     @Override
+    public void deleteEmptyDirectory(Path dir) throws IOException {
+        if (!fs.delete(dir, false)) {
+            throw new IOException("cannot delete " + name(dir));
+        }
+    }
+
+    @Override
     public void deleteTree(Path path) throws IOException {
         fs.delete(path, true);
     }

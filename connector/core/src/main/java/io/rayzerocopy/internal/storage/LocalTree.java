@@ -103,6 +103,11 @@ final class LocalTree implements Tree {
     }
 
     @Override
+    public void deleteEmptyDirectory(Path dir) throws IOException {
+        Files.delete(local(dir));
+    }
+
+    @Override
     public void deleteTree(Path path) throws IOException {
         FileTrees.deleteTree(local(path));
     }

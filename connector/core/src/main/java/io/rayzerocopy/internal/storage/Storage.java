@@ -32,7 +32,8 @@ import java.util.regex.Pattern;
  */
 public final class Storage {
     private static final Pattern SCHEME = Pattern.compile("^[a-zA-Z][a-zA-Z0-9+.-]*://.*");
-    private static final Pattern USER_INFO = Pattern.compile("([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\\s]+@");
+    private static final Pattern USER_INFO =
+            Pattern.compile("([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\\s]+@");
 
     /** The artifact that brings each well-known scheme's file system. */
     private static final Map<String, String> ARTIFACTS =
@@ -150,7 +151,7 @@ public final class Storage {
         }
     }
 
-    /** The location in its canonical form: a local path made absolute and normalized; a URI kept. */
+    /** The location in canonical form: a local path absolute and normalized; a URI as given. */
     public static String normalize(String location) {
         if (isLocal(location)) {
             return localPath(location).toAbsolutePath().normalize().toString();

@@ -24,7 +24,7 @@ public interface Tree {
     /** {@code location} as a qualified, normalized path of this tree. */
     Path path(String location);
 
-    /** How messages name {@code path}: a local one by its plain path, a URI with credentials masked. */
+    /** How messages name {@code path}: a local one by its plain path, a URI masked. */
     String name(Path path);
 
     /**
@@ -65,6 +65,13 @@ public interface Tree {
      * @throws IOException if {@code from} is gone, {@code to} exists, or the move fails
      */
     void rename(Path from, Path to) throws IOException;
+
+    /**
+     * Deletes the empty directory {@code dir}.
+     *
+     * @throws IOException if it is not empty (nothing is deleted then) or cannot be deleted
+     */
+    void deleteEmptyDirectory(Path dir) throws IOException;
 
     /** Deletes {@code path} and everything under it; a missing path is not an error. */
     void deleteTree(Path path) throws IOException;
