@@ -65,13 +65,18 @@ public final class DatasetThroughput {
     }
 
     static void generate(Path dir, long rows) {
+        generate(dir, rows, 500_000);
+    }
+
+    /** As {@link #generate(Path, long)}, in files of {@code rowsPerFile} rows. */
+    static void generate(Path dir, long rows, long rowsPerFile) {
         WriteResult result =
                 Dataset.range(rows)
                         .mapBatches(DatasetThroughput::randomFeatures, 65_536)
                         .writeParquet(
                                 dir.toString(),
                                 ParquetWriteOptions.builder()
-                                        .rowsPerFile(500_000)
+                                        .rowsPerFile(rowsPerFile)
                                         .rowsPerRowGroup(65_536)
                                         .build());
         System.out.printf("generated %,d rows in %d files%n", rows, result.files().size());

@@ -3,7 +3,8 @@ package io.rayzerocopy.bench;
 import ai.djl.Model;
 
 import io.rayzerocopy.ActorPoolStrategy;
-import io.rayzerocopy.BenchActors;
+import io.rayzerocopy.Batch;
+import io.rayzerocopy.BatchIterator;
 import io.rayzerocopy.BlockModel;
 import io.rayzerocopy.Dataset;
 import io.rayzerocopy.Mode;
@@ -11,16 +12,6 @@ import io.rayzerocopy.ModelScorer;
 import io.rayzerocopy.ModelWrapper;
 import io.rayzerocopy.ParquetWriteOptions;
 import io.rayzerocopy.WriteResult;
-import io.rayzerocopy.internal.data.Allocators;
-import io.rayzerocopy.internal.data.BatchReader;
-import io.rayzerocopy.internal.data.ParquetSource;
-import io.rayzerocopy.internal.data.SourceBatch;
-import io.rayzerocopy.internal.exec.BatchProcessor;
-import io.rayzerocopy.internal.model.Djl;
-
-import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.vector.VectorSchemaRoot;
-
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -37,14 +28,17 @@ import java.util.stream.Stream;
 
 /**
  * How close the main job comes to what its stages allow. On one generated table (the demo schema:
- * {@code id} int64, {@code features} 128 float32; snappy, row groups of 65,536, files of 500,000
- * rows), each stage alone on this thread, in CPU-seconds of this thread per row:
+ * {@code id} int64, {@code features} 128 float32; snappy, row groups of 65,536, files of 100,000
+ * rows), each stage alone on one thread, in CPU-seconds of that thread per row ({@link ThreadCpu}):
  *
  * <ul>
- *   <li>decode: our Parquet reader to Arrow batches of the job's batch size, the whole table;
- *   <li>score: the job's own actor ({@link ModelScorer}, model loaded) on decoded batches: Arrow
- *       batch to tensor, forward, Arrow output;
- *   <li>encode + write: our writer on those outputs ({@code id}, {@code scores} 10 float32).
+ *   <li>decode: our Parquet reader to Arrow batches of the job's batch size, the whole table (the
+ *       read thread of a pass-through run);
+ *   <li>score: the job's own actor ({@link ModelScorer}, model loaded): Arrow batch to tensor,
+ *       forward, Arrow output (the one actor's thread of a one-actor job over the table's first
+ *       rows);
+ *   <li>encode + write: our writer on those outputs ({@code id}, {@code scores} 10 float32) (the
+ *       same job's writing thread).
  * </ul>
  *
  * The limit is {@code cores / Σ stage CPU per row} (rows/s). Then the whole job (threads runtime,
@@ -54,6 +48,9 @@ import java.util.stream.Stream;
  * a warm-up run. The load average is printed with each line.
  */
 public final class PipelineBench {
+    /** Files of the table: the heavy model's job reads the first ones. */
+    private static final long ROWS_PER_FILE = 100_000;
+
     private static final int SMALL_SAMPLE = 262_144;
     private static final int HEAVY_SAMPLE = 24_576;
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
@@ -74,11 +71,16 @@ public final class PipelineBench {
     public static String run(
             long rows, int batchSize, int actors, int reps, List<String> models, long heavyRows)
             throws Exception {
-        Djl.engine();
+        // As an actor would have them (Djl's defaults), before the models below start the engine.
+        for (String key : List.of("ai.djl.pytorch.num_threads", "ai.djl.pytorch.num_interop_threads")) {
+            if (System.getProperty(key) == null) {
+                System.setProperty(key, "1");
+            }
+        }
         Path dir = Files.createTempDirectory("rzc-pipeline-bench");
         try {
             Path table = dir.resolve("features");
-            DatasetThroughput.generate(table, rows);
+            DatasetThroughput.generate(table, rows, ROWS_PER_FILE);
             StringBuilder last = new StringBuilder();
             for (String name : models) {
                 ScoringModel kind = ScoringModel.valueOf(name.toUpperCase(Locale.ROOT));
@@ -105,6 +107,9 @@ public final class PipelineBench {
             int reps)
             throws Exception {
         int sample = kind == ScoringModel.HEAVY ? HEAVY_SAMPLE : SMALL_SAMPLE;
+        // The table's first rows (the generator is seeded by row): the score stage's input.
+        Path sampleTable = dir.resolve("sample-" + kind);
+        DatasetThroughput.generate(sampleTable, sample);
         List<Run> runs = new ArrayList<>();
         try (Model trained = kind.newTrained();
                 ModelWrapper<Model> wrapper =
@@ -117,17 +122,26 @@ public final class PipelineBench {
                             .build();
             for (int rep = 0; rep <= reps; rep++) {
                 double decode = decode(table, batchSize);
-                double[] scoreEncode = scoreAndEncode(table, config, batchSize, sample, dir);
-                double[] job = job(jobFiles, config, batchSize, actors, dir);
-                Run run = new Run(decode, scoreEncode[0], scoreEncode[1], job[0], job[1]);
+                double[] scoreEncode = scoreAndEncode(sampleTable, sample, config, batchSize, dir);
+                Job job = job(jobFiles, config, batchSize, actors, dir);
+                Run run =
+                        new Run(
+                                decode,
+                                scoreEncode[0],
+                                scoreEncode[1],
+                                job.rowsPerSecond(),
+                                job.cpuPerRow());
                 System.out.printf(
                         Locale.ROOT,
-                        "%s rep %d%s: %s (load %s)%n",
+                        "%s rep %d%s: %s (load %s)%n  job CPU-µs a row by thread: %s%n",
                         kind,
                         rep,
                         rep == 0 ? " (warm-up)" : "",
                         describe(run, actors),
-                        load());
+                        load(),
+                        job.roleMicros().entrySet().stream()
+                                .map(e -> String.format(Locale.ROOT, "%s %.3f", e.getKey(), e.getValue()))
+                                .toList());
                 if (rep > 0) {
                     runs.add(run);
                 }
@@ -173,93 +187,94 @@ public final class PipelineBench {
                 run.jobCpu() * 1e6);
     }
 
-    /** Decodes the whole table on this thread; CPU-seconds a row. */
-    static double decode(Path table, int batchSize) throws Exception {
-        long rows = 0;
-        long cpu = THREADS.getCurrentThreadCpuTime();
-        try (BufferAllocator allocator = Allocators.child("bench-decode");
-                BatchReader reader =
-                        ParquetSource.of(List.of(table.toString())).open(allocator, batchSize)) {
-            for (SourceBatch batch = reader.next(); batch != null; batch = reader.next()) {
-                rows += batch.rowCount();
-                batch.close();
-            }
-        }
-        return (THREADS.getCurrentThreadCpuTime() - cpu) / 1e9 / rows;
+    /** Decodes the whole table; CPU-seconds a row of the read thread. */
+    static double decode(Path table, int batchSize) {
+        long[] rows = {0};
+        Map<String, Double> cpu =
+                ThreadCpu.measure(
+                        () -> {
+                            try (BatchIterator batches =
+                                    Dataset.readParquet(table.toString())
+                                            .mapBatches(Batch::root, batchSize)
+                                            .iterBatches()) {
+                                while (batches.hasNext()) {
+                                    rows[0] += batches.next().getRowCount();
+                                }
+                            }
+                        });
+        return ThreadCpu.of(cpu, "rzc-read") / rows[0];
     }
 
     /**
-     * Scores the table's first {@code sample} rows with the job's actor on this thread, then writes
-     * its outputs with our writer on this thread; CPU-seconds a row of each.
+     * A one-actor job over the sample table; CPU-seconds a row of its actor's thread (score) and of
+     * this thread, which writes (encode + write).
      */
     private static double[] scoreAndEncode(
-            Path table, ModelScorer.Config config, int batchSize, int sample, Path dir)
-            throws Exception {
-        try (BufferAllocator allocator = Allocators.child("bench-score")) {
-            List<VectorSchemaRoot> inputs = read(table, batchSize, sample, allocator);
-            List<VectorSchemaRoot> outputs = new ArrayList<>();
-            double score;
-            try (BatchProcessor actor = BenchActors.actor(ModelScorer::new, config)) {
-                long cpu = THREADS.getCurrentThreadCpuTime();
-                for (VectorSchemaRoot input : inputs) {
-                    outputs.add(actor.process(input, allocator));
-                }
-                score = (THREADS.getCurrentThreadCpuTime() - cpu) / 1e9 / sample;
-            } finally {
-                inputs.forEach(VectorSchemaRoot::close);
-            }
-            long cpu = THREADS.getCurrentThreadCpuTime();
-            WriteResult written =
-                    Dataset.fromArrowStream(outputs.get(0).getSchema(), outputs.iterator())
-                            .writeParquet(
-                                    dir.resolve("encoded").toString(),
-                                    ParquetWriteOptions.overwrite());
-            double encode = (THREADS.getCurrentThreadCpuTime() - cpu) / 1e9 / sample;
-            ThroughputBench.checked(written, sample);
-            return new double[] {score, encode};
-        }
+            Path sample, long rows, ModelScorer.Config config, int batchSize, Path dir) {
+        long[] writer = new long[1];
+        Map<String, Double> cpu =
+                ThreadCpu.measure(
+                        () -> {
+                            long start = THREADS.getCurrentThreadCpuTime();
+                            ThroughputBench.checked(
+                                    Dataset.readParquet(sample.toString())
+                                            .mapBatches(
+                                                    ModelScorer::new,
+                                                    config,
+                                                    batchSize,
+                                                    ActorPoolStrategy.size(1))
+                                            .writeParquet(
+                                                    dir.resolve("sample-scores").toString(),
+                                                    ParquetWriteOptions.overwrite()),
+                                    rows);
+                            writer[0] = THREADS.getCurrentThreadCpuTime() - start;
+                        });
+        return new double[] {actorCpu(cpu) / rows, writer[0] / 1e9 / rows};
     }
 
-    /** The table's first {@code rows} rows in batches of {@code batchSize}. */
-    private static List<VectorSchemaRoot> read(
-            Path table, int batchSize, int rows, BufferAllocator allocator) throws Exception {
-        List<VectorSchemaRoot> batches = new ArrayList<>();
-        int read = 0;
-        try (BatchReader reader =
-                ParquetSource.of(List.of(table.toString())).open(allocator, batchSize)) {
-            while (read < rows) {
-                SourceBatch batch = reader.next();
-                batches.add(batch.root());
-                read += batch.rowCount();
-            }
-        }
-        if (read != rows) {
-            throw new IllegalStateException("sample of " + read + " rows, not " + rows);
-        }
-        return batches;
+    /** CPU-seconds of the actor threads: {@code map<i>(<function>)-actor-<j>}, cut to 15 chars. */
+    private static double actorCpu(Map<String, Double> cpu) {
+        return ThreadCpu.of(cpu, "map#(");
     }
 
-    /** The whole job; its rows per wall second and CPU-seconds (of this process) a row. */
-    private static double[] job(
+    /**
+     * The whole job; its rows per wall second, CPU-seconds (of this process) a row, and the
+     * CPU-seconds a row of each thread role.
+     */
+    private static Job job(
             List<String> files, ModelScorer.Config config, int batchSize, int actors, Path dir) {
         com.sun.management.OperatingSystemMXBean os =
                 (com.sun.management.OperatingSystemMXBean)
                         ManagementFactory.getOperatingSystemMXBean();
         long cpu = os.getProcessCpuTime();
         long start = System.nanoTime();
-        WriteResult result =
-                Dataset.readParquet(files.toArray(String[]::new))
-                        .mapBatches(
-                                ModelScorer::new, config, batchSize, ActorPoolStrategy.size(actors))
-                        .writeParquet(
-                                dir.resolve("scores").toString(), ParquetWriteOptions.overwrite());
+        WriteResult[] result = new WriteResult[1];
+        Map<String, Double> roles =
+                ThreadCpu.measure(
+                        () ->
+                                result[0] =
+                                        Dataset.readParquet(files.toArray(String[]::new))
+                                                .mapBatches(
+                                                        ModelScorer::new,
+                                                        config,
+                                                        batchSize,
+                                                        ActorPoolStrategy.size(actors))
+                                                .writeParquet(
+                                                        dir.resolve("scores").toString(),
+                                                        ParquetWriteOptions.overwrite()));
         double seconds = (System.nanoTime() - start) / 1e9;
         double cpuSeconds = (os.getProcessCpuTime() - cpu) / 1e9;
-        ThroughputBench.checked(result, rowsOf(files));
-        return new double[] {
-            result.rowsWritten() / seconds, cpuSeconds / result.rowsWritten()
-        };
+        long rows = ThroughputBench.checked(result[0], rowsOf(files)).rowsWritten();
+        Map<String, Double> perRow = new LinkedHashMap<>();
+        roles.entrySet().stream()
+                .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                .limit(6)
+                .forEach(e -> perRow.put(e.getKey(), e.getValue() / rows * 1e6));
+        return new Job(rows / seconds, cpuSeconds / rows, perRow);
     }
+
+    /** A job's rows/s, CPU-seconds a row, and CPU-µs a row of its busiest thread roles. */
+    record Job(double rowsPerSecond, double cpuPerRow, Map<String, Double> roleMicros) {}
 
     private static List<String> files(Path table) throws IOException {
         try (Stream<Path> walk = Files.list(table)) {
@@ -285,7 +300,7 @@ public final class PipelineBench {
     }
 
     private static long rowsOf(List<String> files) {
-        return ParquetSource.of(files).rowCount().orElseThrow();
+        return Dataset.readParquet(files.toArray(String[]::new)).count();
     }
 
     private static Run median(List<Run> runs) {
@@ -327,7 +342,7 @@ public final class PipelineBench {
                                 2, Integer.toString(Runtime.getRuntime().availableProcessors()))),
                 Integer.parseInt(a.getOrDefault(3, "3")),
                 List.of(a.getOrDefault(4, "small,heavy").split(",")),
-                Long.parseLong(a.getOrDefault(5, "1000000")));
+                Long.parseLong(a.getOrDefault(5, "200000")));
         System.exit(0);
     }
 }

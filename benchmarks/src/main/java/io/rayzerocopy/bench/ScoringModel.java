@@ -39,6 +39,11 @@ public enum ScoringModel {
         return () -> build(units);
     }
 
+    /** The uninitialized block (what the factory makes). */
+    SequentialBlock block() {
+        return build(hidden);
+    }
+
     /** A new model holding this block with random weights, on CPU. */
     public Model newTrained() {
         Engine.getEngine("PyTorch");

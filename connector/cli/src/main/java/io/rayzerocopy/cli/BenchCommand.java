@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
- * {@code rzc bench memory|load|decode|pipeline|spark-memory|spark-throughput}: the harnesses of the
+ * {@code rzc bench memory|load|decode|pipeline|handwritten|spark-memory|spark-throughput}: the harnesses of the
  * benchmarks module (on the launcher's classpath), called by name so the CLI does not depend on it.
  */
 @Command(
@@ -23,7 +23,8 @@ import java.util.concurrent.Callable;
             BenchCommand.SparkMemory.class,
             BenchCommand.SparkThroughput.class,
             BenchCommand.Decode.class,
-            BenchCommand.Pipeline.class
+            BenchCommand.Pipeline.class,
+            BenchCommand.HandWritten.class
         })
 final class BenchCommand {
     private BenchCommand() {}
@@ -233,15 +234,17 @@ final class BenchCommand {
             name = "spark-throughput",
             mixinStandardHelpOptions = true,
             description =
-                    "Parquet to Parquet on local-cluster, in one session: ours vs a DJL-Spark-style"
-                            + " job (model loaded per partition, batchPredict on small batches of"
-                            + " rows); medians and time to first batch per task. Needs"
-                            + " python3-torch.",
+                    "Parquet to Parquet on local-cluster, in one session: ours vs the tuned"
+                            + " DJL-Spark job (model cached once per executor, batchPredict of"
+                            + " --batch-size rows stacked into one forward) and DJL-Spark's default"
+                            + " (model loaded per partition, batchPredict on --baseline-batch rows);"
+                            + " medians and time to first batch per task. Needs python3-torch.",
             footer = {
                 "",
-                "Last line: rows=<n> ours_s=<s> dataframe_s=<s> djl_spark_s=<s> speedup=<x>"
+                "Last line: rows=<n> ours_s=<s> dataframe_s=<s> djl_spark_tuned_s=<s>"
+                        + " djl_spark_s=<s> speedup_vs_tuned=<x> speedup=<x>"
                         + " ours_first_batch_ms=<ms> djl_spark_first_batch_ms=<ms>",
-                "(speedup: DJL-Spark style over ours)",
+                "(speedups: each DJL-Spark job's time over ours)",
                 "",
                 "Example:",
                 "  rzc bench spark-throughput --executors 2 --rows 100000 --partitions 16"
@@ -280,13 +283,17 @@ final class BenchCommand {
         @Option(
                 names = "--batch-size",
                 defaultValue = "256",
-                description = "rows per call, ours (default: ${DEFAULT-VALUE})")
+                description =
+                        "rows per call, ours and the tuned DJL-Spark job (default:"
+                                + " ${DEFAULT-VALUE})")
         int batchSize;
 
         @Option(
                 names = "--baseline-batch",
                 defaultValue = "10",
-                description = "rows per batchPredict, DJL-Spark style (default: ${DEFAULT-VALUE})")
+                description =
+                        "rows per batchPredict, DJL-Spark's default job (default:"
+                                + " ${DEFAULT-VALUE})")
         int baselineBatch;
 
         @Option(
@@ -414,7 +421,7 @@ final class BenchCommand {
 
         @Option(
                 names = "--heavy-rows",
-                defaultValue = "1000000",
+                defaultValue = "200000",
                 description =
                         "the heavy model's job reads the table's first files up to this many rows"
                                 + " (default: ${DEFAULT-VALUE})")
@@ -450,6 +457,79 @@ final class BenchCommand {
                     reps,
                     models,
                     heavyRows);
+            return 0;
+        }
+    }
+
+    @Command(
+            name = "handwritten",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Ours (threads runtime) against the job a Java user writes without us:"
+                            + " parquet-mr ParquetReader -> a DJL Predictor per thread (batchPredict,"
+                            + " 256 rows stacked, its own model copy) -> ParquetWriter, same files and"
+                            + " threads; rows/s and peak PSS of each side's JVM.",
+            footer = {
+                "",
+                "One line per actor count: handwritten model=<m> rows=<n> actors=<a>"
+                        + " ours_rows_s=<r> handwritten_rows_s=<r> speedup=<x> ours_pss_mb=<m>"
+                        + " handwritten_pss_mb=<m> memory_ratio=<x> load=<1-min load average>",
+                "",
+                "Examples:",
+                "  rzc bench handwritten --model small --rows 1000000 --actors 1,2,4",
+                "  rzc bench handwritten --model large --large-mb 400 --rows 2048 --actors 1,2,4"
+            })
+    static final class HandWritten implements Callable<Integer> {
+        @Option(
+                names = "--actors",
+                split = ",",
+                defaultValue = "1,2,4",
+                description = "actors = threads of the hand-written job (default: ${DEFAULT-VALUE})")
+        List<Integer> actors;
+
+        @Option(
+                names = "--rows",
+                defaultValue = "1000000",
+                description = "rows of the generated table (default: ${DEFAULT-VALUE})")
+        long rows;
+
+        @Option(
+                names = "--model",
+                defaultValue = "small",
+                description =
+                        "small or heavy (128 features), large (2,048 features, --large-mb of"
+                                + " weights) (default: ${DEFAULT-VALUE})")
+        String model;
+
+        @Option(
+                names = "--large-mb",
+                defaultValue = "400",
+                description = "weights of the large model in MB (default: ${DEFAULT-VALUE})")
+        int largeMb;
+
+        @Option(
+                names = "--reps",
+                defaultValue = "3",
+                description = "runs of each side; medians (default: ${DEFAULT-VALUE})")
+        int reps;
+
+        @Override
+        public Integer call() throws Exception {
+            if (rows < 1 || reps < 1 || largeMb < 16 || actors.stream().anyMatch(n -> n < 1)) {
+                throw new UserError(
+                        "--rows, --reps and --actors must be >= 1, --large-mb >= 16");
+            }
+            if (!List.of("small", "heavy", "large").contains(model)) {
+                throw new UserError("--model: small, heavy or large, not " + model);
+            }
+            invoke(
+                    "io.rayzerocopy.bench.HandWrittenBench",
+                    new Class<?>[] {List.class, long.class, String.class, int.class, int.class},
+                    actors,
+                    rows,
+                    model,
+                    largeMb,
+                    reps);
             return 0;
         }
     }

@@ -108,7 +108,8 @@ final class JobOptions {
 
     /**
      * {@link #checkActors(String, int, String)}, and for {@code spark} on {@code master} with the
-     * settings of {@code conf}: no more actors per executor than the runtime's bound.
+     * settings of {@code conf}: no more actors per executor than the runtime's bound, and settings
+     * and a master it can use.
      */
     static void checkActors(
             String flag, int actors, String runtime, String master, List<String> conf) {
@@ -116,13 +117,16 @@ final class JobOptions {
             ExecutionOptions options = runtime(runtime, master, conf).build();
             try {
                 Runtimes.find(runtime)
-                        .checkPool(
+                        .checkJob(
                                 new RuntimeSettings(
                                         runtime, 1, List.of(), options.runtimeOptions()),
                                 actors);
             } catch (IllegalArgumentException e) {
+                String message = e.getMessage().replace("=N", "=N (--conf)");
                 throw new UserError(
-                        flag + " " + actors + ": " + e.getMessage().replace("=N", "=N (--conf)"));
+                        message.startsWith(actors + " actors ")
+                                ? flag + " " + actors + ": " + message
+                                : message);
             }
             return;
         }
@@ -235,6 +239,15 @@ final class JobOptions {
      * reachable, on a file system that commits atomically, and empty unless {@code overwrite}.
      */
     static void checkOutput(String output, boolean overwrite) {
+        if (Storage.isLocal(output)
+                && Files.exists(Path.of(output))
+                && !Files.isDirectory(Path.of(output))) {
+            throw new UserError(
+                    "--output "
+                            + output
+                            + " is a file, not a directory: give a directory (it is created if"
+                            + " missing)");
+        }
         try {
             ParquetSink.checkOutput(
                     output,

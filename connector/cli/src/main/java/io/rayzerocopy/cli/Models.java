@@ -60,7 +60,9 @@ final class Models {
             return TorchScriptModel.fromSkeleton(model, weights);
         }
         if (Files.isDirectory(model)) {
-            return null;
+            // Shared from its file, so the model is never loaded whole here; else DJL loads it.
+            Path pt = TorchScriptExtractor.ptFileIn(model, model.getFileName().toString());
+            return pt == null ? null : TorchScriptModel.fromFile(pt);
         }
         if (!model.toString().endsWith(".pt") && !model.toString().endsWith(".pth")) {
             throw new UserError(

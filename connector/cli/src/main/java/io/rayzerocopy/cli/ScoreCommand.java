@@ -80,9 +80,10 @@ final class ScoreCommand implements Callable<Integer> {
     @Option(
             names = "--input",
             required = true,
-            split = ",",
             paramLabel = "P",
-            description = "Parquet files, directories or globs (repeatable)")
+            description =
+                    "Parquet files, directories or globs, comma-separated or repeated; an existing"
+                            + " file or directory is taken as named (commas, *, [ ] and all)")
     List<String> inputs;
 
     @Option(
@@ -215,6 +216,7 @@ final class ScoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        inputs = InputArgs.paths(inputs);
         String summary;
         List<String> runtimeConf = JobOptions.configureStorage(conf);
         ActorPoolStrategy pool = pool();

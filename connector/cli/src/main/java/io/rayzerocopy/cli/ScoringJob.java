@@ -27,8 +27,10 @@ record ScoringJob(WriteResult result, StoreMemory memory) {
             throws InterruptedException {
         ProgressPrinter progress = new ProgressPrinter();
         try (JobMonitor monitor = new JobMonitor(scorer.wrapper().storeId())) {
+            // Only the columns scored or kept are read: other columns may differ between files.
             WriteResult result =
-                    input.mapBatches(ModelScorer::new, scorer, batchSize, pool)
+                    input.select(scorer.readColumns().toArray(String[]::new))
+                            .mapBatches(ModelScorer::new, scorer, batchSize, pool)
                             .withOptions(options.progress(progress).build())
                             .writeParquet(output, writeOptions);
             return new ScoringJob(result, monitor.peak());

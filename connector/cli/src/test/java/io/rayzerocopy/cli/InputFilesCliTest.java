@@ -106,4 +106,67 @@ class InputFilesCliTest {
                         + " separate jobs",
                 line);
     }
+
+    @Test
+    void filesThatAreNotParquetNextToTheDataAreSkippedAndCounted() throws Exception {
+        Path in = Files.createDirectories(dir.resolve("with-readme"));
+        ParquetFixtures.writeFeatures(in.resolve("000000_0"), 0, X);
+        Files.writeString(in.resolve("README.txt"), "exported by the nightly job");
+        Path out = dir.resolve("out");
+
+        JobChecksCliTest.Run r = score(out, "--input", in.toString());
+
+        assertScored(r, out, 0, 1, 2, 3);
+        assertTrue(
+                r.err().contains("skipped 1 file(s) that are not Parquet (neither named .parquet"
+                        + " nor starting with its magic bytes), e.g. " + in.resolve("README.txt")),
+                r.err());
+    }
+
+    @Test
+    void aColumnTheJobDoesNotReadMayDifferBetweenFiles() {
+        Path in = dir.resolve("extra");
+        List<Map<String, Object>> plain = new ArrayList<>();
+        List<Map<String, Object>> noted = new ArrayList<>();
+        for (int i = 0; i < X.length; i++) {
+            plain.add(Map.of("id", (long) i, "features", X[i]));
+            noted.add(Map.of("id", 100L + i, "features", X[i], "note", "checked by hand"));
+        }
+        Dataset.fromItems(plain).writeParquet(in.resolve("a").toString());
+        Dataset.fromItems(noted).writeParquet(in.resolve("b").toString());
+        Path out = dir.resolve("out");
+
+        assertScored(score(out, "--input", in.toString()), out, 0, 1, 2, 3, 100, 101, 102, 103);
+    }
+
+    @Test
+    void fileNamesWithGlobCharactersAndCommasAreTakenLiterallyWhenTheyExist() throws Exception {
+        Path in = Files.createDirectories(dir.resolve("odd-names"));
+        ParquetFixtures.writeFeatures(in.resolve("x[1].parquet"), 0, X);
+        ParquetFixtures.writeFeatures(in.resolve("star*.parquet"), 100, X);
+        ParquetFixtures.writeFeatures(in.resolve("starX.parquet"), 200, X);
+        ParquetFixtures.writeFeatures(in.resolve("a,b.parquet"), 300, X);
+
+        Path bracket = dir.resolve("bracket");
+        assertScored(
+                score(bracket, "--input", in.resolve("x[1].parquet").toString()),
+                bracket, 0, 1, 2, 3);
+        Path star = dir.resolve("star");
+        assertScored(
+                score(star, "--input", in.resolve("star*.parquet").toString()),
+                star, 100, 101, 102, 103);
+        Path comma = dir.resolve("comma");
+        assertScored(
+                score(comma, "--input", in.resolve("a,b.parquet").toString()),
+                comma, 300, 301, 302, 303);
+        Path globbed = dir.resolve("globbed");
+        assertScored(
+                score(
+                        globbed,
+                        "--input",
+                        in.resolve("x[1].parquet") + "," + in.resolve("starX.parquet"),
+                        "--input",
+                        in + "/st*X.parquet"),
+                globbed, 0, 1, 2, 3, 200, 201, 202, 203);
+    }
 }

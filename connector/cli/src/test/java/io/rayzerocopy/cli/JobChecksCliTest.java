@@ -319,4 +319,15 @@ class JobChecksCliTest {
         assertEquals(1, badFlag.code(), badFlag.err());
         assertTrue(badFlag.err().contains("NoSuchJvmFlag"), badFlag.err());
     }
+
+    @Test
+    void anOutputThatIsAFileExitsTwoBeforeTheModelLoadsAndTheFileIsKept() throws Exception {
+        Path file = Files.writeString(dir.resolve("scores.parquet"), "not ours");
+
+        Run r = score(file, "--overwrite");
+
+        assertExitTwo(r, "--output " + file + " is a file, not a directory");
+        assertFalse(r.err().contains("weight store"), "no model was loaded: " + r.err());
+        assertEquals("not ours", Files.readString(file));
+    }
 }

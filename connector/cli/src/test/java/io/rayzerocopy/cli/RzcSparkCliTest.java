@@ -153,6 +153,14 @@ class RzcSparkCliTest {
                                 "spark://127.0.0.1:1"),
                         new Case("add --runtime spark", "--master", "local[2]"),
                         new Case(
+                                "master yarn needs Spark's YARN support, which is not on this"
+                                        + " classpath (rzc brings Spark's core only): add"
+                                        + " org.apache.spark:spark-yarn_2.13:4.1.x",
+                                "--runtime",
+                                "spark",
+                                "--master",
+                                "yarn"),
+                        new Case(
                                 "unknown spark runtime option 'rzc.spark.rowsPerSplitt'",
                                 "--runtime",
                                 "spark",

@@ -39,8 +39,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -274,7 +272,7 @@ class SparkJobTest {
                 DataFrames.mapBatches(
                                 df, ModelScorer::new, scorer, 64, ActorPoolStrategy.size(2), schema)
                         .collectAsList();
-        SparkTests.assertScores(maps(mapped, "score"), ROWS, "score");
+        SparkTests.assertScores(SparkTests.maps(mapped, "score"), ROWS, "score");
 
         org.apache.spark.sql.Dataset<Row> withVectors =
                 df.withColumn("label", col("id").cast("string"))
@@ -300,22 +298,10 @@ class SparkJobTest {
             assertEquals(String.valueOf(r.getLong(0)), r.getString(2));
             assertEquals(r.getLong(0) % 2, r.getLong(4));
         }
-        SparkTests.assertScores(maps(transformed, "scores"), ROWS, "scores");
+        SparkTests.assertScores(SparkTests.maps(transformed, "scores"), ROWS, "scores");
         assertEquals(5, transformer.params().length, "params found by reflection");
         assertEquals(
                 transformer.uid(),
                 transformer.copy(new org.apache.spark.ml.param.ParamMap()).uid());
-    }
-
-    /** {id, column} of each row, as maps. */
-    private static List<Map<String, Object>> maps(List<Row> rows, String column) {
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (Row r : rows) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("id", r.getLong(r.fieldIndex("id")));
-            m.put(column, r.getList(r.fieldIndex(column)));
-            out.add(m);
-        }
-        return out;
     }
 }

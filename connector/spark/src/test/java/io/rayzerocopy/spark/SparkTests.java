@@ -10,6 +10,7 @@ import io.rayzerocopy.ParquetWriteOptions;
 import io.rayzerocopy.internal.model.StoreMemory;
 import io.rayzerocopy.internal.model.StoreRef;
 
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 import java.io.IOException;
@@ -123,6 +124,18 @@ final class SparkTests {
             memory = StoreMemory.measure(store);
         }
         return memory;
+    }
+
+    /** {id, column} of each row, as maps. */
+    static List<Map<String, Object>> maps(List<Row> rows, String column) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Row r : rows) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", r.getLong(r.fieldIndex("id")));
+            m.put(column, r.getList(r.fieldIndex(column)));
+            out.add(m);
+        }
+        return out;
     }
 
     /** Asserts that the Parquet output at {@code out} holds the reference scores of n ids. */

@@ -20,7 +20,9 @@ import io.rayzerocopy.internal.model.WeightStore;
 
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -29,7 +31,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -136,6 +141,9 @@ class SparkTwoNodeTest {
                 new SparkListener() {
                     @Override
                     public void onTaskEnd(SparkListenerTaskEnd event) {
+                        if (event.taskInfo().index() == 0 && event.taskInfo().successful()) {
+                            release(); // the straggler, once split 0 is done
+                        }
                         ends.add(
                                 event.taskInfo().index()
                                         + " "
@@ -170,6 +178,24 @@ class SparkTwoNodeTest {
 
     @Test
     @Order(3)
+    void dataFrameMapBatchesRunsOnBothNodesWithTheirCopies() throws Exception {
+        ModelScorer.Config scorer =
+                ModelScorer.config(wrapper).inputColumn("features").keepColumns("id").build();
+        org.apache.spark.sql.Dataset<Row> df =
+                spark.read().parquet(features.toString()).repartition(8);
+        StructType schema = DataFrames.outputSchema(df, ModelScorer::new, scorer, 8);
+        List<Row> rows =
+                DataFrames.mapBatches(df, ModelScorer::new, scorer, 64, ActorPoolStrategy.size(1), schema)
+                        .collectAsList();
+        SparkTests.assertScores(SparkTests.maps(rows, "score"), ROWS, "score");
+        for (String host : TwoNodeCluster.HOSTS) {
+            assertEquals(List.of(store.id()), stores(host), "still one store on " + host);
+            assertEquals(1, cluster.executorLogLines(host, "materialized weight store"), host);
+        }
+    }
+
+    @Test
+    @Order(4)
     void aLostNodeIsSurvivedAndItsLeftoversCollected() throws Exception {
         String app = spark.sparkContext().applicationId();
         List<Long> victims = TwoNodeCluster.executorPids(app, B);
@@ -223,6 +249,68 @@ class SparkTwoNodeTest {
         assertEquals(List.of(cluster.storeDir(B).resolve(store.id())), collected);
         assertEquals(List.of(), stores(B), "nothing of the dead node's job is left");
         assertFalse(hasEntries(cluster.storeDir(B), ".tmp-"), "no partial copies");
+
+        // The node comes back: the Master gives the application executors there again.
+        cluster.restartWorker(B);
+        long deadline = System.nanoTime() + 90_000_000_000L;
+        while (executorsAt(B) < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        assertEquals(2, executorsAt(B), "two new executors on " + B + " registered");
+    }
+
+    @Test
+    @Order(5)
+    void sparkScoreJobOnTheRunningSessionGetsTheStoreToTheNodeThatCameBack() throws Exception {
+        Path out = dir.resolve("score-job");
+        PrintStream stdout = System.out;
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
+        try {
+            SparkScoreJob.main(
+                    new String[] {
+                        "--model", Fixtures.path("simple_classifier.pt").toString(),
+                        "--input", features.toString(),
+                        "--output", out.toString(),
+                        "--input-column", "features",
+                        "--keep-columns", "id",
+                        "--rows-per-split", "300"
+                    });
+        } finally {
+            System.setOut(stdout);
+            spark = null; // SparkScoreJob stops the session it ran on
+        }
+        String last = printed.toString(StandardCharsets.UTF_8).strip().lines().reduce((a, b) -> b).orElse("");
+        assertTrue(last.startsWith("rows=" + ROWS + " errored=0 "), last);
+        SparkTests.assertScores(out, ROWS);
+        assertEquals(
+                2,
+                cluster.executorLogLines(B, "materialized weight store"),
+                "the new executors of " + B + " materialized the store again, once (the first"
+                        + " time was before the node was lost)");
+        // The application ended with the job: its executors released their leases, and the last
+        // lease on each node removed the node's store.
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while ((!stores(A).isEmpty() || !stores(B).isEmpty()) && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        assertEquals(List.of(), stores(A));
+        assertEquals(List.of(), stores(B));
+    }
+
+    /** Executors at {@code host} registered with the driver. */
+    private static long executorsAt(String host) {
+        return Stream.of(spark.sparkContext().statusTracker().getExecutorInfos())
+                .filter(e -> e.host().equals(host))
+                .count();
+    }
+
+    private static void release() {
+        try {
+            Files.writeString(dir.resolve("markers/release"), "");
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** Runs a scoring job with the {@code actor} test actors over the features into {@code out}. */
@@ -234,6 +322,9 @@ class SparkTwoNodeTest {
                 .withOptions(
                         SparkTests.options(null)
                                 .runtimeOption(SparkRuntime.ROWS_PER_SPLIT, split)
+                                // Idle actors (and their leases) outlive the gaps between tests:
+                                // a node's store stays, and is materialized once there.
+                                .runtimeOption(SparkRuntime.ACTOR_IDLE_SECONDS, "600")
                                 .build())
                 .mapBatches(
                         actor,

@@ -96,8 +96,9 @@ final class TestActors {
 
     /**
      * Scores; the first attempt anywhere to meet {@code failId} straggles: it writes {@code
-     * markers/straggler} (its pid) and waits until another attempt has scored that batch ({@code
-     * markers/overtaken}, written by the speculative copy) or 30 s pass, then scores as usual.
+     * markers/straggler} (its pid) and waits until the test releases it ({@code markers/release},
+     * once another attempt of the split succeeded) or 30 s pass, then scores as usual. Another
+     * attempt that meets the id writes {@code markers/overtaken}.
      */
     static BatchFn straggling(Args args) {
         ModelScorer scorer = new ModelScorer(args.scorer());
@@ -128,7 +129,7 @@ final class TestActors {
                     return;
                 }
                 long deadline = System.nanoTime() + 30_000_000_000L;
-                while (Files.notExists(markers.resolve("overtaken"))
+                while (Files.notExists(markers.resolve("release"))
                         && System.nanoTime() < deadline) {
                     Thread.sleep(50);
                 }

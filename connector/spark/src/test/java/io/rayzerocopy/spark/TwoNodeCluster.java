@@ -43,6 +43,20 @@ final class TwoNodeCluster implements AutoCloseable {
         Files.createDirectories(home.resolve("jars"));
         Files.createDirectories(home.resolve("launcher/target/scala-2.13"));
         int port = freePort();
+        // The tests' log configuration, and the Master's registrations, which awaitWorkers reads.
+        Files.writeString(
+                dir.resolve("log4j2.properties"),
+                String.join(
+                        "\n",
+                        "rootLogger.level = warn",
+                        "rootLogger.appenderRef.stderr.ref = console",
+                        "appender.console.type = Console",
+                        "appender.console.name = console",
+                        "appender.console.target = SYSTEM_ERR",
+                        "appender.console.layout.type = PatternLayout",
+                        "appender.console.layout.pattern = %d{HH:mm:ss.SSS} %p %c{1}: %m%n%ex",
+                        "logger.master.name = org.apache.spark.deploy.master.Master",
+                        "logger.master.level = info"));
         Process master =
                 launch(
                         dir.resolve("master.log"),
@@ -57,26 +71,7 @@ final class TwoNodeCluster implements AutoCloseable {
         TwoNodeCluster cluster = new TwoNodeCluster(dir, port, master);
         try {
             for (String host : HOSTS) {
-                Files.createDirectories(cluster.workDir(host));
-                cluster.workers.add(
-                        launch(
-                                dir.resolve("worker-" + host + ".log"),
-                                Map.of(
-                                        "SPARK_LOCAL_IP", host,
-                                        "SPARK_DIST_CLASSPATH", JvmLauncher.classpath(),
-                                        "RZC_STORE_DIR", cluster.storeDir(host).toString()),
-                                "org.apache.spark.deploy.worker.Worker",
-                                cluster.masterUrl(),
-                                "--host",
-                                host,
-                                "--cores",
-                                "2",
-                                "--memory",
-                                "2g",
-                                "--work-dir",
-                                cluster.workDir(host).toString(),
-                                "--webui-port",
-                                "0"));
+                cluster.workers.add(cluster.startWorker(host));
             }
             cluster.awaitWorkers();
             return cluster;
@@ -84,6 +79,33 @@ final class TwoNodeCluster implements AutoCloseable {
             cluster.close();
             throw e;
         }
+    }
+
+    /** Starts a new Worker at {@code host} in place of one that was killed. */
+    void restartWorker(String host) throws IOException {
+        workers.set(HOSTS.indexOf(host), startWorker(host));
+    }
+
+    private Process startWorker(String host) throws IOException {
+        Files.createDirectories(workDir(host));
+        return launch(
+                dir.resolve("worker-" + host + ".log"),
+                Map.of(
+                        "SPARK_LOCAL_IP", host,
+                        "SPARK_DIST_CLASSPATH", JvmLauncher.classpath(),
+                        "RZC_STORE_DIR", storeDir(host).toString()),
+                "org.apache.spark.deploy.worker.Worker",
+                masterUrl(),
+                "--host",
+                host,
+                "--cores",
+                "2",
+                "--memory",
+                "2g",
+                "--work-dir",
+                workDir(host).toString(),
+                "--webui-port",
+                "0");
     }
 
     String masterUrl() {
@@ -150,12 +172,13 @@ final class TwoNodeCluster implements AutoCloseable {
         cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(sparkFlags());
         cmd.addAll(List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+        cmd.add("-Dlog4j2.configurationFile=" + log.resolveSibling("log4j2.properties"));
         cmd.add("-cp");
         cmd.add(JvmLauncher.classpath());
         cmd.add(main);
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.redirectOutput(log.toFile());
+        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().putAll(env);
         return pb.start();
     }

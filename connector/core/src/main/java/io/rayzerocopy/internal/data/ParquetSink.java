@@ -106,7 +106,7 @@ public final class ParquetSink implements AutoCloseable {
         Objects.requireNonNull(directory, "directory");
         Objects.requireNonNull(options, "options");
         Tree tree = Tree.of(directory);
-        Path dir = tree.path(directory);
+        Path dir = tree.path(StagingArea.linkTarget(directory, true));
         if (dir.getParent() == null) {
             throw new IllegalArgumentException(
                     "cannot write a dataset at the file-system root: " + tree.name(dir));

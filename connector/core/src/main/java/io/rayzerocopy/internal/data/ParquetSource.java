@@ -7,6 +7,8 @@ import io.rayzerocopy.internal.storage.Storage;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,6 +18,7 @@ import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -30,7 +33,9 @@ import java.util.stream.Stream;
 
 /**
  * Parquet files as a {@link BatchSource}: files, directories (read recursively, skipping names that
- * start with {@code .} or {@code _}) and globs ({@code data/*.parquet}, {@code data/**}).
+ * start with {@code .} or {@code _}, and files that are not Parquet such as a {@code README.txt})
+ * and globs ({@code data/*.parquet}, {@code data/**}); a path naming an existing file or directory
+ * is taken literally even if it holds glob characters.
  *
  * <p>Reading streams row group by row group (never a whole file in memory) and decodes columns with
  * parquet-mr's column readers directly into Arrow vectors. Only the selected columns are read.
@@ -44,6 +49,7 @@ import java.util.stream.Stream;
  * split: a job can be resumed file by file.
  */
 public final class ParquetSource implements BatchSource {
+    private static final Logger LOG = LoggerFactory.getLogger(ParquetSource.class);
     private final List<String> paths;
     private final List<String> columns;
     private final Set<String> skipped;
@@ -102,31 +108,56 @@ public final class ParquetSource implements BatchSource {
      * ({@code hdfs://}, {@code s3a://}, ...) by qualified URI.
      */
     private List<String> allFiles() {
-        Set<String> files = new LinkedHashSet<>();
+        return listing().files();
+    }
+
+    /**
+     * The files the paths resolve to now, and those met in directories and globs that are not
+     * Parquet ({@link ParquetNames}).
+     */
+    private Listing listing() {
+        Set<Path> found = new LinkedHashSet<>();
+        Set<Path> named = new HashSet<>();
+        List<String> remote = new ArrayList<>();
         for (String path : paths) {
             if (!Storage.isLocal(path)) {
-                files.addAll(RemoteFiles.resolve(path));
-            } else if (isGlob(path)) {
-                glob(path).forEach(p -> files.add(p.toString()));
+                remote.addAll(RemoteFiles.resolve(path));
+            } else if (isPattern(path)) {
+                found.addAll(glob(path));
             } else {
                 Path p = Storage.localPath(path).toAbsolutePath().normalize();
                 if (Files.isDirectory(p)) {
-                    walk(p, p, file -> true).forEach(f -> files.add(f.toString()));
+                    found.addAll(walk(p, p, file -> true));
                 } else if (Files.isRegularFile(p)) {
-                    files.add(p.toString());
+                    found.add(p);
+                    named.add(p);
                 } else {
                     throw new IllegalArgumentException("Parquet path does not exist: " + path);
                 }
             }
         }
+        List<String> files = new ArrayList<>();
+        List<String> notParquet = new ArrayList<>();
+        for (Path file : found) {
+            (named.contains(file) || ParquetNames.isData(file) ? files : notParquet)
+                    .add(file.toString());
+        }
+        files.addAll(remote);
         if (files.isEmpty()) {
             throw new IllegalArgumentException(
                     "no Parquet files found in "
                             + Storage.mask(paths.toString())
-                            + " (names starting with '.' or '_' are skipped)");
+                            + " (names starting with '.' or '_' are skipped"
+                            + (notParquet.isEmpty()
+                                    ? ""
+                                    : ", and so are files that are not Parquet: " + notParquet)
+                            + ")");
         }
-        return List.copyOf(files);
+        return new Listing(List.copyOf(files), List.copyOf(notParquet));
     }
+
+    /** What the paths resolve to: the files read and those skipped as not Parquet. */
+    private record Listing(List<String> files, List<String> notParquet) {}
 
     @Override
     public Schema schema() {
@@ -245,11 +276,11 @@ public final class ParquetSource implements BatchSource {
                                 + "' has "
                                 + first.getValue()
                                 + " values per row in "
-                                + first.getKey()
+                                + Storage.mask(first.getKey())
                                 + " but "
                                 + width.getValue()
                                 + " in "
-                                + file
+                                + Storage.mask(file)
                                 + ": a model takes one width; give files of one width, or read"
                                 + " them in separate jobs");
             }
@@ -266,8 +297,19 @@ public final class ParquetSource implements BatchSource {
         if (batchSize <= 0) {
             throw new IllegalArgumentException("batchSize must be > 0, got " + batchSize);
         }
+        Listing listing = listing();
+        if (!listing.notParquet().isEmpty()) {
+            LOG.info(
+                    "skipped {} file(s) that are not Parquet (neither named .parquet nor starting"
+                            + " with its magic bytes), e.g. {}",
+                    listing.notParquet().size(),
+                    listing.notParquet().get(0));
+        }
         List<Supplier<ParquetFileBatches>> parts = new ArrayList<>();
-        for (String file : files()) {
+        for (String file : listing.files()) {
+            if (skipped.contains(file)) {
+                continue;
+            }
             parts.add(() -> new ParquetFileBatches(file, columns));
         }
         return new ParquetFilesReader(parts, allocator, batchSize, true);
@@ -277,7 +319,8 @@ public final class ParquetSource implements BatchSource {
     public void checkOutput(String output) {
         List<OutputGuard.Read> local = new ArrayList<>();
         for (String path : paths) {
-            String base = isGlob(path) ? globBase(path) : path;
+            boolean pattern = Storage.isLocal(path) ? isPattern(path) : isGlob(path);
+            String base = pattern ? globBase(path) : path;
             if (Storage.isLocal(base) && Storage.isLocal(output)) {
                 local.add(new OutputGuard.Read("the input", Storage.localPath(base)));
             } else {
@@ -340,6 +383,14 @@ public final class ParquetSource implements BatchSource {
                 + paths
                 + (columns == null ? "" : " columns " + columns)
                 + (skipped.isEmpty() ? "" : " skipping " + skipped.size() + " files");
+    }
+
+    /**
+     * Whether {@code path} is read as a glob: it has glob characters and names no existing file or
+     * directory ({@code x[1].parquet} and {@code star*.parquet} are file names first).
+     */
+    private static boolean isPattern(String path) {
+        return isGlob(path) && !Files.exists(Paths.get(path));
     }
 
     private static boolean isGlob(String path) {

@@ -197,7 +197,7 @@ public final class StagingArea {
      */
     public static void checkCanStage(String output) {
         Tree tree = Tree.of(output);
-        Path dir = tree.path(output);
+        Path dir = tree.path(linkTarget(output, false));
         Path probe = new Path(dir.getParent(), prefix(dir) + owner(tree));
         try {
             tree.createDirectories(dir.getParent());
@@ -211,6 +211,18 @@ public final class StagingArea {
                             + reason(e),
                     e);
         }
+    }
+
+    /**
+     * Where a job on {@code output} commits: a local output given as a symbolic link is written at
+     * its target ({@link OutputLink}); any other location is itself.
+     */
+    static String linkTarget(String output, boolean log) {
+        if (!Storage.isLocal(output)) {
+            return output;
+        }
+        java.nio.file.Path local = Storage.localPath(output).toAbsolutePath().normalize();
+        return (log ? OutputLink.targetLogged(local) : OutputLink.target(local)).toString();
     }
 
     /** The staging directories of jobs on {@code output} (a path or URI), dead or alive. */

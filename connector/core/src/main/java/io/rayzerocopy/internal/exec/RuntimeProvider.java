@@ -30,11 +30,11 @@ public interface RuntimeProvider {
     }
 
     /**
-     * Refuses, before any work starts, pools of {@code actors} actors per task or split that this
-     * runtime cannot run within its bounds (threads, processes). By default every size is
-     * accepted.
+     * Refuses, before any work starts (no model loaded, no session started), a job this runtime
+     * cannot run as asked: settings it cannot use, or pools of {@code actors} actors per task or
+     * split past its bounds (threads, processes). By default everything is accepted.
      *
-     * @throws IllegalArgumentException naming the count, the bound and the setting that changes it
+     * @throws IllegalArgumentException naming the setting or count, and what to change
      */
-    default void checkPool(RuntimeSettings settings, int actors) {}
+    default void checkJob(RuntimeSettings settings, int actors) {}
 }

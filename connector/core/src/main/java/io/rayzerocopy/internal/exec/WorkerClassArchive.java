@@ -1,5 +1,7 @@
 package io.rayzerocopy.internal.exec;
 
+import io.rayzerocopy.internal.model.CacheDirs;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +32,8 @@ import java.util.List;
  * verifying the same classes into private memory. Measured here: about 20 MB less PSS per worker
  * and a faster start.
  *
- * <p>The archive lives in {@code -Drzc.cds.dir} (default {@code ~/.cache/ray-zerocopy/cds}), named
+ * <p>The archive lives in {@code -Drzc.cds.dir} (default {@code cds} in the user's cache
+ * directory, {@link CacheDirs}), named
  * by a hash of the JVM and of every classpath entry's path, size and time, so a rebuilt jar gets a
  * new archive (the last one replaces the others). The JDK archives classes from jars only: with a
  * non-empty directory on the classpath (a build's {@code target/classes}) there is no archive.
@@ -89,7 +92,7 @@ final class WorkerClassArchive {
         String configured = System.getProperty("rzc.cds.dir");
         return configured != null
                 ? Paths.get(configured)
-                : Paths.get(System.getProperty("user.home"), ".cache", "ray-zerocopy", "cds");
+                : CacheDirs.of("cds");
     }
 
     /**

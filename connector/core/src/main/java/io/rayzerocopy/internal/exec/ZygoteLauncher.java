@@ -1,5 +1,6 @@
 package io.rayzerocopy.internal.exec;
 
+import io.rayzerocopy.internal.model.CacheDirs;
 import io.rayzerocopy.internal.model.Djl;
 
 import org.slf4j.Logger;
@@ -40,7 +41,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * driver does (its stdin closes), and its workers follow it.
  *
  * <p>The server is compiled on first use with the machine's C compiler ({@code cc}) against this
- * JDK's JNI headers, into {@code -Drzc.zygote.dir} (default {@code ~/.cache/ray-zerocopy/zygote}),
+ * JDK's JNI headers, into {@code -Drzc.zygote.dir} (default {@code zygote} in
+ * the user's cache directory, {@link CacheDirs}),
  * named by a hash of its source and the JDK. Where that is not possible (no compiler, a JRE without
  * headers, libtorch not found), or with {@code -Drzc.zygote=false}, workers start as plain JVMs, as
  * before: the fork server only saves time and memory.
@@ -329,16 +331,8 @@ final class ZygoteLauncher {
         if (!Files.isRegularFile(include.resolve("jni.h"))) {
             throw new IOException("this Java runtime has no JNI headers (" + include + ")");
         }
-        Path dir =
-                Paths.get(
-                        System.getProperty(
-                                "rzc.zygote.dir",
-                                Paths.get(
-                                                System.getProperty("user.home"),
-                                                ".cache",
-                                                "ray-zerocopy",
-                                                "zygote")
-                                        .toString()));
+        String configured = System.getProperty("rzc.zygote.dir");
+        Path dir = configured != null ? Paths.get(configured) : CacheDirs.of("zygote");
         Path binary = dir.resolve("rzc-zygote-" + hash(source, javaHome.toString()));
         if (Files.isExecutable(binary)) {
             return binary;

@@ -109,6 +109,16 @@ final class Binding {
                                 + ", a type DJL Java blocks cannot hold: the weights come from"
                                 + " another model");
             }
+            if (spec.byteSize() > Integer.MAX_VALUE) {
+                throw new StoreException(
+                        what
+                                + " parameter '"
+                                + p.getKey()
+                                + "' has "
+                                + spec.byteSize()
+                                + " bytes: DJL Java blocks take tensors up to 2 GB (a Java buffer's"
+                                + " limit); share it as TorchScript, which binds any size");
+            }
             NDArray array = manager.create(store.tensor(spec), spec.shape(), spec.dataType());
             param.setArray(array);
             used.add(spec.name());

@@ -2,8 +2,6 @@ package io.rayzerocopy.internal.model;
 
 import ai.djl.engine.Engine;
 
-import java.nio.file.Paths;
-
 /**
  * Starts DJL's PyTorch engine the way every entry point of ours needs it. Before the engine's first
  * start it fills in the DJL settings the user left unset: offline mode (DJL must never download a
@@ -46,10 +44,7 @@ public final class Djl {
         setIfAbsent("ai.djl.pytorch.num_threads", "1");
         setIfAbsent("ai.djl.pytorch.num_interop_threads", "1");
         if (System.getenv("DJL_CACHE_DIR") == null) {
-            setIfAbsent(
-                    "DJL_CACHE_DIR",
-                    Paths.get(System.getProperty("user.home"), ".cache", "ray-zerocopy", "djl")
-                            .toString());
+            setIfAbsent("DJL_CACHE_DIR", CacheDirs.of("djl").toString());
         }
     }
 

@@ -53,7 +53,7 @@ final class Leases {
                                 root.resolve(LOCK_FILE),
                                 StandardOpenOption.CREATE,
                                 StandardOpenOption.WRITE);
-                FileLock ignored = ch.lock()) {
+                FileLock ignored = FileLocks.lock(ch)) {
             return action.run();
         } catch (IOException e) {
             throw new UncheckedIOException(

@@ -16,6 +16,11 @@ public final class ProcessMemory {
         return field(pid, "Pss:");
     }
 
+    /** PSS of process {@code pid}'s anonymous memory (heaps, native allocations) in kB. */
+    public static long anonPssKb(long pid) throws IOException {
+        return field(pid, "Pss_Anon:");
+    }
+
     /** Private (clean + dirty) memory of process {@code pid} in kB. */
     public static long privateKb(long pid) throws IOException {
         return field(pid, "Private_Clean:") + field(pid, "Private_Dirty:");

@@ -10,7 +10,6 @@ import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -21,22 +20,27 @@ import java.util.Map;
 
 /**
  * The safetensors layout: an 8-byte little-endian header length, a JSON header naming each tensor's
- * dtype, shape and data offsets, then raw little-endian tensor data. Used both for the files users
- * bring (weights next to a skeleton) and for the shards of a {@link WeightStore}.
+ * dtype, shape and data offsets, then raw little-endian tensor data. Files of any size are read
+ * header first; tensor bytes stay in the file until the store copies them. Used both for the files
+ * users bring (weights next to a skeleton) and for the shards of a {@link WeightStore}.
  */
 public final class SafeTensors {
-    /** One tensor of a safetensors file, as a read-only little-endian view of a mapping. */
+    /** One tensor of a safetensors file: where its bytes lie in the file. */
     public static final class Entry {
+        private final Path file;
         private final String name;
         private final String dtype;
         private final long[] shape;
-        private final ByteBuffer data;
+        private final long offset;
+        private final long length;
 
-        Entry(String name, String dtype, long[] shape, ByteBuffer data) {
+        Entry(Path file, String name, String dtype, long[] shape, long offset, long length) {
+            this.file = file;
             this.name = name;
             this.dtype = dtype;
             this.shape = shape;
-            this.data = data;
+            this.offset = offset;
+            this.length = length;
         }
 
         /** Tensor name. */
@@ -54,11 +58,28 @@ public final class SafeTensors {
             return shape.clone();
         }
 
-        /** The raw bytes (a view; position 0, little-endian). */
-        public ByteBuffer data() {
-            return data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        /**
+         * The raw bytes as a read-only little-endian view of a mapping of the tensor (under 2 GB).
+         */
+        public ByteBuffer data() throws IOException {
+            if (length > Integer.MAX_VALUE) {
+                throw new IOException(
+                        file + ": tensor '" + name + "' has " + length + " bytes, over 2 GB");
+            }
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                return ch.map(FileChannel.MapMode.READ_ONLY, offset, length)
+                        .order(ByteOrder.LITTLE_ENDIAN);
+            }
+        }
+
+        /** The bytes as a range of the file, for the store to copy. */
+        TensorBytes bytes() {
+            return TensorBytes.ofFile(file, offset, length);
         }
     }
+
+    /** The largest header accepted (safetensors itself caps it at 100 MB). */
+    private static final long MAX_HEADER = 100L << 20;
 
     private SafeTensors() {}
 
@@ -120,40 +141,34 @@ public final class SafeTensors {
     }
 
     /**
-     * Reads every tensor of a safetensors file as views of one read-only mapping (the file must be
-     * under 2 GiB). The returned buffers keep the mapping alive.
+     * Reads the header of a safetensors file (any size): every tensor's name, type, shape and byte
+     * range, checked against the file's size. No tensor data is read.
      *
      * @throws IOException if the file cannot be read or is not valid safetensors (the message names
-     *     the file and what is wrong)
+     *     the file, the tensor and the sizes)
      */
     public static List<Entry> read(Path file) throws IOException {
-        MappedByteBuffer map;
+        long size;
+        long headerLen;
+        byte[] headerBytes;
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            if (ch.size() > Integer.MAX_VALUE) {
+            size = ch.size();
+            if (size < 8) {
+                throw new IOException(
+                        file + ": not a safetensors file (shorter than its 8-byte header length)");
+            }
+            headerLen = readFully(ch, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+            if (headerLen <= 0 || headerLen > size - 8 || headerLen > MAX_HEADER) {
                 throw new IOException(
                         file
-                                + ": safetensors files over 2 GiB are not supported; split the"
-                                + " weights into shards");
+                                + ": not a safetensors file (header length "
+                                + headerLen
+                                + " does not fit a "
+                                + size
+                                + "-byte file)");
             }
-            map = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size());
+            headerBytes = readFully(ch, 8, (int) headerLen).array();
         }
-        map.order(ByteOrder.LITTLE_ENDIAN);
-        if (map.capacity() < 8) {
-            throw new IOException(
-                    file + ": not a safetensors file (shorter than its 8-byte header length)");
-        }
-        long headerLen = map.getLong(0);
-        if (headerLen <= 0 || headerLen > map.capacity() - 8) {
-            throw new IOException(
-                    file
-                            + ": not a safetensors file (header length "
-                            + headerLen
-                            + " does not fit a "
-                            + map.capacity()
-                            + "-byte file)");
-        }
-        byte[] headerBytes = new byte[(int) headerLen];
-        map.get(8, headerBytes);
         JsonObject header;
         try {
             header =
@@ -163,51 +178,60 @@ public final class SafeTensors {
             throw new IOException(
                     file + ": safetensors header is not valid JSON: " + e.getMessage(), e);
         }
-        int dataStart = 8 + (int) headerLen;
+        long dataStart = 8 + headerLen;
         List<Entry> entries = new ArrayList<>();
         for (Map.Entry<String, JsonElement> e : header.entrySet()) {
-            if (e.getKey().equals("__metadata__")) {
-                continue;
+            if (!e.getKey().equals("__metadata__")) {
+                entries.add(
+                        entry(file, size, dataStart, e.getKey(), e.getValue().getAsJsonObject()));
             }
-            JsonObject t = e.getValue().getAsJsonObject();
-            String dtype = t.get("dtype").getAsString();
-            JsonArray shapeJson = t.getAsJsonArray("shape");
-            long[] shape = new long[shapeJson.size()];
-            long numel = 1;
-            for (int i = 0; i < shape.length; i++) {
-                shape[i] = shapeJson.get(i).getAsLong();
-                numel *= shape[i];
-            }
-            JsonArray offsets = t.getAsJsonArray("data_offsets");
-            long begin = offsets.get(0).getAsLong();
-            long end = offsets.get(1).getAsLong();
-            long expected = numel * toDataType(dtype).getNumOfBytes();
-            if (begin < 0
-                    || end < begin
-                    || dataStart + end > map.capacity()
-                    || end - begin != expected) {
-                throw new IOException(
-                        file
-                                + ": tensor '"
-                                + e.getKey()
-                                + "' "
-                                + dtype
-                                + shapeJson
-                                + " has data offsets ["
-                                + begin
-                                + ", "
-                                + end
-                                + "] that do not fit its shape ("
-                                + expected
-                                + " bytes) or the file ("
-                                + map.capacity()
-                                + " bytes): the file is truncated or corrupt");
-            }
-            ByteBuffer slice =
-                    map.slice(dataStart + (int) begin, (int) (end - begin))
-                            .order(ByteOrder.LITTLE_ENDIAN);
-            entries.add(new Entry(e.getKey(), dtype, shape, slice));
         }
         return entries;
+    }
+
+    private static Entry entry(Path file, long size, long dataStart, String name, JsonObject t)
+            throws IOException {
+        String dtype = t.get("dtype").getAsString();
+        JsonArray shapeJson = t.getAsJsonArray("shape");
+        long[] shape = new long[shapeJson.size()];
+        long numel = 1;
+        for (int i = 0; i < shape.length; i++) {
+            shape[i] = shapeJson.get(i).getAsLong();
+            numel *= shape[i];
+        }
+        JsonArray offsets = t.getAsJsonArray("data_offsets");
+        long begin = offsets.get(0).getAsLong();
+        long end = offsets.get(1).getAsLong();
+        long expected = numel * toDataType(dtype).getNumOfBytes();
+        if (begin < 0 || end < begin || dataStart + end > size || end - begin != expected) {
+            throw new IOException(
+                    file
+                            + ": tensor '"
+                            + name
+                            + "' "
+                            + dtype
+                            + shapeJson
+                            + " has data offsets ["
+                            + begin
+                            + ", "
+                            + end
+                            + "] that do not fit its shape ("
+                            + expected
+                            + " bytes) or the file ("
+                            + size
+                            + " bytes): the file is truncated or corrupt");
+        }
+        return new Entry(file, name, dtype, shape, dataStart + begin, end - begin);
+    }
+
+    private static ByteBuffer readFully(FileChannel ch, long position, int length)
+            throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(length);
+        while (buf.hasRemaining()) {
+            if (ch.read(buf, position + buf.position()) < 0) {
+                throw new IOException("unexpected end of file at byte " + position);
+            }
+        }
+        return buf.flip();
     }
 }

@@ -36,14 +36,24 @@ final class StoreChecks {
     private StoreChecks() {}
 
     /**
-     * SHA-256 over every tensor's name, dtype, shape and bytes, then every extra file's name and
-     * bytes: the store's identity.
+     * SHA-256 over every tensor's name, dtype, shape and the SHA-256 of its bytes, then every extra
+     * file's name and bytes: the store's identity, which depends on content alone. Tensors read
+     * from files are hashed in bounded pieces, once per machine while the file is unchanged (their
+     * digests are kept in {@code digestCache}; null keeps none).
+     *
+     * @throws IllegalArgumentException if a tensor's file cannot be read (it names the file)
      */
-    static String contentHash(List<WeightStore.Tensor> tensors, Map<String, byte[]> files) {
+    static String contentHash(
+            List<WeightStore.Tensor> tensors, Map<String, byte[]> files, Path digestCache) {
         MessageDigest md = sha256();
         for (WeightStore.Tensor t : tensors) {
             updateTensorHeader(md, t.name(), SafeTensors.toCode(t.dataType()), t.shape());
-            md.update(t.data());
+            try {
+                md.update(t.bytes().sha256(digestCache));
+            } catch (IOException e) {
+                throw new IllegalArgumentException(
+                        "cannot read tensor '" + t.name() + "': " + e.getMessage(), e);
+            }
         }
         for (Map.Entry<String, byte[]> f : files.entrySet()) {
             updateFile(md, f.getKey(), f.getValue());
@@ -62,7 +72,9 @@ final class StoreChecks {
             checkFiles(dir, ref);
             for (TensorSpec t : ref.tensors()) {
                 updateTensorHeader(md, t.name(), t.dtype(), t.dims());
-                hashRange(md, dir, StoreLayout.shardPath(dir, t.shard()), t);
+                MessageDigest tensor = sha256();
+                hashRange(tensor, dir, StoreLayout.shardPath(dir, t.shard()), t);
+                md.update(tensor.digest());
             }
             for (String name : ref.files().keySet()) {
                 updateFile(md, name, Files.readAllBytes(StoreLayout.filePath(dir, name)));

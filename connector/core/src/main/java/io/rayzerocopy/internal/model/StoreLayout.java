@@ -29,9 +29,10 @@ import java.util.stream.Stream;
 
 /**
  * The files of one weight store: shards in the {@link SafeTensors} layout (every tensor 64-byte
- * aligned, so a mapping of it is aligned for any dtype; each shard under 2 GiB, the most one
- * mapping holds), extra files under {@code files/}, and {@code manifest.json} naming where every
- * tensor lies. Plans a layout, writes it, and reads a manifest back.
+ * aligned, so a mapping of it is aligned for any dtype; each shard under 2 GiB, the most one {@code
+ * MappedByteBuffer} holds, unless it is a single larger tensor), extra files under {@code files/},
+ * and {@code manifest.json} naming where every tensor lies. Plans a layout, writes it, and reads a
+ * manifest back.
  */
 final class StoreLayout {
     static final int ALIGN = 64;
@@ -57,9 +58,8 @@ final class StoreLayout {
 
     /**
      * Lays the tensors out in order, starting a new shard when the next tensor would make the
-     * current one exceed {@code maxShardBytes}.
-     *
-     * @throws IllegalArgumentException if one tensor alone exceeds {@code maxShardBytes}
+     * current one exceed {@code maxShardBytes}; a tensor larger than that gets a shard of its own
+     * (mapped whole, see {@link MappedStore}).
      */
     static Plan plan(List<WeightStore.Tensor> tensors, long maxShardBytes) {
         List<List<WeightStore.Tensor>> shards = new ArrayList<>();
@@ -67,16 +67,6 @@ final class StoreLayout {
         long currentBytes = 0;
         for (WeightStore.Tensor t : tensors) {
             long size = align(t.byteSize());
-            if (size > maxShardBytes) {
-                throw new IllegalArgumentException(
-                        "tensor '"
-                                + t.name()
-                                + "' has "
-                                + t.byteSize()
-                                + " bytes; tensors over "
-                                + maxShardBytes
-                                + " bytes (one mapping) are not supported");
-            }
             if (!current.isEmpty() && currentBytes + size > maxShardBytes) {
                 shards.add(current);
                 current = new ArrayList<>();
@@ -166,7 +156,7 @@ final class StoreLayout {
                 for (int i = 0; i < tensors.size(); i++) {
                     TensorSpec spec = plan.specs.get(i);
                     if (spec.shard() == s) {
-                        writeFully(ch, tensors.get(i).data(), spec.offset());
+                        tensors.get(i).bytes().copyTo(ch, spec.offset());
                     }
                 }
             }

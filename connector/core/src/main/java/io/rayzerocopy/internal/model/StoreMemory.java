@@ -8,18 +8,33 @@ import java.nio.file.Paths;
  * How much physical memory a weight store's mappings take, summed over the processes that hold a
  * lease on it: the PSS of every mapping of a store file, from /proc/PID/smaps. With zero-copy this
  * is one copy of the touched weights however many actors map them; {@link #copies()} says how many.
+ * Beside it, the whole PSS of those processes and its anonymous part: a copy of the weights
+ * anywhere else in them (a heap, a native buffer) shows there, not in the store's figure.
  */
 public final class StoreMemory {
     private final int processes;
     private final long mappedPssBytes;
     private final long mappedRssBytes;
     private final long storeBytes;
+    private final int holders;
+    private final long processPssBytes;
+    private final long anonPssBytes;
 
-    private StoreMemory(int processes, long mappedPssBytes, long mappedRssBytes, long storeBytes) {
+    private StoreMemory(
+            int processes,
+            long mappedPssBytes,
+            long mappedRssBytes,
+            long storeBytes,
+            int holders,
+            long processPssBytes,
+            long anonPssBytes) {
         this.processes = processes;
         this.mappedPssBytes = mappedPssBytes;
         this.mappedRssBytes = mappedRssBytes;
         this.storeBytes = storeBytes;
+        this.holders = holders;
+        this.processPssBytes = processPssBytes;
+        this.anonPssBytes = anonPssBytes;
     }
 
     /** Measures the store's mappings in every live process holding a lease on it here. */
@@ -37,6 +52,9 @@ public final class StoreMemory {
         int processes = 0;
         long pss = 0;
         long rss = 0;
+        int holders = 0;
+        long whole = 0;
+        long anon = 0;
         try {
             for (long pid : local.holders(ref)) {
                 long[] m = mapped(pid, dir);
@@ -45,11 +63,20 @@ public final class StoreMemory {
                     pss += m[0];
                     rss += m[1];
                 }
+                try {
+                    long pidPss = ProcessMemory.pssKb(pid) << 10;
+                    long pidAnon = ProcessMemory.anonPssKb(pid) << 10;
+                    holders++;
+                    whole += pidPss;
+                    anon += pidAnon;
+                } catch (IOException | RuntimeException gone) {
+                    // the process ended while it was measured
+                }
             }
         } catch (IOException e) {
             // the store went away while it was measured: what was summed so far
         }
-        return new StoreMemory(processes, pss, rss, store);
+        return new StoreMemory(processes, pss, rss, store, holders, whole, anon);
     }
 
     /** {PSS, RSS} in bytes of the mappings of files under {@code dir} in process {@code pid}. */
@@ -104,6 +131,21 @@ public final class StoreMemory {
         return mappedRssBytes;
     }
 
+    /** Processes holding a lease on the store (the driver too), measured whole. */
+    public int holders() {
+        return holders;
+    }
+
+    /** Summed whole-process PSS of the holders: the store's share, anonymous memory, the rest. */
+    public long processPssBytes() {
+        return processPssBytes;
+    }
+
+    /** The anonymous part of {@link #processPssBytes()} (heaps, native allocations). */
+    public long anonPssBytes() {
+        return anonPssBytes;
+    }
+
     /** Physical copies of the store in memory: summed PSS over the store's size. */
     public double copies() {
         return storeBytes == 0 ? 0 : (double) mappedPssBytes / storeBytes;
@@ -112,11 +154,16 @@ public final class StoreMemory {
     @Override
     public String toString() {
         return String.format(
-                "%.2f copies (%d process(es) map the %.1f MB store: PSS %.1f MB, RSS %.1f MB)",
+                "%.2f copies (%d process(es) map the %.1f MB store: PSS %.1f MB, RSS %.1f MB);"
+                        + " whole PSS of the job's %d process(es) %.1f MB, of which anonymous"
+                        + " %.1f MB",
                 copies(),
                 processes,
                 storeBytes / 1048576.0,
                 mappedPssBytes / 1048576.0,
-                mappedRssBytes / 1048576.0);
+                mappedRssBytes / 1048576.0,
+                holders,
+                processPssBytes / 1048576.0,
+                anonPssBytes / 1048576.0);
     }
 }

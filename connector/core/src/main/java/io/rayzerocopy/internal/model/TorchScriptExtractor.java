@@ -6,7 +6,6 @@ import ai.djl.Model;
 import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtSymbolBlock;
@@ -20,7 +19,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,6 +43,10 @@ import java.util.stream.Stream;
  */
 public final class TorchScriptExtractor implements ModelExtractor {
     private static final Logger LOG = LoggerFactory.getLogger(TorchScriptExtractor.class);
+
+    /** The largest file used whole as a skeleton (a Java array's limit). */
+    private static final long WHOLE_FILE_LIMIT = Integer.MAX_VALUE - 8;
+
     private final Path file;
     private final Path weights;
     private final Model djlModel;
@@ -86,182 +88,232 @@ public final class TorchScriptExtractor implements ModelExtractor {
 
     private static Path findPtFile(Model model) {
         Path dir = model.getModelPath();
-        if (dir != null) {
-            for (Path candidate :
-                    List.of(
-                            dir.resolve(model.getName() + ".pt"),
-                            dir.resolve(model.getName()),
-                            dir.resolve("model.pt"))) {
-                if (Files.isRegularFile(candidate)) {
-                    return candidate;
-                }
-            }
-            try (Stream<Path> s = Files.list(dir)) {
-                List<Path> pts = s.filter(p -> p.toString().endsWith(".pt")).toList();
-                if (pts.size() == 1) {
-                    return pts.get(0);
-                }
-            } catch (IOException ignored) {
-                // fall through to the error below
+        Path pt = dir == null ? null : ptFileIn(dir, model.getName());
+        if (pt == null) {
+            throw new IllegalArgumentException(
+                    "cannot find the .pt file model '"
+                            + model.getName()
+                            + "' was loaded from (model"
+                            + " path "
+                            + dir
+                            + "): pass TorchScriptModel.fromFile(path) instead");
+        }
+        return pt;
+    }
+
+    /**
+     * The TorchScript file of a DJL model directory, found the way DJL finds it ({@code <name>.pt},
+     * {@code <name>}, {@code model.pt}, else the directory's only {@code .pt}), or {@code null}:
+     * lets a directory be shared without loading the model.
+     */
+    public static Path ptFileIn(Path dir, String name) {
+        for (Path candidate :
+                List.of(dir.resolve(name + ".pt"), dir.resolve(name), dir.resolve("model.pt"))) {
+            if (Files.isRegularFile(candidate)) {
+                return candidate;
             }
         }
-        throw new IllegalArgumentException(
-                "cannot find the .pt file model '"
-                        + model.getName()
-                        + "' was loaded from (model"
-                        + " path "
-                        + dir
-                        + "): pass TorchScriptModel.fromFile(path) instead");
+        try (Stream<Path> s = Files.list(dir)) {
+            List<Path> pts = s.filter(p -> p.toString().endsWith(".pt")).toList();
+            return pts.size() == 1 ? pts.get(0) : null;
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     @Override
     public Extracted extract(String prefix, List<String> methodNames)
             throws IOException, MalformedModelException {
-        byte[] pt = Files.readAllBytes(file);
-        String skeletonName =
-                prefix.replace('/', '.')
-                        + file.getFileName().toString().replaceAll("[^A-Za-z0-9_.-]", "_");
-        if (!skeletonName.endsWith(".pt")) {
-            skeletonName += ".pt";
+        // Named by the pipeline field alone, not the file: the store id depends on content only.
+        String skeletonName = prefix.replace('/', '.') + "skeleton.pt";
+        return weights == null
+                ? extractArchive(prefix, methodNames, skeletonName)
+                : extractWithWeights(prefix, methodNames, skeletonName);
+    }
+
+    /**
+     * A whole TorchScript file, streamed: its structure is read from the archive, the parameters
+     * are learned from a weight-free probe skeleton (or from the model already loaded), and each
+     * parameter becomes a byte range of the file that the store copies without reading it into
+     * memory. libtorch never loads the weights.
+     */
+    private Extracted extractArchive(String prefix, List<String> methodNames, String skeletonName)
+            throws IOException {
+        TorchScriptSkeletons.Archive archive = openArchive();
+        Map<String, PtParam> params = new LinkedHashMap<>();
+        List<String> methods = parameters(archive, methodNames, params);
+        List<WeightStore.Tensor> tensors = new ArrayList<>();
+        for (PtParam p : params.values()) {
+            tensors.add(tensorOf(archive, prefix, p));
         }
-        Model loaded = djlModel;
-        boolean ownsModel = false;
-        if (loaded == null) {
-            loaded = Model.newInstance("rzc-extract", Device.cpu(), Djl.engineName());
-            ownsModel = true;
-            try {
-                loaded.load(file);
-            } catch (IOException | MalformedModelException | RuntimeException e) {
-                loaded.close();
-                throw new IllegalArgumentException(
-                        "cannot load TorchScript file " + file + ": " + e.getMessage(), e);
-            }
+        byte[] skeleton = checkedSkeleton(archive, params);
+        return new Extracted(
+                tensors,
+                Map.of(skeletonName, skeleton),
+                new TorchScriptSkeleton(skeletonName, methods, file.toString()),
+                null,
+                () -> TorchScriptSkeletons.privateTensors(archive, params.keySet()));
+    }
+
+    /** A parameter as libtorch reports it: name, shape, and DJL's type (UNKNOWN for bf16). */
+    private record PtParam(String name, long[] shape, DataType type, int itemSize) {
+        static PtParam of(String name, NDArray array) {
+            return new PtParam(
+                    name,
+                    array.getShape().getShape(),
+                    array.getDataType(),
+                    TorchTypes.itemSize((PtNDArray) array));
         }
+    }
+
+    private TorchScriptSkeletons.Archive openArchive() {
+        TorchScriptSkeletons.Archive archive;
         try {
-            PtSymbolBlock block = (PtSymbolBlock) loaded.getBlock();
-            List<String> methods = checkMethods(block, methodNames);
-            List<WeightStore.Tensor> tensors = new ArrayList<>();
-            Map<String, NDArray> arrays = new LinkedHashMap<>();
-            byte[] skeleton;
-            if (weights == null) {
-                Map<String, String> storageTypes = null;
-                for (Pair<String, Parameter> p : block.getParameters()) {
-                    NDArray array = p.getValue().getArray();
-                    // toByteBuffer(true) passes no type to native code: safe for bfloat16 too.
-                    ByteBuffer data = array.toByteBuffer(true);
-                    DataType type = array.getDataType();
-                    if (!TorchTypes.named(type)) {
-                        if (storageTypes == null) {
-                            storageTypes = TorchScriptSkeletons.storageTypes(file);
-                        }
-                        type = unnamedType(p.getKey(), storageTypes);
-                    }
-                    arrays.put(p.getKey(), array);
-                    tensors.add(
-                            new WeightStore.Tensor(
-                                    prefix + p.getKey(), type, array.getShape().getShape(), data));
-                }
-                skeleton = checkedSkeleton(pt, arrays, parameters(prefix, tensors));
-            } else {
-                Map<String, NDArray> params = new LinkedHashMap<>();
-                for (Pair<String, Parameter> p : block.getParameters()) {
-                    params.put(p.getKey(), p.getValue().getArray());
-                }
-                for (SafeTensors.Entry e : SafeTensors.read(weights)) {
-                    NDArray param = params.remove(e.name());
-                    if (param == null) {
-                        throw new IllegalArgumentException(
-                                "weights file "
-                                        + weights
-                                        + " has tensor '"
-                                        + e.name()
-                                        + "' but skeleton "
-                                        + file
-                                        + " has no such parameter (it has "
-                                        + paramNames(block)
-                                        + ")");
-                    }
-                    if (!TorchTypes.holds(param, SafeTensors.toDataType(e.dtype()))
-                            || !Arrays.equals(param.getShape().getShape(), e.shape())) {
-                        throw new IllegalArgumentException(
-                                "weights file "
-                                        + weights
-                                        + " has '"
-                                        + e.name()
-                                        + "' as "
-                                        + e.dtype()
-                                        + Arrays.toString(e.shape())
-                                        + " but skeleton "
-                                        + file
-                                        + " declares it as "
-                                        + TorchTypes.describe(param));
-                    }
-                    tensors.add(
-                            new WeightStore.Tensor(
-                                    prefix + e.name(),
-                                    SafeTensors.toDataType(e.dtype()),
-                                    e.shape(),
-                                    e.data()));
-                }
-                if (!params.isEmpty()) {
-                    throw new IllegalArgumentException(
-                            "weights file "
-                                    + weights
-                                    + " lacks parameters "
-                                    + params.keySet()
-                                    + " of skeleton "
-                                    + file);
-                }
-                skeleton = pt;
+            archive = TorchScriptSkeletons.Archive.open(file);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        if (archive == null) {
+            throw new IllegalArgumentException(
+                    "cannot read the module tree (data.pkl) of TorchScript file "
+                            + file
+                            + ": save it with torch.jit.save from PyTorch 1.x or 2.x");
+        }
+        return archive;
+    }
+
+    /**
+     * Fills {@code out} with the model's parameters and returns the methods to call: from the model
+     * the caller loaded, else from a probe skeleton with every module attribute's storage cut,
+     * which libtorch loads in milliseconds whatever the model's size.
+     */
+    private List<String> parameters(
+            TorchScriptSkeletons.Archive archive,
+            List<String> methodNames,
+            Map<String, PtParam> out)
+            throws IOException {
+        if (djlModel != null) {
+            return describe((PtSymbolBlock) djlModel.getBlock(), methodNames, out);
+        }
+        byte[] probe = TorchScriptSkeletons.strip(archive, archive.attributePaths());
+        Path tmp = probe == null ? file : Files.createTempFile("rzc-probe", ".pt");
+        try (Model model = Model.newInstance("rzc-probe", Device.cpu(), Djl.engineName())) {
+            if (probe != null) {
+                Files.write(tmp, probe);
             }
-            Map<String, byte[]> files = Map.of(skeletonName, skeleton);
-            Extracted out =
-                    new Extracted(
-                            tensors,
-                            files,
-                            new TorchScriptSkeleton(skeletonName, methods, file.toString()),
-                            ownsModel ? loaded : null,
-                            () ->
-                                    TorchScriptSkeletons.privateTensors(
-                                            file, parameters(prefix, tensors)));
-            ownsModel = false;
-            return out;
+            PtSymbolBlock block;
+            try {
+                block = TorchTypes.loadForBinding(model, tmp);
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException(
+                        "cannot load TorchScript file "
+                                + file
+                                + ": "
+                                + String.valueOf(e.getMessage()).lines().findFirst().orElse(""),
+                        e);
+            }
+            return describe(block, methodNames, out);
         } finally {
-            if (ownsModel) {
-                loaded.close();
+            if (probe != null) {
+                Files.deleteIfExists(tmp);
             }
         }
     }
 
+    /** Fills {@code out} with the block's parameters; returns the methods to call. */
+    private List<String> describe(
+            PtSymbolBlock block, List<String> methodNames, Map<String, PtParam> out) {
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            out.put(p.getKey(), PtParam.of(p.getKey(), p.getValue().getArray()));
+        }
+        return checkMethods(block, methodNames);
+    }
+
     /**
-     * Strips the weights out of {@code pt}, then loads the result to make sure it has the same
+     * The parameter as a byte range of the file: its storage record must be stored (TorchScript
+     * never compresses them), hold the tensor contiguously, and lie inside the file.
+     */
+    private WeightStore.Tensor tensorOf(
+            TorchScriptSkeletons.Archive archive, String prefix, PtParam p) {
+        TorchScriptPickle.Site site = archive.siteAt(p.name());
+        if (site == null || !site.contiguous()) {
+            throw new IllegalArgumentException(
+                    "parameter '"
+                            + p.name()
+                            + "' of "
+                            + file
+                            + (site == null
+                                    ? " is not a module attribute of the archive"
+                                    : " is a non-contiguous view of its storage")
+                            + ": save the model with contiguous parameters"
+                            + " (p.data = p.data.contiguous())");
+        }
+        DataType type = TorchTypes.ofStorage(site.storageType());
+        if (type == null
+                || !Arrays.equals(
+                        p.shape(), site.sizes().stream().mapToLong(Long::longValue).toArray())
+                || (p.type() != DataType.UNKNOWN && p.type() != type)
+                || p.itemSize() != type.getNumOfBytes()) {
+            throw new IllegalArgumentException(
+                    "parameter '"
+                            + p.name()
+                            + "' of "
+                            + file
+                            + " is "
+                            + site
+                            + " in the archive but libtorch loads it as "
+                            + p.type()
+                            + Arrays.toString(p.shape())
+                            + "; supported types: float32, float64, float16, bfloat16, int8,"
+                            + " int16, int32, int64, uint8, bool");
+        }
+        ZipRecords.Record r = archive.record(site);
+        long end = site.byteOffset() + site.byteLength();
+        if (r == null || r.method() != ZipRecords.STORED || end > r.size()) {
+            throw new IllegalArgumentException(
+                    "TorchScript file "
+                            + file
+                            + " ("
+                            + archive.zip.fileSize()
+                            + " bytes) is corrupt: parameter '"
+                            + p.name()
+                            + "' "
+                            + site
+                            + " needs bytes "
+                            + site.byteOffset()
+                            + " to "
+                            + end
+                            + " of record "
+                            + archive.dataPrefix()
+                            + site.key()
+                            + (r == null
+                                    ? ", which is missing"
+                                    : r.method() != ZipRecords.STORED
+                                            ? ", which is compressed"
+                                            : ", which has " + r.size() + " bytes")
+                            + "; save the model again");
+        }
+        return new WeightStore.Tensor(
+                prefix + p.name(),
+                type,
+                p.shape(),
+                TensorBytes.ofFile(file, r.dataOffset() + site.byteOffset(), site.byteLength()));
+    }
+
+    /**
+     * Strips the parameters out of the archive, then loads the result to make sure it has the same
      * parameters and that every other tensor (buffer) kept its values: libtorch writes the loaded
      * skeleton back and its buffers are compared with the file's. Falls back to the whole file
-     * (correct, only larger) if anything differs.
+     * (correct, only larger) if anything differs and the file fits in memory.
      */
     private byte[] checkedSkeleton(
-            byte[] pt, Map<String, NDArray> params, Map<String, ByteBuffer> parameters)
-            throws IOException {
-        byte[] skeleton;
-        try {
-            skeleton = TorchScriptSkeletons.strip(file, pt, parameters);
-        } catch (RuntimeException e) {
-            LOG.warn(
-                    "could not read {} as a TorchScript archive ({}); actors will load the whole"
-                            + " file",
-                    file,
-                    e.toString());
-            return pt;
-        }
-        if (skeleton.length >= pt.length) {
-            if (skeleton == pt && !params.isEmpty()) {
-                LOG.warn(
-                        "could not strip the weights out of {}: actors will load the whole file ({}"
-                                + " bytes)",
-                        file,
-                        pt.length);
-            }
-            return pt;
+            TorchScriptSkeletons.Archive archive, Map<String, PtParam> params) throws IOException {
+        byte[] skeleton = TorchScriptSkeletons.strip(archive, params.keySet());
+        if (skeleton == null) {
+            return wholeFile(
+                    params.isEmpty()
+                            ? null
+                            : "the parameters cannot be told apart from other tensors");
         }
         Path tmp = Files.createTempFile("rzc-skeleton", ".pt");
         Path loadedBack = Files.createTempFile("rzc-skeleton-loaded", ".pt");
@@ -269,12 +321,16 @@ public final class TorchScriptExtractor implements ModelExtractor {
                 Model.newInstance("rzc-skeleton-check", Device.cpu(), Djl.engineName())) {
             Files.write(tmp, skeleton);
             TorchTypes.loadForBinding(probe, tmp);
-            Map<String, Shape> shapes = new LinkedHashMap<>();
+            Map<String, List<Long>> shapes = new LinkedHashMap<>();
             for (Pair<String, Parameter> p : probe.getBlock().getParameters()) {
-                shapes.put(p.getKey(), p.getValue().getArray().getShape());
+                shapes.put(
+                        p.getKey(),
+                        Arrays.stream(p.getValue().getArray().getShape().getShape())
+                                .boxed()
+                                .toList());
             }
-            Map<String, Shape> expected = new LinkedHashMap<>();
-            params.forEach((k, v) -> expected.put(k, v.getShape()));
+            Map<String, List<Long>> expected = new LinkedHashMap<>();
+            params.forEach((k, v) -> expected.put(k, Arrays.stream(v.shape()).boxed().toList()));
             if (!shapes.equals(expected)) {
                 throw new IllegalStateException(
                         "parameters " + shapes + " differ from " + expected);
@@ -283,55 +339,133 @@ public final class TorchScriptExtractor implements ModelExtractor {
                 JniUtils.writeModule((PtSymbolBlock) probe.getBlock(), out, false);
             }
             List<String> changed =
-                    TorchScriptSkeletons.changedBuffers(file, loadedBack, parameters.keySet());
+                    TorchScriptSkeletons.changedBuffers(archive, loadedBack, params.keySet());
             if (!changed.isEmpty()) {
                 throw new IllegalStateException("buffers changed: " + changed);
             }
             LOG.debug(
-                    "skeleton of {}: {} bytes (file: {} bytes)", file, skeleton.length, pt.length);
+                    "skeleton of {}: {} bytes (file: {} bytes)",
+                    file,
+                    skeleton.length,
+                    archive.zip.fileSize());
             return skeleton;
         } catch (IOException | RuntimeException e) {
-            LOG.warn(
-                    "the weight-free skeleton of {} did not load back ({}); actors will load the"
-                            + " whole file",
-                    file,
-                    e.toString());
-            return pt;
+            return wholeFile("the weight-free skeleton did not load back (" + e + ")");
         } finally {
             Files.deleteIfExists(tmp);
             Files.deleteIfExists(loadedBack);
         }
     }
 
-    /**
-     * The type of a parameter DJL cannot name (reported as UNKNOWN), from the storage class the
-     * archive gives the tensor at the parameter's path.
-     */
-    private DataType unnamedType(String name, Map<String, String> storageTypes) {
-        String storage = storageTypes.get(name);
-        DataType type = TorchTypes.ofUnnamedStorage(storage);
-        if (type == null) {
+    /** The whole file as the skeleton (every actor then loads it, and binds its parameters). */
+    private byte[] wholeFile(String why) throws IOException {
+        long size = Files.size(file);
+        if (why != null && size > WHOLE_FILE_LIMIT) {
             throw new IllegalArgumentException(
-                    "parameter '"
-                            + name
-                            + "' of "
+                    "cannot share TorchScript file "
                             + file
-                            + " has a tensor type DJL cannot name ("
-                            + (storage == null ? "not found in the archive" : storage)
-                            + "); supported: float32, float64, float16, bfloat16, int8, int16,"
-                            + " int32, int64, uint8, bool: convert it before saving the model");
+                            + " ("
+                            + size
+                            + " bytes): "
+                            + why
+                            + ", and every actor would have to load the whole file");
         }
-        return type;
+        if (why != null) {
+            LOG.warn("{}: {}; actors will load the whole file ({} bytes)", file, why, size);
+        }
+        return Files.readAllBytes(file);
     }
 
-    /** The parameters' bytes by their names in the model (without the pipeline prefix). */
-    private static Map<String, ByteBuffer> parameters(
-            String prefix, List<WeightStore.Tensor> tensors) {
-        Map<String, ByteBuffer> out = new LinkedHashMap<>();
-        for (WeightStore.Tensor t : tensors) {
-            out.put(t.name().substring(prefix.length()), t.data());
+    /**
+     * A weight-free skeleton and its safetensors weights: the skeleton (small) is loaded to check
+     * that the weights fit it; the weights are byte ranges of their file.
+     */
+    private Extracted extractWithWeights(
+            String prefix, List<String> methodNames, String skeletonName)
+            throws IOException, MalformedModelException {
+        if (Files.size(file) > WHOLE_FILE_LIMIT) {
+            throw new IllegalArgumentException(
+                    "skeleton "
+                            + file
+                            + " has "
+                            + Files.size(file)
+                            + " bytes: give a weight-free skeleton with --weights, or the whole"
+                            + " TorchScript file without --weights");
         }
-        return out;
+        byte[] pt = Files.readAllBytes(file);
+        try (Model loaded = Model.newInstance("rzc-extract", Device.cpu(), Djl.engineName())) {
+            try {
+                loaded.load(file);
+            } catch (IOException | MalformedModelException | RuntimeException e) {
+                throw new IllegalArgumentException(
+                        "cannot load TorchScript file " + file + ": " + e.getMessage(), e);
+            }
+            PtSymbolBlock block = (PtSymbolBlock) loaded.getBlock();
+            List<String> methods = checkMethods(block, methodNames);
+            List<WeightStore.Tensor> tensors = weightsFor(block, prefix);
+            return new Extracted(
+                    tensors,
+                    Map.of(skeletonName, pt),
+                    new TorchScriptSkeleton(skeletonName, methods, file.toString()),
+                    null,
+                    List::of);
+        }
+    }
+
+    /** The safetensors entries, checked one for one against the skeleton's parameters. */
+    private List<WeightStore.Tensor> weightsFor(PtSymbolBlock block, String prefix)
+            throws IOException {
+        Map<String, NDArray> params = new LinkedHashMap<>();
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            params.put(p.getKey(), p.getValue().getArray());
+        }
+        List<WeightStore.Tensor> tensors = new ArrayList<>();
+        for (SafeTensors.Entry e : SafeTensors.read(weights)) {
+            NDArray param = params.remove(e.name());
+            if (param == null) {
+                throw new IllegalArgumentException(
+                        "weights file "
+                                + weights
+                                + " has tensor '"
+                                + e.name()
+                                + "' but skeleton "
+                                + file
+                                + " has no such parameter (it has "
+                                + paramNames(block)
+                                + ")");
+            }
+            if (!TorchTypes.holds(param, SafeTensors.toDataType(e.dtype()))
+                    || !Arrays.equals(param.getShape().getShape(), e.shape())) {
+                throw new IllegalArgumentException(
+                        "weights file "
+                                + weights
+                                + " has '"
+                                + e.name()
+                                + "' as "
+                                + e.dtype()
+                                + Arrays.toString(e.shape())
+                                + " but skeleton "
+                                + file
+                                + " declares it as "
+                                + TorchTypes.describe(param));
+            }
+            tensors.add(
+                    new WeightStore.Tensor(
+                            prefix + e.name(),
+                            SafeTensors.toDataType(e.dtype()),
+                            e.shape(),
+                            e.bytes()));
+        }
+        if (!params.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "weights file "
+                            + weights
+                            + " lacks parameters "
+                            + params.keySet()
+                            + " of skeleton "
+                            + file);
+        }
+        return tensors;
     }
 
     private static List<String> paramNames(PtSymbolBlock block) {

@@ -174,6 +174,32 @@ final class TorchScriptPickle {
             return offset;
         }
 
+        /**
+         * Whether the tensor's elements are one row-major run of its storage (parameters are), so
+         * its bytes are {@link #byteLength()} bytes from {@link #byteOffset()} of the record.
+         */
+        boolean contiguous() {
+            long count = 1;
+            for (int d = sizes.size() - 1; d >= 0; d--) {
+                long size = sizes.get(d).value();
+                if (size != 1 && strides.get(d).value() != count) {
+                    return false;
+                }
+                count *= size;
+            }
+            return true;
+        }
+
+        /** Where the tensor's first element lies in its storage record, in bytes. */
+        long byteOffset() {
+            return offset * itemSize();
+        }
+
+        /** The tensor's size in bytes (0 for a storage type we do not know). */
+        long byteLength() {
+            return contentsSize();
+        }
+
         /** The tensor's sizes. */
         List<Long> sizes() {
             return sizes.stream().map(Int::value).toList();

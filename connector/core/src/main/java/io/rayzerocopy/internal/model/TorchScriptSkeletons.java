@@ -2,23 +2,19 @@ package io.rayzerocopy.internal.model;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
-import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
 
 /**
@@ -28,12 +24,12 @@ import java.util.zip.ZipOutputStream;
  *
  * <p>A TorchScript file is a zip: {@code data.pkl} pickles the module tree ({@link
  * TorchScriptPickle}) and each tensor's storage is a record {@code data/<key>}. A tensor is a
- * parameter's when the attribute path that leads to it is the parameter's name ({@code fc.bias})
- * and it holds exactly the parameter's bytes; a storage is cut only if every tensor on it is a
- * parameter's, and never more tensors than there are parameters. Buffers (e.g. BatchNorm
- * statistics, or a buffer that happens to hold the same bytes as a parameter) and constants are
- * kept, since they cannot be re-bound through DJL. Anything unexpected makes {@link #strip} return
- * the file unchanged, which is always correct, only larger.
+ * parameter's when every attribute path that leads to it is a parameter's name ({@code fc.bias}); a
+ * storage is cut only if every tensor on it is a parameter's, and never more tensors than there are
+ * parameters. Buffers (e.g. BatchNorm statistics, or a buffer that happens to hold the same bytes
+ * as a parameter) and constants are kept, since they cannot be re-bound through DJL. Anything
+ * unexpected makes {@link #strip} return no skeleton. Only the records that stay in the skeleton
+ * are read: the weights are never loaded.
  */
 final class TorchScriptSkeletons {
     /** The time of every entry of a skeleton: the earliest a zip can record. */
@@ -42,77 +38,62 @@ final class TorchScriptSkeletons {
     private TorchScriptSkeletons() {}
 
     /**
-     * Returns a skeleton of {@code pt} with the storages of {@code parameters} (by name, with their
-     * bytes) cut, or {@code pt} itself.
+     * A skeleton of the archive with the storages of {@code parameters} (attribute paths) cut, or
+     * {@code null} if there is nothing to cut or the parameters cannot be told apart from other
+     * tensors. Reads only the records that stay (code, pickles, buffers) and the first element of
+     * each cut storage.
      */
-    static byte[] strip(Path file, byte[] pt, Map<String, ByteBuffer> parameters) {
-        try {
-            Archive archive = Archive.open(file);
-            if (archive == null) {
-                return pt;
-            }
-            Set<TorchScriptPickle.Site> cut = archive.parameterSites(parameters);
-            if (cut.size() > parameters.size()) {
-                return pt;
-            }
-            Map<String, Integer> numel = new HashMap<>();
-            Map<String, Integer> itemSizes = new HashMap<>();
-            for (Map.Entry<String, List<TorchScriptPickle.Site>> storage :
-                    archive.pickle.byStorage().entrySet()) {
-                if (!cut.containsAll(storage.getValue())) {
-                    continue;
-                }
-                long last = 0;
-                for (TorchScriptPickle.Site site : storage.getValue()) {
-                    last = Math.max(last, site.offset());
-                }
-                numel.put(storage.getKey(), (int) last + 1);
-                itemSizes.put(storage.getKey(), storage.getValue().get(0).itemSize());
-            }
-            if (numel.isEmpty()) {
-                return pt;
-            }
-            byte[] pkl = archive.pickle.cut(numel);
-            Map<String, byte[]> out = new LinkedHashMap<>();
-            for (Map.Entry<String, byte[]> e : archive.entries.entrySet()) {
-                byte[] data = e.getValue();
-                if (e.getKey().equals(archive.pklName)) {
-                    data = pkl;
-                } else if (e.getKey().startsWith(archive.dataPrefix())) {
-                    String key = e.getKey().substring(archive.dataPrefix().length());
-                    Integer n = numel.get(key);
-                    if (n != null) {
-                        data = Arrays.copyOf(data, Math.min(n * itemSizes.get(key), data.length));
-                    }
-                }
-                out.put(e.getKey(), data);
-            }
-            return writeZip(out);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read TorchScript archive: " + e.getMessage(), e);
+    static byte[] strip(Archive archive, Set<String> parameters) throws IOException {
+        Set<TorchScriptPickle.Site> cut = archive.parameterSites(parameters);
+        if (cut.size() > parameters.size()) {
+            return null;
         }
+        Map<String, Long> prefixBytes = new HashMap<>();
+        Map<String, Integer> numel = new HashMap<>();
+        for (Map.Entry<String, List<TorchScriptPickle.Site>> storage :
+                archive.pickle.byStorage().entrySet()) {
+            if (!cut.containsAll(storage.getValue())) {
+                continue;
+            }
+            long last = 0;
+            for (TorchScriptPickle.Site site : storage.getValue()) {
+                last = Math.max(last, site.offset());
+            }
+            numel.put(storage.getKey(), (int) last + 1);
+            prefixBytes.put(storage.getKey(), (last + 1) * storage.getValue().get(0).itemSize());
+        }
+        if (numel.isEmpty()) {
+            return null;
+        }
+        byte[] pkl = archive.pickle.cut(numel);
+        Map<String, byte[]> out = new LinkedHashMap<>();
+        for (ZipRecords.Record r : archive.zip.records().values()) {
+            String name = r.name();
+            Long keep = null;
+            if (name.startsWith(archive.dataPrefix())) {
+                keep = prefixBytes.get(name.substring(archive.dataPrefix().length()));
+            }
+            if (name.equals(archive.pklName)) {
+                out.put(name, pkl);
+            } else {
+                out.put(name, keep == null ? archive.zip.bytes(r) : archive.zip.prefix(r, keep));
+            }
+        }
+        return writeZip(out);
     }
 
     /**
-     * The tensors of a TorchScript file that are not parameters (buffers such as BatchNorm
+     * The tensors of the archive that are not {@code parameters} (buffers such as BatchNorm
      * statistics, tensor constants of the module's state), which stay in the skeleton and so are
-     * private to each actor: "path dtype[shape] bytes" each. Empty if the file cannot be read.
+     * private to each actor: "path dtype[shape] bytes" each.
      */
-    static List<String> privateTensors(Path file, Map<String, ByteBuffer> parameters) {
+    static List<String> privateTensors(Archive archive, Set<String> parameters) {
         List<String> out = new ArrayList<>();
-        try {
-            Archive archive = Archive.open(file);
-            if (archive == null) {
-                return out;
+        Set<TorchScriptPickle.Site> params = archive.parameterSites(parameters);
+        for (TorchScriptPickle.Site site : archive.pickle.sites()) {
+            if (archive.record(site) != null && !params.contains(site)) {
+                out.add(site.toString());
             }
-            Set<TorchScriptPickle.Site> params = archive.parameterSites(parameters);
-            for (TorchScriptPickle.Site site : archive.pickle.sites()) {
-                if (archive.record(site) != null && !params.contains(site)) {
-                    out.add(site.toString());
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return List.of();
         }
         return out;
     }
@@ -120,17 +101,16 @@ final class TorchScriptSkeletons {
     /**
      * The tensors other than {@code parameters} whose values in {@code loaded} differ from {@code
      * original} ("path: why" each), comparing by attribute path. Used on a skeleton that libtorch
-     * loaded and wrote back, it proves that every buffer kept its values; empty means equal.
+     * loaded and wrote back, it proves that every buffer kept its values; empty means equal. Reads
+     * only those tensors of the original.
      *
-     * @throws IOException if either file cannot be read as a TorchScript archive
+     * @throws IOException if {@code loaded} cannot be read as a TorchScript archive
      */
-    static List<String> changedBuffers(Path original, Path loaded, Set<String> parameters)
+    static List<String> changedBuffers(Archive before, Path loaded, Set<String> parameters)
             throws IOException {
-        Archive before = Archive.open(original);
         Archive after = Archive.open(loaded);
-        if (before == null || after == null) {
-            throw new IOException(
-                    "cannot parse the module tree of " + (before == null ? original : loaded));
+        if (after == null) {
+            throw new IOException("cannot parse the module tree of " + loaded);
         }
         Map<String, TorchScriptPickle.Site> afterByPath = new HashMap<>();
         for (TorchScriptPickle.Site site : after.pickle.sites()) {
@@ -145,13 +125,12 @@ final class TorchScriptSkeletons {
                     continue;
                 }
                 TorchScriptPickle.Site now = afterByPath.get(path);
-                ByteBuffer was = site.contents(before.record(site));
+                ByteBuffer was = before.contents(site);
                 if (now == null) {
                     changed.add(path + ": missing");
                 } else if (was == null) {
-                    changed.add(path + ": cannot be read in " + original);
-                } else if (!now.sizes().equals(site.sizes())
-                        || !was.equals(now.contents(after.record(now)))) {
+                    changed.add(path + ": cannot be read in " + before.zip.file());
+                } else if (!now.sizes().equals(site.sizes()) || !was.equals(after.contents(now))) {
                     changed.add(path + ": values differ");
                 }
             }
@@ -159,47 +138,30 @@ final class TorchScriptSkeletons {
         return changed;
     }
 
-    /**
-     * The storage class (e.g. {@code BFloat16Storage}) of each tensor of a TorchScript file, by its
-     * attribute path ({@code fc1.weight}). Empty if the file cannot be read.
-     */
-    static Map<String, String> storageTypes(Path file) {
-        Map<String, String> out = new HashMap<>();
-        try {
-            Archive archive = Archive.open(file);
-            if (archive == null) {
-                return out;
-            }
-            for (TorchScriptPickle.Site site : archive.pickle.sites()) {
-                for (String path : site.paths()) {
-                    out.put(path, site.storageType());
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return Map.of();
-        }
-        return out;
-    }
-
-    /** The zip of a TorchScript file with its parsed {@code data.pkl}. */
-    private static final class Archive {
-        final Map<String, byte[]> entries;
+    /** A TorchScript file: its zip records (located, not read) and its parsed {@code data.pkl}. */
+    static final class Archive {
+        final ZipRecords zip;
         final String pklName;
         final TorchScriptPickle pickle;
 
-        private Archive(Map<String, byte[]> entries, String pklName, TorchScriptPickle pickle) {
-            this.entries = entries;
+        private Archive(ZipRecords zip, String pklName, TorchScriptPickle pickle) {
+            this.zip = zip;
             this.pklName = pklName;
             this.pickle = pickle;
         }
 
-        /** The archive, or {@code null} if it has no top-level data.pkl we can parse. */
+        /**
+         * The archive, or {@code null} if it has no top-level data.pkl we can parse.
+         *
+         * @throws IOException if the file is not a complete zip archive (the message names it)
+         */
         static Archive open(Path file) throws IOException {
-            Map<String, byte[]> entries = readZip(file);
-            for (String name : entries.keySet()) {
+            ZipRecords zip = ZipRecords.open(file);
+            for (ZipRecords.Record r : zip.records().values()) {
+                String name = r.name();
                 if (name.endsWith("/data.pkl") && name.indexOf('/') == name.lastIndexOf('/')) {
-                    TorchScriptPickle pickle = TorchScriptPickle.parse(entries.get(name));
-                    return pickle == null ? null : new Archive(entries, name, pickle);
+                    TorchScriptPickle pickle = TorchScriptPickle.parse(zip.bytes(r));
+                    return pickle == null ? null : new Archive(zip, name, pickle);
                 }
             }
             return null;
@@ -209,40 +171,58 @@ final class TorchScriptSkeletons {
             return pklName.substring(0, pklName.indexOf('/')) + "/data/";
         }
 
-        byte[] record(TorchScriptPickle.Site site) {
-            return entries.get(dataPrefix() + site.key());
+        /** The storage record of a tensor, or {@code null} if the archive lacks it. */
+        ZipRecords.Record record(TorchScriptPickle.Site site) {
+            return zip.records().get(dataPrefix() + site.key());
+        }
+
+        /** The tensor at the attribute path {@code path}, or {@code null}. */
+        TorchScriptPickle.Site siteAt(String path) {
+            for (TorchScriptPickle.Site site : pickle.sites()) {
+                if (site.paths().contains(path)) {
+                    return site;
+                }
+            }
+            return null;
+        }
+
+        /** The tensor's elements (read from the file), or {@code null} if they cannot be read. */
+        ByteBuffer contents(TorchScriptPickle.Site site) {
+            ZipRecords.Record r = record(site);
+            try {
+                return r == null ? null : site.contents(zip.bytes(r));
+            } catch (IOException e) {
+                return null;
+            }
         }
 
         /**
-         * The tensors that are parameters: every path to the tensor names a parameter, and the
-         * tensor holds exactly that parameter's bytes.
+         * The tensors that are parameters: every attribute path to the tensor names a parameter.
          */
-        Set<TorchScriptPickle.Site> parameterSites(Map<String, ByteBuffer> parameters) {
+        Set<TorchScriptPickle.Site> parameterSites(Set<String> parameters) {
             Set<TorchScriptPickle.Site> out = new HashSet<>();
             for (TorchScriptPickle.Site site : pickle.sites()) {
                 List<String> paths = site.paths();
-                if (paths.isEmpty() || !parameters.keySet().containsAll(paths)) {
-                    continue;
-                }
-                ByteBuffer contents = site.contents(record(site));
-                if (contents != null && contents.equals(parameters.get(paths.get(0)))) {
+                if (!paths.isEmpty() && parameters.containsAll(paths)) {
                     out.add(site);
                 }
             }
             return out;
         }
-    }
 
-    private static Map<String, byte[]> readZip(Path file) throws IOException {
-        Map<String, byte[]> entries = new LinkedHashMap<>();
-        try (ZipFile zip = new ZipFile(file.toFile())) {
-            for (ZipEntry e : Collections.list(zip.entries())) {
-                try (InputStream in = zip.getInputStream(e)) {
-                    entries.put(e.getName(), in.readAllBytes());
+        /**
+         * The attribute paths of every tensor whose storage holds only module attributes: what a
+         * probe skeleton may cut to learn which of them are parameters.
+         */
+        Set<String> attributePaths() {
+            Set<String> out = new LinkedHashSet<>();
+            for (List<TorchScriptPickle.Site> sites : pickle.byStorage().values()) {
+                if (sites.stream().noneMatch(s -> s.paths().isEmpty())) {
+                    sites.forEach(s -> out.addAll(s.paths()));
                 }
             }
+            return out;
         }
-        return entries;
     }
 
     /**
@@ -250,7 +230,7 @@ final class TorchScriptSkeletons {
      * same bytes: the skeleton is part of the store's content hash, and a time stamp in it would
      * give one model a new store every two seconds.
      */
-    private static byte[] writeZip(Map<String, byte[]> entries) throws IOException {
+    static byte[] writeZip(Map<String, byte[]> entries) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ZipOutputStream out = new ZipOutputStream(bytes)) {
             for (Map.Entry<String, byte[]> e : entries.entrySet()) {

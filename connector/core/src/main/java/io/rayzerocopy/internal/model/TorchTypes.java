@@ -41,9 +41,19 @@ public final class TorchTypes {
                     DataType.BOOLEAN,
                     DataType.COMPLEX64);
 
-    /** Storage classes of a TorchScript archive for the types DJL cannot name. */
-    private static final Map<String, DataType> UNNAMED_STORAGES =
-            Map.of("BFloat16Storage", DataType.BFLOAT16, "ShortStorage", DataType.INT16);
+    /** The storage classes of a TorchScript archive and the element type of each. */
+    private static final Map<String, DataType> STORAGES =
+            Map.of(
+                    "FloatStorage", DataType.FLOAT32,
+                    "DoubleStorage", DataType.FLOAT64,
+                    "HalfStorage", DataType.FLOAT16,
+                    "BFloat16Storage", DataType.BFLOAT16,
+                    "LongStorage", DataType.INT64,
+                    "IntStorage", DataType.INT32,
+                    "ShortStorage", DataType.INT16,
+                    "CharStorage", DataType.INT8,
+                    "ByteStorage", DataType.UINT8,
+                    "BoolStorage", DataType.BOOLEAN);
 
     private TorchTypes() {}
 
@@ -54,11 +64,11 @@ public final class TorchTypes {
 
     /**
      * The type of a tensor whose archive storage class is {@code storageType} (e.g. {@code
-     * BFloat16Storage}), for one DJL reports as UNKNOWN; null if it is none we store. Only for
-     * bookkeeping (store manifest, byte sizes): never pass it to DJL.
+     * BFloat16Storage}); null if it is none we store. For a type DJL cannot name ({@link #named}),
+     * only for bookkeeping (store manifest, byte sizes): never pass it to DJL.
      */
-    static DataType ofUnnamedStorage(String storageType) {
-        return storageType == null ? null : UNNAMED_STORAGES.get(storageType);
+    static DataType ofStorage(String storageType) {
+        return storageType == null ? null : STORAGES.get(storageType);
     }
 
     /**
@@ -118,7 +128,8 @@ public final class TorchTypes {
             throw new IllegalArgumentException("a heap buffer would be copied: bind a mapping");
         }
         long expected = param.size() * itemSize(param);
-        if (param.size() != 0 && direct.remaining() != expected) {
+        // A tensor past 2 GB comes as a buffer of its first 2^31-1 bytes (MappedStore#tensor).
+        if (param.size() != 0 && direct.remaining() != Math.min(expected, Integer.MAX_VALUE)) {
             throw new IllegalArgumentException(
                     direct.remaining()
                             + " bytes given for a tensor of "

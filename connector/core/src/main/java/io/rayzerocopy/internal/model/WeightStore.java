@@ -11,7 +11,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -51,29 +50,36 @@ import java.util.stream.Stream;
  * Which directory this machine uses is {@link StoreRoots}'s choice.
  */
 public final class WeightStore {
-    /** A tensor to write: name, type, shape and its bytes (little-endian, contiguous). */
+    /**
+     * A tensor to write: name, type, shape and its bytes (little-endian, contiguous), from a buffer
+     * or from a range of a file (copied into the store without being read into memory).
+     */
     public static final class Tensor {
         private final String name;
         private final DataType dataType;
         private final long[] shape;
-        private final ByteBuffer data;
+        private final TensorBytes bytes;
 
         /** Creates a tensor to write; {@code data} is read from its position to its limit. */
         public Tensor(String name, DataType dataType, long[] shape, ByteBuffer data) {
+            this(name, dataType, shape, TensorBytes.of(data));
+        }
+
+        Tensor(String name, DataType dataType, long[] shape, TensorBytes bytes) {
             this.name = Objects.requireNonNull(name, "name");
             this.dataType = Objects.requireNonNull(dataType, "dataType");
             this.shape = shape.clone();
-            this.data = data.duplicate();
+            this.bytes = bytes;
             long numel = 1;
             for (long d : shape) {
                 numel *= d;
             }
-            if (numel * dataType.getNumOfBytes() != this.data.remaining()) {
+            if (numel * dataType.getNumOfBytes() != bytes.size()) {
                 throw new IllegalArgumentException(
                         "tensor '"
                                 + name
                                 + "': "
-                                + this.data.remaining()
+                                + bytes.size()
                                 + " bytes given for shape "
                                 + Arrays.toString(shape)
                                 + " of "
@@ -98,7 +104,7 @@ public final class WeightStore {
 
         /** Size in bytes. */
         public long byteSize() {
-            return data.remaining();
+            return bytes.size();
         }
 
         /** The dimensions. */
@@ -106,9 +112,9 @@ public final class WeightStore {
             return shape.clone();
         }
 
-        /** A view of the bytes. */
-        ByteBuffer data() {
-            return data.duplicate();
+        /** Where the bytes come from. */
+        TensorBytes bytes() {
+            return bytes;
         }
     }
 
@@ -116,6 +122,7 @@ public final class WeightStore {
     private static final long DEFAULT_MAX_SHARD = Integer.MAX_VALUE - (64L << 20);
     private static final String PREFIX = "rzc-";
     private static final String TRASH_PREFIX = ".trash-";
+    private static final String DIGESTS = ".digests";
     private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY =
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
     private static final Set<String> VERIFIED = ConcurrentHashMap.newKeySet();
@@ -126,6 +133,9 @@ public final class WeightStore {
     private final Path root;
     private final long maxShardBytes;
     private final Leases leases;
+
+    /** The stores this process maps, by id, while any model uses them. */
+    private final Map<String, MappedStore> mapped = new ConcurrentHashMap<>();
 
     private WeightStore(Path root, long maxShardBytes) {
         this.root = root;
@@ -183,7 +193,16 @@ public final class WeightStore {
      * it exists), computed without writing anything.
      */
     public Path directoryFor(List<Tensor> tensors, Map<String, byte[]> files) {
-        return root.resolve(PREFIX + StoreChecks.contentHash(tensors, files).substring(0, 32));
+        return root.resolve(
+                PREFIX + StoreChecks.contentHash(tensors, files, digestCache()).substring(0, 32));
+    }
+
+    /**
+     * Where digests of model files are kept (see {@link TensorBytes#sha256}): a directory of the
+     * owner-only store root, so no other user can plant one.
+     */
+    private Path digestCache() {
+        return root.resolve(DIGESTS);
     }
 
     /**
@@ -219,7 +238,7 @@ public final class WeightStore {
                         "two tensors are named '" + t.name() + "': tensor names must be unique");
             }
         }
-        String sha = StoreChecks.contentHash(tensors, files);
+        String sha = StoreChecks.contentHash(tensors, files, digestCache());
         String id = PREFIX + sha.substring(0, 32);
         StoreLayout.Plan plan = StoreLayout.plan(tensors, maxShardBytes);
         Map<String, Long> fileSizes = new LinkedHashMap<>();
@@ -361,32 +380,36 @@ public final class WeightStore {
     /**
      * Maps a store for binding: checks ownership, permissions and file sizes (not the content hash,
      * so this stays in milliseconds), maps every shard read-only and takes a lease for this
-     * process.
+     * process. A store this process has mapped already is shared (one more user of the same
+     * mapping): actors on threads map the weights once, so the process's RSS counts them once.
      */
     public MappedStore open(StoreRef ref) {
-        Path dir = directory(ref);
-        StoreChecks.checkFiles(dir, ref);
-        StoreChecks.checkOwnership(dir);
-        Path lease = leases.locked(() -> leases.acquire(dir));
-        try {
-            return new MappedStore(ref, dir, mapShards(dir, ref), () -> releaseLease(ref, lease));
-        } catch (IOException e) {
-            releaseLease(ref, lease);
-            throw new StoreException("cannot map weight store " + dir + ": " + e, e);
-        }
-    }
-
-    private static List<ByteBuffer> mapShards(Path dir, StoreRef ref) throws IOException {
-        List<ByteBuffer> maps = new ArrayList<>();
-        for (int i = 0; i < ref.shardSizes().size(); i++) {
-            try (FileChannel ch =
-                    FileChannel.open(StoreLayout.shardPath(dir, i), StandardOpenOption.READ)) {
-                maps.add(
-                        ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size())
-                                .order(ByteOrder.LITTLE_ENDIAN));
+        synchronized (mapped) {
+            MappedStore open = mapped.get(ref.id());
+            if (open != null && open.tryRetain()) {
+                return open;
             }
+            Path dir = directory(ref);
+            StoreChecks.checkFiles(dir, ref);
+            StoreChecks.checkOwnership(dir);
+            Path lease = leases.locked(() -> leases.acquire(dir));
+            MappedStore[] created = new MappedStore[1];
+            try {
+                created[0] =
+                        MappedStore.map(
+                                ref,
+                                dir,
+                                () -> {
+                                    mapped.remove(ref.id(), created[0]);
+                                    releaseLease(ref, lease);
+                                });
+            } catch (IOException e) {
+                releaseLease(ref, lease);
+                throw new StoreException("cannot map weight store " + dir + ": " + e, e);
+            }
+            mapped.put(ref.id(), created[0]);
+            return created[0];
         }
-        return maps;
     }
 
     /**
@@ -409,7 +432,7 @@ public final class WeightStore {
                                     root.resolve(MATERIALIZE_LOCK + ref.id()),
                                     StandardOpenOption.CREATE,
                                     StandardOpenOption.WRITE);
-                    FileLock ignored = ch.lock()) {
+                    FileLock ignored = FileLocks.lock(ch)) {
                 Lease present = leaseIfPresent(ref);
                 return present != null ? present : copy(ref, source);
             } catch (IOException e) {

@@ -213,6 +213,55 @@ class ParquetSinkTest {
     }
 
     @Test
+    void anOutputThatIsASymbolicLinkIsWrittenAtItsTargetAndStaysALink() throws Exception {
+        Path target = Files.createDirectories(dir.resolve("volumes/scores"));
+        Files.writeString(target.resolve("old.parquet"), "old");
+        Path link = Files.createSymbolicLink(dir.resolve("out"), target);
+        ParquetWriteOptions overwrite =
+                ParquetWriteOptions.builder()
+                        .saveMode(ParquetWriteOptions.SaveMode.OVERWRITE)
+                        .build();
+
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> ParquetSink.create(link.toString(), ParquetWriteOptions.defaults()));
+        assertTrue(e.getMessage().contains("OVERWRITE"), e.getMessage());
+        List<String> files;
+        try (VectorSchemaRoot root = embeddings(3, 2);
+                ParquetSink sink = ParquetSink.create(link.toString(), overwrite)) {
+            sink.write(root);
+            files = sink.commit();
+        }
+
+        assertTrue(Files.isSymbolicLink(link), "the link is still a link");
+        assertEquals(target, Files.readSymbolicLink(link));
+        assertEquals(List.of(target.resolve("part-00000.parquet").toString()), files);
+        try (Stream<Path> inTarget = Files.list(target)) {
+            assertEquals(
+                    List.of(target.resolve("_SUCCESS"), target.resolve("part-00000.parquet")),
+                    inTarget.sorted().toList());
+        }
+        try (Stream<Path> siblings = Files.list(dir)) {
+            assertEquals(List.of("out", "volumes"),
+                    siblings.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+
+        Path dangling = Files.createSymbolicLink(dir.resolve("dangling"), dir.resolve("nowhere"));
+        IllegalArgumentException nowhere =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> ParquetSink.create(dangling.toString(), overwrite));
+        assertEquals(
+                "output "
+                        + dangling
+                        + " is a symbolic link to "
+                        + dir.resolve("nowhere")
+                        + ", which does not exist: create that directory, or give another output",
+                nowhere.getMessage());
+    }
+
+    @Test
     void anOverwriteThatReplacedTheOutputSucceedsEvenIfTheOldOutputCannotBeDeleted()
             throws Exception {
         Path out = dir.resolve("out");

@@ -252,4 +252,41 @@ class ParquetSourceTest {
                         .getAsLong(),
                 "columns not read are not checked");
     }
+
+    @Test
+    void filesThatAreNotParquetAreSkippedInDirectoriesAndGlobsButNotWhenNamed() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("hive"));
+        ParquetFixtures.writeAllTypes(data.resolve("000000_0"), 3);
+        ParquetFixtures.writeAllTypes(data.resolve("p.parquet"), 4);
+        Files.writeString(data.resolve("README.txt"), "how these files were made");
+        Files.writeString(data.resolve("broken.parquet"), "a damaged part file, long enough");
+
+        ParquetSource directory = ParquetSource.of(List.of(data.toString()));
+        ParquetSource glob = ParquetSource.of(List.of(data + "/*"));
+
+        List<Path> expected =
+                List.of(
+                        data.resolve("000000_0"),
+                        data.resolve("broken.parquet"),
+                        data.resolve("p.parquet"));
+        assertEquals(expected, directory.files());
+        assertEquals(expected, glob.files());
+        Files.delete(data.resolve("broken.parquet"));
+        assertEquals(7, ArrowTestRows.readAll(directory, allocator, 100, new ArrayList<>()).size());
+        DatasetException named =
+                assertThrows(
+                        DatasetException.class,
+                        () ->
+                                ParquetSource.of(List.of(data.resolve("README.txt").toString()))
+                                        .rowCount());
+        assertTrue(named.getMessage().contains(data.resolve("README.txt").toString()));
+        IllegalArgumentException nothing =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> ParquetSource.of(List.of(data + "/*.txt")).files());
+        assertTrue(
+                nothing.getMessage().contains("files that are not Parquet: ["
+                        + data.resolve("README.txt") + "]"),
+                nothing.getMessage());
+    }
 }

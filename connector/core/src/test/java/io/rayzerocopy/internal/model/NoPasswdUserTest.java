@@ -84,7 +84,7 @@ class NoPasswdUserTest {
 
     @Test
     void aUidWithoutAPasswdEntryScoresThroughTheDefaultStoreDirectory() throws Exception {
-        List<String> out = runAsUnknownUid(null);
+        List<String> out = runAsUnknownUid(null, linkDjlCache(shared.resolve("djl")), null);
         assertEquals(defaultRoot, Paths.get(out.get(0)).getParent(), "the store was " + out.get(0));
         assertScores(out.get(1));
         assertEquals(uid, (int) (Integer) Files.getAttribute(defaultRoot, "unix:uid"));
@@ -95,9 +95,37 @@ class NoPasswdUserTest {
     void aUidWithoutAPasswdEntryScoresThroughRzcStoreDir() throws Exception {
         Path stores = Files.createDirectory(shared.resolve("stores"));
         Files.setAttribute(stores, "unix:uid", uid);
-        List<String> out = runAsUnknownUid(stores);
+        List<String> out = runAsUnknownUid(stores, linkDjlCache(shared.resolve("djl")), null);
         assertEquals(stores, Paths.get(out.get(0)).getParent(), "the store was " + out.get(0));
         assertScores(out.get(1));
+    }
+
+    @Test
+    void aUidWithoutAPasswdEntryInAReadOnlyDirectoryCachesLibtorchUnderTheTempDirectory()
+            throws Exception {
+        Path cwd = Files.createDirectory(shared.resolve("read-only"));
+        Files.setPosixFilePermissions(cwd, PosixFilePermissions.fromString("r-xr-xr-x"));
+        // HOME=/ is not the uid's to write, as under docker run -u: caches go to a directory of
+        // its own under the temp directory, where the libtorch the child finds was put for it.
+        Path cache = Paths.get(System.getProperty("java.io.tmpdir"), "ray-zerocopy-cache-" + uid);
+        try {
+            Files.createDirectory(cache, PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rwx------")));
+            Files.setAttribute(cache, "unix:uid", uid);
+            linkDjlCache(cache.resolve("djl"));
+
+            List<String> out = runAsUnknownUid(null, null, cwd);
+
+            assertScores(out.get(1));
+            try (Stream<Path> left = Files.list(cwd)) {
+                assertEquals(List.of(), left.toList(), "nothing in the working directory");
+            }
+            try (Stream<Path> made = Files.list(cache.resolve("djl"))) {
+                assertTrue(made.findAny().isPresent());
+            }
+        } finally {
+            FileTrees.deleteTree(cache);
+        }
     }
 
     private static void assertScores(String line) {
@@ -113,7 +141,7 @@ class NoPasswdUserTest {
     }
 
     /** Runs {@code StoreChild score simple_classifier} as the unknown uid; its stdout lines. */
-    private List<String> runAsUnknownUid(Path storeDir) throws Exception {
+    private List<String> runAsUnknownUid(Path storeDir, Path djlCache, Path cwd) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add("/usr/bin/setpriv");
         cmd.add("--reuid=" + uid);
@@ -125,8 +153,9 @@ class NoPasswdUserTest {
         cmd.add("-Xmx512m");
         cmd.add("-Dai.djl.offline=true");
         cmd.add("-Dai.djl.pytorch.num_threads=1");
-        Path djlCache = linkDjlCache();
-        cmd.add("-DDJL_CACHE_DIR=" + djlCache);
+        if (djlCache != null) {
+            cmd.add("-DDJL_CACHE_DIR=" + djlCache);
+        }
         cmd.add("-cp");
         cmd.add(linkClasspath());
         cmd.add(StoreChild.class.getName());
@@ -137,7 +166,14 @@ class NoPasswdUserTest {
         env.remove("RZC_STORE_DIR");
         env.remove("XDG_RUNTIME_DIR");
         env.put("HOME", "/");
-        env.put("DJL_CACHE_DIR", djlCache.toString());
+        env.remove("XDG_CACHE_HOME");
+        env.remove("DJL_CACHE_DIR");
+        if (djlCache != null) {
+            env.put("DJL_CACHE_DIR", djlCache.toString());
+        }
+        if (cwd != null) {
+            pb.directory(cwd.toFile());
+        }
         if (storeDir != null) {
             env.put("RZC_STORE_DIR", storeDir.toString());
         }
@@ -172,10 +208,9 @@ class NoPasswdUserTest {
         return String.join(File.pathSeparator, entries);
     }
 
-    /** The DJL cache (libtorch) as hard links, in directories the child owns. */
-    private Path linkDjlCache() throws IOException {
+    /** The DJL cache (libtorch) as hard links at {@code copy}, in directories the child owns. */
+    private Path linkDjlCache(Path copy) throws IOException {
         Path cache = Paths.get(System.getProperty("DJL_CACHE_DIR"));
-        Path copy = shared.resolve("djl");
         try (Stream<Path> s = Files.walk(cache)) {
             for (Path p : (Iterable<Path>) s::iterator) {
                 Path target = copy.resolve(cache.relativize(p).toString());

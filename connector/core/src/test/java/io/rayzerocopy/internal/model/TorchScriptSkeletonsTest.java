@@ -22,12 +22,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** Weight-free skeletons: only parameter storages are cut, every buffer keeps its values. */
 class TorchScriptSkeletonsTest {
@@ -75,28 +74,22 @@ class TorchScriptSkeletonsTest {
 
     @Test
     void theLoadBackCheckCatchesABufferThatLostItsValues() throws Exception {
-        Path pt = Fixtures.path("buffer_twin.pt");
-        Map<String, ByteBuffer> parameters = new LinkedHashMap<>();
-        try (ModelExtractor.Extracted x =
-                TorchScriptExtractor.of(pt, null).extract("", List.of())) {
-            for (WeightStore.Tensor t : x.tensors()) {
-                parameters.put(t.name(), t.data());
-            }
-            // Cutting the buffer as if it were a parameter (its bytes are fc.bias's) loses it.
-            Map<String, ByteBuffer> withBuffer = new LinkedHashMap<>(parameters);
-            withBuffer.put("offset", parameters.get("fc.bias"));
-            byte[] original = Files.readAllBytes(pt);
-            assertEquals(
-                    List.of(),
-                    loadBack(TorchScriptSkeletons.strip(pt, original, parameters), pt, parameters));
-            assertEquals(
-                    List.of("offset: values differ"),
-                    loadBack(TorchScriptSkeletons.strip(pt, original, withBuffer), pt, parameters));
-        }
+        TorchScriptSkeletons.Archive archive =
+                TorchScriptSkeletons.Archive.open(Fixtures.path("buffer_twin.pt"));
+        Set<String> parameters = Set.of("fc.weight", "fc.bias");
+        assertEquals(
+                List.of(),
+                loadBack(TorchScriptSkeletons.strip(archive, parameters), archive, parameters));
+        // Cutting the buffer as if it were a parameter (its bytes are fc.bias's) loses it.
+        Set<String> withBuffer = Set.of("fc.weight", "fc.bias", "offset");
+        assertEquals(
+                List.of("offset: values differ"),
+                loadBack(TorchScriptSkeletons.strip(archive, withBuffer), archive, parameters));
     }
 
     /** Loads {@code skeleton} in libtorch, writes it back, and compares its buffers with pt's. */
-    private List<String> loadBack(byte[] skeleton, Path pt, Map<String, ByteBuffer> parameters)
+    private List<String> loadBack(
+            byte[] skeleton, TorchScriptSkeletons.Archive archive, Set<String> parameters)
             throws Exception {
         Path file = tmp.resolve("skeleton.pt");
         Path written = tmp.resolve("written.pt");
@@ -107,6 +100,6 @@ class TorchScriptSkeletonsTest {
                 JniUtils.writeModule((PtSymbolBlock) model.getBlock(), out, false);
             }
         }
-        return TorchScriptSkeletons.changedBuffers(pt, written, parameters.keySet());
+        return TorchScriptSkeletons.changedBuffers(archive, written, parameters);
     }
 }

@@ -97,6 +97,43 @@ record MasterUrl(
     }
 
     /**
+     * For {@code yarn} and {@code k8s://}: fails unless Spark's support for that cluster manager is
+     * on the classpath (else Spark fails after the session started, with "Could not parse Master
+     * URL").
+     *
+     * @throws IllegalArgumentException naming the artifact to add and how else to run
+     */
+    void checkSupported() {
+        if (kind != Kind.MANAGED) {
+            return;
+        }
+        boolean yarn = url.equals("yarn");
+        String manager =
+                yarn
+                        ? "org.apache.spark.scheduler.cluster.YarnClusterManager"
+                        : "org.apache.spark.scheduler.cluster.k8s.KubernetesClusterManager";
+        try {
+            Class.forName(manager, false, MasterUrl.class.getClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+            throw new IllegalArgumentException(
+                    "master "
+                            + url
+                            + " needs Spark's "
+                            + (yarn ? "YARN" : "Kubernetes")
+                            + " support, which is not on this classpath (rzc brings Spark's core"
+                            + " only): add org.apache.spark:"
+                            + (yarn ? "spark-yarn" : "spark-kubernetes")
+                            + "_2.13:4.1.x and its dependencies"
+                            + (yarn
+                                    ? ", with the cluster's configuration in HADOOP_CONF_DIR or"
+                                            + " YARN_CONF_DIR,"
+                                    : "")
+                            + " or submit connector/spark's rzc-spark.jar with the spark-submit of a"
+                            + " Spark distribution (docs/spark.md)");
+        }
+    }
+
+    /**
      * For a standalone master: fails unless one of its masters accepts a TCP connection within
      * {@code timeout}.
      *

@@ -50,9 +50,13 @@ public final class SparkProvider implements RuntimeProvider, JobRuntime {
     }
 
     @Override
-    public void checkPool(RuntimeSettings settings, int actors) {
+    public void checkJob(RuntimeSettings settings, int actors) {
         requireSpark();
-        SparkOptions.of(settings).actorBounds().check(actors);
+        SparkOptions options = SparkOptions.of(settings);
+        if (options.master() != null) {
+            MasterUrl.parse(options.master()).checkSupported();
+        }
+        options.actorBounds().check(actors);
     }
 
     @Override

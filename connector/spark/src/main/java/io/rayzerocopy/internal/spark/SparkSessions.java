@@ -82,6 +82,7 @@ public final class SparkSessions {
                             + " or start a SparkSession in this JVM first");
         }
         MasterUrl url = MasterUrl.parse(master);
+        url.checkSupported();
         url.checkReachable(MASTER_CHECK);
         SparkConf conf = conf(url, options);
         long start = System.nanoTime();

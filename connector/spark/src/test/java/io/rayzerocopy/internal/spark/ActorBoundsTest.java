@@ -70,7 +70,7 @@ class ActorBoundsTest {
         IllegalArgumentException e =
                 assertThrows(
                         IllegalArgumentException.class,
-                        () -> Runtimes.find(SparkRuntime.NAME).checkPool(settings, 100_000));
+                        () -> Runtimes.find(SparkRuntime.NAME).checkJob(settings, 100_000));
         assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5), "at once");
         assertTrue(
                 e.getMessage().startsWith("100000 actors per Spark task is too many")
@@ -80,7 +80,7 @@ class ActorBoundsTest {
         assertTrue(SparkSession.getActiveSession().isEmpty(), "no session started");
         // The override lets a larger pool through the check.
         Runtimes.find(SparkRuntime.NAME)
-                .checkPool(
+                .checkJob(
                         new RuntimeSettings(
                                 SparkRuntime.NAME,
                                 1,
