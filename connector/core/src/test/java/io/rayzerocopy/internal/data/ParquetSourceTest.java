@@ -264,11 +264,11 @@ class ParquetSourceTest {
         ParquetSource directory = ParquetSource.of(List.of(data.toString()));
         ParquetSource glob = ParquetSource.of(List.of(data + "/*"));
 
-        List<Path> expected =
+        List<String> expected =
                 List.of(
-                        data.resolve("000000_0"),
-                        data.resolve("broken.parquet"),
-                        data.resolve("p.parquet"));
+                        data.resolve("000000_0").toString(),
+                        data.resolve("broken.parquet").toString(),
+                        data.resolve("p.parquet").toString());
         assertEquals(expected, directory.files());
         assertEquals(expected, glob.files());
         Files.delete(data.resolve("broken.parquet"));
