@@ -10,6 +10,7 @@ import java.io.FileNotFoundException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.NoSuchFileException;
+import java.util.List;
 
 /**
  * {@code rzc}: batch scoring of Parquet with a shared, memory-mapped model, and the tools around
@@ -91,13 +92,30 @@ public final class Rzc {
                         && e.getCause() instanceof NoSuchFileException);
     }
 
-    /** A multi-line message (e.g. a TorchScript error) as its first and last lines. */
-    private static String firstLine(String s) {
-        String[] lines = s.strip().split("\n");
-        if (lines.length == 1) {
-            return lines[0];
+    /**
+     * A multi-line message (e.g. a TorchScript error) in one line: its first line, continued by the
+     * next when it ends with a colon (libtorch puts its cause there: {@code Unknown type name 'X':}),
+     * then the cause where libtorch ends with one ({@code RuntimeError: ...}), else the source
+     * position it names ({@code File "code/__torch__.py", line 10}), else the last line.
+     */
+    static String firstLine(String s) {
+        List<String> lines = s.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+        if (lines.size() <= 1) {
+            return lines.isEmpty() ? s.strip() : lines.get(0);
         }
-        return lines[0].strip() + " ... " + lines[lines.length - 1].strip();
+        int used = lines.get(0).endsWith(":") ? 2 : 1;
+        String head = String.join(" ", lines.subList(0, used));
+        String last = lines.get(lines.size() - 1);
+        String position =
+                lines.stream()
+                        .filter(l -> l.matches("File \".*\", line \\d+.*"))
+                        .findFirst()
+                        .orElse(null);
+        String tail =
+                last.matches("[A-Za-z.]*(Error|Exception): .*") || position == null
+                        ? last
+                        : position;
+        return used == lines.size() ? head : head + " ... " + tail;
     }
 
     private static String message(Throwable e) {

@@ -1,5 +1,6 @@
 package io.rayzerocopy.cli;
 
+import io.rayzerocopy.internal.exec.ProcessRuntime;
 import io.rayzerocopy.internal.model.WeightStore;
 
 import picocli.CommandLine.Command;
@@ -80,13 +81,18 @@ final class StoreCommand {
             mixinStandardHelpOptions = true,
             description =
                     "Remove leases of dead processes, then every store no live process uses and"
-                            + " every partial store whose writer died.")
+                            + " every partial store whose writer died, and the shared-memory batch"
+                            + " directories (rzc-batches-*) of this user's jobs that were killed.")
     static final class Gc implements Callable<Integer> {
         @Override
         public Integer call() {
             List<Path> removed = WeightStore.local().gc();
             removed.forEach(p -> System.out.println("removed " + p));
             System.out.printf("removed %d unused or abandoned stores%n", removed.size());
+            List<Path> batches = ProcessRuntime.removeDeadBatchDirectories();
+            batches.forEach(p -> System.out.println("removed " + p));
+            System.out.printf(
+                    "removed %d batch directories of killed jobs%n", batches.size());
             return 0;
         }
     }

@@ -44,6 +44,10 @@ class RzcSparkCliTest {
     }
 
     private static RzcCliTest.Run score(Path out, String... more) {
+        return scoreWithActors(out, "1", more);
+    }
+
+    private static RzcCliTest.Run scoreWithActors(Path out, String actors, String... more) {
         List<String> args =
                 new ArrayList<>(
                         List.of(
@@ -59,7 +63,7 @@ class RzcSparkCliTest {
                                 "--keep-columns",
                                 "id",
                                 "--actors",
-                                "1"));
+                                actors));
         args.addAll(List.of(more));
         return RzcCliTest.rzc(args.toArray(String[]::new));
     }
@@ -101,28 +105,14 @@ class RzcSparkCliTest {
 
     @Test
     void anAbsurdActorCountExitsTwoBeforeAnyClusterStarts() {
-        // 100000 is safe here only because the check exists; without it this would start 100000
-        // threads per executor (issue #19). The same check with 50 below is what a regression hits.
+        // 50 first: were the check missing, that run would start 50 threads per executor (which the
+        // machine survives) and fail the test before 100000 runs (issue #19).
         for (String actors : List.of("50", "100000")) {
             Path out = dir.resolve("never");
             long t0 = System.nanoTime();
             RzcCliTest.Run r =
-                    RzcCliTest.rzc(
-                            "score",
-                            "--model",
-                            MODEL,
-                            "--input",
-                            input.toString(),
-                            "--output",
-                            out.toString(),
-                            "--input-column",
-                            "features",
-                            "--runtime",
-                            "spark",
-                            "--master",
-                            "local-cluster[2,1,1024]",
-                            "--actors",
-                            actors);
+                    scoreWithActors(
+                            out, actors, "--runtime", "spark", "--master", "local-cluster[2,1,1024]");
             assertEquals(2, r.code(), r.err());
             assertTrue(
                     r.err().contains("--actors " + actors + ": " + actors + " actors per Spark task")

@@ -148,7 +148,21 @@ class SparkResumeCliTest {
         Map<Object, Object> expected = scoresById(reference);
         Map<Object, Object> actual = scoresById(out);
         assertEquals(FILES * ROWS_PER_FILE, actual.size(), "every id once");
-        assertEquals(expected, actual, "the scores of an uninterrupted run");
+        assertEquals(expected.keySet(), actual.keySet());
+        // Equal to float precision: libtorch's kernels may round differently with another
+        // alignment of the batch's memory.
+        expected.forEach(
+                (id, scores) -> {
+                    List<?> want = (List<?>) scores;
+                    List<?> got = (List<?>) actual.get(id);
+                    for (int j = 0; j < want.size(); j++) {
+                        assertEquals(
+                                ((Number) want.get(j)).floatValue(),
+                                ((Number) got.get(j)).floatValue(),
+                                1e-5,
+                                "id " + id + ": the scores of an uninterrupted run");
+                    }
+                });
     }
 
     private static Map<Object, Object> scoresById(Path output) {

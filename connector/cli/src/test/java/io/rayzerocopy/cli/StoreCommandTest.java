@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.rayzerocopy.internal.model.LeaseNames;
 import io.rayzerocopy.internal.model.WeightStore;
 
 import org.junit.jupiter.api.Test;
@@ -37,5 +38,40 @@ class StoreCommandTest {
         assertEquals(0, gc.code(), gc.err());
         assertTrue(gc.out().contains("removed " + partial), gc.out());
         assertFalse(Files.exists(partial));
+    }
+
+    @Test
+    void gcRemovesTheBatchDirectoriesOfThisUsersKilledJobsOnly() throws Exception {
+        Process dead = new ProcessBuilder("true").start();
+        dead.waitFor();
+        Path shm = Path.of("/dev/shm");
+        Path killed =
+                Files.createDirectory(shm.resolve("rzc-batches-" + dead.pid() + "-1-killed"));
+        Files.write(killed.resolve("slot-0"), new byte[4096]);
+        Path live = Files.createDirectory(shm.resolve("rzc-batches-" + LeaseNames.newName()));
+        Path othersUser =
+                Files.createDirectory(shm.resolve("rzc-batches-" + dead.pid() + "-1-other"));
+        try {
+            boolean root = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid") == 0;
+            if (root) {
+                Files.setAttribute(othersUser, "unix:uid", 12345);
+            }
+
+            RzcCliTest.Run gc = RzcCliTest.rzc("store", "gc");
+
+            assertEquals(0, gc.code(), gc.err());
+            assertTrue(gc.out().contains("removed " + killed), gc.out());
+            assertFalse(Files.exists(killed));
+            assertTrue(Files.exists(live), "a live job's batches stay");
+            if (root) {
+                assertTrue(Files.exists(othersUser), "another user's directory stays");
+            }
+        } finally {
+            for (Path dir : new Path[] {killed, live, othersUser}) {
+                if (Files.exists(dir)) {
+                    io.rayzerocopy.internal.FileTrees.deleteTree(dir);
+                }
+            }
+        }
     }
 }

@@ -11,6 +11,7 @@ import io.rayzerocopy.ModelWrapper;
 import io.rayzerocopy.ParquetWriteOptions;
 import io.rayzerocopy.TorchScriptModel;
 import io.rayzerocopy.WriteResult;
+import io.rayzerocopy.internal.spark.compat.SparkLine;
 
 import org.apache.spark.sql.SparkSession;
 
@@ -54,6 +55,7 @@ public final class SparkScoreJob {
         Map<String, String> args;
         try {
             args = parse(argv);
+            SparkLine.requireRunning();
         } catch (IllegalArgumentException e) {
             System.err.println("rzc-spark: " + e.getMessage());
             System.exit(2);

@@ -170,7 +170,8 @@ final class SparkTests {
                 .toList();
     }
 
-    private static String cmdline(long pid) {
+    /** The command line of process {@code pid}, or "" if it is gone. */
+    static String cmdline(long pid) {
         try {
             byte[] raw = Files.readAllBytes(Paths.get("/proc/" + pid + "/cmdline"));
             return new String(raw, StandardCharsets.UTF_8).replace('\0', ' ');

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -142,7 +141,7 @@ final class TwoNodeCluster implements AutoCloseable {
     /** PIDs of the live executor JVMs of application {@code appId} at {@code host}. */
     static List<Long> executorPids(String appId, String host) {
         return SparkTests.executorPids(appId).stream()
-                .filter(pid -> cmdline(pid).contains(" --hostname " + host + " "))
+                .filter(pid -> SparkTests.cmdline(pid).contains(" --hostname " + host + " "))
                 .toList();
     }
 
@@ -198,15 +197,6 @@ final class TwoNodeCluster implements AutoCloseable {
     private static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
-        }
-    }
-
-    private static String cmdline(long pid) {
-        try {
-            byte[] raw = Files.readAllBytes(Paths.get("/proc/" + pid + "/cmdline"));
-            return new String(raw, StandardCharsets.UTF_8).replace('\0', ' ');
-        } catch (IOException e) {
-            return "";
         }
     }
 

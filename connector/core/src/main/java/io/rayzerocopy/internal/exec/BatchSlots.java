@@ -14,10 +14,13 @@ import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The shared-memory files batches travel in between the driver and one worker process: "slots",
@@ -162,19 +165,35 @@ final class BatchSlots {
         UnmapperHolder.UNSAFE.invokeCleaner(mapping);
     }
 
-    /** Removes slot directories whose driver is dead (killed before it could clean up). */
-    static void sweep(Path base) {
+    /**
+     * Removes the slot directories this user's dead drivers left (killed before they could clean
+     * up); returns them. Directories of live drivers and of other users (root may write theirs)
+     * are kept.
+     */
+    static List<Path> sweep(Path base) {
+        List<Path> removed = new ArrayList<>();
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(base, PREFIX + "*")) {
+            Object uid = Files.getAttribute(Paths.get("/proc/self"), "unix:uid");
             for (Path dir : dirs) {
                 String holder = dir.getFileName().toString().substring(PREFIX.length());
-                if (!LeaseNames.isAlive(holder) && Files.isWritable(dir)) {
+                if (!LeaseNames.isAlive(holder)
+                        && Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)
+                        && uid.equals(
+                                Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS))) {
                     LOG.debug("removing {}, left by a dead driver", dir);
                     deleteTree(dir);
+                    removed.add(dir);
                 }
             }
         } catch (IOException | RuntimeException e) {
             LOG.debug("cannot sweep {}: {}", base, e.toString());
         }
+        return removed;
+    }
+
+    /** {@link #sweep} of where slot files live. */
+    static List<Path> sweep() {
+        return sweep(baseDirectory());
     }
 
     /** Deletes {@code dir} and what it holds, quietly: the caller is cleaning up. */

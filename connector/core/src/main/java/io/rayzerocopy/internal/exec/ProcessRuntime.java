@@ -165,6 +165,14 @@ public final class ProcessRuntime implements ActorRuntime {
     }
 
     /**
+     * Removes the shared-memory batch directories ({@code /dev/shm/rzc-batches-*}) that this
+     * user's drivers killed outright left; returns them. A new worker's start does it too.
+     */
+    public static List<Path> removeDeadBatchDirectories() {
+        return BatchSlots.sweep();
+    }
+
+    /**
      * The worker processes of this JVM, whoever started them: its descendants but the fork server
      * (the workers it forks are its children, not this JVM's).
      */

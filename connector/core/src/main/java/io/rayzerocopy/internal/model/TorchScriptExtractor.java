@@ -206,11 +206,7 @@ public final class TorchScriptExtractor implements ModelExtractor {
                 block = TorchTypes.loadForBinding(model, tmp);
             } catch (RuntimeException e) {
                 throw new IllegalArgumentException(
-                        "cannot load TorchScript file "
-                                + file
-                                + ": "
-                                + String.valueOf(e.getMessage()).lines().findFirst().orElse(""),
-                        e);
+                        "cannot load TorchScript file " + file + ": " + loadError(e), e);
             }
             return describe(block, methodNames, out);
         } finally {
@@ -558,5 +554,24 @@ public final class TorchScriptExtractor implements ModelExtractor {
         public List<String> methodNames() {
             return methods;
         }
+    }
+
+    /**
+     * libtorch's load error in one line: its first line ({@code Unknown type name 'X':}; the
+     * message starts with a blank one) and the source position it names, if any.
+     */
+    private static String loadError(RuntimeException e) {
+        List<String> lines =
+                String.valueOf(e.getMessage())
+                        .lines()
+                        .map(String::strip)
+                        .filter(l -> !l.isEmpty())
+                        .toList();
+        if (lines.isEmpty()) {
+            return e.toString();
+        }
+        String position =
+                lines.stream().filter(l -> l.startsWith("File \"")).findFirst().orElse("");
+        return position.isEmpty() ? lines.get(0) : lines.get(0) + " " + position;
     }
 }

@@ -426,18 +426,31 @@ public final class WeightStore {
      */
     public Lease materialize(StoreRef ref, StoreSource source) {
         Object jvmLock = MATERIALIZING.computeIfAbsent(root.resolve(ref.id()), k -> new Object());
+        Path lockFile = root.resolve(MATERIALIZE_LOCK + ref.id());
         synchronized (jvmLock) {
             try (FileChannel ch =
                             FileChannel.open(
-                                    root.resolve(MATERIALIZE_LOCK + ref.id()),
-                                    StandardOpenOption.CREATE,
-                                    StandardOpenOption.WRITE);
+                                    lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                     FileLock ignored = FileLocks.lock(ch)) {
-                Lease present = leaseIfPresent(ref);
-                return present != null ? present : copy(ref, source);
+                try {
+                    Lease present = leaseIfPresent(ref);
+                    return present != null ? present : copy(ref, source);
+                } finally {
+                    // Whoever waits on this file finds the store committed (or copies it again,
+                    // as a newcomer on a new lock file might: one commit wins); nothing is left.
+                    deleteQuietly(lockFile);
+                }
             } catch (IOException e) {
                 throw failure("materialize", ref, e);
             }
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            LOG.debug("could not delete {}: {}", file, e.toString());
         }
     }
 
@@ -721,8 +734,9 @@ public final class WeightStore {
     }
 
     /**
-     * Deletes the lock files of materializations no process runs. A waiter may then lock a deleted
-     * file while a newcomer locks a new one; both then copy and one commit wins, as without a lock.
+     * Deletes the lock files of materializations no process runs (left by a writer killed while it
+     * held one). A waiter may then lock a deleted file while a newcomer locks a new one; both then
+     * copy and one commit wins, as without a lock.
      */
     private void removeIdleMaterializeLocks() throws IOException {
         List<Path> locks;

@@ -15,10 +15,19 @@ import java.io.UncheckedIOException;
 public final class ParquetFiles {
     private ParquetFiles() {}
 
-    /** The file at {@code location}, to read. */
+    /**
+     * The file at {@code location}, to read; parquet-mr's messages name it by its file name (not
+     * {@code LocalInputFile@1b1c}) or URI.
+     */
     public static InputFile input(String location) {
         if (Storage.isLocal(location)) {
-            return new LocalInputFile(Storage.localPath(location));
+            java.nio.file.Path file = Storage.localPath(location);
+            return new LocalInputFile(file) {
+                @Override
+                public String toString() {
+                    return file.getFileName().toString();
+                }
+            };
         }
         try {
             return HadoopInputFile.fromPath(Storage.hadoopPath(location), Storage.conf());

@@ -289,4 +289,20 @@ class ParquetSourceTest {
                         + data.resolve("README.txt") + "]"),
                 nothing.getMessage());
     }
+
+    @Test
+    void aFileTooShortForParquetIsNamedInTheMessage() throws Exception {
+        Path notes = Files.writeString(dir.resolve("notes.txt"), "hi\n");
+
+        DatasetException e =
+                assertThrows(
+                        DatasetException.class,
+                        () -> ParquetSource.of(List.of(notes.toString())).rowCount());
+
+        assertEquals(
+                "cannot read Parquet file "
+                        + notes
+                        + ": notes.txt is not a Parquet file (length is too low: 3)",
+                e.getMessage());
+    }
 }

@@ -26,9 +26,14 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /** A store's life on one machine: listing, killed writers, full directories, references. */
@@ -173,6 +178,57 @@ class StoreLifecycleTest {
                     e.getMessage());
             assertEquals(List.of(), stores(store.root()), "no partial store is left");
             Files.delete(filler);
+        }
+    }
+
+    @Test
+    void concurrentMaterializersOfOneDirectoryWaitForOneWriterAndLeaveNothingBehind()
+            throws Exception {
+        WeightStore driver = WeightStore.at(tmp.resolve("driver-concurrent"));
+        WeightStore node = WeightStore.at(tmp.resolve("node-concurrent"));
+        try (WeightStore.Lease lease = driver.write(List.of(tensor("w", 64 << 10, 3)), Map.of())) {
+            AtomicInteger copies = new AtomicInteger();
+            DirectorySource source =
+                    new DirectorySource(
+                            driver,
+                            lease.ref(),
+                            () -> {
+                                copies.incrementAndGet();
+                                sleep(200); // the others arrive while the writer copies
+                            });
+            ExecutorService threads = Executors.newFixedThreadPool(3);
+            List<Future<WeightStore.Lease>> leases = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                leases.add(threads.submit(() -> node.materialize(lease.ref(), source)));
+            }
+            List<WeightStore.Lease> taken = new ArrayList<>();
+            for (Future<WeightStore.Lease> f : leases) {
+                taken.add(f.get(30, TimeUnit.SECONDS));
+            }
+            threads.shutdown();
+            assertEquals(source.files().size(), copies.get(), "one writer copied each file once");
+            assertEquals(List.of(lease.ref().id()), stores(node.root()));
+            try (Stream<Path> held = Files.list(node.root().resolve("leases").resolve(lease.ref().id()))) {
+                assertEquals(3, held.count(), "each materializer holds a lease");
+            }
+            try (Stream<Path> s = Files.list(node.root())) {
+                assertEquals(
+                        List.of(),
+                        s.map(p -> p.getFileName().toString())
+                                .filter(n -> n.startsWith(".materialize-"))
+                                .toList(),
+                        "no lock file is left");
+            }
+            taken.forEach(WeightStore.Lease::close);
+            assertEquals(List.of(), stores(node.root()), "the last lease removed the copy");
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

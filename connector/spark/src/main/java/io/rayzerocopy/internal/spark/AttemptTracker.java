@@ -1,5 +1,7 @@
 package io.rayzerocopy.internal.spark;
 
+import io.rayzerocopy.internal.spark.compat.ScalaSeqs;
+
 import org.apache.spark.SparkContext;
 import org.apache.spark.TaskFailedReason;
 import org.apache.spark.scheduler.AccumulableInfo;
@@ -72,7 +74,7 @@ final class AttemptTracker extends SparkListener {
     @Override
     public void onJobStart(SparkListenerJobStart event) {
         if (group.equals(event.properties().getProperty(JOB_GROUP))) {
-            for (Object id : scala.jdk.javaapi.CollectionConverters.asJava(event.stageIds())) {
+            for (Object id : ScalaSeqs.asJava(event.stageIds())) {
                 stages.add((Integer) id);
             }
             jobs.add(event.jobId());
@@ -111,7 +113,7 @@ final class AttemptTracker extends SparkListener {
                                 : event.reason().toString()));
         if (info.successful() && succeeded.add(info.index())) {
             for (AccumulableInfo acc :
-                    scala.jdk.javaapi.CollectionConverters.asJava(info.accumulables())) {
+                    ScalaSeqs.asJava(info.accumulables())) {
                 if (acc.id() == rowsAccumulator && acc.update().isDefined()) {
                     long total;
                     List<Integer> finished;

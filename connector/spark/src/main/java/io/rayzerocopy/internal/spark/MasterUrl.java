@@ -1,5 +1,7 @@
 package io.rayzerocopy.internal.spark;
 
+import io.rayzerocopy.internal.spark.compat.SparkLine;
+
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -121,9 +123,9 @@ record MasterUrl(
                             + " needs Spark's "
                             + (yarn ? "YARN" : "Kubernetes")
                             + " support, which is not on this classpath (rzc brings Spark's core"
-                            + " only): add org.apache.spark:"
-                            + (yarn ? "spark-yarn" : "spark-kubernetes")
-                            + "_2.13:4.1.x and its dependencies"
+                            + " only): add "
+                            + SparkLine.artifact(yarn ? "spark-yarn" : "spark-kubernetes")
+                            + " and its dependencies"
                             + (yarn
                                     ? ", with the cluster's configuration in HADOOP_CONF_DIR or"
                                             + " YARN_CONF_DIR,"

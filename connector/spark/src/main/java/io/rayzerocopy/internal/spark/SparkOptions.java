@@ -28,7 +28,10 @@ record SparkOptions(
         Map<String, String> sparkConf,
         List<String> workerJvmOptions) {
 
-    /** When stores are published with {@code SparkContext.addFile}. */
+    /**
+     * Whether an executor that lacks a store may fetch it from the driver: {@code AUTO} and {@code
+     * ALWAYS} (the same since the executor decides), or {@code NEVER} (shared store mounts).
+     */
     enum Publish {
         AUTO,
         ALWAYS,

@@ -8,6 +8,7 @@ import io.rayzerocopy.internal.exec.JobPlan;
 import io.rayzerocopy.internal.exec.JobRuntime;
 import io.rayzerocopy.internal.exec.RuntimeProvider;
 import io.rayzerocopy.internal.exec.RuntimeSettings;
+import io.rayzerocopy.internal.spark.compat.SparkLine;
 
 import org.apache.arrow.memory.BufferAllocator;
 
@@ -32,7 +33,16 @@ public final class SparkProvider implements RuntimeProvider, JobRuntime {
 
     @Override
     public boolean runsJobs(RuntimeSettings settings) {
-        return !sparkPresent() || !SparkTasks.inTask();
+        if (!sparkPresent()) {
+            return true;
+        }
+        if (SparkTasks.inTask()) {
+            return false;
+        }
+        // The driver asks first, before the dataset reads a footer: with another line's Spark or
+        // Spark 3.5's Parquet ahead of ours that would fail with a NoSuchMethodError.
+        SparkLine.requireRunning();
+        return true;
     }
 
     @Override
@@ -77,11 +87,14 @@ public final class SparkProvider implements RuntimeProvider, JobRuntime {
     static void requireSpark() {
         if (!sparkPresent()) {
             throw new IllegalArgumentException(
-                    "runtime 'spark' needs Spark 4.1 (Scala 2.13) on the classpath: add"
-                            + " org.apache.spark:spark-sql_2.13:4.1.x next to"
-                            + " io.rayzerocopy:ray-zerocopy-spark (spark-submit provides it on a"
-                            + " cluster)");
+                    "runtime 'spark' needs "
+                            + SparkLine.describe()
+                            + " on the classpath: add "
+                            + SparkLine.sqlArtifact()
+                            + " next to io.rayzerocopy:ray-zerocopy-spark (spark-submit provides"
+                            + " it on a cluster)");
         }
+        SparkLine.requireRunning();
     }
 
     private static boolean sparkPresent() {

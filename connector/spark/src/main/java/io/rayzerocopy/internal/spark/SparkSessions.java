@@ -42,7 +42,7 @@ public final class SparkSessions {
         @Override
         public void close() {
             if (owned) {
-                session.stop();
+                stop(session);
             }
         }
     }
@@ -99,7 +99,7 @@ public final class SparkSessions {
                                 MAX_EXECUTOR_FAILURES);
             }
         } catch (RuntimeException e) {
-            session.stop();
+            stop(session);
             throw e;
         }
         LOG.info(
@@ -129,14 +129,31 @@ public final class SparkSessions {
         return running == null ? null : running.sparkContext().getConf();
     }
 
-    /** The active or default session of this JVM, or null. */
-    private static SparkSession running() {
-        scala.Option<SparkSession> active = SparkSession.getActiveSession();
-        if (active.isDefined()) {
-            return active.get();
+    /**
+     * Stops a session the job started. Spark 3.5 keeps a stopped session as this thread's active
+     * and the JVM's default one (4.x forgets it): a later job must not find it.
+     */
+    private static void stop(SparkSession session) {
+        session.stop();
+        if (SparkSession.getActiveSession().isDefined()
+                && SparkSession.getActiveSession().get() == session) {
+            SparkSession.clearActiveSession();
         }
-        scala.Option<SparkSession> fallback = SparkSession.getDefaultSession();
-        return fallback.isDefined() ? fallback.get() : null;
+        if (SparkSession.getDefaultSession().isDefined()
+                && SparkSession.getDefaultSession().get() == session) {
+            SparkSession.clearDefaultSession();
+        }
+    }
+
+    /** The active or default session of this JVM that is not stopped (3.5 keeps those), or null. */
+    private static SparkSession running() {
+        for (scala.Option<SparkSession> session :
+                List.of(SparkSession.getActiveSession(), SparkSession.getDefaultSession())) {
+            if (session.isDefined() && !session.get().sparkContext().isStopped()) {
+                return session.get();
+            }
+        }
+        return null;
     }
 
     /**
