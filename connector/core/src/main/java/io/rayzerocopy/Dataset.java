@@ -36,8 +36,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -250,7 +248,7 @@ public final class Dataset {
     public WriteResult writeParquet(String directory, ParquetWriteOptions writeOptions) {
         Objects.requireNonNull(directory, "directory");
         Objects.requireNonNull(writeOptions, "writeOptions");
-        Path output = OutputGuard.check(directory, modelFiles);
+        String output = OutputGuard.checkLocation(directory, modelFiles);
         source.checkOutput(output);
         JobRuntime cluster = jobRuntime();
         if (cluster != null) {
@@ -313,7 +311,7 @@ public final class Dataset {
             long rows = sink.rows();
             long erroredRows = sink.rows(ERRORS);
             long commitStart = System.nanoTime();
-            List<Path> files = sink.commit();
+            List<String> files = sink.commit();
             writeNanos += System.nanoTime() - commitStart;
             Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
             stats =
@@ -486,7 +484,7 @@ public final class Dataset {
     private static void addModelFiles(Object argument, List<OutputGuard.Read> files) {
         if (argument instanceof ModelWrapper<?> wrapper) {
             for (String file : wrapper.sourceFiles()) {
-                files.add(new OutputGuard.Read("the model file", Paths.get(file)));
+                files.add(new OutputGuard.Read("the model file", java.nio.file.Path.of(file)));
             }
         } else if (argument instanceof ModelScorer.Config config) {
             addModelFiles(config.wrapper(), files);

@@ -48,7 +48,7 @@ public final class InProcessJobs implements RuntimeProvider, JobRuntime {
     }
 
     @Override
-    public WriteResult writeParquet(JobPlan plan, Path directory, ParquetWriteOptions options) {
+    public WriteResult writeParquet(JobPlan plan, String directory, ParquetWriteOptions options) {
         long start = System.nanoTime();
         List<ParquetSplitSource> splits =
                 ParquetSplitSource.plan(
@@ -85,7 +85,7 @@ public final class InProcessJobs implements RuntimeProvider, JobRuntime {
                 // The sink adopted what it keeps; the tasks' directories go with the job.
                 FileTrees.deleteTree(tasks);
             }
-            List<Path> files = sink.commit();
+            List<String> files = sink.commit();
             Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
             ExecutionStats stats = new ExecutionStats(List.of(), elapsed);
             plan.finished().accept(stats);

@@ -72,6 +72,7 @@ class JobRuntimeTest {
             try (Stream<Path> parts = Files.list(dir.resolve("jobs"))) {
                 assertEquals(
                         List.of(
+                                "_SUCCESS",
                                 "part-00000.parquet",
                                 "part-00001.parquet",
                                 "part-00002.parquet",

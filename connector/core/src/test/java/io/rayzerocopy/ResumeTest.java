@@ -94,7 +94,7 @@ class ResumeTest {
                         () -> job(20).writeParquet(out.toString(), resume()));
         assertTrue(e.getMessage().contains("flagged at id 4"), e.getMessage());
         assertFalse(Files.exists(out));
-        List<StagingArea.Leftover> left = StagingArea.leftovers(out);
+        List<StagingArea.Leftover> left = StagingArea.leftovers(out.toString());
         assertEquals(1, left.size(), "the committed files are kept for a resume: " + left);
         StagingArea.Leftover kept = left.get(0);
         assertFalse(kept.alive(), "no process works on it any more");
@@ -121,7 +121,8 @@ class ResumeTest {
                 resumed.stats().inputRows(),
                 "only the files not committed are read");
         assertEquals(FILES * ROWS_PER_FILE, resumed.rowsWritten());
-        assertEquals(List.of(), StagingArea.leftovers(out), "no staging directory is left");
+        assertEquals(
+                List.of(), StagingArea.leftovers(out.toString()), "no staging directory is left");
 
         Path reference = dir.resolve("reference");
         WriteResult uninterrupted = job(20).writeParquet(reference.toString());
@@ -179,12 +180,13 @@ class ResumeTest {
                                                                         .ZSTD)
                                                         .build()));
         assertTrue(compression.getMessage().contains("compression=ZSTD"), compression.getMessage());
-        assertEquals(List.of(kept.directory()), directories(StagingArea.leftovers(out)));
+        assertEquals(List.of(kept.directory()), directories(StagingArea.leftovers(out.toString())));
 
         WriteResult fresh = job(20).writeParquet(out.toString());
         assertEquals(0, fresh.skippedSplits());
         assertEquals(FILES * ROWS_PER_FILE, fresh.stats().inputRows());
-        assertEquals(List.of(), StagingArea.leftovers(out), "the dead run's directory is gone");
+        assertEquals(
+                List.of(), StagingArea.leftovers(out.toString()), "the dead run's directory is gone");
     }
 
     @Test
@@ -208,15 +210,15 @@ class ResumeTest {
                 items.getMessage());
     }
 
-    private static List<Path> directories(List<StagingArea.Leftover> leftovers) {
+    private static List<String> directories(List<StagingArea.Leftover> leftovers) {
         return leftovers.stream().map(StagingArea.Leftover::directory).toList();
     }
 
-    private static List<String> names(List<Path> files) {
-        return files.stream().map(p -> p.getFileName().toString()).toList();
+    private static List<String> names(List<String> files) {
+        return files.stream().map(p -> Path.of(p).getFileName().toString()).toList();
     }
 
-    private static List<Map<String, Object>> rows(Path file) {
-        return Dataset.readParquet(file.toString()).take(100_000);
+    private static List<Map<String, Object>> rows(String file) {
+        return Dataset.readParquet(file).take(100_000);
     }
 }

@@ -5,7 +5,6 @@ import io.rayzerocopy.internal.data.StagingArea;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -27,13 +26,13 @@ final class CleanCommand implements Callable<Integer> {
     @Parameters(
             arity = "1..*",
             paramLabel = "DIR",
-            description = "an output, or a directory of outputs")
-    List<Path> dirs;
+            description = "an output, or a directory of outputs: a path or a URI (hdfs://...)")
+    List<String> dirs;
 
     @Override
     public Integer call() {
         int removed = 0;
-        for (Path dir : dirs) {
+        for (String dir : dirs) {
             for (StagingArea.Leftover leftover : StagingArea.removeDead(dir)) {
                 System.out.printf(
                         "removed %s (left by %s, %d input files committed)%n",

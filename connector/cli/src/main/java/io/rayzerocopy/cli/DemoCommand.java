@@ -119,7 +119,7 @@ final class DemoCommand implements Callable<Integer> {
                                 batchSize,
                                 ActorPoolStrategy.size(actors),
                                 options,
-                                output,
+                                output.toString(),
                                 ParquetWriteOptions.overwrite());
                 WriteResult result = job.result();
                 double diff = checkFirstRows(model, output);

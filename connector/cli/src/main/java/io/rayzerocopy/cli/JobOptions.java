@@ -1,16 +1,22 @@
 package io.rayzerocopy.cli;
 
 import io.rayzerocopy.ExecutionOptions;
+import io.rayzerocopy.ParquetWriteOptions;
 import io.rayzerocopy.internal.data.Locations;
+import io.rayzerocopy.internal.data.ParquetSink;
 import io.rayzerocopy.internal.data.SettingNames;
 import io.rayzerocopy.internal.data.StagingArea;
 import io.rayzerocopy.internal.exec.RuntimeSettings;
 import io.rayzerocopy.internal.exec.Runtimes;
+import io.rayzerocopy.internal.storage.FetchedFile;
+import io.rayzerocopy.internal.storage.Storage;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -36,6 +42,9 @@ final class JobOptions {
      * docs/benchmarks.md).
      */
     static final long WORKER_JVM_BYTES = 128L << 20;
+
+    /** How Hadoop's settings start: these go to the storage layer on every runtime. */
+    private static final List<String> HADOOP_PREFIXES = List.of("fs.", "dfs.", "ipc.", "hadoop.");
 
     private JobOptions() {}
 
@@ -171,11 +180,68 @@ final class JobOptions {
     }
 
     /**
-     * Checks, before a model is loaded, that {@code output} is not a file and that the job can
-     * stage its output next to it.
+     * The local path of a model or weights flag's value, or null when the value is null or a URI
+     * of a Hadoop file system (fetched by {@link #fetch} once the job's checks have passed).
      */
-    static void checkCanStage(Path output) {
-        if (Files.exists(output) && !Files.isDirectory(output)) {
+    static Path localModelPath(String value, String flag) {
+        return value == null || !Storage.isLocal(value) ? null : localPath(value, flag);
+    }
+
+    /**
+     * Refuses an output on a Hadoop file system that is, holds or lies inside the model or weights
+     * file {@code value} there: replacing the output would delete it.
+     */
+    static void checkRemoteReads(String output, String value, String flag) {
+        if (value == null || Storage.isLocal(value) || Storage.isLocal(output)) {
+            return;
+        }
+        String read = Storage.normalize(value);
+        String out = Storage.normalize(output);
+        if (read.equals(out) || read.startsWith(out + "/") || out.startsWith(read + "/")) {
+            throw new UserError(
+                    "--output "
+                            + Storage.mask(output)
+                            + " holds or is the "
+                            + flag
+                            + " "
+                            + Storage.mask(value)
+                            + ": replacing it would delete what the job reads; write to a"
+                            + " directory outside it");
+        }
+    }
+
+    /**
+     * A model or weights file named by a URI, copied locally for the job (the caller closes it to
+     * delete the copy); null for a local path.
+     */
+    static FetchedFile fetch(String value, String flag) {
+        if (value == null || Storage.isLocal(value)) {
+            return null;
+        }
+        try {
+            return FetchedFile.fetch(value);
+        } catch (IllegalArgumentException | UncheckedIOException e) {
+            throw new UserError(flag + " " + Storage.mask(value) + ": " + e.getMessage());
+        }
+    }
+
+    /** Checks, before a model is loaded, that the job can stage its output next to {@code out}. */
+    static void checkCanStage(String output) {
+        try {
+            StagingArea.checkCanStage(output);
+        } catch (UncheckedIOException e) {
+            throw new UserError("--output: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Checks, before a model is loaded, that {@code output} can be written with the save mode:
+     * reachable, on a file system that commits atomically, and empty unless {@code overwrite}.
+     */
+    static void checkOutput(String output, boolean overwrite) {
+        if (Storage.isLocal(output)
+                && Files.exists(Path.of(output))
+                && !Files.isDirectory(Path.of(output))) {
             throw new UserError(
                     "--output "
                             + output
@@ -183,10 +249,37 @@ final class JobOptions {
                             + " missing)");
         }
         try {
-            StagingArea.checkCanStage(output);
-        } catch (UncheckedIOException e) {
-            throw new UserError("--output: " + e.getMessage());
+            ParquetSink.checkOutput(
+                    output,
+                    overwrite
+                            ? ParquetWriteOptions.SaveMode.OVERWRITE
+                            : ParquetWriteOptions.SaveMode.ERROR_IF_EXISTS);
+        } catch (IllegalArgumentException | UncheckedIOException e) {
+            throw new UserError("--output: " + withFlags(e.getMessage()));
         }
+    }
+
+    /**
+     * The Hadoop settings among {@code --conf key=value} settings ({@code fs.*}, {@code dfs.*},
+     * {@code ipc.*}, {@code hadoop.*}, and {@code spark.hadoop.*} without its prefix), given to
+     * the storage layer for every runtime (Spark's executors get them with each task); returns
+     * the others.
+     */
+    static List<String> configureStorage(List<String> conf) {
+        Map<String, String> hadoop = new LinkedHashMap<>();
+        List<String> others = new ArrayList<>();
+        for (String setting : conf) {
+            int eq = setting.indexOf('=');
+            String key = eq <= 0 ? setting : setting.substring(0, eq);
+            String bare = key.startsWith("spark.hadoop.") ? key.substring(13) : key;
+            if (eq > 0 && HADOOP_PREFIXES.stream().anyMatch(bare::startsWith)) {
+                hadoop.put(bare, setting.substring(eq + 1));
+            } else {
+                others.add(setting);
+            }
+        }
+        Storage.configure(hadoop);
+        return others;
     }
 
     /** MemAvailable of /proc/meminfo in bytes, or 0 where unknown. */

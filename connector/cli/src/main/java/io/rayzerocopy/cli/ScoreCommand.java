@@ -10,6 +10,7 @@ import io.rayzerocopy.ModelWrapper;
 import io.rayzerocopy.ParquetWriteOptions;
 import io.rayzerocopy.internal.data.OutputGuard;
 import io.rayzerocopy.internal.data.ParquetSource;
+import io.rayzerocopy.internal.storage.FetchedFile;
 
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
@@ -19,7 +20,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Files;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -89,7 +90,9 @@ final class ScoreCommand implements Callable<Integer> {
             names = "--output",
             required = true,
             paramLabel = "DIR",
-            description = "output directory (committed atomically)")
+            description =
+                    "output directory: a path, or a URI such as hdfs://namenode:8020/scores"
+                            + " (committed atomically)")
     String output;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
@@ -166,7 +169,9 @@ final class ScoreCommand implements Callable<Integer> {
             names = "--conf",
             paramLabel = "K=V",
             description =
-                    "spark: a Spark setting (spark.executor.memory=2g) or a runtime option"
+                    "a Hadoop setting for the file systems of --input/--output/--model"
+                            + " (fs.s3a.endpoint=..., dfs.*, spark.hadoop.fs.*), or, for spark, a"
+                            + " Spark setting (spark.executor.memory=2g) or a runtime option"
                             + " (rzc.spark.rowsPerSplit=50000); repeatable")
     List<String> conf = new ArrayList<>();
 
@@ -213,6 +218,7 @@ final class ScoreCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         inputs = InputArgs.paths(inputs);
         String summary;
+        List<String> runtimeConf = JobOptions.configureStorage(conf);
         ActorPoolStrategy pool = pool();
         if (batchSize < 1 || maxErroredBatches < 0 || maxActorRestarts < 0) {
             throw new UserError(
@@ -225,26 +231,24 @@ final class ScoreCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserError("--compression " + compression + ": choose snappy, zstd or none");
         }
-        Path modelPath = JobOptions.localPath(model, "--model");
-        Path weightsPath = weights == null ? null : JobOptions.localPath(weights, "--weights");
-        Path out = checkOutput(modelPath, weightsPath);
-        if (!overwrite && Files.isDirectory(out)) {
-            try (var s = Files.list(out)) {
-                if (s.findAny().isPresent()) {
-                    throw new UserError(
-                            "--output "
-                                    + out
-                                    + " exists and is not empty; pass --overwrite to replace it");
-                }
-            }
-        }
+        Path modelPath = JobOptions.localModelPath(model, "--model");
+        Path weightsPath = JobOptions.localModelPath(weights, "--weights");
+        String out = checkOutput(modelPath, weightsPath);
+        JobOptions.checkRemoteReads(out, model, "--model");
+        JobOptions.checkRemoteReads(out, weights, "--weights");
+        JobOptions.checkOutput(out, overwrite);
         checkInputs();
         JobOptions.checkCanStage(out);
         ExecutionOptions.Builder options =
-                JobOptions.runtime(where.runtime, master, conf)
+                JobOptions.runtime(where.runtime, master, runtimeConf)
                         .workerJvmOptions(where.workerJvmOptions);
         JobOptions.startActorsEarly(where.runtime, pool.minSize(), where.workerJvmOptions);
-        try (ModelWrapper<Model> wrapper = Models.wrap(modelPath, weightsPath)) {
+        try (FetchedFile remoteModel = JobOptions.fetch(model, "--model");
+                FetchedFile remoteWeights = JobOptions.fetch(weights, "--weights");
+                ModelWrapper<Model> wrapper =
+                        Models.wrap(
+                                remoteModel == null ? modelPath : remoteModel.path(),
+                                remoteWeights == null ? weightsPath : remoteWeights.path())) {
             ModelScorer.Config.Builder scorer =
                     ModelScorer.config(wrapper)
                             .keepColumns(keepColumns.toArray(String[]::new))
@@ -287,15 +291,17 @@ final class ScoreCommand implements Callable<Integer> {
      * The output directory, refused (before any work) if replacing it would delete what the job
      * reads or a directory of the user's own: the working or home directory, the root.
      */
-    private Path checkOutput(Path modelPath, Path weightsPath) {
+    private String checkOutput(Path modelPath, Path weightsPath) {
         List<OutputGuard.Read> reads = new ArrayList<>();
-        reads.add(new OutputGuard.Read("the --model", modelPath));
+        if (modelPath != null) {
+            reads.add(new OutputGuard.Read("the --model", modelPath));
+        }
         if (weightsPath != null) {
             reads.add(new OutputGuard.Read("the --weights", weightsPath));
         }
-        Path out;
+        String out;
         try {
-            out = OutputGuard.check(output, reads);
+            out = OutputGuard.checkLocation(output, reads);
         } catch (IllegalArgumentException e) {
             throw new UserError("--output: " + e.getMessage());
         }
@@ -307,7 +313,7 @@ final class ScoreCommand implements Callable<Integer> {
         }
         try {
             source.checkOutput(out);
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | UncheckedIOException e) {
             throw new UserError("--output: " + e.getMessage());
         }
         return out;
@@ -338,7 +344,7 @@ final class ScoreCommand implements Callable<Integer> {
      * in every file.
      */
     private void checkInputs() {
-        List<Path> files;
+        List<String> files;
         try {
             files = ParquetSource.of(inputs).files();
         } catch (RuntimeException e) {
@@ -353,10 +359,10 @@ final class ScoreCommand implements Callable<Integer> {
         } else {
             needed.addAll(features.featureColumns);
         }
-        for (Path file : files) {
+        for (String file : files) {
             Schema schema;
             try {
-                schema = ParquetSource.of(List.of(file.toString())).schema();
+                schema = ParquetSource.of(List.of(file)).schema();
             } catch (RuntimeException e) {
                 throw new UserError(
                         "--input file " + file + " is not readable Parquet: " + e.getMessage());

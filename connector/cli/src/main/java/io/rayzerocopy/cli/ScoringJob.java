@@ -8,21 +8,21 @@ import io.rayzerocopy.ModelScorer;
 import io.rayzerocopy.ParquetWriteOptions;
 import io.rayzerocopy.WriteResult;
 import io.rayzerocopy.internal.model.StoreMemory;
+import io.rayzerocopy.internal.storage.Storage;
 
-import java.nio.file.Path;
 
 /**
  * The job {@code demo} and {@code score} share: a dataset scored by {@link ModelScorer}s into
  * Parquet, with a progress display and the weight store's memory sampled while it runs.
  */
-record ScoringJob(WriteResult result, StoreMemory memory, Path output) {
+record ScoringJob(WriteResult result, StoreMemory memory) {
     static ScoringJob run(
             Dataset input,
             ModelScorer.Config scorer,
             int batchSize,
             ActorPoolStrategy pool,
             ExecutionOptions.Builder options,
-            Path output,
+            String output,
             ParquetWriteOptions writeOptions)
             throws InterruptedException {
         ProgressPrinter progress = new ProgressPrinter();
@@ -32,8 +32,8 @@ record ScoringJob(WriteResult result, StoreMemory memory, Path output) {
                     input.select(scorer.readColumns().toArray(String[]::new))
                             .mapBatches(ModelScorer::new, scorer, batchSize, pool)
                             .withOptions(options.progress(progress).build())
-                            .writeParquet(output.toString(), writeOptions);
-            return new ScoringJob(result, monitor.peak(), output);
+                            .writeParquet(output, writeOptions);
+            return new ScoringJob(result, monitor.peak());
         } catch (DatasetException e) {
             throw new JobFailure(e.getMessage(), e);
         } finally {
@@ -72,6 +72,6 @@ record ScoringJob(WriteResult result, StoreMemory memory, Path output) {
                 result.rowsWritten() - result.resumedRows(),
                 result.erroredRows(),
                 result.seconds(),
-                output.toAbsolutePath().toString());
+                Storage.mask(result.directory()));
     }
 }

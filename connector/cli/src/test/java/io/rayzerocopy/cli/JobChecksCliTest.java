@@ -172,7 +172,9 @@ class JobChecksCliTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().strip().lines().reduce((a, b) -> b).orElse("").startsWith("rows=0 "));
         try (var files = Files.list(out)) {
-            assertEquals(List.of(out.resolve("part-00000.parquet")), files.toList());
+            assertEquals(
+                    List.of(out.resolve("_SUCCESS"), out.resolve("part-00000.parquet")),
+                    files.sorted().toList());
         }
         Dataset written = Dataset.readParquet(out.toString());
         assertEquals(0, written.count());

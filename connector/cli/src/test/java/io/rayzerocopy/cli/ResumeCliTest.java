@@ -42,11 +42,18 @@ class ResumeCliTest {
     @TempDir static Path dir;
     static Path input;
 
-    /** {id, features: float[128]}, features a fixed function of id, in FILES files. */
     @BeforeAll
     static void writeInput() {
         input = dir.resolve("features");
-        Dataset.range((long) FILES * ROWS_PER_FILE)
+        writeFeatures(input.toString(), FILES, ROWS_PER_FILE);
+    }
+
+    /**
+     * {@code files} Parquet files of {@code rowsPerFile} rows {id, features: float[128]} at {@code
+     * location} (a path or URI), features a fixed function of id.
+     */
+    static void writeFeatures(String location, int files, int rowsPerFile) {
+        Dataset.range((long) files * rowsPerFile)
                 .mapBatches(
                         batch -> {
                             BigIntVector ids = (BigIntVector) batch.root().getVector("id");
@@ -72,11 +79,10 @@ class ResumeCliTest {
                             features.setValueCount(rows);
                             return batch.output().keep("id").put("features", features).build();
                         },
-                        ROWS_PER_FILE)
+                        rowsPerFile)
                 .withOptions(io.rayzerocopy.ExecutionOptions.builder().preserveOrder(true).build())
                 .writeParquet(
-                        input.toString(),
-                        ParquetWriteOptions.builder().rowsPerFile(ROWS_PER_FILE).build());
+                        location, ParquetWriteOptions.builder().rowsPerFile(rowsPerFile).build());
     }
 
     private static List<String> score(Path output, String... extra) {
@@ -107,8 +113,20 @@ class ResumeCliTest {
         return args;
     }
 
-    /** Starts {@code rzc} with {@code args} in a child JVM and SIGKILLs it at half the files. */
+    /** Starts {@code rzc} in a child JVM and SIGKILLs it at half the files. */
     private static StagingArea.Leftover killHalfway(Path output) throws Exception {
+        StagingArea.Leftover killed = killHalfway(score(output), output.toString(), FILES);
+        assertFalse(Files.exists(output), "a killed job leaves no output");
+        return killed;
+    }
+
+    /**
+     * Starts {@code rzc} with {@code args} in a child JVM and SIGKILLs it once its staging area
+     * next to {@code output} (a path or URI) has half of the {@code files} input files committed;
+     * returns what it left there.
+     */
+    static StagingArea.Leftover killHalfway(List<String> args, String output, int files)
+            throws Exception {
         Process child =
                 JvmLauncher.start(
                         Rzc.class.getName(),
@@ -116,13 +134,13 @@ class ResumeCliTest {
                                 "-Xmx512m",
                                 "-Dai.djl.pytorch.num_threads=1",
                                 "-Dai.djl.pytorch.num_interop_threads=1"),
-                        score(output));
+                        args);
         child.getOutputStream().close();
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             while (System.nanoTime() < deadline && child.isAlive()) {
                 List<StagingArea.Leftover> staging = StagingArea.leftovers(output);
-                if (!staging.isEmpty() && staging.get(0).committedSplits() >= FILES / 2) {
+                if (!staging.isEmpty() && staging.get(0).committedSplits() >= files / 2) {
                     break;
                 }
                 Thread.sleep(10);
@@ -133,13 +151,12 @@ class ResumeCliTest {
             child.waitFor(30, TimeUnit.SECONDS);
         }
         assertEquals(137, child.exitValue(), "killed by SIGKILL");
-        assertFalse(Files.exists(output), "a killed job leaves no output");
         List<StagingArea.Leftover> left = StagingArea.leftovers(output);
         assertEquals(1, left.size(), left.toString());
         StagingArea.Leftover killed = left.get(0);
         assertFalse(killed.alive());
         assertTrue(
-                killed.committedSplits() >= FILES / 2 && killed.committedSplits() < FILES,
+                killed.committedSplits() >= files / 2 && killed.committedSplits() < files,
                 killed.toString());
         return killed;
     }
@@ -173,7 +190,10 @@ class ResumeCliTest {
         assertEquals(notDone * ROWS_PER_FILE, readRows(resumed.out()), "read only those files");
         String last = resumed.out().strip().lines().reduce((a, b) -> b).orElse("");
         assertTrue(last.startsWith("rows=" + FILES * ROWS_PER_FILE + " errored=0 "), last);
-        assertEquals(List.of(), StagingArea.leftovers(out), "nothing is left next to the output");
+        assertEquals(
+                List.of(),
+                StagingArea.leftovers(out.toString()),
+                "nothing is left next to the output");
         System.out.printf(
                 "killed at %d of %d files committed; the resumed run skipped %d and read %d%n",
                 done, FILES, done, notDone);
@@ -209,7 +229,7 @@ class ResumeCliTest {
                 clean.out().contains("removed " + killed.directory() + " (left by job pid "),
                 clean.out());
         assertTrue(clean.out().contains("removed 1 staging directories"), clean.out());
-        assertFalse(Files.exists(killed.directory()));
+        assertFalse(Files.exists(Path.of(killed.directory())));
         try (var left = Files.list(out.getParent())) {
             assertEquals(List.of(), left.toList());
         }
@@ -217,7 +237,8 @@ class ResumeCliTest {
         StagingArea.Leftover again = killHalfway(out);
         RzcCliTest.Run next = RzcCliTest.rzc(score(out, 256).toArray(String[]::new));
         assertEquals(0, next.code(), next.err());
-        assertFalse(Files.exists(again.directory()), "the next job on the output removed it");
+        assertFalse(
+                Files.exists(Path.of(again.directory())), "the next job on the output removed it");
         try (var left = Files.list(out.getParent())) {
             assertEquals(List.of(out), left.toList());
         }
@@ -232,7 +253,9 @@ class ResumeCliTest {
 
     private static List<Path> files(Path dir) throws Exception {
         try (var files = Files.list(dir)) {
-            return files.filter(Files::isRegularFile).sorted().toList();
+            return files.filter(f -> f.getFileName().toString().startsWith("part-"))
+                    .sorted()
+                    .toList();
         }
     }
 

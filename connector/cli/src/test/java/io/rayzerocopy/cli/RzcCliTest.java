@@ -295,7 +295,7 @@ class RzcCliTest {
         }
         assertArrayEquals(before, Files.readAllBytes(data.resolve("part-00000.parquet")));
         try (var files = Files.list(data)) {
-            assertEquals(1, files.count());
+            assertEquals(2, files.count(), "the input's part file and _SUCCESS, nothing more");
         }
         try (var siblings = Files.list(data.getParent())) {
             assertEquals(1, siblings.count(), "nothing written next to the input");
@@ -398,7 +398,7 @@ class RzcCliTest {
         Files.createDirectories(dir.resolve("full"));
         Files.writeString(dir.resolve("full/x"), "x");
         assertUserError(
-                "exists and is not empty; pass --overwrite",
+                "already exists and is not empty; choose another one or use --overwrite",
                 "score",
                 "--model",
                 MODEL,

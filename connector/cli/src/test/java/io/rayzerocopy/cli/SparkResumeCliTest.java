@@ -103,7 +103,7 @@ class SparkResumeCliTest {
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
             while (System.nanoTime() < deadline && driver.isAlive()) {
-                List<StagingArea.Leftover> staging = StagingArea.leftovers(out);
+                List<StagingArea.Leftover> staging = StagingArea.leftovers(out.toString());
                 if (!staging.isEmpty() && staging.get(0).committedSplits() >= 2) {
                     break;
                 }
@@ -121,7 +121,7 @@ class SparkResumeCliTest {
             executor.onExit().get(60, TimeUnit.SECONDS);
         }
         assertFalse(Files.exists(out), "a killed job leaves no output");
-        List<StagingArea.Leftover> left = StagingArea.leftovers(out);
+        List<StagingArea.Leftover> left = StagingArea.leftovers(out.toString());
         assertEquals(1, left.size(), left.toString());
         int done = left.get(0).committedSplits();
         assertTrue(done >= 2 && done < SPLITS, left.toString());
@@ -131,7 +131,10 @@ class SparkResumeCliTest {
         assertTrue(resumed.out().contains("resumed: skipped " + done), resumed.out());
         String last = resumed.out().strip().lines().reduce((a, b) -> b).orElse("");
         assertTrue(last.startsWith("rows=" + FILES * ROWS_PER_FILE + " errored=0 "), last);
-        assertEquals(List.of(), StagingArea.leftovers(out), "nothing is left next to the output");
+        assertEquals(
+                List.of(),
+                StagingArea.leftovers(out.toString()),
+                "nothing is left next to the output");
         System.out.printf(
                 "TIMING spark driver killed %.1f s in with %d of %d splits committed (%d executor"
                         + " JVMs exited with it); --resume ran the other %d%n",

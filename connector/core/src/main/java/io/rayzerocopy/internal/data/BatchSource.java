@@ -3,7 +3,6 @@ package io.rayzerocopy.internal.data;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.types.pojo.Schema;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -66,5 +65,5 @@ public interface BatchSource {
      *
      * @throws IllegalArgumentException naming the output and the input it overlaps
      */
-    default void checkOutput(Path output) {}
+    default void checkOutput(String output) {}
 }

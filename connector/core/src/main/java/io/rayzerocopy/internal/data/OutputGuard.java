@@ -1,5 +1,7 @@
 package io.rayzerocopy.internal.data;
 
+import io.rayzerocopy.internal.storage.Storage;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,6 +31,23 @@ public final class OutputGuard {
         checkNotShared(output, out);
         checkReads(output, out, reads);
         return out;
+    }
+
+    /**
+     * The output directory {@code output} names, as a location for the storage layer: a local
+     * path checked as {@link #check} does, or the URI of a Hadoop file system (only its root is
+     * refused there: the machine's own directories and the local reads cannot be on it).
+     *
+     * @throws IllegalArgumentException naming the output, what it would destroy and the fix
+     */
+    public static String checkLocation(String output, List<Read> reads) {
+        if (output == null || output.isBlank() || Storage.isLocal(output)) {
+            return check(output, reads).toString();
+        }
+        if (Storage.hadoopPath(output).isRoot()) {
+            throw refused(Storage.mask(output), "is the filesystem root");
+        }
+        return Storage.normalize(output);
     }
 
     /** Refuses {@code out} if it is, contains or lies inside one of {@code reads}. */

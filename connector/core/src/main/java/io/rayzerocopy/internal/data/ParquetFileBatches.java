@@ -1,6 +1,8 @@
 package io.rayzerocopy.internal.data;
 
 import io.rayzerocopy.DatasetException;
+import io.rayzerocopy.internal.storage.ParquetFiles;
+import io.rayzerocopy.internal.storage.Storage;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -14,7 +16,6 @@ import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.FileMetaData;
-import org.apache.parquet.io.LocalInputFile;
 import org.apache.parquet.io.api.Converter;
 import org.apache.parquet.io.api.GroupConverter;
 import org.apache.parquet.io.api.PrimitiveConverter;
@@ -23,7 +24,6 @@ import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.Type;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +31,7 @@ import java.util.stream.Collectors;
 
 /** Batches of one Parquet file, decoded row group by row group. */
 final class ParquetFileBatches implements AutoCloseable {
-    private final Path file;
+    private final String file;
     private final ParquetFileReader reader;
     private final MessageType requested;
     private final Schema schema;
@@ -44,7 +44,7 @@ final class ParquetFileBatches implements AutoCloseable {
     private long endRow;
 
     /** All row groups of {@code file}; {@code columns} null for all columns. */
-    ParquetFileBatches(Path file, List<String> columns) {
+    ParquetFileBatches(String file, List<String> columns) {
         this(file, columns, 0, Integer.MAX_VALUE);
     }
 
@@ -52,18 +52,23 @@ final class ParquetFileBatches implements AutoCloseable {
      * Row groups {@code [firstRowGroup, firstRowGroup + rowGroupCount)} of {@code file} (fewer if
      * the file ends first); batch row ranges keep the rows' numbers in the whole file.
      */
-    ParquetFileBatches(Path file, List<String> columns, int firstRowGroup, int rowGroupCount) {
+    ParquetFileBatches(String file, List<String> columns, int firstRowGroup, int rowGroupCount) {
         this.file = file;
         try {
             reader =
                     ParquetFileReader.open(
-                            named(file),
+                            ParquetFiles.input(file),
                             ParquetReadOptions.builder(new PlainParquetConfiguration())
                                     .withCodecFactory(new ReadCodecs())
+                                    .withUseHadoopVectoredIo(!Storage.isLocal(file))
                                     .build());
         } catch (IOException | RuntimeException e) {
             throw new DatasetException(
-                    "cannot read Parquet file " + file + ": " + e.getMessage(), e);
+                    "cannot read Parquet file "
+                            + Storage.mask(file)
+                            + ": "
+                            + Storage.describe(e),
+                    e);
         }
         try {
             FileMetaData metadata = reader.getFooter().getFileMetaData();
@@ -79,7 +84,7 @@ final class ParquetFileBatches implements AutoCloseable {
                                 "column '"
                                         + column
                                         + "' does not exist in "
-                                        + file
+                                        + Storage.mask(file)
                                         + "; its columns are "
                                         + fileSchema.getFields().stream()
                                                 .map(Type::getName)
@@ -94,9 +99,9 @@ final class ParquetFileBatches implements AutoCloseable {
             List<ColumnDescriptor> descriptors = requested.getColumns();
             for (int i = 0; i < fields.size(); i++) {
                 ColumnLayout layout =
-                        ColumnLayout.fromParquet(fields.get(i), keyValues, file.toString());
+                        ColumnLayout.fromParquet(fields.get(i), keyValues, Storage.mask(file));
                 arrowFields.add(layout.arrowField());
-                decoders.add(new ColumnDecoder(layout, descriptors.get(i), file.toString()));
+                decoders.add(new ColumnDecoder(layout, descriptors.get(i), Storage.mask(file)));
             }
             schema = new Schema(arrowFields);
             reader.setRequestedSchema(requested);
@@ -107,18 +112,8 @@ final class ParquetFileBatches implements AutoCloseable {
         }
     }
 
-    Path file() {
+    String file() {
         return file;
-    }
-
-    /** {@code file} to parquet-mr, whose messages then name it (not {@code LocalInputFile@1b1c}). */
-    private static LocalInputFile named(Path file) {
-        return new LocalInputFile(file) {
-            @Override
-            public String toString() {
-                return file.getFileName().toString();
-            }
-        };
     }
 
     Schema schema() {
@@ -164,7 +159,7 @@ final class ParquetFileBatches implements AutoCloseable {
                     decoder.finishBatch(rows);
                 }
                 root.setRowCount(rows);
-                RowRange range = new RowRange(file.toString(), fileRow, rows);
+                RowRange range = new RowRange(file, fileRow, rows);
                 fileRow += rows;
                 return new SourceBatch(root, range);
             } catch (RuntimeException e) {
@@ -175,7 +170,13 @@ final class ParquetFileBatches implements AutoCloseable {
             throw e;
         } catch (IOException | RuntimeException e) {
             throw new DatasetException(
-                    "cannot decode " + file + " near row " + fileRow + ": " + e.getMessage(), e);
+                    "cannot decode "
+                            + Storage.mask(file)
+                            + " near row "
+                            + fileRow
+                            + ": "
+                            + e.getMessage(),
+                    e);
         }
     }
 
@@ -245,7 +246,7 @@ final class ParquetFileBatches implements AutoCloseable {
             if (pending != null) {
                 pending.addSuppressed(e);
             } else {
-                throw new DatasetException("cannot close " + file, e);
+                throw new DatasetException("cannot close " + Storage.mask(file), e);
             }
         }
     }

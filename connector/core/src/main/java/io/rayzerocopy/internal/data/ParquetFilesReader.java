@@ -1,6 +1,7 @@
 package io.rayzerocopy.internal.data;
 
 import io.rayzerocopy.DatasetException;
+import io.rayzerocopy.internal.storage.Storage;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -9,7 +10,6 @@ import org.apache.arrow.vector.types.pojo.Schema;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
@@ -26,10 +26,10 @@ final class ParquetFilesReader implements BatchReader {
     private final BufferAllocator allocator;
     private final int batchSize;
     private final boolean emptyBatchIfNoRows;
-    private final List<Path> emptyParts = new ArrayList<>();
+    private final List<String> emptyParts = new ArrayList<>();
     private int next;
     private Schema schema;
-    private Path firstFile;
+    private String firstFile;
     private ParquetFileBatches current;
     private boolean yielded;
     private boolean anyRows;
@@ -51,7 +51,7 @@ final class ParquetFilesReader implements BatchReader {
     }
 
     /** The message for a file whose schema differs from the first file's. */
-    static String mismatch(Path file, Schema schema, Path firstFile, Schema first) {
+    static String mismatch(String file, Schema schema, String firstFile, Schema first) {
         return "file "
                 + file
                 + " has schema "
@@ -102,18 +102,18 @@ final class ParquetFilesReader implements BatchReader {
                 LOG.info(
                         "skipped {} input file(s) without rows, e.g. {}",
                         emptyParts.size(),
-                        emptyParts.get(0));
+                        Storage.mask(emptyParts.get(0)));
                 emptyParts.clear();
             }
             return null;
         }
-        Path first = emptyParts.get(0);
+        String first = emptyParts.get(0);
         emptyParts.clear();
         if (!emptyBatchIfNoRows) {
             return null;
         }
         VectorSchemaRoot empty = VectorSchemaRoot.create(schema, allocator);
-        return new SourceBatch(empty, new RowRange(first.toString(), 0, 0));
+        return new SourceBatch(empty, new RowRange(first, 0, 0));
     }
 
     @Override

@@ -2,18 +2,19 @@ package io.rayzerocopy.internal.data;
 
 import io.rayzerocopy.DatasetException;
 import io.rayzerocopy.ParquetWriteOptions;
+import io.rayzerocopy.internal.storage.Storage;
+import io.rayzerocopy.internal.storage.Tree;
 
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.pojo.Schema;
+import org.apache.hadoop.fs.Path;
 import org.apache.parquet.compression.CompressionCodecFactory;
 import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.hadoop.CodecFactory;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -44,6 +45,7 @@ public final class ParquetSink implements AutoCloseable {
 
     private static final String MAIN = "";
 
+    private final Tree tree;
     private final Path directory;
     private final StagingArea area;
     private final CodecFactory codecs;
@@ -57,13 +59,14 @@ public final class ParquetSink implements AutoCloseable {
     private boolean finished;
 
     private ParquetSink(Path directory, StagingArea area, ParquetWriteOptions options) {
+        this.tree = area.tree();
         this.directory = directory;
         this.area = area;
         this.cleanupAtExit =
                 new Thread(
                         () -> {
                             if (!area.keepsOnExit()) {
-                                StagingArea.deleteRecursively(area.directory());
+                                StagingArea.deleteRecursively(area.tree(), area.root());
                             }
                         },
                         "rzc-sink-cleanup");
@@ -85,7 +88,7 @@ public final class ParquetSink implements AutoCloseable {
      * @throws IllegalArgumentException if {@code directory} is a file, or exists and is not empty
      *     while the save mode is {@code ERROR_IF_EXISTS}
      */
-    public static ParquetSink create(Path directory, ParquetWriteOptions options) {
+    public static ParquetSink create(String directory, ParquetWriteOptions options) {
         return create(directory, options, null);
     }
 
@@ -99,21 +102,54 @@ public final class ParquetSink implements AutoCloseable {
      *     while the save mode is {@code ERROR_IF_EXISTS}, or the job to resume differs (naming what
      *     changed)
      */
-    public static ParquetSink create(Path directory, ParquetWriteOptions options, JobRecord job) {
+    public static ParquetSink create(String directory, ParquetWriteOptions options, JobRecord job) {
         Objects.requireNonNull(directory, "directory");
         Objects.requireNonNull(options, "options");
-        Path dir = OutputLink.targetLogged(directory.toAbsolutePath().normalize());
+        Tree tree = Tree.of(directory);
+        Path dir = tree.path(StagingArea.linkTarget(directory, true));
         if (dir.getParent() == null) {
             throw new IllegalArgumentException(
-                    "cannot write a dataset at the file-system root: " + dir);
+                    "cannot write a dataset at the file-system root: " + tree.name(dir));
         }
-        checkTarget(dir, options.saveMode());
-        return new ParquetSink(dir, StagingArea.open(dir, options, job), options);
+        checkRenames(tree, dir);
+        checkTarget(tree, dir, options.saveMode());
+        return new ParquetSink(dir, StagingArea.open(tree, dir, options, job), options);
     }
 
-    /** Where the dataset appears on commit. */
-    public Path directory() {
-        return directory;
+    /**
+     * Checks, before a job starts, that a dataset can be committed at {@code directory} (a path or
+     * URI) with {@code mode}: its file system is reachable and renames atomically, and it is not a
+     * file, nor (with {@code ERROR_IF_EXISTS}) a directory that is not empty.
+     *
+     * @throws IllegalArgumentException naming the directory and the fix
+     * @throws UncheckedIOException if its file system cannot be reached
+     */
+    public static void checkOutput(String directory, ParquetWriteOptions.SaveMode mode) {
+        Tree tree = Tree.of(directory);
+        Path dir = tree.path(directory);
+        checkRenames(tree, dir);
+        checkTarget(tree, dir, mode);
+    }
+
+    /**
+     * Refuses an output on a file system without atomic renames (an object store): there a
+     * rename copies every byte and is not atomic, so the commit could not promise anything.
+     */
+    private static void checkRenames(Tree tree, Path dir) {
+        if (!tree.renamesAtomically()) {
+            throw new IllegalArgumentException(
+                    "cannot commit output to "
+                            + tree.name(dir)
+                            + ": its file system ("
+                            + dir.toUri().getScheme()
+                            + "://) renames by copying, so a commit there could not be atomic;"
+                            + " write to a local path or hdfs:// and copy the committed output");
+        }
+    }
+
+    /** Where the dataset appears on commit: a local path or a URI. */
+    public String directory() {
+        return tree.name(directory);
     }
 
     /**
@@ -121,13 +157,15 @@ public final class ParquetSink implements AutoCloseable {
      * job's task attempts): it goes with the staging area, so a job killed outright leaves it where
      * the next job on this output, or {@code rzc clean}, removes it.
      */
-    public synchronized Path scratch(String name) {
+    public synchronized String scratch(String name) {
         checkOpen();
-        Path dir = area.directory().resolve(name);
+        Path dir = new Path(area.root(), name);
         try {
-            return Files.createDirectory(dir);
+            tree.createDirectory(dir);
+            return tree.name(dir);
         } catch (IOException e) {
-            throw new DatasetException("cannot create " + dir + ": " + StagingArea.reason(e), e);
+            throw new DatasetException(
+                    "cannot create " + tree.name(dir) + ": " + StagingArea.reason(e), e);
         }
     }
 
@@ -182,14 +220,15 @@ public final class ParquetSink implements AutoCloseable {
      *
      * @return rows of the adopted main dataset (from the files' footers)
      */
-    public synchronized long adopt(String split, Path committed) {
+    public synchronized long adopt(String split, String committed) {
         checkOpen();
+        Path dir = tree.path(committed);
         SplitWriter writer = area.newSplit(split, compressor);
         try {
-            long rows = writer.adopt(MAIN, partFiles(committed));
-            try (DirectoryStream<Path> sides = Files.newDirectoryStream(committed, "_*")) {
-                for (Path side : sides) {
-                    writer.adopt(side.getFileName().toString(), partFiles(side));
+            long rows = writer.adopt(MAIN, partFiles(dir));
+            for (Path side : tree.children(dir, "_")) {
+                if (tree.isDirectory(side)) {
+                    writer.adopt(side.getName(), partFiles(side));
                 }
             }
             writer.commit();
@@ -197,18 +236,25 @@ public final class ParquetSink implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             writer.abandon();
             throw new DatasetException(
-                    "cannot move the part files of " + committed + " into " + directory + ": " + e,
+                    "cannot move the part files of "
+                            + Storage.mask(committed)
+                            + " into "
+                            + directory()
+                            + ": "
+                            + (e instanceof IOException ? StagingArea.reason(e) : e),
                     e);
         }
     }
 
     /** The part files directly in {@code dir}, in name order. */
-    private static List<Path> partFiles(Path dir) throws IOException {
+    private List<Path> partFiles(Path dir) throws IOException {
         List<Path> files = new ArrayList<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, "part-*.parquet")) {
-            entries.forEach(files::add);
+        for (Path file : tree.children(dir, "part-")) {
+            if (file.getName().endsWith(".parquet")) {
+                files.add(file);
+            }
         }
-        files.sort(Comparator.naturalOrder());
+        files.sort(Comparator.comparing(Path::getName));
         return files;
     }
 
@@ -235,16 +281,16 @@ public final class ParquetSink implements AutoCloseable {
     /**
      * Finishes all files and moves the dataset into place.
      *
-     * @return the files of the main dataset, at their final paths
+     * @return the files of the main dataset, at their final locations
      * @throws DatasetException if the dataset cannot be committed; the output is then unchanged
      */
-    public synchronized List<Path> commit() {
+    public synchronized List<String> commit() {
         checkOpen();
         try {
             for (String split : List.copyOf(open.keySet())) {
                 commitSplit(split);
             }
-            List<Path> files = area.commit(schemas.get(MAIN), compressor);
+            List<String> files = area.commit(schemas.get(MAIN), compressor);
             finished = true;
             codecs.release();
             forgetCleanup();
@@ -256,7 +302,7 @@ public final class ParquetSink implements AutoCloseable {
             }
             throw new DatasetException(
                     "cannot commit the dataset at "
-                            + directory
+                            + directory()
                             + ": "
                             + (e instanceof IOException ? StagingArea.reason(e) : e),
                     e);
@@ -287,7 +333,7 @@ public final class ParquetSink implements AutoCloseable {
                     "batch schema "
                             + root.getSchema()
                             + " differs from the schema of earlier batches of "
-                            + directory
+                            + directory()
                             + (dataset.isEmpty() ? "" : "/" + dataset)
                             + ": "
                             + known);
@@ -306,7 +352,7 @@ public final class ParquetSink implements AutoCloseable {
     private void checkOpen() {
         if (finished) {
             throw new IllegalStateException(
-                    "sink for " + directory + " is already committed or closed");
+                    "sink for " + directory() + " is already committed or closed");
         }
     }
 
@@ -318,16 +364,26 @@ public final class ParquetSink implements AutoCloseable {
         }
     }
 
-    static void checkTarget(Path dir, ParquetWriteOptions.SaveMode mode) {
-        if (Files.exists(dir) && !Files.isDirectory(dir)) {
-            throw new IllegalArgumentException("output " + dir + " exists and is not a directory");
+    static void checkTarget(Tree tree, Path dir, ParquetWriteOptions.SaveMode mode) {
+        boolean isDirectory;
+        boolean exists;
+        try {
+            exists = tree.exists(dir);
+            isDirectory = exists && tree.isDirectory(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException(
+                    "cannot reach " + tree.name(dir) + ": " + StagingArea.reason(e), e);
+        }
+        if (exists && !isDirectory) {
+            throw new IllegalArgumentException(
+                    "output " + tree.name(dir) + " exists and is not a directory");
         }
         if (mode == ParquetWriteOptions.SaveMode.ERROR_IF_EXISTS
-                && Files.isDirectory(dir)
-                && !StagingArea.isEmptyDirectory(dir)) {
+                && isDirectory
+                && !StagingArea.isEmptyDirectory(tree, dir)) {
             throw new IllegalArgumentException(
                     "output directory "
-                            + dir
+                            + tree.name(dir)
                             + " already exists and is not empty; choose another one or use "
                             + SettingNames.OVERWRITE);
         }

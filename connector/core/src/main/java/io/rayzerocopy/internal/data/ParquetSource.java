@@ -1,6 +1,9 @@
 package io.rayzerocopy.internal.data;
 
 
+import io.rayzerocopy.internal.storage.RemoteFiles;
+import io.rayzerocopy.internal.storage.Storage;
+
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
@@ -63,15 +66,16 @@ public final class ParquetSource implements BatchSource {
         if (paths.isEmpty()) {
             throw new IllegalArgumentException("give at least one Parquet file, directory or glob");
         }
-        List<String> local = new ArrayList<>();
+        List<String> locations = new ArrayList<>();
         for (String path : paths) {
             if (path == null || path.isBlank()) {
                 throw new IllegalArgumentException(
                         "Parquet path must not be null or blank: " + paths);
             }
-            local.add(Locations.localPath(path, "Parquet path"));
+            // file: URIs become local paths; other URIs are read through their Hadoop file system.
+            locations.add(Storage.isLocal(path) ? Locations.localPath(path, "Parquet path") : path);
         }
-        return new ParquetSource(List.copyOf(local), null, Set.of());
+        return new ParquetSource(List.copyOf(locations), null, Set.of());
     }
 
     /** The selected columns, or an empty list when all columns are read. */
@@ -95,12 +99,15 @@ public final class ParquetSource implements BatchSource {
      *
      * @throws IllegalArgumentException if a path does not exist or nothing matches
      */
-    public List<Path> files() {
-        return allFiles().stream().filter(f -> !skipped.contains(f.toString())).toList();
+    public List<String> files() {
+        return allFiles().stream().filter(f -> !skipped.contains(f)).toList();
     }
 
-    /** The files the paths resolve to now, skipped or not. */
-    private List<Path> allFiles() {
+    /**
+     * The files the paths resolve to now, skipped or not: local ones by absolute path, remote ones
+     * ({@code hdfs://}, {@code s3a://}, ...) by qualified URI.
+     */
+    private List<String> allFiles() {
         return listing().files();
     }
 
@@ -111,11 +118,14 @@ public final class ParquetSource implements BatchSource {
     private Listing listing() {
         Set<Path> found = new LinkedHashSet<>();
         Set<Path> named = new HashSet<>();
+        List<String> remote = new ArrayList<>();
         for (String path : paths) {
-            if (isPattern(path)) {
+            if (!Storage.isLocal(path)) {
+                remote.addAll(RemoteFiles.resolve(path));
+            } else if (isPattern(path)) {
                 found.addAll(glob(path));
             } else {
-                Path p = Paths.get(path).toAbsolutePath().normalize();
+                Path p = Storage.localPath(path).toAbsolutePath().normalize();
                 if (Files.isDirectory(p)) {
                     found.addAll(walk(p, p, file -> true));
                 } else if (Files.isRegularFile(p)) {
@@ -126,15 +136,17 @@ public final class ParquetSource implements BatchSource {
                 }
             }
         }
-        List<Path> files = new ArrayList<>();
-        List<Path> notParquet = new ArrayList<>();
+        List<String> files = new ArrayList<>();
+        List<String> notParquet = new ArrayList<>();
         for (Path file : found) {
-            (named.contains(file) || ParquetNames.isData(file) ? files : notParquet).add(file);
+            (named.contains(file) || ParquetNames.isData(file) ? files : notParquet)
+                    .add(file.toString());
         }
+        files.addAll(remote);
         if (files.isEmpty()) {
             throw new IllegalArgumentException(
                     "no Parquet files found in "
-                            + paths
+                            + Storage.mask(paths.toString())
                             + " (names starting with '.' or '_' are skipped"
                             + (notParquet.isEmpty()
                                     ? ""
@@ -145,11 +157,11 @@ public final class ParquetSource implements BatchSource {
     }
 
     /** What the paths resolve to: the files read and those skipped as not Parquet. */
-    private record Listing(List<Path> files, List<Path> notParquet) {}
+    private record Listing(List<String> files, List<String> notParquet) {}
 
     @Override
     public Schema schema() {
-        Path first = allFiles().get(0);
+        String first = allFiles().get(0);
         try (ParquetFileBatches file = new ParquetFileBatches(first, columns)) {
             return file.schema();
         }
@@ -180,17 +192,8 @@ public final class ParquetSource implements BatchSource {
     @Override
     public Map<String, String> splits() {
         Map<String, String> splits = new LinkedHashMap<>();
-        for (Path file : allFiles()) {
-            try {
-                splits.put(
-                        file.toString(),
-                        "size="
-                                + Files.size(file)
-                                + " modified="
-                                + Files.getLastModifiedTime(file).toInstant());
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read the attributes of " + file, e);
-            }
+        for (String file : allFiles()) {
+            splits.put(file, Storage.fingerprint(file));
         }
         return splits;
     }
@@ -207,27 +210,27 @@ public final class ParquetSource implements BatchSource {
      * selected columns (all columns of the first file when none are selected) with the types the
      * first file has.
      */
-    private Map<Path, Long> footers() {
-        List<Path> all = allFiles();
-        Path first = all.get(0);
+    private Map<String, Long> footers() {
+        List<String> all = allFiles();
+        String first = all.get(0);
         Schema expected;
         try (ParquetFileBatches batches = new ParquetFileBatches(first, columns)) {
             expected = batches.schema();
         }
-        Map<Path, Long> rows = new LinkedHashMap<>();
-        Map<String, Map.Entry<Path, Long>> widths = new LinkedHashMap<>();
-        for (Path file : files()) {
+        Map<String, Long> rows = new LinkedHashMap<>();
+        Map<String, Map.Entry<String, Long>> widths = new LinkedHashMap<>();
+        for (String file : files()) {
             try (ParquetFileBatches batches = new ParquetFileBatches(file, columns)) {
                 checkListWidths(file, batches.listWidths(), widths);
                 Schema schema = batches.schema();
                 if (!names(schema).equals(names(expected))) {
                     throw new IllegalArgumentException(
                             "file "
-                                    + file
+                                    + Storage.mask(file)
                                     + " has columns "
                                     + names(schema)
                                     + " but "
-                                    + first
+                                    + Storage.mask(first)
                                     + " has "
                                     + names(expected)
                                     + "; select the columns they share, or read them in separate"
@@ -242,11 +245,11 @@ public final class ParquetSource implements BatchSource {
                                         + "' is "
                                         + ColumnLayout.describe(field)
                                         + " in "
-                                        + first
+                                        + Storage.mask(first)
                                         + " but "
                                         + ColumnLayout.describe(other)
                                         + " in "
-                                        + file
+                                        + Storage.mask(file)
                                         + "; give files of one schema (or select columns they"
                                         + " share), or read them in separate jobs");
                     }
@@ -262,9 +265,9 @@ public final class ParquetSource implements BatchSource {
      * {@code seen} holds the first file that settled each column's width.
      */
     private static void checkListWidths(
-            Path file, Map<String, Long> fileWidths, Map<String, Map.Entry<Path, Long>> seen) {
+            String file, Map<String, Long> fileWidths, Map<String, Map.Entry<String, Long>> seen) {
         for (Map.Entry<String, Long> width : fileWidths.entrySet()) {
-            Map.Entry<Path, Long> first =
+            Map.Entry<String, Long> first =
                     seen.computeIfAbsent(width.getKey(), c -> Map.entry(file, width.getValue()));
             if (!first.getValue().equals(width.getValue())) {
                 throw new IllegalArgumentException(
@@ -273,11 +276,11 @@ public final class ParquetSource implements BatchSource {
                                 + "' has "
                                 + first.getValue()
                                 + " values per row in "
-                                + first.getKey()
+                                + Storage.mask(first.getKey())
                                 + " but "
                                 + width.getValue()
                                 + " in "
-                                + file
+                                + Storage.mask(file)
                                 + ": a model takes one width; give files of one width, or read"
                                 + " them in separate jobs");
             }
@@ -303,8 +306,8 @@ public final class ParquetSource implements BatchSource {
                     listing.notParquet().get(0));
         }
         List<Supplier<ParquetFileBatches>> parts = new ArrayList<>();
-        for (Path file : listing.files()) {
-            if (skipped.contains(file.toString())) {
+        for (String file : listing.files()) {
+            if (skipped.contains(file)) {
                 continue;
             }
             parts.add(() -> new ParquetFileBatches(file, columns));
@@ -313,14 +316,65 @@ public final class ParquetSource implements BatchSource {
     }
 
     @Override
-    public void checkOutput(Path output) {
-        List<OutputGuard.Read> inputs = new ArrayList<>();
+    public void checkOutput(String output) {
+        List<OutputGuard.Read> local = new ArrayList<>();
         for (String path : paths) {
-            inputs.add(
-                    new OutputGuard.Read(
-                            "the input", Paths.get(isPattern(path) ? globBase(path) : path)));
+            boolean pattern = Storage.isLocal(path) ? isPattern(path) : isGlob(path);
+            String base = pattern ? globBase(path) : path;
+            if (Storage.isLocal(base) && Storage.isLocal(output)) {
+                local.add(new OutputGuard.Read("the input", Storage.localPath(base)));
+            } else {
+                checkOverlap(output, path, base);
+            }
         }
-        OutputGuard.checkReads(output.toString(), output, inputs);
+        if (!local.isEmpty()) {
+            OutputGuard.checkReads(output, Storage.localPath(output), local);
+        }
+    }
+
+    /** As {@link OutputGuard#checkReads}, for an output or input on a Hadoop file system. */
+    private static void checkOverlap(String output, String path, String base) {
+        if (!fileSystemName(output).equals(fileSystemName(base))) {
+            return;
+        }
+        String out = qualified(output);
+        String root = qualified(base);
+        String relation =
+                out.equals(root)
+                        ? "is"
+                        : (root + "/").startsWith(out + "/")
+                                ? "contains"
+                                : (out + "/").startsWith(root + "/") ? "lies inside" : null;
+        if (relation != null) {
+            throw new IllegalArgumentException(
+                    "output directory "
+                            + Storage.mask(output)
+                            + " "
+                            + relation
+                            + " the input "
+                            + Storage.mask(path)
+                            + ": replacing it would delete what the job reads, and a rerun would"
+                            + " read its own output; write to a directory outside every input");
+        }
+    }
+
+    /** The scheme and authority of a location ({@code hdfs://nn:8020}), {@code file:} if local. */
+    private static String fileSystemName(String location) {
+        if (Storage.isLocal(location)) {
+            return "file:";
+        }
+        java.net.URI uri = Storage.hadoopPath(location).toUri();
+        return uri.getScheme() + "://" + uri.getAuthority();
+    }
+
+    /** A location as a comparable string: a remote one qualified by its file system. */
+    private static String qualified(String location) {
+        if (Storage.isLocal(location)) {
+            return "file:" + OutputGuard.resolved(Storage.localPath(location));
+        }
+        String uri =
+                Storage.fileSystem(location).makeQualified(Storage.hadoopPath(location)).toString();
+        return uri.endsWith("/") ? uri.substring(0, uri.length() - 1) : uri;
     }
 
     @Override

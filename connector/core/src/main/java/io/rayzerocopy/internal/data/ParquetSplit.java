@@ -1,17 +1,16 @@
 package io.rayzerocopy.internal.data;
 
 import io.rayzerocopy.DatasetException;
+import io.rayzerocopy.internal.storage.ParquetFiles;
+import io.rayzerocopy.internal.storage.Storage;
 
 import org.apache.parquet.ParquetReadOptions;
 import org.apache.parquet.conf.PlainParquetConfiguration;
 import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
-import org.apache.parquet.io.LocalInputFile;
 
 import java.io.IOException;
 import java.io.Serializable;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -48,14 +47,14 @@ public record ParquetSplit(String file, int firstRowGroup, int rowGroupCount, lo
      * @throws IllegalArgumentException if {@code maxRowsPerSplit} is not positive
      * @throws DatasetException naming the file whose footer cannot be read
      */
-    public static List<ParquetSplit> plan(List<Path> files, long maxRowsPerSplit) {
+    public static List<ParquetSplit> plan(List<String> files, long maxRowsPerSplit) {
         if (maxRowsPerSplit <= 0) {
             throw new IllegalArgumentException(
                     "rows per split must be > 0, got " + maxRowsPerSplit);
         }
         List<ParquetSplit> splits = new ArrayList<>();
-        for (Path file : files) {
-            String name = file.toAbsolutePath().normalize().toString();
+        for (String file : files) {
+            String name = Storage.normalize(file);
             List<BlockMetaData> blocks = rowGroups(file);
             int first = 0;
             long rows = 0;
@@ -75,22 +74,22 @@ public record ParquetSplit(String file, int firstRowGroup, int rowGroupCount, lo
         return splits;
     }
 
-    private static List<BlockMetaData> rowGroups(Path file) {
+    private static List<BlockMetaData> rowGroups(String file) {
         try (ParquetFileReader reader =
                 ParquetFileReader.open(
-                        new LocalInputFile(file),
+                        ParquetFiles.input(file),
                         ParquetReadOptions.builder(new PlainParquetConfiguration()).build())) {
             return reader.getFooter().getBlocks();
         } catch (IOException | RuntimeException e) {
             throw new DatasetException(
-                    "cannot read the footer of Parquet file " + file + ": " + e.getMessage(), e);
+                    "cannot read the footer of Parquet file "
+                            + Storage.mask(file)
+                            + ": "
+                            + Storage.describe(e),
+                    e);
         }
     }
 
-    /** The file. */
-    public Path path() {
-        return Paths.get(file);
-    }
 
     @Override
     public String toString() {

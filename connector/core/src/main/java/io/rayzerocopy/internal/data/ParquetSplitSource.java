@@ -5,7 +5,6 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 import java.io.Serializable;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -59,9 +58,9 @@ public final class ParquetSplitSource implements BatchSource, Serializable {
                             + "; run it on the threads or processes runtime");
         }
         List<String> columns = parquet.columns().isEmpty() ? null : parquet.columns();
-        List<Path> files = parquet.files();
+        List<String> files = parquet.files();
         Schema first = null;
-        for (Path file : files) {
+        for (String file : files) {
             try (ParquetFileBatches batches = new ParquetFileBatches(file, columns)) {
                 if (first == null) {
                     first = batches.schema();
@@ -87,7 +86,7 @@ public final class ParquetSplitSource implements BatchSource, Serializable {
     @Override
     public Schema schema() {
         ParquetSplit first = splits.get(0);
-        try (ParquetFileBatches file = new ParquetFileBatches(first.path(), columns)) {
+        try (ParquetFileBatches file = new ParquetFileBatches(first.file(), columns)) {
             return file.schema();
         }
     }
@@ -118,7 +117,7 @@ public final class ParquetSplitSource implements BatchSource, Serializable {
             parts.add(
                     () ->
                             new ParquetFileBatches(
-                                    split.path(),
+                                    split.file(),
                                     columns,
                                     split.firstRowGroup(),
                                     split.rowGroupCount()));

@@ -15,13 +15,12 @@ import org.apache.parquet.column.ParquetProperties;
 import org.apache.parquet.compression.CompressionCodecFactory;
 import org.apache.parquet.hadoop.ColumnChunkPageWriteStore;
 import org.apache.parquet.hadoop.ParquetFileWriter;
-import org.apache.parquet.io.LocalOutputFile;
+import org.apache.parquet.io.OutputFile;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.Type;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -36,7 +35,7 @@ import java.util.Map;
 final class PartFileWriter implements AutoCloseable {
     private static final long MAX_ROW_GROUP_BYTES = 128L << 20;
 
-    private final Path path;
+    private final String name;
     private final List<ColumnLayout> layouts = new ArrayList<>();
     private final MessageType parquetSchema;
     private final Map<String, String> metadata = new HashMap<>();
@@ -58,13 +57,15 @@ final class PartFileWriter implements AutoCloseable {
     private int rowGroupRows;
     private long rows;
 
+    /** Writes {@code out}, which messages call {@code name}. */
     PartFileWriter(
-            Path path,
+            OutputFile out,
+            String name,
             Schema schema,
             CompressionCodecFactory.BytesInputCompressor compressor,
             int rowsPerRowGroup)
             throws IOException {
-        this.path = path;
+        this.name = name;
         this.compressor = compressor;
         this.rowsPerRowGroup = rowsPerRowGroup;
         List<Type> types = new ArrayList<>();
@@ -93,7 +94,7 @@ final class PartFileWriter implements AutoCloseable {
         properties = ParquetProperties.builder().build();
         fileWriter =
                 new ParquetFileWriter(
-                        new LocalOutputFile(path),
+                        out,
                         parquetSchema,
                         ParquetFileWriter.Mode.CREATE,
                         MAX_ROW_GROUP_BYTES,
@@ -308,6 +309,6 @@ final class PartFileWriter implements AutoCloseable {
 
     @Override
     public String toString() {
-        return path.toString();
+        return name;
     }
 }

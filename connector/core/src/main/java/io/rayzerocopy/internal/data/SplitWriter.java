@@ -2,15 +2,14 @@ package io.rayzerocopy.internal.data;
 
 import io.rayzerocopy.DatasetException;
 import io.rayzerocopy.ParquetWriteOptions;
+import io.rayzerocopy.internal.storage.Tree;
 
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.pojo.Schema;
+import org.apache.hadoop.fs.Path;
 import org.apache.parquet.compression.CompressionCodecFactory;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,6 +25,7 @@ public final class SplitWriter {
     private static final String MAIN = "";
 
     private final StagingArea area;
+    private final Tree tree;
     private final String split;
     private final int index;
     private final Path data;
@@ -42,6 +42,7 @@ public final class SplitWriter {
             CompressionCodecFactory.BytesInputCompressor compressor,
             ParquetWriteOptions options) {
         this.area = area;
+        this.tree = area.tree();
         this.split = split;
         this.index = index;
         this.data = data;
@@ -67,14 +68,15 @@ public final class SplitWriter {
         Parts parts = parts(name);
         long rows = 0;
         for (Path file : files) {
-            try (ParquetFileBatches footer = new ParquetFileBatches(file, null)) {
+            try (ParquetFileBatches footer = new ParquetFileBatches(file.toString(), null)) {
                 rows += footer.rowCount();
             }
-            Files.createDirectories(parts.dir);
+            tree.createDirectories(parts.dir);
             Path target =
-                    parts.dir.resolve(
+                    new Path(
+                            parts.dir,
                             String.format("part-%05d-%05d.parquet", index, parts.files.size()));
-            Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
+            tree.rename(file, target);
             parts.files.add(target);
         }
         parts.rows += rows;
@@ -114,7 +116,12 @@ public final class SplitWriter {
         } catch (IOException e) {
             abandonFiles();
             throw new DatasetException(
-                    "cannot commit the output of " + split + " to " + area.directory() + ": " + e,
+                    "cannot commit the output of "
+                            + split
+                            + " to "
+                            + area.directory()
+                            + ": "
+                            + StagingArea.reason(e),
                     e);
         }
     }
@@ -137,7 +144,7 @@ public final class SplitWriter {
     private Parts parts(String name) {
         checkOpen();
         return datasets.computeIfAbsent(
-                name, n -> new Parts(n.equals(MAIN) ? data : data.resolve(n)));
+                name, n -> new Parts(n.equals(MAIN) ? data : new Path(data, n)));
     }
 
     private void checkOpen() {
@@ -167,14 +174,19 @@ public final class SplitWriter {
             try {
                 while (written < count) {
                     if (current == null) {
-                        Files.createDirectories(dir);
+                        tree.createDirectories(dir);
                         Path file =
-                                dir.resolve(
+                                new Path(
+                                        dir,
                                         String.format(
                                                 "part-%05d-%05d.parquet", index, files.size()));
                         current =
                                 new PartFileWriter(
-                                        file, schema, compressor, options.rowsPerRowGroup());
+                                        tree.output(file),
+                                        tree.name(file),
+                                        schema,
+                                        compressor,
+                                        options.rowsPerRowGroup());
                         files.add(file);
                     }
                     int take =
@@ -188,7 +200,8 @@ public final class SplitWriter {
                     }
                 }
             } catch (IOException e) {
-                throw new DatasetException("cannot write Parquet file " + current + ": " + e, e);
+                throw new DatasetException(
+                        "cannot write Parquet file " + current + ": " + StagingArea.reason(e), e);
             }
         }
 
@@ -207,7 +220,7 @@ public final class SplitWriter {
             }
             for (Path file : files) {
                 try {
-                    Files.deleteIfExists(file);
+                    tree.deleteTree(file);
                 } catch (IOException e) {
                     // Not named by any record, so a resume deletes it; a failed job's staging
                     // directory goes as a whole.

@@ -6,24 +6,24 @@ import com.google.gson.JsonParseException;
 
 import io.rayzerocopy.DatasetException;
 import io.rayzerocopy.ParquetWriteOptions;
-import io.rayzerocopy.internal.FileTrees;
 import io.rayzerocopy.internal.model.LeaseNames;
+import io.rayzerocopy.internal.storage.Storage;
+import io.rayzerocopy.internal.storage.Tree;
 
 import org.apache.arrow.vector.types.pojo.Schema;
+import org.apache.hadoop.fs.Path;
 import org.apache.parquet.compression.CompressionCodecFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -33,14 +33,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.stream.Stream;
 
 /**
  * The hidden directory next to a job's output where the output is built, split by split, before it
  * is committed in one rename:
  *
  * <pre>
- * .&lt;out&gt;.rzc-tmp-&lt;pid&gt;-&lt;start&gt;-&lt;random&gt;/   its owner in its name: a dead owner is recognized
+ * .&lt;out&gt;.rzc-tmp-&lt;pid&gt;-&lt;start&gt;-&lt;random&gt;[@host]/   its owner in its name: a dead owner is recognized
  *     job.json          what the job reads and how ({@link JobRecord}), if it can be resumed
  *     splits/&lt;k&gt;.json   one per committed split: its files and row counts
  *     data/             part files, part-&lt;k&gt;-&lt;n&gt;.parquet (and _errors/...); becomes the output
@@ -52,14 +51,21 @@ import java.util.stream.Stream;
  * job killed at any point leaves complete splits recorded, and files of others that a resume
  * deletes. Opening a staging area removes those of dead jobs on the same output or, when resuming,
  * continues the latest one if it recorded the same job.
+ *
+ * <p>The output may be on any file system whose renames are atomic ({@link Tree}): a local disk or
+ * HDFS. On a shared file system the owner's name also records its host ({@code @host}); a job
+ * started on another host is never taken for dead, since its process cannot be looked up here.
  */
 public final class StagingArea {
     private static final Logger LOG = LoggerFactory.getLogger(StagingArea.class);
     private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().create();
+    private static final Gson PRETTY =
+            new GsonBuilder().disableHtmlEscaping().setPrettyPrinting().create();
     private static final String TMP = ".rzc-tmp-";
     private static final String JOB = "job.json";
     private static final String SPLITS = "splits";
     private static final String DATA = "data";
+    private static final String SUCCESS = "_SUCCESS";
 
     /** The owner part of the name of a staging directory no process works on any more. */
     private static final String RELEASED = "released-";
@@ -68,14 +74,18 @@ public final class StagingArea {
     record SplitRecord(
             String split, int index, List<String> files, long rows, Map<String, Long> sideRows) {}
 
-    /** A staging directory of a job on some output, and whether its owner still runs. */
-    public record Leftover(Path directory, long pid, boolean alive, int committedSplits) {
+    /**
+     * A staging directory of a job on some output (a local path or a URI), and whether its owner
+     * still runs.
+     */
+    public record Leftover(String directory, long pid, boolean alive, int committedSplits) {
         /** Who left it: the job's process, or a failed run that kept it for a resume. */
         public String owner() {
             return pid >= 0 ? "job pid " + pid : "a failed run, kept to be resumed";
         }
     }
 
+    private final Tree tree;
     private final Path output;
     private final ParquetWriteOptions options;
     private final JobRecord job;
@@ -85,11 +95,13 @@ public final class StagingArea {
     private int nextIndex;
 
     private StagingArea(
+            Tree tree,
             Path output,
             ParquetWriteOptions options,
             JobRecord job,
             Path root,
             Map<String, SplitRecord> adopted) {
+        this.tree = tree;
         this.output = output;
         this.options = options;
         this.job = job;
@@ -103,9 +115,9 @@ public final class StagingArea {
     }
 
     /**
-     * A staging area for {@code output} (absolute and normalized). Staging directories of dead jobs
-     * on the same output are removed, except that with {@code options.resume()} the latest one that
-     * recorded a job is continued if it recorded {@code job}.
+     * A staging area for {@code output} (a path or URI) on {@code tree}. Staging directories of
+     * dead jobs on the same output are removed, except that with {@code options.resume()} the
+     * latest one that recorded a job is continued if it recorded {@code job}.
      *
      * @param job what this job reads and how, or {@code null} if it cannot be resumed
      * @throws IllegalArgumentException if resuming is asked for and the earlier job differs (naming
@@ -113,107 +125,135 @@ public final class StagingArea {
      * @throws UncheckedIOException if the directory cannot be created; the message carries the
      *     system's reason
      */
-    static StagingArea open(Path output, ParquetWriteOptions options, JobRecord job) {
+    static StagingArea open(Tree tree, Path output, ParquetWriteOptions options, JobRecord job) {
         if (options.resume() && job == null) {
             throw new IllegalArgumentException(
                     "only a job reading Parquet files can be resumed ("
                             + SettingNames.RESUME
                             + "); its input must be readable again as it was");
         }
-        List<Leftover> leftovers = leftovers(output);
-        Leftover resumable = null;
-        if (options.resume()) {
-            for (Leftover leftover : leftovers) {
-                if (leftover.alive()) {
-                    throw new IllegalArgumentException(
-                            "cannot resume: "
-                                    + leftover.owner()
-                                    + " is still writing "
-                                    + output
-                                    + " (in "
-                                    + leftover.directory()
-                                    + "); wait for it to end or stop it first");
-                }
-            }
-            resumable =
-                    leftovers.stream()
-                            .filter(l -> Files.isRegularFile(l.directory().resolve(JOB)))
-                            .max(Comparator.comparing(l -> modified(l.directory())))
-                            .orElse(null);
-        }
+        List<Leftover> leftovers = leftovers(tree, output);
+        Leftover resumable = options.resume() ? resumable(tree, output, leftovers) : null;
         for (Leftover leftover : leftovers) {
             if (!leftover.alive() && leftover != resumable) {
-                remove(leftover, options.resume());
+                remove(tree, leftover, options.resume());
             }
         }
         if (resumable != null) {
-            return adopt(output, options, job, resumable);
+            return adopt(tree, output, options, job, resumable);
         }
         if (options.resume()) {
-            LOG.info("no staging directory of an earlier job on {} to resume: starting", output);
+            LOG.info(
+                    "no staging directory of an earlier job on {} to resume: starting",
+                    tree.name(output));
         }
-        Path root = output.resolveSibling(prefix(output) + LeaseNames.newName());
+        Path root = new Path(output.getParent(), prefix(output) + owner(tree));
         try {
-            Files.createDirectories(output.getParent());
-            Files.createDirectory(root);
-            Files.createDirectory(root.resolve(DATA));
-            Files.createDirectory(root.resolve(SPLITS));
+            tree.createDirectories(output.getParent());
+            tree.createDirectory(root);
+            tree.createDirectory(new Path(root, DATA));
+            tree.createDirectory(new Path(root, SPLITS));
             if (job != null) {
-                writeAtomically(root.resolve(JOB), GSON.toJson(job));
+                tree.writeAtomically(new Path(root, JOB), GSON.toJson(job));
             }
         } catch (IOException e) {
-            deleteQuietly(root);
+            deleteQuietly(tree, root);
             throw new UncheckedIOException(
-                    "cannot create a staging directory next to " + output + ": " + reason(e), e);
+                    "cannot create a staging directory next to "
+                            + tree.name(output)
+                            + ": "
+                            + reason(e),
+                    e);
         }
-        return new StagingArea(output, options, job, root, Map.of());
+        return new StagingArea(tree, output, options, job, root, Map.of());
+    }
+
+    /** The latest staging directory that recorded a job, after checking that none is in use. */
+    private static Leftover resumable(Tree tree, Path output, List<Leftover> leftovers) {
+        for (Leftover leftover : leftovers) {
+            if (leftover.alive()) {
+                throw new IllegalArgumentException(
+                        "cannot resume: "
+                                + leftover.owner()
+                                + " is still writing "
+                                + tree.name(output)
+                                + " (in "
+                                + Storage.mask(leftover.directory())
+                                + "); wait for it to end or stop it first");
+            }
+        }
+        return leftovers.stream()
+                .filter(l -> isFile(tree, new Path(tree.path(l.directory()), JOB)))
+                .max(Comparator.comparing(l -> modified(tree, tree.path(l.directory()))))
+                .orElse(null);
     }
 
     /**
-     * Checks that a staging directory can be made next to {@code output}, by making one and
-     * removing it, before a job spends time on anything else.
+     * Checks that a staging directory can be made next to {@code output} (a path or URI), by
+     * making one and removing it, before a job spends time on anything else.
      *
      * @throws UncheckedIOException naming the directory and the system's reason if not
+     * @throws IllegalArgumentException if the output's file system cannot be used
      */
-    public static void checkCanStage(Path output) {
-        Path dir = OutputLink.target(output.toAbsolutePath().normalize());
-        Path probe = dir.resolveSibling(prefix(dir) + LeaseNames.newName());
+    public static void checkCanStage(String output) {
+        Tree tree = Tree.of(output);
+        Path dir = tree.path(linkTarget(output, false));
+        Path probe = new Path(dir.getParent(), prefix(dir) + owner(tree));
         try {
-            Files.createDirectories(dir.getParent());
-            Files.createDirectory(probe);
-            Files.delete(probe);
+            tree.createDirectories(dir.getParent());
+            tree.createDirectory(probe);
+            tree.deleteTree(probe);
         } catch (IOException e) {
             throw new UncheckedIOException(
-                    "cannot create a staging directory next to " + dir + ": " + reason(e), e);
+                    "cannot create a staging directory next to "
+                            + tree.name(dir)
+                            + ": "
+                            + reason(e),
+                    e);
         }
     }
 
-    /** The staging directories of jobs on {@code output}, dead or alive. */
-    public static List<Leftover> leftovers(Path output) {
-        Path dir = output.toAbsolutePath().normalize();
+    /**
+     * Where a job on {@code output} commits: a local output given as a symbolic link is written at
+     * its target ({@link OutputLink}); any other location is itself.
+     */
+    static String linkTarget(String output, boolean log) {
+        if (!Storage.isLocal(output)) {
+            return output;
+        }
+        java.nio.file.Path local = Storage.localPath(output).toAbsolutePath().normalize();
+        return (log ? OutputLink.targetLogged(local) : OutputLink.target(local)).toString();
+    }
+
+    /** The staging directories of jobs on {@code output} (a path or URI), dead or alive. */
+    public static List<Leftover> leftovers(String output) {
+        Tree tree = Tree.of(output);
+        return leftovers(tree, tree.path(output));
+    }
+
+    private static List<Leftover> leftovers(Tree tree, Path dir) {
         Path parent = dir.getParent();
         List<Leftover> found = new ArrayList<>();
-        if (parent == null || !Files.isDirectory(parent)) {
+        if (parent == null) {
             return found;
         }
         String prefix = prefix(dir);
-        try (DirectoryStream<Path> entries =
-                Files.newDirectoryStream(
-                        parent, p -> p.getFileName().toString().startsWith(prefix))) {
-            for (Path entry : entries) {
-                if (!Files.isDirectory(entry)) {
+        try {
+            for (Path entry : tree.children(parent, prefix)) {
+                if (!tree.isDirectory(entry)) {
                     continue;
                 }
-                String owner = entry.getFileName().toString().substring(prefix.length());
+                String owner = entry.getName().substring(prefix.length());
                 found.add(
                         new Leftover(
-                                entry,
+                                tree.name(entry),
                                 LeaseNames.pid(owner),
-                                LeaseNames.isAlive(owner),
-                                readRecords(entry).size()));
+                                isAlive(owner),
+                                readRecords(tree, entry).size()));
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + parent, e);
+            throw new UncheckedIOException(
+                    "cannot list " + tree.name(parent) + ": " + reason(e), e);
         }
         return found;
     }
@@ -222,33 +262,30 @@ public final class StagingArea {
      * Removes the staging directories of dead jobs on {@code output} and on every output directly
      * inside {@code output}; returns what was removed.
      */
-    public static List<Leftover> removeDead(Path output) {
-        Path dir = output.toAbsolutePath().normalize();
-        List<Leftover> candidates = new ArrayList<>(leftovers(dir));
-        if (Files.isDirectory(dir)) {
-            try (DirectoryStream<Path> entries =
-                    Files.newDirectoryStream(
-                            dir,
-                            p ->
-                                    p.getFileName().toString().startsWith(".")
-                                            && p.getFileName().toString().contains(TMP))) {
-                for (Path entry : entries) {
-                    String name = entry.getFileName().toString();
-                    String target = name.substring(1, name.indexOf(TMP));
-                    for (Leftover leftover : leftovers(dir.resolve(target))) {
-                        if (leftover.directory().equals(entry)) {
-                            candidates.add(leftover);
-                        }
+    public static List<Leftover> removeDead(String output) {
+        Tree tree = Tree.of(output);
+        Path dir = tree.path(output);
+        List<Leftover> candidates = new ArrayList<>(leftovers(tree, dir));
+        try {
+            for (Path entry : tree.children(dir, ".")) {
+                String name = entry.getName();
+                if (!name.contains(TMP)) {
+                    continue;
+                }
+                Path target = new Path(dir, name.substring(1, name.indexOf(TMP)));
+                for (Leftover leftover : leftovers(tree, target)) {
+                    if (leftover.directory().equals(tree.name(entry))) {
+                        candidates.add(leftover);
                     }
                 }
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot list " + dir, e);
             }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + tree.name(dir) + ": " + reason(e), e);
         }
         List<Leftover> removed = new ArrayList<>();
         for (Leftover leftover : candidates) {
             if (!leftover.alive()) {
-                deleteRecursively(leftover.directory());
+                deleteRecursively(tree, tree.path(leftover.directory()));
                 removed.add(leftover);
             }
         }
@@ -256,15 +293,19 @@ public final class StagingArea {
     }
 
     private static StagingArea adopt(
-            Path output, ParquetWriteOptions options, JobRecord job, Leftover leftover) {
-        Path old = leftover.directory();
+            Tree tree,
+            Path output,
+            ParquetWriteOptions options,
+            JobRecord job,
+            Leftover leftover) {
+        Path old = tree.path(leftover.directory());
         JobRecord earlier;
         try {
-            earlier = GSON.fromJson(Files.readString(old.resolve(JOB)), JobRecord.class);
+            earlier = GSON.fromJson(tree.read(new Path(old, JOB)), JobRecord.class);
         } catch (IOException | JsonParseException e) {
             throw new IllegalArgumentException(
                     "cannot resume from "
-                            + old
+                            + tree.name(old)
                             + ": its job record is unreadable ("
                             + e
                             + "); start over without "
@@ -275,56 +316,77 @@ public final class StagingArea {
         if (changed != null) {
             throw new IllegalArgumentException(
                     "cannot resume the job staged in "
-                            + old
+                            + tree.name(old)
                             + ": "
                             + changed
                             + ". Restore what changed, or start over without "
                             + SettingNames.RESUME
                             + " (which removes that directory)");
         }
-        Path root = output.resolveSibling(prefix(output) + LeaseNames.newName());
+        Path root = new Path(output.getParent(), prefix(output) + owner(tree));
         try {
             // Renaming claims it: of two jobs resuming at once, one rename fails.
-            Files.move(old, root, StandardCopyOption.ATOMIC_MOVE);
+            tree.rename(old, root);
         } catch (IOException e) {
             throw new DatasetException(
-                    "cannot take over " + old + " to resume it: " + reason(e), e);
+                    "cannot take over " + tree.name(old) + " to resume it: " + reason(e), e);
         }
-        Map<String, SplitRecord> records = new LinkedHashMap<>();
-        Set<String> referenced = new HashSet<>();
-        for (SplitRecord record : readRecords(root)) {
-            boolean complete =
-                    record.files().stream()
-                            .allMatch(f -> Files.isRegularFile(root.resolve(DATA).resolve(f)));
-            if (complete && job.splits().contains(record.split())) {
-                records.put(record.split(), record);
-                referenced.addAll(record.files());
-            } else {
-                deleteQuietly(recordPath(root, record.index()));
-            }
-        }
-        try {
-            try (Stream<Path> files = Files.walk(root.resolve(DATA))) {
-                for (Path file : files.filter(Files::isRegularFile).toList()) {
-                    if (!referenced.contains(root.resolve(DATA).relativize(file).toString())) {
-                        Files.delete(file);
-                    }
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot clean " + root + " to resume it", e);
-        }
+        Map<String, SplitRecord> records = keepComplete(tree, root, job);
         LOG.info(
                 "resuming the job of {} from {}: {} of {} splits are already committed",
                 leftover.owner(),
-                root,
+                tree.name(root),
                 records.size(),
                 job.splits().size());
-        return new StagingArea(output, options, job, root, records);
+        return new StagingArea(tree, output, options, job, root, records);
     }
 
-    /** The staging directory. */
-    public Path directory() {
+    /**
+     * The records of {@code root} whose files are all there and whose split {@code job} reads;
+     * the other records and every file no kept record names are deleted.
+     */
+    private static Map<String, SplitRecord> keepComplete(Tree tree, Path root, JobRecord job) {
+        Path data = new Path(root, DATA);
+        Map<String, SplitRecord> records = new LinkedHashMap<>();
+        Set<String> referenced = new HashSet<>();
+        try {
+            for (SplitRecord record : readRecords(tree, root)) {
+                boolean complete = true;
+                for (String file : record.files()) {
+                    complete &= tree.isFile(new Path(data, file));
+                }
+                if (complete && job.splits().contains(record.split())) {
+                    records.put(record.split(), record);
+                    referenced.addAll(record.files());
+                } else {
+                    tree.deleteTree(recordPath(root, record.index()));
+                }
+            }
+            String prefix = data.toUri().getPath() + "/";
+            for (Path file : tree.files(data)) {
+                if (!referenced.contains(file.toUri().getPath().substring(prefix.length()))) {
+                    tree.deleteTree(file);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(
+                    "cannot clean " + tree.name(root) + " to resume it: " + reason(e), e);
+        }
+        return records;
+    }
+
+    /** The staging directory, as a path or URI. */
+    public String directory() {
+        return tree.name(root);
+    }
+
+    /** The file system of the output. */
+    Tree tree() {
+        return tree;
+    }
+
+    /** The staging directory's path on {@link #tree()}. */
+    Path root() {
         return root;
     }
 
@@ -363,67 +425,99 @@ public final class StagingArea {
         if (index < 0) {
             index = nextIndex++;
         }
-        return new SplitWriter(this, name, index, root.resolve(DATA), compressor, options);
+        return new SplitWriter(this, name, index, new Path(root, DATA), compressor, options);
     }
 
     /** Records a complete split: from now on its files (under {@code data/}) are output. */
     synchronized void commitSplit(
             String name, int index, List<Path> files, long rows, Map<String, Long> sideRows)
             throws IOException {
-        Path data = root.resolve(DATA);
-        List<String> names = files.stream().map(f -> data.relativize(f).toString()).toList();
+        String data = new Path(root, DATA).toUri().getPath() + "/";
+        List<String> names =
+                files.stream().map(f -> f.toUri().getPath().substring(data.length())).toList();
         SplitRecord record = new SplitRecord(name, index, names, rows, sideRows);
-        writeAtomically(recordPath(root, index), GSON.toJson(record));
+        tree.writeAtomically(recordPath(root, index), GSON.toJson(record));
         committed.put(name, record);
     }
 
     /**
      * Names the committed part files in split order ({@code part-00000.parquet}, ...; an empty file
-     * with {@code emptySchema} if no split wrote rows and a schema is known) and moves them into
-     * place as the output, replacing an existing one as the save mode allows.
+     * with {@code emptySchema} if no split wrote rows and a schema is known), writes {@code
+     * _SUCCESS} (a JSON manifest of the files and rows, as Spark's committers write) and moves them
+     * into place as the output, replacing an existing one as the save mode allows.
      *
-     * @return the main dataset's files at their final paths
+     * @return the main dataset's files at their final locations
      */
-    synchronized List<Path> commit(
+    synchronized List<String> commit(
             Schema emptySchema, CompressionCodecFactory.BytesInputCompressor compressor)
             throws IOException {
-        Path data = root.resolve(DATA);
+        Path data = new Path(root, DATA);
         Map<String, List<Path>> byDataset = new TreeMap<>();
         committed.values().stream()
                 .sorted(Comparator.comparingInt(SplitRecord::index))
                 .forEach(
                         record -> {
                             for (String file : record.files()) {
-                                Path path = data.resolve(file);
-                                Path parent = data.relativize(path).getParent();
+                                int slash = file.lastIndexOf('/');
                                 byDataset
                                         .computeIfAbsent(
-                                                parent == null ? "" : parent.toString(),
+                                                slash < 0 ? "" : file.substring(0, slash),
                                                 k -> new ArrayList<>())
-                                        .add(path);
+                                        .add(new Path(data, file));
                             }
                         });
-        List<Path> mainFiles = new ArrayList<>();
+        List<String> names = new ArrayList<>();
         for (Map.Entry<String, List<Path>> dataset : byDataset.entrySet()) {
             List<Path> files = dataset.getValue();
+            Path dir = dataset.getKey().isEmpty() ? data : new Path(data, dataset.getKey());
             for (int i = 0; i < files.size(); i++) {
-                Path target =
-                        data.resolve(dataset.getKey())
-                                .resolve(String.format("part-%05d.parquet", i));
-                Files.move(files.get(i), target, StandardCopyOption.ATOMIC_MOVE);
-                if (dataset.getKey().isEmpty()) {
-                    mainFiles.add(output.resolve(data.relativize(target)));
-                }
+                String name = String.format("part-%05d.parquet", i);
+                tree.rename(files.get(i), new Path(dir, name));
+                names.add(dataset.getKey().isEmpty() ? name : dataset.getKey() + "/" + name);
             }
         }
-        if (mainFiles.isEmpty() && emptySchema != null) {
-            Path empty = data.resolve("part-00000.parquet");
-            new PartFileWriter(empty, emptySchema, compressor, options.rowsPerRowGroup()).close();
-            mainFiles.add(output.resolve(data.relativize(empty)));
+        if (byDataset.get("") == null && emptySchema != null) {
+            Path empty = new Path(data, "part-00000.parquet");
+            new PartFileWriter(
+                            tree.output(empty),
+                            tree.name(empty),
+                            emptySchema,
+                            compressor,
+                            options.rowsPerRowGroup())
+                    .close();
+            names.add(0, "part-00000.parquet");
         }
+        tree.writeAtomically(new Path(data, SUCCESS), PRETTY.toJson(success(names)));
         replaceOutput(data);
-        deleteAfterCommit(root);
-        return mainFiles;
+        deleteAfterCommit(tree, root);
+        return names.stream()
+                .filter(n -> !n.contains("/"))
+                .map(n -> tree.name(new Path(output, n)))
+                .toList();
+    }
+
+    /** The {@code _SUCCESS} manifest: the fields Spark's committers write that we know. */
+    private Map<String, Object> success(List<String> files) {
+        Map<String, Object> manifest = new LinkedHashMap<>();
+        manifest.put("name", "io.rayzerocopy.StagingArea");
+        manifest.put("timestamp", System.currentTimeMillis());
+        manifest.put("date", Instant.now().toString());
+        manifest.put("hostname", host());
+        manifest.put("committer", "rzc-staging-rename");
+        manifest.put(
+                "description", "rows written by ray-zerocopy, committed by one directory rename");
+        Map<String, Long> metrics = new LinkedHashMap<>();
+        metrics.put("rows", committedRows());
+        metrics.put("splits", (long) committed.size());
+        metrics.put("resumed_splits", (long) resumed.size());
+        Set<String> sides = new java.util.TreeSet<>();
+        committed.values().forEach(r -> sides.addAll(r.sideRows().keySet()));
+        for (String side : sides) {
+            metrics.put("rows" + side, committedRows(side));
+        }
+        manifest.put("metrics", metrics);
+        manifest.put("filenames", files);
+        return manifest;
     }
 
     /**
@@ -433,22 +527,23 @@ public final class StagingArea {
     synchronized void abandon() {
         if (options.resume() && !committed.isEmpty()) {
             // Renamed to an owner that is no process: a later job, even in this JVM, may take it.
-            Path released = root.resolveSibling(prefix(output) + RELEASED + UUID.randomUUID());
+            Path released =
+                    new Path(root.getParent(), prefix(output) + RELEASED + UUID.randomUUID());
             try {
-                Files.move(root, released, StandardCopyOption.ATOMIC_MOVE);
+                tree.rename(root, released);
             } catch (IOException e) {
                 released = root;
-                LOG.warn("could not release {}: {}", root, reason(e));
+                LOG.warn("could not release {}: {}", tree.name(root), reason(e));
             }
             LOG.warn(
                     "kept {} with {} committed splits: run the job again with {} to continue"
                             + " from there",
-                    released,
+                    tree.name(released),
                     committed.size(),
                     SettingNames.RESUME);
             return;
         }
-        deleteRecursively(root);
+        deleteRecursively(tree, root);
     }
 
     /** Whether {@link #abandon()} would keep the directory if the JVM exits now. */
@@ -458,111 +553,145 @@ public final class StagingArea {
 
     private void replaceOutput(Path data) throws IOException {
         Path backup = null;
-        if (Files.exists(output)) {
-            ParquetSink.checkTarget(output, options.saveMode());
-            if (isEmptyDirectory(output)) {
-                Files.delete(output);
+        if (tree.exists(output)) {
+            ParquetSink.checkTarget(tree, output, options.saveMode());
+            if (isEmptyDirectory(tree, output)) {
+                tree.deleteEmptyDirectory(output);
             } else {
                 backup =
-                        output.resolveSibling(
-                                "." + output.getFileName() + ".rzc-old-" + UUID.randomUUID());
-                Files.move(output, backup, StandardCopyOption.ATOMIC_MOVE);
+                        new Path(
+                                output.getParent(),
+                                "." + output.getName() + ".rzc-old-" + UUID.randomUUID());
+                tree.rename(output, backup);
             }
         }
         try {
-            Files.move(data, output, StandardCopyOption.ATOMIC_MOVE);
+            tree.rename(data, output);
         } catch (IOException e) {
             if (backup != null) {
-                Files.move(backup, output, StandardCopyOption.ATOMIC_MOVE);
+                tree.rename(backup, output);
             }
             throw e;
         }
         if (backup != null) {
             try {
-                deleteRecursively(backup);
+                deleteRecursively(tree, backup);
             } catch (UncheckedIOException e) {
                 // The job succeeded: its output is complete and in place. Only the old output's
                 // remains are left, hidden; say where, so they can be deleted by hand.
                 LOG.warn(
                         "replaced {}, but could not delete the old output moved to {} ({});"
                                 + " delete it by hand",
-                        output,
-                        backup,
+                        tree.name(output),
+                        tree.name(backup),
                         reason(e.getCause()));
             }
         }
     }
 
-    private static void deleteAfterCommit(Path root) {
+    private static void deleteAfterCommit(Tree tree, Path root) {
         try {
-            deleteRecursively(root);
+            deleteRecursively(tree, root);
         } catch (UncheckedIOException e) {
             LOG.warn(
                     "committed the output, but could not delete the staging directory {} ({});"
                             + " delete it by hand",
-                    root,
+                    tree.name(root),
                     reason(e.getCause()));
         }
     }
 
-    private static void remove(Leftover leftover, boolean resuming) {
+    private static void remove(Tree tree, Leftover leftover, boolean resuming) {
         if (leftover.committedSplits() > 0 && !resuming) {
             LOG.warn(
                     "removing {}, left by {} that ended with {} splits committed; to continue"
                             + " such a job instead, run it with {}",
-                    leftover.directory(),
+                    Storage.mask(leftover.directory()),
                     leftover.owner(),
                     leftover.committedSplits(),
                     SettingNames.RESUME);
         } else {
-            LOG.info("removing {}, left by {} that ended", leftover.directory(), leftover.owner());
+            LOG.info(
+                    "removing {}, left by {} that ended",
+                    Storage.mask(leftover.directory()),
+                    leftover.owner());
         }
-        deleteRecursively(leftover.directory());
+        deleteRecursively(tree, tree.path(leftover.directory()));
     }
 
-    private static List<SplitRecord> readRecords(Path root) {
-        Path dir = root.resolve(SPLITS);
+    private static List<SplitRecord> readRecords(Tree tree, Path root) {
+        Path dir = new Path(root, SPLITS);
         List<SplitRecord> records = new ArrayList<>();
-        if (!Files.isDirectory(dir)) {
-            return records;
-        }
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.json")) {
-            for (Path file : files) {
+        try {
+            for (Path file : tree.children(dir, "")) {
+                if (!file.getName().endsWith(".json") || file.getName().startsWith(".")) {
+                    continue;
+                }
                 try {
-                    SplitRecord record = GSON.fromJson(Files.readString(file), SplitRecord.class);
+                    SplitRecord record = GSON.fromJson(tree.read(file), SplitRecord.class);
                     if (record != null && record.split() != null && record.files() != null) {
                         records.add(record);
                     }
                 } catch (IOException | JsonParseException e) {
-                    LOG.warn("ignoring unreadable split record {}: {}", file, e.toString());
+                    LOG.warn(
+                            "ignoring unreadable split record {}: {}",
+                            tree.name(file),
+                            e.toString());
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + dir, e);
+            throw new UncheckedIOException("cannot list " + tree.name(dir) + ": " + reason(e), e);
         }
         return records;
     }
 
     private static Path recordPath(Path root, int index) {
-        return root.resolve(SPLITS).resolve(index + ".json");
-    }
-
-    /** Writes {@code text} to a temporary file and renames it over {@code file}. */
-    private static void writeAtomically(Path file, String text) throws IOException {
-        Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return new Path(new Path(root, SPLITS), index + ".json");
     }
 
     private static String prefix(Path output) {
-        return "." + output.getFileName() + TMP;
+        return "." + output.getName() + TMP;
     }
 
-    private static java.time.Instant modified(Path dir) {
+    /**
+     * This process's name as an owner: on a file system other machines share, with its host, so
+     * that no other machine takes it for dead.
+     */
+    private static String owner(Tree tree) {
+        String name = LeaseNames.newName();
+        return tree.isShared() ? name + "@" + host() : name;
+    }
+
+    /** Whether the owner named {@code owner} runs; one on another host counts as running. */
+    private static boolean isAlive(String owner) {
+        int at = owner.lastIndexOf('@');
+        if (at >= 0 && !owner.substring(at + 1).equals(host())) {
+            return true;
+        }
+        return LeaseNames.isAlive(at < 0 ? owner : owner.substring(0, at));
+    }
+
+    private static String host() {
         try {
-            return Files.getLastModifiedTime(dir).toInstant();
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+
+    private static boolean isFile(Tree tree, Path file) {
+        try {
+            return tree.isFile(file);
         } catch (IOException e) {
-            return java.time.Instant.EPOCH;
+            return false;
+        }
+    }
+
+    private static Instant modified(Tree tree, Path dir) {
+        try {
+            return tree.modified(dir);
+        } catch (IOException e) {
+            return Instant.EPOCH;
         }
     }
 
@@ -580,30 +709,31 @@ public final class StagingArea {
         if (e instanceof FileSystemException fs && fs.getReason() != null) {
             return fs.getReason() + " (" + fs.getFile() + ")";
         }
-        return String.valueOf(e);
+        return e instanceof IOException ? Storage.describe(e) : String.valueOf(e);
     }
 
-    static boolean isEmptyDirectory(Path dir) {
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-            return !entries.iterator().hasNext();
+    static boolean isEmptyDirectory(Tree tree, Path dir) {
+        try {
+            return tree.children(dir, "").isEmpty();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + dir, e);
+            throw new UncheckedIOException("cannot list " + tree.name(dir) + ": " + reason(e), e);
         }
     }
 
-    static void deleteRecursively(Path path) {
+    static void deleteRecursively(Tree tree, Path path) {
         try {
-            FileTrees.deleteTree(path);
+            tree.deleteTree(path);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete " + path + ": " + reason(e), e);
+            throw new UncheckedIOException(
+                    "cannot delete " + tree.name(path) + ": " + reason(e), e);
         }
     }
 
-    private static void deleteQuietly(Path path) {
+    private static void deleteQuietly(Tree tree, Path path) {
         try {
-            deleteRecursively(path);
+            deleteRecursively(tree, path);
         } catch (UncheckedIOException e) {
-            LOG.warn("could not delete {}: {}", path, e.getMessage());
+            LOG.warn("could not delete {}: {}", tree.name(path), e.getMessage());
         }
     }
 }

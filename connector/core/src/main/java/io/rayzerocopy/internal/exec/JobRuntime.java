@@ -4,7 +4,6 @@ import io.rayzerocopy.BatchIterator;
 import io.rayzerocopy.ParquetWriteOptions;
 import io.rayzerocopy.WriteResult;
 
-import java.nio.file.Path;
 
 /**
  * A runtime that runs whole jobs: a {@link RuntimeProvider} that also implements this interface is
@@ -31,7 +30,7 @@ public interface JobRuntime {
      * @throws IllegalArgumentException on a bad output, input or setting, before anything runs
      * @throws io.rayzerocopy.DatasetException if the job fails
      */
-    WriteResult writeParquet(JobPlan plan, Path directory, ParquetWriteOptions options);
+    WriteResult writeParquet(JobPlan plan, String directory, ParquetWriteOptions options);
 
     /** Runs {@code plan} and returns its batches as they come, in split order. */
     BatchIterator iterBatches(JobPlan plan);

@@ -71,7 +71,7 @@ class NumericPageWriterTest {
         Path out = dir.resolve("out");
         try (ParquetSink sink =
                         ParquetSink.create(
-                                out, ParquetWriteOptions.builder().rowsPerRowGroup(ROWS).build());
+                                out.toString(), ParquetWriteOptions.builder().rowsPerRowGroup(ROWS).build());
                 BatchReader reader =
                         ParquetSource.of(List.of(reference.toString())).open(allocator, 4096)) {
             for (SourceBatch next = reader.next(); next != null; next = reader.next()) {

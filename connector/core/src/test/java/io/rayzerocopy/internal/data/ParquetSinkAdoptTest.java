@@ -37,16 +37,16 @@ class ParquetSinkAdoptTest {
         Path first = task("t0", 0, 6);
         Path second = task("t1", 6, 5);
         Path out = dir.resolve("out");
-        try (ParquetSink sink = ParquetSink.create(out, ParquetWriteOptions.defaults())) {
-            assertEquals(6, sink.adopt("first", first));
-            assertEquals(5, sink.adopt("second", second));
+        try (ParquetSink sink = ParquetSink.create(out.toString(), ParquetWriteOptions.defaults())) {
+            assertEquals(6, sink.adopt("first", first.toString()));
+            assertEquals(5, sink.adopt("second", second.toString()));
             assertEquals(11, sink.rows());
             assertEquals(
                     List.of(
-                            out.resolve("part-00000.parquet"),
-                            out.resolve("part-00001.parquet"),
-                            out.resolve("part-00002.parquet"),
-                            out.resolve("part-00003.parquet")),
+                            out.resolve("part-00000.parquet").toString(),
+                            out.resolve("part-00001.parquet").toString(),
+                            out.resolve("part-00002.parquet").toString(),
+                            out.resolve("part-00003.parquet").toString()),
                     sink.commit());
         }
         List<Object> ids =

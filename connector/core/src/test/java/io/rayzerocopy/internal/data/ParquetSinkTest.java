@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rayzerocopy.ParquetWriteOptions;
 import io.rayzerocopy.Unwritable;
+import io.rayzerocopy.internal.FileTrees;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
@@ -56,8 +57,8 @@ class ParquetSinkTest {
         ParquetWriteOptions options =
                 ParquetWriteOptions.builder().rowsPerFile(100).rowsPerRowGroup(30).build();
 
-        List<Path> files;
-        try (ParquetSink sink = ParquetSink.create(out, options);
+        List<String> files;
+        try (ParquetSink sink = ParquetSink.create(out.toString(), options);
                 BatchReader reader =
                         ParquetSource.of(List.of(input.toString())).open(allocator, 64)) {
             for (SourceBatch next = reader.next(); next != null; next = reader.next()) {
@@ -71,11 +72,11 @@ class ParquetSinkTest {
 
         assertEquals(
                 List.of(
-                        out.resolve("part-00000.parquet"),
-                        out.resolve("part-00001.parquet"),
-                        out.resolve("part-00002.parquet")),
+                        out.resolve("part-00000.parquet").toString(),
+                        out.resolve("part-00001.parquet").toString(),
+                        out.resolve("part-00002.parquet").toString()),
                 files);
-        assertEquals(List.of(4, 4, 2), files.stream().map(ParquetSinkTest::rowGroups).toList());
+        assertEquals(List.of(4, 4, 2), files.stream().map(f -> rowGroups(Path.of(f))).toList());
         List<List<Object>> rows =
                 ArrowTestRows.readAll(
                         ParquetSource.of(List.of(out.toString())),
@@ -85,7 +86,7 @@ class ParquetSinkTest {
         for (int r = 0; r < 250; r++) {
             assertEquals(ParquetFixtures.expectedRow(r), rows.get(r), "row " + r);
         }
-        List<Group> independent = ParquetFixtures.readWithParquetMr(files.get(1));
+        List<Group> independent = ParquetFixtures.readWithParquetMr(Path.of(files.get(1)));
         assertEquals(100, independent.size());
         assertEquals("row-101", independent.get(1).getString("s", 0));
         assertEquals(
@@ -105,7 +106,7 @@ class ParquetSinkTest {
         try (VectorSchemaRoot root = embeddings(5, 4);
                 ParquetSink sink =
                         ParquetSink.create(
-                                out,
+                                out.toString(),
                                 ParquetWriteOptions.builder()
                                         .compression(ParquetWriteOptions.Compression.ZSTD)
                                         .build())) {
@@ -144,7 +145,7 @@ class ParquetSinkTest {
             try (VectorSchemaRoot root = embeddings(3, 2);
                     ParquetSink sink =
                             ParquetSink.create(
-                                    out,
+                                    out.toString(),
                                     ParquetWriteOptions.builder()
                                             .compression(compression)
                                             .build())) {
@@ -167,7 +168,7 @@ class ParquetSinkTest {
     void closingWithoutCommitLeavesNothing() throws Exception {
         Path out = dir.resolve("never");
         try (VectorSchemaRoot root = embeddings(3, 2);
-                ParquetSink sink = ParquetSink.create(out, ParquetWriteOptions.defaults())) {
+                ParquetSink sink = ParquetSink.create(out.toString(), ParquetWriteOptions.defaults())) {
             sink.write(root);
         }
 
@@ -186,13 +187,13 @@ class ParquetSinkTest {
         IllegalArgumentException e =
                 assertThrows(
                         IllegalArgumentException.class,
-                        () -> ParquetSink.create(out, ParquetWriteOptions.defaults()));
+                        () -> ParquetSink.create(out.toString(), ParquetWriteOptions.defaults()));
         assertTrue(e.getMessage().contains("OVERWRITE"), e.getMessage());
 
         try (VectorSchemaRoot root = embeddings(3, 2);
                 ParquetSink sink =
                         ParquetSink.create(
-                                out,
+                                out.toString(),
                                 ParquetWriteOptions.builder()
                                         .saveMode(ParquetWriteOptions.SaveMode.OVERWRITE)
                                         .build())) {
@@ -203,7 +204,7 @@ class ParquetSinkTest {
         }
         try (Stream<Path> files = Files.walk(out)) {
             assertEquals(
-                    List.of("_errors/part-00000.parquet", "part-00000.parquet"),
+                    List.of("_SUCCESS", "_errors/part-00000.parquet", "part-00000.parquet"),
                     files.filter(Files::isRegularFile)
                             .map(p -> out.relativize(p).toString())
                             .sorted()
@@ -224,20 +225,22 @@ class ParquetSinkTest {
         IllegalArgumentException e =
                 assertThrows(
                         IllegalArgumentException.class,
-                        () -> ParquetSink.create(link, ParquetWriteOptions.defaults()));
+                        () -> ParquetSink.create(link.toString(), ParquetWriteOptions.defaults()));
         assertTrue(e.getMessage().contains("OVERWRITE"), e.getMessage());
-        List<Path> files;
+        List<String> files;
         try (VectorSchemaRoot root = embeddings(3, 2);
-                ParquetSink sink = ParquetSink.create(link, overwrite)) {
+                ParquetSink sink = ParquetSink.create(link.toString(), overwrite)) {
             sink.write(root);
             files = sink.commit();
         }
 
         assertTrue(Files.isSymbolicLink(link), "the link is still a link");
         assertEquals(target, Files.readSymbolicLink(link));
-        assertEquals(List.of(target.resolve("part-00000.parquet")), files);
+        assertEquals(List.of(target.resolve("part-00000.parquet").toString()), files);
         try (Stream<Path> inTarget = Files.list(target)) {
-            assertEquals(List.of(target.resolve("part-00000.parquet")), inTarget.toList());
+            assertEquals(
+                    List.of(target.resolve("_SUCCESS"), target.resolve("part-00000.parquet")),
+                    inTarget.sorted().toList());
         }
         try (Stream<Path> siblings = Files.list(dir)) {
             assertEquals(List.of("out", "volumes"),
@@ -248,7 +251,7 @@ class ParquetSinkTest {
         IllegalArgumentException nowhere =
                 assertThrows(
                         IllegalArgumentException.class,
-                        () -> ParquetSink.create(dangling, overwrite));
+                        () -> ParquetSink.create(dangling.toString(), overwrite));
         assertEquals(
                 "output "
                         + dangling
@@ -264,11 +267,11 @@ class ParquetSinkTest {
         Path out = dir.resolve("out");
         Path locked = Files.createDirectories(out.resolve("sub"));
         Files.writeString(locked.resolve("old.txt"), "old");
-        List<Path> files;
+        List<String> files;
         Path backup;
         try (Unwritable unwritable = Unwritable.of(locked)) {
             try (VectorSchemaRoot root = embeddings(3, 2);
-                    ParquetSink sink = ParquetSink.create(out, ParquetWriteOptions.overwrite())) {
+                    ParquetSink sink = ParquetSink.create(out.toString(), ParquetWriteOptions.overwrite())) {
                 sink.write(root);
                 files = sink.commit();
             }
@@ -282,7 +285,7 @@ class ParquetSinkTest {
             unwritable.movedTo(backup.resolve("sub"));
             assertEquals("old", Files.readString(backup.resolve("sub/old.txt")));
         }
-        assertEquals(List.of(out.resolve("part-00000.parquet")), files);
+        assertEquals(List.of(out.resolve("part-00000.parquet").toString()), files);
         assertEquals(
                 3,
                 ArrowTestRows.readAll(
@@ -293,7 +296,7 @@ class ParquetSinkTest {
                         .size(),
                 "the new output is in place");
         assertFalse(Files.exists(out.resolve("sub")));
-        StagingArea.deleteRecursively(backup);
+        FileTrees.deleteTree(backup);
     }
 
     @Test
@@ -304,7 +307,7 @@ class ParquetSinkTest {
             java.io.UncheckedIOException e =
                     assertThrows(
                             java.io.UncheckedIOException.class,
-                            () -> StagingArea.checkCanStage(out));
+                            () -> StagingArea.checkCanStage(out.toString()));
             assertTrue(
                     e.getMessage().startsWith("cannot create a staging directory next to " + out),
                     e.getMessage());
@@ -315,7 +318,7 @@ class ParquetSinkTest {
             java.io.UncheckedIOException sink =
                     assertThrows(
                             java.io.UncheckedIOException.class,
-                            () -> ParquetSink.create(out, ParquetWriteOptions.defaults()));
+                            () -> ParquetSink.create(out.toString(), ParquetWriteOptions.defaults()));
             assertEquals(
                     e.getMessage().replaceAll("rzc-tmp-\\S*", ""),
                     sink.getMessage().replaceAll("rzc-tmp-\\S*", ""));
@@ -326,10 +329,10 @@ class ParquetSinkTest {
     void writingOnlyEmptyBatchesGivesOneReadableEmptyFileWithTheirSchema() throws Exception {
         Path out = dir.resolve("empty");
         try (VectorSchemaRoot root = embeddings(0, 2);
-                ParquetSink sink = ParquetSink.create(out, ParquetWriteOptions.defaults())) {
+                ParquetSink sink = ParquetSink.create(out.toString(), ParquetWriteOptions.defaults())) {
             sink.write("a", root);
             sink.commitSplit("a");
-            assertEquals(List.of(out.resolve("part-00000.parquet")), sink.commit());
+            assertEquals(List.of(out.resolve("part-00000.parquet").toString()), sink.commit());
         }
         ParquetSource written = ParquetSource.of(List.of(out.toString()));
         assertEquals(OptionalLong.of(0), written.rowCount());

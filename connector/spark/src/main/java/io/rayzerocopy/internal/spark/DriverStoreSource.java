@@ -91,7 +91,7 @@ public final class DriverStoreSource implements StoreSource {
                     @Override
                     public void onApplicationEnd(SparkListenerApplicationEnd event) {
                         SERVED.keySet().removeIf(k -> k.startsWith(app + "/"));
-                        SparkJobs.deleteTree(links.getParent());
+                        SparkJobs.deleteTree(links.getParent().toString());
                     }
                 });
         LOG.info("serving {} ({} files) to executors that lack it, at {}", ref, files.size(), uri);

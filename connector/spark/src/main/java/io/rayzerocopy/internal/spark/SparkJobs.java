@@ -7,7 +7,6 @@ import io.rayzerocopy.OperatorStats;
 import io.rayzerocopy.ParquetWriteOptions;
 import io.rayzerocopy.Progress;
 import io.rayzerocopy.WriteResult;
-import io.rayzerocopy.internal.FileTrees;
 import io.rayzerocopy.internal.data.Allocators;
 import io.rayzerocopy.internal.data.ArrowIpc;
 import io.rayzerocopy.internal.data.JobRecord;
@@ -15,6 +14,8 @@ import io.rayzerocopy.internal.data.ParquetSink;
 import io.rayzerocopy.internal.data.ParquetSplit;
 import io.rayzerocopy.internal.data.ParquetSplitSource;
 import io.rayzerocopy.internal.exec.JobPlan;
+import io.rayzerocopy.internal.storage.Storage;
+import io.rayzerocopy.internal.storage.Tree;
 import io.rayzerocopy.spark.SparkRuntime;
 
 import org.apache.arrow.memory.BufferAllocator;
@@ -34,9 +35,6 @@ import scala.runtime.BoxedUnit;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -57,8 +55,9 @@ import java.util.stream.LongStream;
  * not), moves those files into the job's output, commits it once, and deletes every attempt's
  * directory once no attempt runs any more. A failed job leaves the output as it was.
  *
- * <p>Paths are file-system paths: with executors on several machines, input and output must be on a
- * file system every machine mounts at the same path.
+ * <p>Input and output are paths or URIs: with executors on several machines, they must be on a
+ * file system every machine reaches, such as HDFS ({@code hdfs://...}) or a directory every machine
+ * mounts at the same path.
  */
 final class SparkJobs {
     private static final Logger LOG = LoggerFactory.getLogger(SparkJobs.class);
@@ -68,7 +67,7 @@ final class SparkJobs {
 
     private SparkJobs() {}
 
-    static WriteResult writeParquet(JobPlan plan, Path directory, ParquetWriteOptions options) {
+    static WriteResult writeParquet(JobPlan plan, String directory, ParquetWriteOptions options) {
         long start = System.nanoTime();
         SparkOptions settings = SparkOptions.of(plan.settings());
         settings.actorBounds().check(plan.runner().maxActors());
@@ -111,16 +110,7 @@ final class SparkJobs {
         Map<String, String> names = new LinkedHashMap<>();
         for (ParquetSplitSource source : splits) {
             ParquetSplit split = source.parquetSplits().get(0);
-            try {
-                names.put(
-                        split.toString(),
-                        "size="
-                                + Files.size(split.path())
-                                + " modified="
-                                + Files.getLastModifiedTime(split.path()).toInstant());
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read the attributes of " + split.file(), e);
-            }
+            names.put(split.toString(), Storage.fingerprint(split.file()));
         }
         return names;
     }
@@ -140,10 +130,10 @@ final class SparkJobs {
             long start) {
         JobPlan.Runner runner = Shipping.forCluster(sc, plan.runner(), settings.publish());
         String job = UUID.randomUUID().toString();
-        Path out = sink.directory();
+        String out = sink.directory();
         // Inside the sink's staging area, which is named after this process: if the driver is
         // killed, the next job on this output or `rzc clean` removes the attempts with it.
-        Path staging = sink.scratch("attempts-" + job);
+        String staging = sink.scratch("attempts-" + job);
         LongAccumulator written = sc.longAccumulator("rzc rows written");
         LongAccumulator firstBatch = sc.longAccumulator(SparkRuntime.FIRST_BATCH_MILLIS);
         AttemptTracker tracker =
@@ -163,7 +153,7 @@ final class SparkJobs {
                             it -> it.next();
             Function2<Object, TaskOutput, BoxedUnit> commitSplit =
                     (index, output) -> {
-                        sink.adopt(names.get((Integer) index), Paths.get(output.directory()));
+                        sink.adopt(names.get((Integer) index), output.directory());
                         accepted.add(output);
                         return BoxedUnit.UNIT;
                     };
@@ -210,7 +200,7 @@ final class SparkJobs {
             JobPlan plan, ParquetSink sink, List<TaskOutput> accepted, long start) {
         long rows = sink.rows();
         long errored = accepted.stream().mapToLong(TaskOutput::erroredRows).sum();
-        List<Path> files = sink.commit();
+        List<String> files = sink.commit();
         Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
         ExecutionStats stats = aggregate(accepted, elapsed);
         plan.finished().accept(stats);
@@ -308,7 +298,7 @@ final class SparkJobs {
         }
     }
 
-    private static void drain(AttemptTracker tracker, Path staging) {
+    private static void drain(AttemptTracker tracker, String staging) {
         if (!tracker.awaitQuiet(DRAIN)) {
             LOG.warn(
                     "{} task attempt(s) still running {} s after the job ended; deleting {}"
@@ -325,9 +315,10 @@ final class SparkJobs {
     }
 
     /** Deletes {@code dir} and everything in it, if it exists; a failure is logged. */
-    static void deleteTree(Path dir) {
+    static void deleteTree(String dir) {
         try {
-            FileTrees.deleteTree(dir);
+            Tree tree = Tree.of(dir);
+            tree.deleteTree(tree.path(dir));
         } catch (IOException | UncheckedIOException e) {
             LOG.warn("could not delete {}: {}", dir, e.toString());
         }

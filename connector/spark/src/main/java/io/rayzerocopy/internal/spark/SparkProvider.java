@@ -12,7 +12,6 @@ import io.rayzerocopy.internal.spark.compat.SparkLine;
 
 import org.apache.arrow.memory.BufferAllocator;
 
-import java.nio.file.Path;
 
 /**
  * The {@code spark} runtime. On a driver it runs whole datasets ({@link SparkJobs}): Spark
@@ -71,7 +70,7 @@ public final class SparkProvider implements RuntimeProvider, JobRuntime {
     }
 
     @Override
-    public WriteResult writeParquet(JobPlan plan, Path directory, ParquetWriteOptions options) {
+    public WriteResult writeParquet(JobPlan plan, String directory, ParquetWriteOptions options) {
         requireSpark();
         return SparkJobs.writeParquet(plan, directory, options);
     }

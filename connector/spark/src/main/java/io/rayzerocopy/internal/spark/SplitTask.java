@@ -4,18 +4,20 @@ import io.rayzerocopy.ParquetWriteOptions;
 import io.rayzerocopy.WriteResult;
 import io.rayzerocopy.internal.data.ParquetSplitSource;
 import io.rayzerocopy.internal.exec.JobPlan;
+import io.rayzerocopy.internal.storage.Storage;
+import io.rayzerocopy.internal.storage.Tree;
+
+import org.apache.hadoop.fs.Path;
 
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.util.LongAccumulator;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -28,18 +30,23 @@ final class SplitTask
     private static final long serialVersionUID = 1L;
 
     private final String staging;
+
+    /** The driver's Hadoop settings ({@link Storage#configure}), for the executors' clients. */
+    private final Map<String, String> storageSettings;
+
     private final JobPlan.Runner runner;
     private final ParquetWriteOptions writeOptions;
     private final LongAccumulator rows;
     private final LongAccumulator firstBatchMillis;
 
     SplitTask(
-            Path staging,
+            String staging,
             JobPlan.Runner runner,
             ParquetWriteOptions writeOptions,
             LongAccumulator rows,
             LongAccumulator firstBatchMillis) {
-        this.staging = staging.toString();
+        this.staging = staging;
+        this.storageSettings = Storage.settings();
         this.runner = runner;
         // Each attempt writes into a new directory of its own; resuming is the driver's business
         // (it skips the splits a killed run committed).
@@ -63,17 +70,22 @@ final class SplitTask
                     "split " + partition + " got " + mine.size() + " splits instead of one");
         }
         TaskContext task = TaskContext.get();
+        if (!Storage.settings().equals(storageSettings)) {
+            Storage.configure(storageSettings);
+        }
+        Tree tree = Tree.of(staging);
         Path attempt =
-                Paths.get(staging)
-                        .resolve(String.format("p%05d-t%d", partition, task.taskAttemptId()));
+                new Path(
+                        tree.path(staging),
+                        String.format("p%05d-t%d", partition, task.taskAttemptId()));
         // createDirectory, not createDirectories: once the driver has deleted the staging
         // directory, a late attempt fails here instead of making it again.
-        Files.createDirectory(attempt);
+        tree.createDirectory(attempt);
         AtomicLong firstBatch = new AtomicLong(-1);
         WriteResult written =
                 runner.writeParquet(
                         mine.get(0),
-                        attempt.resolve("data").toString(),
+                        tree.name(new Path(attempt, "data")),
                         writeOptions,
                         progress -> firstBatch.compareAndSet(-1, System.nanoTime() - start));
         rows.add(written.rowsWritten());
@@ -87,7 +99,7 @@ final class SplitTask
                                 task.taskAttemptId(),
                                 SparkEnv.get().executorId(),
                                 ProcessHandle.current().pid(),
-                                written.directory().toString(),
+                                written.directory(),
                                 written.rowsWritten(),
                                 written.erroredRows(),
                                 written.stats(),
