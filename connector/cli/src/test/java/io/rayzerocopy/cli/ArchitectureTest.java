@@ -32,7 +32,8 @@ class ArchitectureTest {
     /** Core's machinery: what engines, the CLI, examples and benchmarks must not use. */
     private static final String[] CORE_INTERNALS = {
         "io.rayzerocopy.internal", "io.rayzerocopy.internal.exec..",
-        "io.rayzerocopy.internal.data..", "io.rayzerocopy.internal.model.."
+        "io.rayzerocopy.internal.data..", "io.rayzerocopy.internal.model..",
+        "io.rayzerocopy.internal.storage.."
     };
 
     private static final String[] OUTSIDE_CORE = {
@@ -99,7 +100,8 @@ class ArchitectureTest {
         noClasses()
                 .that()
                 .resideInAnyPackage("io.rayzerocopy", "io.rayzerocopy.internal", "io.rayzerocopy.internal.exec..",
-                        "io.rayzerocopy.internal.data..", "io.rayzerocopy.internal.model..")
+                        "io.rayzerocopy.internal.data..", "io.rayzerocopy.internal.model..",
+                        "io.rayzerocopy.internal.storage..")
                 .should()
                 .dependOnClassesThat()
                 .resideInAnyPackage(OUTSIDE_CORE)
