@@ -74,13 +74,7 @@ class JobChecksCliTest {
 
     @BeforeAll
     static void writeInput() {
-        float[][] x = Fixtures.ref("simple_classifier", "input");
-        List<Map<String, Object>> rows = new ArrayList<>();
-        for (int i = 0; i < x.length; i++) {
-            rows.add(Map.of("id", 100L + i, "features", x[i]));
-        }
-        input = dir.resolve("in");
-        Dataset.fromItems(rows).writeParquet(input.toString());
+        input = RzcCliTest.writeReferenceInput(dir.resolve("in"));
     }
 
     private static void assertExitTwo(Run r, String... expected) {

@@ -19,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -39,13 +38,7 @@ class OutputSafetyCliTest {
 
     @BeforeAll
     static void writeInput() {
-        float[][] x = Fixtures.ref("simple_classifier", "input");
-        List<Map<String, Object>> rows = new ArrayList<>();
-        for (int i = 0; i < x.length; i++) {
-            rows.add(Map.of("id", 100L + i, "features", x[i]));
-        }
-        input = dir.resolve("in");
-        Dataset.fromItems(rows).writeParquet(input.toString());
+        input = RzcCliTest.writeReferenceInput(dir.resolve("in"));
     }
 
     private static List<String> score(String model, String in, String out, String... extra) {

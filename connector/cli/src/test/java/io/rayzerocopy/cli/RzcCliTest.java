@@ -55,13 +55,21 @@ class RzcCliTest {
 
     @BeforeAll
     static void writeInput() {
+        input = writeReferenceInput(dir.resolve("in"));
+    }
+
+    /**
+     * Writes the reference input of {@code simple_classifier} (ids from 100, a {@code features}
+     * list per row) as Parquet at {@code at}; the CLI tests score it.
+     */
+    static Path writeReferenceInput(Path at) {
         float[][] x = Fixtures.ref("simple_classifier", "input");
         List<Map<String, Object>> rows = new ArrayList<>();
         for (int i = 0; i < x.length; i++) {
             rows.add(Map.of("id", 100L + i, "features", x[i]));
         }
-        input = dir.resolve("in");
-        Dataset.fromItems(rows).writeParquet(input.toString());
+        Dataset.fromItems(rows).writeParquet(at.toString());
+        return at;
     }
 
     @Test
