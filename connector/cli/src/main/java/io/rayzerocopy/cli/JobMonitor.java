@@ -11,22 +11,16 @@ import io.rayzerocopy.internal.model.WeightStore;
 final class JobMonitor implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
+    private final StoreRef store;
     private volatile StoreMemory best;
 
     JobMonitor(String storeId) {
-        StoreRef store = WeightStore.local().ref(storeId);
+        store = WeightStore.local().ref(storeId);
         thread =
                 new Thread(
                         () -> {
                             while (running) {
-                                StoreMemory m = StoreMemory.measure(store);
-                                StoreMemory b = best;
-                                if (b == null
-                                        || m.processes() > b.processes()
-                                        || (m.processes() == b.processes()
-                                                && m.mappedPssBytes() > b.mappedPssBytes())) {
-                                    best = m;
-                                }
+                                sample();
                                 try {
                                     Thread.sleep(250);
                                 } catch (InterruptedException e) {
@@ -39,6 +33,17 @@ final class JobMonitor implements AutoCloseable {
         thread.start();
     }
 
+    /** Measures the store once and keeps the sample if it is the best so far. */
+    private synchronized void sample() {
+        StoreMemory m = StoreMemory.measure(store);
+        StoreMemory b = best;
+        if (b == null
+                || m.processes() > b.processes()
+                || (m.processes() == b.processes() && m.mappedPssBytes() > b.mappedPssBytes())) {
+            best = m;
+        }
+    }
+
     /** The sample with the most processes mapping the store, or null if none was taken. */
     StoreMemory peak() {
         return best;
@@ -49,5 +54,8 @@ final class JobMonitor implements AutoCloseable {
         running = false;
         thread.interrupt();
         thread.join(2000);
+        // One sample as the job ends: a job shorter than the sampling period (a fast cluster job)
+        // would otherwise be seen only before its actors mapped the store.
+        sample();
     }
 }

@@ -26,13 +26,19 @@ record ScoringJob(WriteResult result, StoreMemory memory) {
             ParquetWriteOptions writeOptions)
             throws InterruptedException {
         ProgressPrinter progress = new ProgressPrinter();
-        try (JobMonitor monitor = new JobMonitor(scorer.wrapper().storeId())) {
-            // Only the columns scored or kept are read: other columns may differ between files.
-            WriteResult result =
-                    input.select(scorer.readColumns().toArray(String[]::new))
-                            .mapBatches(ModelScorer::new, scorer, batchSize, pool)
-                            .withOptions(options.progress(progress).build())
-                            .writeParquet(output, writeOptions);
+        JobMonitor monitor = new JobMonitor(scorer.wrapper().storeId());
+        try {
+            WriteResult result;
+            try {
+                // Only the columns scored or kept are read: other columns may differ between files.
+                result =
+                        input.select(scorer.readColumns().toArray(String[]::new))
+                                .mapBatches(ModelScorer::new, scorer, batchSize, pool)
+                                .withOptions(options.progress(progress).build())
+                                .writeParquet(output, writeOptions);
+            } finally {
+                monitor.close();
+            }
             return new ScoringJob(result, monitor.peak());
         } catch (DatasetException e) {
             throw new JobFailure(e.getMessage(), e);
