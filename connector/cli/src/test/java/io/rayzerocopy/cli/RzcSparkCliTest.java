@@ -18,6 +18,8 @@ import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** {@code rzc score --runtime spark}: a real local cluster, and what exits 2 before one starts. */
 class RzcSparkCliTest {
@@ -83,9 +85,14 @@ class RzcSparkCliTest {
         assertEquals(0, r.code(), r.err());
         String[] lines = r.out().strip().split("\n");
         assertTrue(lines[lines.length - 1].startsWith("rows=" + ROWS + " errored=0"), r.out());
+        // The line reports the store's copies as sampled while the job ran; that both executors
+        // map one copy is SparkStoreTest's check (a job of a few ms may be sampled between them).
+        Matcher copies =
+                Pattern.compile("weight copies in memory: ([0-9.]+) copies").matcher(r.out());
+        assertTrue(copies.find(), "the memory line: " + r.out());
         assertTrue(
-                r.out().contains("weight copies in memory: ") && r.out().contains("2 process(es)"),
-                "two executor JVMs mapped the store: " + r.out());
+                Double.parseDouble(copies.group(1)) <= 1.01,
+                "the executors hold at most one copy of the weights: " + r.out());
         float[][] expected = Fixtures.ref("simple_classifier", "output");
         BitSet seen = new BitSet();
         for (Map<String, Object> row : Dataset.readParquet(out.toString()).take(ROWS + 1)) {
