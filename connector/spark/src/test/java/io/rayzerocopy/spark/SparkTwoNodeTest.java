@@ -283,11 +283,13 @@ class SparkTwoNodeTest {
         String last = printed.toString(StandardCharsets.UTF_8).strip().lines().reduce((a, b) -> b).orElse("");
         assertTrue(last.startsWith("rows=" + ROWS + " errored=0 "), last);
         SparkTests.assertScores(out, ROWS);
-        assertEquals(
-                2,
-                cluster.executorLogLines(B, "materialized weight store"),
-                "the new executors of " + B + " materialized the store again, once (the first"
-                        + " time was before the node was lost)");
+        // Once before the node was lost; once more if Spark gave its new executors a task of this
+        // job (on a fast machine the other node's executors may take every task): never twice.
+        long materialized = cluster.executorLogLines(B, "materialized weight store");
+        assertTrue(
+                materialized == 1 || materialized == 2,
+                "the new executors of " + B + " materialized the store at most once more: "
+                        + materialized);
         // The application ended with the job: its executors released their leases, and the last
         // lease on each node removed the node's store.
         long deadline = System.nanoTime() + 30_000_000_000L;
