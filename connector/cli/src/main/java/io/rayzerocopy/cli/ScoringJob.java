@@ -7,7 +7,7 @@ import io.rayzerocopy.ExecutionOptions;
 import io.rayzerocopy.ModelScorer;
 import io.rayzerocopy.ParquetWriteOptions;
 import io.rayzerocopy.WriteResult;
-import io.rayzerocopy.internal.model.StoreMemory;
+import io.rayzerocopy.admin.StoreMemory;
 import io.rayzerocopy.internal.storage.Storage;
 
 
