@@ -89,8 +89,7 @@ final class StoreCommand {
             System.out.printf("removed %d unused or abandoned stores%n", removed.size());
             List<Path> batches = WeightStores.removeDeadBatchDirectories();
             batches.forEach(p -> System.out.println("removed " + p));
-            System.out.printf(
-                    "removed %d batch directories of killed jobs%n", batches.size());
+            System.out.printf("removed %d batch directories of killed jobs%n", batches.size());
             return 0;
         }
     }
