@@ -108,7 +108,7 @@ public final class WeightStore {
         }
 
         /** The dimensions. */
-        long[] shape() {
+        public long[] shape() {
             return shape.clone();
         }
 
