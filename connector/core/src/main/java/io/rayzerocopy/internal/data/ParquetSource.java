@@ -258,7 +258,7 @@ public final class ParquetSource implements BatchSource {
     /** The directory a remote path's files are listed under, qualified as its files are. */
     private static String remoteRoot(String path) {
         String base = isGlob(path) ? globBase(path) : path;
-        return Storage.fileSystem(path).makeQualified(Storage.hadoopPath(base)).toString();
+        return Storage.fileSystem(base).makeQualified(Storage.hadoopPath(base)).toString();
     }
 
     /**
