@@ -135,7 +135,9 @@ class PartitionCliTest {
         assertTrue(
                 refusal(score(out, "--keep-columns", "id", "--partition-types", "date=int"))
                         .startsWith("rzc: --input: partition directory " + table.resolve("date=2026-11-30")
-                                + ": '2026-11-30' is not a int value of partition column 'date'"));
+                                + ": '2026-11-30' is not of type int (partition column"
+                                + " 'date'); read it as a string (--partition-types"
+                                + " column=string)"));
         assertFalse(Files.exists(out));
     }
 }
