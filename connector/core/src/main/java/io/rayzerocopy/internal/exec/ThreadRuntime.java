@@ -1,6 +1,13 @@
 package io.rayzerocopy.internal.exec;
 
+import io.rayzerocopy.RuntimeNames;
 import io.rayzerocopy.internal.data.Roots;
+import io.rayzerocopy.spi.ActorHandle;
+import io.rayzerocopy.spi.ActorRuntime;
+import io.rayzerocopy.spi.ActorSpec;
+import io.rayzerocopy.spi.BatchProcessor;
+import io.rayzerocopy.spi.RuntimeProvider;
+import io.rayzerocopy.spi.RuntimeSettings;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -23,7 +30,7 @@ public final class ThreadRuntime implements ActorRuntime {
     public static final class Provider implements RuntimeProvider {
         @Override
         public String name() {
-            return Runtimes.THREADS;
+            return RuntimeNames.THREADS;
         }
 
         @Override
