@@ -12,6 +12,7 @@ import com.tngtech.archunit.core.domain.JavaCodeUnit;
 import com.tngtech.archunit.core.domain.JavaField;
 import com.tngtech.archunit.core.domain.JavaMember;
 import com.tngtech.archunit.core.domain.JavaModifier;
+import com.tngtech.archunit.core.domain.properties.HasName;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchCondition;
@@ -149,6 +150,20 @@ class ArchitectureTest {
                                 }
                             }
                         })
+                .check(all);
+    }
+
+    /** docs/engines.md shows the threads runtime as an engine written against the SPI alone. */
+    @Test
+    void theThreadsRuntimeUsesOnlyTheSpi() {
+        String threads = "io\\.rayzerocopy\\.internal\\.exec\\.ThreadRuntime.*";
+        noClasses()
+                .that()
+                .haveNameMatching(threads)
+                .should()
+                .dependOnClassesThat(
+                        JavaClass.Predicates.resideInAnyPackage(CORE_INTERNALS)
+                                .and(DescribedPredicate.not(HasName.Predicates.nameMatching(threads))))
                 .check(all);
     }
 

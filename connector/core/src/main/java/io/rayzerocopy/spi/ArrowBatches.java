@@ -2,6 +2,7 @@ package io.rayzerocopy.spi;
 
 import io.rayzerocopy.internal.data.Allocators;
 import io.rayzerocopy.internal.data.ArrowIpc;
+import io.rayzerocopy.internal.data.Roots;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -23,6 +24,15 @@ public final class ArrowBatches {
      */
     public static BufferAllocator allocator(String name) {
         return Allocators.child(name);
+    }
+
+    /**
+     * Moves every vector of {@code root} into a new root accounted to {@code allocator} (a child of
+     * the same root), without copying values: how an actor's result becomes the caller's. {@code
+     * root} is left empty; the caller still closes it.
+     */
+    public static VectorSchemaRoot transfer(VectorSchemaRoot root, BufferAllocator allocator) {
+        return Roots.transfer(root, allocator);
     }
 
     /** {@code root} (schema and one record batch) as Arrow IPC stream bytes. */
