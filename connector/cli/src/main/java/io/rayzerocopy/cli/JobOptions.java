@@ -1,11 +1,17 @@
 package io.rayzerocopy.cli;
 
+import io.rayzerocopy.Dataset;
 import io.rayzerocopy.ExecutionOptions;
+import io.rayzerocopy.ParquetReadOptions;
 import io.rayzerocopy.admin.JobArgument;
 import io.rayzerocopy.admin.JobCheck;
 import io.rayzerocopy.admin.JobProblem;
 import io.rayzerocopy.admin.LocalCopy;
 import io.rayzerocopy.admin.Locations;
+
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
 
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -31,7 +37,10 @@ final class JobOptions {
                     JobArgument.MAX_ERRORED_BATCHES,
                     JobArgument.MAX_ACTOR_RESTARTS,
                     JobArgument.WORKER_JVM_OPTIONS,
-                    JobArgument.BATCH_SIZE);
+                    JobArgument.BATCH_SIZE,
+                    JobArgument.WHERE,
+                    JobArgument.PARTITION_TYPES,
+                    JobArgument.PARTITION_BY);
 
     /** How Hadoop's settings start: these go to the storage layer on every runtime. */
     private static final List<String> HADOOP_PREFIXES = List.of("fs.", "dfs.", "ipc.", "hadoop.");
@@ -167,6 +176,89 @@ final class JobOptions {
     }
 
     /**
+     * How {@code --where} and {@code --partition-types col=type,...} read a partitioned input; a
+     * malformed expression or type is a usage error naming the flag.
+     */
+    static ParquetReadOptions readOptions(String where, List<String> partitionTypes) {
+        ParquetReadOptions.Builder read = ParquetReadOptions.builder();
+        for (String setting : partitionTypes) {
+            int eq = setting.indexOf('=');
+            if (eq <= 0) {
+                throw new UserError(
+                        "--partition-types " + setting + ": give column=type, e.g. date=string");
+            }
+            try {
+                read.partitionType(
+                        setting.substring(0, eq),
+                        ParquetReadOptions.PartitionType.of(setting.substring(eq + 1)));
+            } catch (IllegalArgumentException e) {
+                throw new UserError("--partition-types " + setting + ": " + e.getMessage());
+            }
+        }
+        try {
+            ParquetReadOptions options = read.where(where).build();
+            if (where != null) {
+                Dataset.readParquet(options, "."); // parses the expression; reads nothing
+            }
+            return options;
+        } catch (IllegalArgumentException e) {
+            throw new UserError(withFlags(e.getMessage()));
+        }
+    }
+
+    /**
+     * The schema of the input as the job reads it, partition columns included: the partition
+     * directories are listed and checked, and {@code --where} bound to them, before any work.
+     */
+    static Schema inputSchema(ParquetReadOptions read, List<String> inputs) {
+        try {
+            return Dataset.readParquet(read, inputs.toArray(String[]::new)).schema();
+        } catch (IllegalArgumentException e) {
+            String message = withFlags(e.getMessage());
+            throw new UserError(message.startsWith("--") ? message : "--input: " + message);
+        }
+    }
+
+    /**
+     * Refuses {@code --partition-by} columns the output will not have (neither kept nor named
+     * outputs) or that cannot name a directory (lists, binary), before any work.
+     */
+    static void checkPartitionBy(
+            List<String> partitionBy, List<String> keep, List<String> outputs, Schema input) {
+        List<String> written = new ArrayList<>(keep);
+        written.addAll(outputs.isEmpty() ? List.of("score") : outputs);
+        for (String column : partitionBy) {
+            if (!written.contains(column)) {
+                throw new UserError(
+                        "--partition-by "
+                                + column
+                                + ": not a column of the output, which has "
+                                + written
+                                + "; keep it (--keep-columns "
+                                + String.join(",", keep.isEmpty() ? List.of(column) : keep)
+                                + (keep.isEmpty() ? "" : "," + column)
+                                + ") or name an output column");
+            }
+            Field field =
+                    input.getFields().stream()
+                            .filter(f -> keep.contains(column) && f.getName().equals(column))
+                            .findFirst()
+                            .orElse(null);
+            if (field != null
+                    && (!field.getChildren().isEmpty()
+                            || field.getType() instanceof ArrowType.Binary)) {
+                throw new UserError(
+                        "--partition-by "
+                                + column
+                                + ": the column is "
+                                + field.getType()
+                                + ", which cannot name a directory; partition by columns of"
+                                + " numbers, booleans, strings or dates");
+            }
+        }
+    }
+
+    /**
      * The machine-readable last line of {@code score} and {@code demo}: {@code rows} in the output,
      * the rate over {@code rowsThisRun} (a resumed run did not write the others).
      */
@@ -197,6 +289,9 @@ final class JobOptions {
         flags.put(JobArgument.MAX_ACTOR_RESTARTS, "--max-actor-restarts N");
         flags.put(JobArgument.WORKER_JVM_OPTIONS, "--worker-jvm-option");
         flags.put(JobArgument.BATCH_SIZE, "--batch-size");
+        flags.put(JobArgument.WHERE, "--where");
+        flags.put(JobArgument.PARTITION_TYPES, "--partition-types column=string");
+        flags.put(JobArgument.PARTITION_BY, "--partition-by");
         return flags;
     }
 }

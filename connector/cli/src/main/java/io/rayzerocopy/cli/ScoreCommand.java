@@ -7,6 +7,7 @@ import io.rayzerocopy.Dataset;
 import io.rayzerocopy.ExecutionOptions;
 import io.rayzerocopy.ModelScorer;
 import io.rayzerocopy.ModelWrapper;
+import io.rayzerocopy.ParquetReadOptions;
 import io.rayzerocopy.ParquetWriteOptions;
 import io.rayzerocopy.admin.JobCheck;
 import io.rayzerocopy.admin.LocalCopy;
@@ -51,6 +52,10 @@ import java.util.concurrent.Callable;
                     + " 10 --overwrite",
             "  rzc score ... --resume      (after a run that was killed: only the files not done"
                     + " yet)",
+            "  rzc score --model model.pt --input features/ --output scores/ --input-column"
+                    + " features \\",
+            "      --keep-columns id,date --where \"date >= '2026-12-01'\" --partition-by date"
+                    + "      (features/date=2026-12-01/...: Hive partitions in and out)",
             "  rzc score --model model.pt --input features/ --output scores/ --input-column"
                     + " features \\",
             "      --keep-columns id --runtime spark --master 'local-cluster[2,1,1024]' --actors 1"
@@ -133,6 +138,35 @@ final class ScoreCommand implements Callable<Integer> {
             paramLabel = "id,...",
             description = "input columns written next to the scores")
     List<String> keepColumns = new ArrayList<>();
+
+    @Option(
+            names = "--where",
+            paramLabel = "EXPR",
+            description =
+                    "read only the Hive partitions (name=value directories) for which EXPR holds,"
+                            + " e.g. \"date >= '2026-12-01' AND region IN ('eu','us')\": ="
+                            + " != < <= > >= IN, IS [NOT] NULL, AND OR NOT ( ), literals 5,"
+                            + " 'text', DATE 'yyyy-MM-dd'; partition columns only")
+    String whereExpression;
+
+    @Option(
+            names = "--partition-types",
+            split = ",",
+            paramLabel = "col=type",
+            description =
+                    "read partition columns as int, long, double, date or string instead of the"
+                            + " type Spark would infer, e.g. date=string")
+    List<String> partitionTypes = new ArrayList<>();
+
+    @Option(
+            names = "--partition-by",
+            split = ",",
+            paramLabel = "col,...",
+            description =
+                    "write each row under col=value/ directories (Hive-style, as Spark's"
+                            + " partitionBy; the columns are not repeated in the files): columns"
+                            + " of --keep-columns or --output-columns")
+    List<String> partitionBy = new ArrayList<>();
 
     @Option(
             names = "--batch-size",
@@ -225,6 +259,7 @@ final class ScoreCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserError("--compression " + compression + ": choose snappy, zstd or none");
         }
+        ParquetReadOptions read = JobOptions.readOptions(whereExpression, partitionTypes);
         ParquetWriteOptions.SaveMode saveMode =
                 overwrite
                         ? ParquetWriteOptions.SaveMode.OVERWRITE
@@ -235,7 +270,7 @@ final class ScoreCommand implements Callable<Integer> {
         JobCheck check =
                 JobOptions.named(
                         JobCheck.builder()
-                                .input(inputs)
+                                .input(inputs, read)
                                 .columns(readColumns())
                                 .model(model)
                                 .weights(weights)
@@ -243,6 +278,8 @@ final class ScoreCommand implements Callable<Integer> {
                                 .execution(options.build(), pool.maxSize()),
                         pool.isAutoscaling() ? "--max-actors" : "--actors");
         String out = JobOptions.run(check);
+        JobOptions.checkPartitionBy(
+                partitionBy, keepColumns, outputColumns, JobOptions.inputSchema(read, inputs));
         check.startActorsEarly(pool.minSize());
         Path modelPath = JobOptions.localModelPath(model, "--model");
         Path weightsPath = JobOptions.localModelPath(weights, "--weights");
@@ -266,7 +303,7 @@ final class ScoreCommand implements Callable<Integer> {
             }
             ScoringJob job =
                     ScoringJob.run(
-                            Dataset.readParquet(inputs.toArray(String[]::new)),
+                            Dataset.readParquet(read, inputs.toArray(String[]::new)),
                             scorer.build(),
                             batchSize,
                             pool,
@@ -278,6 +315,7 @@ final class ScoreCommand implements Callable<Integer> {
                                     .compression(codec)
                                     .saveMode(saveMode)
                                     .resume(resume)
+                                    .partitionBy(partitionBy.toArray(String[]::new))
                                     .build());
             job.printReport();
             summary = job.summary();

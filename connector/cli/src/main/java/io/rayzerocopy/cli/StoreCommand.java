@@ -79,17 +79,19 @@ final class StoreCommand {
             mixinStandardHelpOptions = true,
             description =
                     "Remove leases of dead processes, then every store no live process uses and"
-                            + " every partial store whose writer died, and the shared-memory batch"
-                            + " directories (rzc-batches-*) of this user's jobs that were killed.")
+                            + " every partial store whose writer died, and what this user's killed"
+                            + " jobs left: shared-memory batch directories (rzc-batches-*), Spark's"
+                            + " scratch directories (rzc-scratch-*) and unpacked lz4 libraries.")
     static final class Gc implements Callable<Integer> {
         @Override
         public Integer call() {
             List<Path> removed = WeightStores.local().gc();
             removed.forEach(p -> System.out.println("removed " + p));
             System.out.printf("removed %d unused or abandoned stores%n", removed.size());
-            List<Path> batches = WeightStores.removeDeadBatchDirectories();
-            batches.forEach(p -> System.out.println("removed " + p));
-            System.out.printf("removed %d batch directories of killed jobs%n", batches.size());
+            List<Path> leftovers = WeightStores.removeDeadJobFiles();
+            leftovers.forEach(p -> System.out.println("removed " + p));
+            System.out.printf(
+                    "removed %d batch and scratch files of killed jobs%n", leftovers.size());
             return 0;
         }
     }

@@ -138,6 +138,10 @@ class InputFilesCliTest {
                 r.err().contains("skipped 1 file(s) that are not Parquet (neither named .parquet"
                         + " nor starting with its magic bytes), e.g. " + in.resolve("README.txt")),
                 r.err());
+        assertEquals(
+                1,
+                r.err().lines().filter(l -> l.contains("that are not Parquet")).count(),
+                "said once: " + r.err());
     }
 
     @Test

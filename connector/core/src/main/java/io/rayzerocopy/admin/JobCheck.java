@@ -1,5 +1,6 @@
 package io.rayzerocopy.admin;
 
+import io.rayzerocopy.Dataset;
 import io.rayzerocopy.ExecutionOptions;
 import io.rayzerocopy.ParquetReadOptions;
 import io.rayzerocopy.ParquetWriteOptions;
@@ -7,11 +8,12 @@ import io.rayzerocopy.internal.data.OutputGuard;
 import io.rayzerocopy.internal.data.ParquetSink;
 import io.rayzerocopy.internal.data.ParquetSource;
 import io.rayzerocopy.internal.data.StagingArea;
-import io.rayzerocopy.internal.exec.RuntimeSettings;
-import io.rayzerocopy.internal.exec.Runtimes;
 import io.rayzerocopy.internal.storage.Storage;
+import io.rayzerocopy.spi.RuntimeSettings;
+import io.rayzerocopy.spi.Runtimes;
 
 import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -51,6 +54,10 @@ public final class JobCheck {
      * spare (measured: 78 MB idle, 95 MB median and up to 106 MB while scoring).
      */
     public static final long WORKER_JVM_BYTES = 128L << 20;
+
+    /** The read options whose parser's messages name them. */
+    private static final List<JobArgument> READ_SETTINGS =
+            List.of(JobArgument.WHERE, JobArgument.PARTITION_TYPES);
 
     /** A copy of the builder's state, never changed: the builder may be reused. */
     private final Builder b;
@@ -251,8 +258,9 @@ public final class JobCheck {
     }
 
     /**
-     * Every input file must open as Parquet and have the columns the job reads, with the same types
-     * in every file.
+     * Every input file must open as Parquet and have the columns the job reads (its own or its
+     * partition directories'), with the same types in every file; partition directories must be
+     * consistent and the read options' filter fit them.
      */
     private void checkInputs() {
         if (b.inputs == null) {
@@ -261,7 +269,7 @@ public final class JobCheck {
         String input = name(JobArgument.INPUT);
         List<String> files;
         try {
-            files = source().files();
+            files = ParquetSource.of(b.inputs).files();
         } catch (RuntimeException e) {
             throw problem(JobArgument.INPUT, input + ": " + e.getMessage(), e);
         }
@@ -269,35 +277,45 @@ public final class JobCheck {
             throw problem(
                     JobArgument.INPUT, input + " " + b.inputs + " matches no Parquet file", null);
         }
+        Map<String, List<String>> columns = new LinkedHashMap<>();
         for (String file : files) {
-            checkColumns(file);
+            columns.put(file, columnsOf(file));
         }
+        List<String> partitionColumns = partitionColumns(columns.get(files.get(0)));
+        columns.forEach((file, have) -> checkColumns(file, have, partitionColumns));
         try {
-            source().select(new ArrayList<>(new LinkedHashSet<>(b.columns))).rowCount();
+            Dataset.readParquet(b.read, b.inputs.toArray(String[]::new))
+                    .select(new LinkedHashSet<>(b.columns).toArray(String[]::new))
+                    .count();
         } catch (IllegalArgumentException e) {
             throw problem(JobArgument.INPUT, input + ": " + e.getMessage(), e);
         }
     }
 
-    private void checkColumns(String file) {
-        List<String> have;
+    /**
+     * The columns the partition directories add to a file's {@code own}, found by reading the
+     * input's schema as the job will (the directories listed and checked, the filter bound).
+     */
+    private List<String> partitionColumns(List<String> own) {
+        Schema whole;
         try {
-            have =
-                    ParquetSource.of(List.of(file), b.read).schema().getFields().stream()
-                            .map(Field::getName)
-                            .toList();
+            whole = Dataset.readParquet(b.read, b.inputs.toArray(String[]::new)).schema();
         } catch (RuntimeException e) {
-            throw problem(
-                    JobArgument.INPUT,
-                    name(JobArgument.INPUT)
-                            + " file "
-                            + file
-                            + " is not readable Parquet: "
-                            + e.getMessage(),
-                    e);
+            JobArgument setting = settingNamedFirst(e.getMessage());
+            String message = withNames(e.getMessage());
+            throw setting != null
+                    ? problem(setting, message, e)
+                    : problem(JobArgument.INPUT, name(JobArgument.INPUT) + ": " + message, e);
         }
+        return whole.getFields().stream()
+                .map(Field::getName)
+                .filter(c -> !own.contains(c))
+                .toList();
+    }
+
+    private void checkColumns(String file, List<String> have, List<String> partitionColumns) {
         for (String c : b.columns) {
-            if (!have.contains(c)) {
+            if (!have.contains(c) && !partitionColumns.contains(c)) {
                 throw problem(
                         JobArgument.COLUMNS,
                         name(JobArgument.INPUT)
@@ -310,6 +328,45 @@ public final class JobCheck {
                         null);
             }
         }
+    }
+
+    private List<String> columnsOf(String file) {
+        try {
+            return ParquetSource.of(List.of(file)).schema().getFields().stream()
+                    .map(Field::getName)
+                    .toList();
+        } catch (RuntimeException e) {
+            throw problem(
+                    JobArgument.INPUT,
+                    name(JobArgument.INPUT)
+                            + " file "
+                            + file
+                            + " is not readable Parquet: "
+                            + e.getMessage(),
+                    e);
+        }
+    }
+
+    /** The read option a message of the library starts by naming (as the API does), or null. */
+    private static JobArgument settingNamedFirst(String message) {
+        for (JobArgument a : READ_SETTINGS) {
+            if (message.startsWith(a.apiName())) {
+                return a;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * A message of the read options' parser, which spells the options as the API does, with the
+     * caller's names for them.
+     */
+    private String withNames(String message) {
+        String out = message;
+        for (JobArgument a : READ_SETTINGS) {
+            out = out.replace(a.apiName(), name(a));
+        }
+        return out;
     }
 
     private ParquetSource source() {

@@ -1,6 +1,7 @@
 package io.rayzerocopy.admin;
 
 import io.rayzerocopy.StoreException;
+import io.rayzerocopy.internal.exec.JobScratch;
 import io.rayzerocopy.internal.exec.ProcessRuntime;
 import io.rayzerocopy.internal.model.StoreRef;
 import io.rayzerocopy.internal.model.TensorSpec;
@@ -8,6 +9,7 @@ import io.rayzerocopy.internal.model.WeightStore;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -93,13 +95,18 @@ public final class WeightStores {
     }
 
     /**
-     * Removes the shared-memory batch directories ({@code /dev/shm/rzc-batches-*}) that this user's
-     * jobs killed outright left (a job's start does it too).
+     * Removes what this user's jobs killed outright left outside the stores: the shared-memory
+     * batch directories ({@code /dev/shm/rzc-batches-*}), the engines' scratch directories ({@code
+     * <tmp>/rzc-scratch-*}: Spark's local directories and its executors' temp files) and the
+     * native libraries lz4-java unpacked into the temp directory that no process maps any more. A
+     * job's start does it too.
      *
-     * @return the directories removed
+     * @return the files and directories removed
      */
-    public static List<Path> removeDeadBatchDirectories() {
-        return ProcessRuntime.removeDeadBatchDirectories();
+    public static List<Path> removeDeadJobFiles() {
+        List<Path> removed = new ArrayList<>(ProcessRuntime.removeDeadBatchDirectories());
+        removed.addAll(JobScratch.sweep());
+        return removed;
     }
 
     /** The directory a store with this id has (or would have) here. */

@@ -30,6 +30,7 @@ import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -46,6 +47,10 @@ import java.util.stream.Stream;
  * 3-level {@code LIST}s of those; a list column that {@link ParquetSink} wrote from a fixed-size
  * list is read back as one. All files must have the same (selected) schema.
  *
+ * <p>A Hive-partitioned input ({@code in/date=2026-12-01/x.parquet}) adds its partition columns
+ * ({@link Partitions}) after the files' columns, and {@link ParquetReadOptions}' filters prune its
+ * partition directories while listing, before any file is opened.
+ *
  * <p>Batches hold {@code batchSize} rows except the last batch of each file, which may be shorter:
  * a batch never spans two files, so its {@link RowRange} names one file. Files without rows give
  * no batch (an input without any rows gives one empty batch, of its first file). Each file is a
@@ -59,17 +64,25 @@ public final class ParquetSource implements BatchSource {
     private final ParquetReadOptions read;
     private final PartitionExpression where;
 
+    /**
+     * Whether what the listing skipped and pruned was logged: once for a source and the copies
+     * made from it (columns selected, splits skipped), not for every reader.
+     */
+    private final AtomicBoolean listingLogged;
+
     private ParquetSource(
             List<String> paths,
             List<String> columns,
             Set<String> skipped,
             ParquetReadOptions read,
-            PartitionExpression where) {
+            PartitionExpression where,
+            AtomicBoolean listingLogged) {
         this.paths = paths;
         this.columns = columns;
         this.skipped = skipped;
         this.read = read;
         this.where = where;
+        this.listingLogged = listingLogged;
     }
 
     /** The Parquet data at {@code paths}: files, directories or globs. Nothing is read yet. */
@@ -100,7 +113,8 @@ public final class ParquetSource implements BatchSource {
         }
         PartitionExpression where =
                 read.where() == null ? null : PartitionExpression.parse(read.where());
-        return new ParquetSource(List.copyOf(locations), null, Set.of(), read, where);
+        return new ParquetSource(
+                List.copyOf(locations), null, Set.of(), read, where, new AtomicBoolean());
     }
 
     /** The partition columns of the input ({@link Partitions#NONE} if it is not partitioned). */
@@ -120,7 +134,8 @@ public final class ParquetSource implements BatchSource {
             throw new IllegalArgumentException(
                     "select at least one column, each once; got " + selected);
         }
-        return new ParquetSource(paths, List.copyOf(selected), skipped, read, where);
+        return new ParquetSource(
+                paths, List.copyOf(selected), skipped, read, where, listingLogged);
     }
 
     /**
@@ -247,7 +262,7 @@ public final class ParquetSource implements BatchSource {
     /** The directory a remote path's files are listed under, qualified as its files are. */
     private static String remoteRoot(String path) {
         String base = isGlob(path) ? globBase(path) : path;
-        return Storage.fileSystem(path).makeQualified(Storage.hadoopPath(base)).toString();
+        return Storage.fileSystem(base).makeQualified(Storage.hadoopPath(base)).toString();
     }
 
     /**
@@ -301,7 +316,7 @@ public final class ParquetSource implements BatchSource {
     public ParquetSource skipSplits(Set<String> names) {
         Set<String> all = new LinkedHashSet<>(skipped);
         all.addAll(names);
-        return new ParquetSource(paths, columns, Set.copyOf(all), read, where);
+        return new ParquetSource(paths, columns, Set.copyOf(all), read, where, listingLogged);
     }
 
     /**
@@ -401,6 +416,20 @@ public final class ParquetSource implements BatchSource {
             throw new IllegalArgumentException("batchSize must be > 0, got " + batchSize);
         }
         Listing listing = listing();
+        if (!listingLogged.getAndSet(true)) {
+            logListing(listing);
+        }
+        List<Supplier<ParquetFileBatches>> parts = new ArrayList<>();
+        for (String file : listing.files()) {
+            if (skipped.contains(file)) {
+                continue;
+            }
+            parts.add(() -> new ParquetFileBatches(file, columns, listing.partitions()));
+        }
+        return new ParquetFilesReader(parts, allocator, batchSize, true);
+    }
+
+    private void logListing(Listing listing) {
         if (!listing.notParquet().isEmpty()) {
             LOG.info(
                     "skipped {} file(s) that are not Parquet (neither named .parquet nor starting"
@@ -415,14 +444,6 @@ public final class ParquetSource implements BatchSource {
                     listing.files().size(),
                     listing.partitions());
         }
-        List<Supplier<ParquetFileBatches>> parts = new ArrayList<>();
-        for (String file : listing.files()) {
-            if (skipped.contains(file)) {
-                continue;
-            }
-            parts.add(() -> new ParquetFileBatches(file, columns, listing.partitions()));
-        }
-        return new ParquetFilesReader(parts, allocator, batchSize, true);
     }
 
     @Override
