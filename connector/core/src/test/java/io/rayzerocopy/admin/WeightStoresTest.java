@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 class WeightStoresTest {
     @Test
@@ -41,6 +42,15 @@ class WeightStoresTest {
                     stored.stream().map(TensorInfo::toString).toList());
             assertEquals(d.parameterBytes(), stored.stream().mapToLong(TensorInfo::bytes).sum());
         }
+    }
+
+    @Test
+    void aModelsForwardSignatureIsReadFromItsSkeleton() {
+        assertEquals(
+                Optional.of("forward(Tensor x, Tensor? mask=...)"),
+                ModelDescription.of(
+                                TorchScriptModel.fromFile(Fixtures.path("optional_mask.pt")))
+                        .signature());
     }
 
     @Test
