@@ -221,11 +221,8 @@ public final class PartitionExpression implements Serializable {
                 throw mismatch(column, PartitionType.DATE, "DATE 'yyyy-MM-dd' or 'yyyy-MM-dd'");
             }
             try {
-                if (!text.matches("\\d{4}-\\d{2}-\\d{2}")) {
-                    throw new DateTimeParseException("not yyyy-MM-dd", text, 0);
-                }
-                return LocalDate.parse(text);
-            } catch (DateTimeParseException e) {
+                return Partitions.parseDate(text);
+            } catch (IllegalArgumentException | DateTimeParseException e) {
                 throw mismatch(column, PartitionType.DATE, "a date written 'yyyy-MM-dd'");
             }
         }
