@@ -13,17 +13,17 @@ import io.rayzerocopy.internal.data.ParquetSink;
 import io.rayzerocopy.internal.data.ParquetSource;
 import io.rayzerocopy.internal.data.RangeSource;
 import io.rayzerocopy.internal.data.SourceBatch;
-import io.rayzerocopy.internal.exec.ActorRuntime;
-import io.rayzerocopy.internal.exec.ActorSpec;
 import io.rayzerocopy.internal.exec.ErroredBatchHandler;
-import io.rayzerocopy.internal.exec.JobPlan;
-import io.rayzerocopy.internal.exec.JobRuntime;
 import io.rayzerocopy.internal.exec.MapStage;
 import io.rayzerocopy.internal.exec.Pipeline;
 import io.rayzerocopy.internal.exec.PipelineRun;
-import io.rayzerocopy.internal.exec.RuntimeProvider;
-import io.rayzerocopy.internal.exec.RuntimeSettings;
-import io.rayzerocopy.internal.exec.Runtimes;
+import io.rayzerocopy.spi.ActorRuntime;
+import io.rayzerocopy.spi.ActorSpec;
+import io.rayzerocopy.spi.JobPlan;
+import io.rayzerocopy.spi.JobRuntime;
+import io.rayzerocopy.spi.RuntimeProvider;
+import io.rayzerocopy.spi.RuntimeSettings;
+import io.rayzerocopy.spi.Runtimes;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.BigIntVector;
@@ -652,8 +652,9 @@ public final class Dataset {
     }
 
     private JobPlan plan() {
-        return new JobPlan(
+        return new DatasetPlan(
                 source,
+                stages,
                 new SplitRunner(stages, options),
                 runtimeSettings(),
                 options.maxErroredBatches(),
@@ -687,7 +688,7 @@ public final class Dataset {
 
         @Override
         public WriteResult writeParquet(
-                BatchSource split,
+                JobPlan.Split split,
                 String directory,
                 ParquetWriteOptions writeOptions,
                 Consumer<Progress> progress) {
@@ -695,14 +696,8 @@ public final class Dataset {
         }
 
         @Override
-        public BatchIterator iterBatches(BatchSource split) {
+        public BatchIterator iterBatches(JobPlan.Split split) {
             return dataset(split, p -> {}).iterBatches();
-        }
-
-        @Override
-        public JobRecord record(
-                BatchSource source, Map<String, String> splits, ParquetWriteOptions write) {
-            return JobRecords.of(source, splits, stages, write);
         }
 
         @Override
@@ -718,7 +713,7 @@ public final class Dataset {
                     .orElse("read");
         }
 
-        private Dataset dataset(BatchSource split, Consumer<Progress> progress) {
+        private Dataset dataset(JobPlan.Split split, Consumer<Progress> progress) {
             ExecutionOptions.Builder options =
                     ExecutionOptions.builder()
                             .progress(progress)
@@ -728,7 +723,7 @@ public final class Dataset {
                             .runtime(runtime)
                             .workerJvmOptions(workerJvmOptions);
             runtimeOptions.forEach(options::runtimeOption);
-            return new Dataset(split, stages, options.build());
+            return new Dataset(DatasetPlan.planned(split), stages, options.build());
         }
     }
 

@@ -8,10 +8,10 @@ import io.rayzerocopy.internal.data.Locations;
 import io.rayzerocopy.internal.data.ParquetSink;
 import io.rayzerocopy.internal.data.SettingNames;
 import io.rayzerocopy.internal.data.StagingArea;
-import io.rayzerocopy.internal.exec.RuntimeSettings;
-import io.rayzerocopy.internal.exec.Runtimes;
 import io.rayzerocopy.internal.storage.FetchedFile;
 import io.rayzerocopy.internal.storage.Storage;
+import io.rayzerocopy.spi.RuntimeSettings;
+import io.rayzerocopy.spi.Runtimes;
 
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;

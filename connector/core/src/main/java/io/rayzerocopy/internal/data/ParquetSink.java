@@ -4,6 +4,7 @@ import io.rayzerocopy.DatasetException;
 import io.rayzerocopy.ParquetWriteOptions;
 import io.rayzerocopy.internal.storage.Storage;
 import io.rayzerocopy.internal.storage.Tree;
+import io.rayzerocopy.spi.JobPlan;
 
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.pojo.Schema;
@@ -39,7 +40,7 @@ import java.util.Set;
  *
  * <p>Thread-safe. Batches are not closed by the sink.
  */
-public final class ParquetSink implements AutoCloseable {
+public final class ParquetSink implements JobPlan.Output {
     /** The split of rows written without naming one. */
     private static final String UNSPLIT = "";
 
@@ -162,6 +163,7 @@ public final class ParquetSink implements AutoCloseable {
     }
 
     /** Where the dataset appears on commit: a local path or a URI. */
+    @Override
     public String directory() {
         return tree.name(directory);
     }
@@ -181,6 +183,12 @@ public final class ParquetSink implements AutoCloseable {
             throw new DatasetException(
                     "cannot create " + tree.name(dir) + ": " + StagingArea.reason(e), e);
         }
+    }
+
+    /** A directory of {@link #scratch} for the attempts of a job's tasks. */
+    @Override
+    public AttemptDirs attempts(String name) {
+        return new AttemptDirs(scratch(name));
     }
 
     /** Appends all rows of {@code root} to the dataset. */
@@ -234,6 +242,7 @@ public final class ParquetSink implements AutoCloseable {
      *
      * @return rows of the adopted main dataset (from the files' footers)
      */
+    @Override
     public synchronized long adopt(String split, String committed) {
         checkOpen();
         Path dir = tree.path(committed);
@@ -302,16 +311,19 @@ public final class ParquetSink implements AutoCloseable {
     }
 
     /** The splits that were committed by the run this job resumed. */
+    @Override
     public Set<String> resumedSplits() {
         return area.resumedSplits();
     }
 
     /** Rows of the main dataset in the splits of the run this job resumed. */
+    @Override
     public long resumedRows() {
         return area.resumedRows();
     }
 
     /** Rows of the main dataset so far, committed or not. */
+    @Override
     public synchronized long rows() {
         return area.committedRows() + open.values().stream().mapToLong(SplitWriter::rows).sum();
     }
@@ -327,6 +339,7 @@ public final class ParquetSink implements AutoCloseable {
      * @return the files of the main dataset, at their final locations
      * @throws DatasetException if the dataset cannot be committed; the output is then unchanged
      */
+    @Override
     public synchronized List<String> commit() {
         checkOpen();
         try {

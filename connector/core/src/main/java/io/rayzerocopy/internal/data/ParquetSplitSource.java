@@ -1,10 +1,11 @@
 package io.rayzerocopy.internal.data;
 
+import io.rayzerocopy.internal.storage.Storage;
+import io.rayzerocopy.spi.JobPlan;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.types.pojo.Schema;
 
-import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -18,7 +19,7 @@ import java.util.function.Supplier;
  * splits ({@link #plan}) and ships them to the tasks. Batch row ranges name the file and the rows'
  * numbers in the whole file, as {@link ParquetSource}'s do.
  */
-public final class ParquetSplitSource implements BatchSource, Serializable {
+public final class ParquetSplitSource implements BatchSource, JobPlan.Split {
     private static final long serialVersionUID = 2L;
 
     private final List<ParquetSplit> splits;
@@ -86,6 +87,22 @@ public final class ParquetSplitSource implements BatchSource, Serializable {
     /** The splits, in read order. */
     public List<ParquetSplit> parquetSplits() {
         return splits;
+    }
+
+    /** The first split's, e.g. {@code a.parquet row groups [0, 3)}: what names it in the job's record. */
+    @Override
+    public String name() {
+        return splits.get(0).toString();
+    }
+
+    /** What identifies the content of the first split's file ({@link Storage#fingerprint}). */
+    public String fingerprint() {
+        return Storage.fingerprint(splits.get(0).file());
+    }
+
+    @Override
+    public long rows() {
+        return rowCount().getAsLong();
     }
 
     @Override
