@@ -27,6 +27,7 @@ import io.rayzerocopy.spi.Runtimes;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.DateDayVector;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -37,6 +38,7 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -110,6 +112,23 @@ public final class Dataset {
         Objects.requireNonNull(paths, "paths");
         return new Dataset(
                 ParquetSource.of(Arrays.asList(paths)), List.of(), ExecutionOptions.defaults());
+    }
+
+    /**
+     * As {@link #readParquet(String...)}, for a Hive-partitioned table: each {@code name=value}
+     * directory level under a path adds a partition column (typed as Spark infers it, or as {@code
+     * options} forces), and only the partitions {@code options}' filters keep are read; the others'
+     * files are never opened (docs/storage.md#partitions).
+     *
+     * @throws IllegalArgumentException if the filter expression is malformed
+     */
+    public static Dataset readParquet(ParquetReadOptions options, String... paths) {
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(paths, "paths");
+        return new Dataset(
+                ParquetSource.of(Arrays.asList(paths), options),
+                List.of(),
+                ExecutionOptions.defaults());
     }
 
     /**
@@ -376,7 +395,7 @@ public final class Dataset {
 
     /**
      * The first {@code n} rows as maps from column name to plain Java values: Integer, Long, Float,
-     * Double, Boolean, String, byte[], and Lists for list columns.
+     * Double, Boolean, String, byte[], LocalDate, and Lists for list columns.
      */
     public List<Map<String, Object>> take(int n) {
         if (n < 0) {
@@ -389,7 +408,11 @@ public final class Dataset {
                 for (int r = 0; r < root.getRowCount() && rows.size() < n; r++) {
                     Map<String, Object> row = new LinkedHashMap<>();
                     for (FieldVector vector : root.getFieldVectors()) {
-                        row.put(vector.getName(), plain(vector.getObject(r)));
+                        row.put(
+                                vector.getName(),
+                                vector instanceof DateDayVector days && !days.isNull(r)
+                                        ? LocalDate.ofEpochDay(days.get(r))
+                                        : plain(vector.getObject(r)));
                     }
                     rows.add(row);
                 }

@@ -128,7 +128,9 @@ class SparkResumeCliTest {
 
         RzcCliTest.Run resumed = RzcCliTest.rzc(score(out, "--resume").toArray(String[]::new));
         assertEquals(0, resumed.code(), resumed.err());
-        assertTrue(resumed.out().contains("resumed: skipped " + done), resumed.out());
+        assertTrue(
+                resumed.out().contains("resumed: skipped " + done + " input splits"),
+                resumed.out());
         String last = resumed.out().strip().lines().reduce((a, b) -> b).orElse("");
         assertTrue(last.startsWith("rows=" + FILES * ROWS_PER_FILE + " errored=0 "), last);
         assertEquals(

@@ -20,14 +20,17 @@ import java.util.function.Supplier;
  * numbers in the whole file, as {@link ParquetSource}'s do.
  */
 public final class ParquetSplitSource implements BatchSource, JobPlan.Split {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
     private final List<ParquetSplit> splits;
     private final List<String> columns;
+    private final Partitions partitions;
 
-    private ParquetSplitSource(List<ParquetSplit> splits, List<String> columns) {
+    private ParquetSplitSource(
+            List<ParquetSplit> splits, List<String> columns, Partitions partitions) {
         this.splits = splits;
         this.columns = columns;
+        this.partitions = partitions;
     }
 
     /** The rows of {@code splits}, in order; {@code columns} null or empty for all columns. */
@@ -38,7 +41,8 @@ public final class ParquetSplitSource implements BatchSource, JobPlan.Split {
         }
         return new ParquetSplitSource(
                 List.copyOf(splits),
-                columns == null || columns.isEmpty() ? null : List.copyOf(columns));
+                columns == null || columns.isEmpty() ? null : List.copyOf(columns),
+                Partitions.NONE);
     }
 
     /**
@@ -60,9 +64,10 @@ public final class ParquetSplitSource implements BatchSource, JobPlan.Split {
         }
         List<String> columns = parquet.columns().isEmpty() ? null : parquet.columns();
         List<String> files = parquet.files();
+        Partitions partitions = parquet.partitions();
         Schema first = null;
         for (String file : files) {
-            try (ParquetFileBatches batches = new ParquetFileBatches(file, columns)) {
+            try (ParquetFileBatches batches = new ParquetFileBatches(file, columns, partitions)) {
                 if (first == null) {
                     first = batches.schema();
                 } else if (!first.equals(batches.schema())) {
@@ -74,7 +79,7 @@ public final class ParquetSplitSource implements BatchSource, JobPlan.Split {
         }
         List<ParquetSplitSource> sources = new ArrayList<>();
         for (ParquetSplit split : ParquetSplit.plan(files, maxRowsPerSplit)) {
-            sources.add(new ParquetSplitSource(List.of(split), columns));
+            sources.add(new ParquetSplitSource(List.of(split), columns, partitions));
         }
         return sources;
     }
@@ -103,7 +108,8 @@ public final class ParquetSplitSource implements BatchSource, JobPlan.Split {
     @Override
     public Schema schema() {
         ParquetSplit first = splits.get(0);
-        try (ParquetFileBatches file = new ParquetFileBatches(first.file(), columns)) {
+        try (ParquetFileBatches file =
+                new ParquetFileBatches(first.file(), columns, partitions)) {
             return file.schema();
         }
     }
@@ -120,7 +126,7 @@ public final class ParquetSplitSource implements BatchSource, JobPlan.Split {
             throw new IllegalArgumentException(
                     "select at least one column, each once; got " + selected);
         }
-        return new ParquetSplitSource(splits, List.copyOf(selected));
+        return new ParquetSplitSource(splits, List.copyOf(selected), partitions);
     }
 
     @Override
@@ -136,6 +142,7 @@ public final class ParquetSplitSource implements BatchSource, JobPlan.Split {
                             new ParquetFileBatches(
                                     split.file(),
                                     columns,
+                                    partitions,
                                     split.firstRowGroup(),
                                     split.rowGroupCount()));
         }

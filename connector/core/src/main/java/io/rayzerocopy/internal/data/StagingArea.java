@@ -225,10 +225,14 @@ public final class StagingArea {
         return (log ? OutputLink.targetLogged(local) : OutputLink.target(local)).toString();
     }
 
-    /** The staging directories of jobs on {@code output} (a path or URI), dead or alive. */
+    /**
+     * The staging directories of jobs on {@code output} (a path or URI), dead or alive; a job on an
+     * output given as a symbolic link stages next to the link's target, so that is where they are.
+     */
     public static List<Leftover> leftovers(String output) {
-        Tree tree = Tree.of(output);
-        return leftovers(tree, tree.path(output));
+        String staged = linkTarget(output, false);
+        Tree tree = Tree.of(staged);
+        return leftovers(tree, tree.path(staged));
     }
 
     private static List<Leftover> leftovers(Tree tree, Path dir) {
@@ -259,12 +263,13 @@ public final class StagingArea {
     }
 
     /**
-     * Removes the staging directories of dead jobs on {@code output} and on every output directly
-     * inside {@code output}; returns what was removed.
+     * Removes the staging directories of dead jobs on {@code output} (at its target, if it is a
+     * symbolic link) and on every output directly inside it; returns what was removed.
      */
     public static List<Leftover> removeDead(String output) {
-        Tree tree = Tree.of(output);
-        Path dir = tree.path(output);
+        String staged = linkTarget(output, false);
+        Tree tree = Tree.of(staged);
+        Path dir = tree.path(staged);
         List<Leftover> candidates = new ArrayList<>(leftovers(tree, dir));
         try {
             for (Path entry : tree.children(dir, ".")) {

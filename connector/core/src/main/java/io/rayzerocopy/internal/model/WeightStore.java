@@ -109,7 +109,7 @@ public final class WeightStore {
         }
 
         /** The dimensions. */
-        long[] shape() {
+        public long[] shape() {
             return shape.clone();
         }
 

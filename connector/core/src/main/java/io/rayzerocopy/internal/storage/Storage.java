@@ -119,7 +119,8 @@ public final class Storage {
         return new Configuration(conf);
     }
 
-    private static boolean setBySite(Configuration built, String key) {
+    /** Whether {@code key} is set by a source other than Hadoop's defaults. */
+    static boolean setBySite(Configuration built, String key) {
         String[] sources = built.getPropertySources(key);
         if (sources == null) {
             return false;
