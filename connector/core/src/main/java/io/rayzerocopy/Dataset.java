@@ -269,6 +269,9 @@ public final class Dataset {
         Objects.requireNonNull(writeOptions, "writeOptions");
         String output = OutputGuard.checkLocation(directory, modelFiles);
         source.checkOutput(output);
+        if (stages.isEmpty()) {
+            ParquetSink.checkPartitionBy(writeOptions.partitionBy(), source.schema());
+        }
         JobRuntime cluster = jobRuntime();
         if (cluster != null) {
             checkInput();

@@ -17,7 +17,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * Hive-partitioned tables in and out, on real Parquet files: partition columns typed as Spark
@@ -169,5 +168,161 @@ class PartitionedParquetTest {
         assertTrue(e.getMessage().contains("date=2026-12-0"), e.getMessage());
         Files.createDirectories(t.resolve("date=2026-12-02/hour=1"));
         assertTrue(Files.exists(t));
+    }
+
+    /** Keeps id, hour and date, puts y = 2x; fails on ids from 20 on while the flag file exists. */
+    public static final class Doubler implements BatchFn {
+        private final Path flag;
+
+        public Doubler(String flag) {
+            this.flag = Path.of(flag);
+        }
+
+        @Override
+        public org.apache.arrow.vector.VectorSchemaRoot call(Batch batch) {
+            var ids = (org.apache.arrow.vector.BigIntVector) batch.root().getVector("id");
+            var x = (org.apache.arrow.vector.Float8Vector) batch.root().getVector("x");
+            var y = new org.apache.arrow.vector.Float8Vector("y", batch.allocator());
+            y.allocateNew(batch.rowCount());
+            for (int r = 0; r < batch.rowCount(); r++) {
+                if (ids.get(r) >= 20 && Files.exists(flag)) {
+                    y.close();
+                    throw new IllegalStateException("flagged at id " + ids.get(r));
+                }
+                y.set(r, 2 * x.get(r));
+            }
+            y.setValueCount(batch.rowCount());
+            return batch.output().keep("id", "date", "hour").put("y", y).build();
+        }
+    }
+
+    private static Dataset doubled(Path flag) {
+        return Dataset.readParquet(table.toString())
+                .mapBatches(Doubler.class, List.of(flag.toString()), 4, ActorPoolStrategy.size(2));
+    }
+
+    private static List<String> relative(Path root, List<String> files) {
+        return files.stream().map(f -> root.relativize(Path.of(f)).toString()).sorted().toList();
+    }
+
+    @Test
+    void partitionByWritesHiveDirectoriesWithoutThePartitionColumnsAndReadsBack(
+            @TempDir Path other) throws Exception {
+        Path out = other.resolve("out");
+        Path flag = other.resolve("no-flag");
+        WriteResult result =
+                doubled(flag)
+                        .writeParquet(
+                                out.toString(),
+                                ParquetWriteOptions.builder().partitionBy("date").build());
+        assertEquals(30, result.rowsWritten());
+        assertEquals(
+                List.of(
+                        "date=2026-11-30/part-00000.parquet",
+                        "date=2026-11-30/part-00001.parquet",
+                        "date=2026-12-01/part-00000.parquet",
+                        "date=2026-12-01/part-00001.parquet",
+                        "date=2026-12-02/part-00000.parquet",
+                        "date=2026-12-02/part-00001.parquet"),
+                relative(out, result.files()));
+        String success = Files.readString(out.resolve("_SUCCESS"));
+        assertTrue(success.contains("date=2026-12-02/part-00001.parquet"), success);
+        Dataset oneFile = Dataset.readParquet(result.files().get(0));
+        assertEquals(List.of("id", "hour", "y"), List.copyOf(types(oneFile).keySet()));
+        Dataset back = Dataset.readParquet(out.toString());
+        assertEquals("Date(DAY)", types(back).get("date"));
+        List<Map<String, Object>> rows = sorted(back.take(100));
+        assertEquals(30, rows.size());
+        for (int i = 0; i < 30; i++) {
+            assertEquals(
+                    Map.of(
+                            "id", (long) i,
+                            "hour", i % 10 < 5 ? 7 : 23,
+                            "y", (double) i,
+                            "date", LocalDate.parse(DATES.get(i / 10))),
+                    rows.get(i));
+        }
+    }
+
+    @Test
+    void manyPartitionsPerBatchStayWithinTheOpenFileBound(@TempDir Path other) {
+        List<Map<String, Object>> items = new ArrayList<>();
+        for (long i = 0; i < 60; i++) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("id", i);
+            row.put("key", i % 6 == 5 ? "" : i % 6 == 4 ? "a/b=c" : "k" + (i % 6));
+            items.add(row);
+        }
+        Path out = other.resolve("out");
+        WriteResult result =
+                Dataset.fromItems(items)
+                        .mapBatches(batch -> batch.output().keep("id", "key").build(), 10)
+                        .writeParquet(
+                                out.toString(),
+                                ParquetWriteOptions.builder()
+                                        .partitionBy("key")
+                                        .maxOpenFiles(2)
+                                        .build());
+        List<String> dirs =
+                relative(out, result.files()).stream()
+                        .map(f -> f.substring(0, f.indexOf('/')))
+                        .distinct()
+                        .toList();
+        assertEquals(
+                List.of("key=__HIVE_DEFAULT_PARTITION__", "key=a%2Fb%3Dc", "key=k0", "key=k1",
+                        "key=k2", "key=k3"),
+                dirs);
+        assertTrue(result.files().size() > 6, "files finished early to stay within 2 open");
+        Map<Long, Object> keys = new LinkedHashMap<>();
+        for (Map<String, Object> row : Dataset.readParquet(out.toString()).take(100)) {
+            keys.put((Long) row.get("id"), row.get("key"));
+        }
+        assertEquals(60, keys.size());
+        for (long i = 0; i < 60; i++) {
+            Object expected = i % 6 == 5 ? null : i % 6 == 4 ? "a/b=c" : "k" + (i % 6);
+            assertEquals(expected, keys.get(i), "row " + i);
+        }
+    }
+
+    @Test
+    void badPartitionByIsRefusedBeforeAnyWrite(@TempDir Path other) {
+        Path out = other.resolve("out");
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                Dataset.readParquet(table.toString())
+                                        .writeParquet(
+                                                out.toString(),
+                                                ParquetWriteOptions.builder()
+                                                        .partitionBy("region")
+                                                        .build()));
+        assertTrue(
+                e.getMessage().contains("'region' is not a column of the output; its columns are"
+                        + " [id, x, date, hour]"),
+                e.getMessage());
+        assertTrue(Files.notExists(out));
+    }
+
+    @Test
+    void aPartitionedJobResumesWithEveryRowOnce(@TempDir Path other) throws Exception {
+        Path out = other.resolve("out");
+        Path flag = Files.createFile(other.resolve("flag"));
+        ParquetWriteOptions options =
+                ParquetWriteOptions.builder().partitionBy("date", "hour").resume(true).build();
+        Dataset job =
+                doubled(flag).withOptions(ExecutionOptions.builder().preserveOrder(true).build());
+        assertThrows(DatasetException.class, () -> job.writeParquet(out.toString(), options));
+        assertTrue(Files.notExists(out));
+        Files.delete(flag);
+        WriteResult resumed = job.writeParquet(out.toString(), options);
+        assertTrue(resumed.skippedSplits() >= 1, "splits of the failed run are kept");
+        assertEquals(30, resumed.rowsWritten());
+        assertTrue(resumed.stats().inputRows() < 30, "only the splits not committed are read");
+        List<Map<String, Object>> rows = sorted(Dataset.readParquet(out.toString()).take(100));
+        assertEquals(
+                java.util.stream.LongStream.range(0, 30).boxed().toList(),
+                rows.stream().map(r -> r.get("id")).toList());
+        assertEquals(6, resumed.files().size());
     }
 }

@@ -6,6 +6,7 @@ import io.rayzerocopy.DatasetException;
 import io.rayzerocopy.ExecutionOptions;
 import io.rayzerocopy.ModelScorer;
 import io.rayzerocopy.ParquetWriteOptions;
+import io.rayzerocopy.RuntimeNames;
 import io.rayzerocopy.WriteResult;
 import io.rayzerocopy.admin.StoreMemory;
 import io.rayzerocopy.internal.storage.Storage;
@@ -28,7 +29,7 @@ record ScoringJob(WriteResult result, StoreMemory memory, String splitUnit) {
         ProgressPrinter progress = new ProgressPrinter();
         // Spark commits its own splits (parts of files); the other runtimes, whole input files.
         String splitUnit =
-                options.build().runtime().equals("spark") ? "input splits" : "input files";
+                options.build().runtime().equals(RuntimeNames.SPARK) ? "input splits" : "input files";
         JobMonitor monitor = new JobMonitor(scorer.wrapper().storeId());
         try {
             WriteResult result;

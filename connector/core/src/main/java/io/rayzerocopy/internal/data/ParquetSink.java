@@ -53,6 +53,7 @@ public final class ParquetSink implements JobPlan.Output {
     private final CompressionCodecFactory.BytesInputCompressor compressor;
     private final Map<String, SplitWriter> open = new LinkedHashMap<>();
     private final Map<String, Schema> schemas = new HashMap<>();
+    private final List<String> partitionBy;
 
     /** Deletes the staging directory if the JVM exits (Ctrl-C) before the job commits. */
     private final Thread cleanupAtExit;
@@ -63,6 +64,7 @@ public final class ParquetSink implements JobPlan.Output {
         this.tree = area.tree();
         this.directory = directory;
         this.area = area;
+        this.partitionBy = options.partitionBy();
         this.cleanupAtExit =
                 new Thread(
                         () -> {
@@ -145,6 +147,18 @@ public final class ParquetSink implements JobPlan.Output {
                             + dir.toUri().getScheme()
                             + "://) renames by copying, so a commit there could not be atomic;"
                             + " write to a local path or hdfs:// and copy the committed output");
+        }
+    }
+
+    /**
+     * Checks, before a job starts, that {@code partitionBy} can partition rows of {@code schema}
+     * ({@link ParquetWriteOptions#partitionBy()}).
+     *
+     * @throws IllegalArgumentException naming the column and the fix
+     */
+    public static void checkPartitionBy(List<String> partitionBy, Schema schema) {
+        if (!partitionBy.isEmpty()) {
+            PartitionRows.check(partitionBy, schema.getFields());
         }
     }
 
@@ -240,6 +254,9 @@ public final class ParquetSink implements JobPlan.Output {
                     writer.adopt(side.getName(), partFiles(side));
                 }
             }
+            for (Map.Entry<String, List<Path>> partition : partitionFiles(dir).entrySet()) {
+                rows += writer.adopt(partition.getKey(), partition.getValue());
+            }
             writer.commit();
             return rows;
         } catch (IOException | RuntimeException e) {
@@ -265,6 +282,32 @@ public final class ParquetSink implements JobPlan.Output {
         }
         files.sort(Comparator.comparing(Path::getName));
         return files;
+    }
+
+    /**
+     * The part files of a partitioned dataset at {@code dir}, by partition directory relative to
+     * it ({@code date=2026-12-01/hour=7}), in name order.
+     */
+    private Map<String, List<Path>> partitionFiles(Path dir) throws IOException {
+        Map<String, List<Path>> byPartition = new java.util.TreeMap<>();
+        if (partitionBy.isEmpty()) {
+            return byPartition;
+        }
+        String prefix = dir.toUri().getPath() + "/";
+        for (Path file : tree.files(dir)) {
+            String relative = file.toUri().getPath().substring(prefix.length());
+            int slash = relative.lastIndexOf('/');
+            if (slash > 0
+                    && !relative.startsWith("_")
+                    && file.getName().startsWith("part-")
+                    && file.getName().endsWith(".parquet")) {
+                byPartition
+                        .computeIfAbsent(relative.substring(0, slash), k -> new ArrayList<>())
+                        .add(file);
+            }
+        }
+        byPartition.values().forEach(files -> files.sort(Comparator.comparing(Path::toString)));
+        return byPartition;
     }
 
     /** The splits that were committed by the run this job resumed. */
@@ -303,7 +346,7 @@ public final class ParquetSink implements JobPlan.Output {
             for (String split : List.copyOf(open.keySet())) {
                 commitSplit(split);
             }
-            List<String> files = area.commit(schemas.get(MAIN), compressor);
+            List<String> files = area.commit(dataSchema(), compressor);
             finished = true;
             codecs.release();
             forgetCleanup();
@@ -320,6 +363,18 @@ public final class ParquetSink implements JobPlan.Output {
                             + (e instanceof IOException ? StagingArea.reason(e) : e),
                     e);
         }
+    }
+
+    /** The schema of the main dataset's files: without the partition columns. */
+    private Schema dataSchema() {
+        Schema main = schemas.get(MAIN);
+        if (main == null || partitionBy.isEmpty()) {
+            return main;
+        }
+        return new Schema(
+                main.getFields().stream()
+                        .filter(f -> !partitionBy.contains(f.getName()))
+                        .toList());
     }
 
     /** Discards everything written unless {@link #commit()} succeeded. */

@@ -47,6 +47,10 @@ import java.util.stream.Stream;
  * 3-level {@code LIST}s of those; a list column that {@link ParquetSink} wrote from a fixed-size
  * list is read back as one. All files must have the same (selected) schema.
  *
+ * <p>A Hive-partitioned input ({@code in/date=2026-12-01/x.parquet}) adds its partition columns
+ * ({@link Partitions}) after the files' columns, and {@link ParquetReadOptions}' filters prune its
+ * partition directories while listing, before any file is opened.
+ *
  * <p>Batches hold {@code batchSize} rows except the last batch of each file, which may be shorter:
  * a batch never spans two files, so its {@link RowRange} names one file. Files without rows give
  * no batch (an input without any rows gives one empty batch, of its first file). Each file is a
@@ -258,7 +262,7 @@ public final class ParquetSource implements BatchSource {
     /** The directory a remote path's files are listed under, qualified as its files are. */
     private static String remoteRoot(String path) {
         String base = isGlob(path) ? globBase(path) : path;
-        return Storage.fileSystem(path).makeQualified(Storage.hadoopPath(base)).toString();
+        return Storage.fileSystem(base).makeQualified(Storage.hadoopPath(base)).toString();
     }
 
     /**

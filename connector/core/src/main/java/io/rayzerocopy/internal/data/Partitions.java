@@ -180,11 +180,11 @@ public final class Partitions implements Serializable {
                                 + Storage.mask(dir)
                                 + ": '"
                                 + HivePaths.unescape(raw)
-                                + "' is not a "
+                                + "' is not of type "
                                 + name(column.type())
-                                + " value of partition column '"
+                                + " (partition column '"
                                 + column.name()
-                                + "'; read it as a string ("
+                                + "'); read it as a string ("
                                 + SettingNames.PARTITION_TYPES
                                 + ")",
                         e);

@@ -92,6 +92,7 @@ public final class StagingArea {
     private final Map<String, SplitRecord> committed = new LinkedHashMap<>();
     private final Set<String> resumed;
     private final Path root;
+    private final OpenFiles openFiles;
     private int nextIndex;
 
     private StagingArea(
@@ -106,6 +107,7 @@ public final class StagingArea {
         this.options = options;
         this.job = job;
         this.root = root;
+        this.openFiles = new OpenFiles(options.maxOpenFiles());
         this.committed.putAll(adopted);
         this.resumed = Set.copyOf(adopted.keySet());
         this.nextIndex = job == null ? 0 : job.splits().size();
@@ -390,6 +392,11 @@ public final class StagingArea {
         return tree;
     }
 
+    /** The part files of partitioned output open now, across splits. */
+    OpenFiles openFiles() {
+        return openFiles;
+    }
+
     /** The staging directory's path on {@link #tree()}. */
     Path root() {
         return root;
@@ -446,8 +453,9 @@ public final class StagingArea {
     }
 
     /**
-     * Names the committed part files in split order ({@code part-00000.parquet}, ...; an empty file
-     * with {@code emptySchema} if no split wrote rows and a schema is known), writes {@code
+     * Names the committed part files in split order ({@code part-00000.parquet}, ...; in each
+     * partition directory of a partitioned dataset; an empty file with {@code emptySchema} if no
+     * split wrote rows and a schema is known), writes {@code
      * _SUCCESS} (a JSON manifest of the files and rows, as Spark's committers write) and moves them
      * into place as the output, replacing an existing one as the save mode allows.
      *
@@ -481,7 +489,8 @@ public final class StagingArea {
                 names.add(dataset.getKey().isEmpty() ? name : dataset.getKey() + "/" + name);
             }
         }
-        if (byDataset.get("") == null && emptySchema != null) {
+        boolean anyData = byDataset.keySet().stream().anyMatch(d -> !d.startsWith("_"));
+        if (!anyData && emptySchema != null) {
             Path empty = new Path(data, "part-00000.parquet");
             new PartFileWriter(
                             tree.output(empty),
@@ -496,7 +505,7 @@ public final class StagingArea {
         replaceOutput(data);
         deleteAfterCommit(tree, root);
         return names.stream()
-                .filter(n -> !n.contains("/"))
+                .filter(n -> !n.startsWith("_"))
                 .map(n -> tree.name(new Path(output, n)))
                 .toList();
     }
