@@ -2,6 +2,7 @@ package io.rayzerocopy.internal.data;
 
 import io.rayzerocopy.DatasetException;
 import io.rayzerocopy.ParquetWriteOptions;
+import io.rayzerocopy.internal.storage.ObjectStoreCommitter;
 import io.rayzerocopy.internal.storage.Storage;
 import io.rayzerocopy.internal.storage.Tree;
 
@@ -63,13 +64,7 @@ public final class ParquetSink implements AutoCloseable {
         this.directory = directory;
         this.area = area;
         this.cleanupAtExit =
-                new Thread(
-                        () -> {
-                            if (!area.keepsOnExit()) {
-                                StagingArea.deleteRecursively(area.tree(), area.root());
-                            }
-                        },
-                        "rzc-sink-cleanup");
+                new Thread(area::deleteAtExit, "rzc-sink-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanupAtExit);
         this.codecs = new CodecFactory(new PlainParquetConfiguration(), 1 << 20);
         this.compressor =
@@ -132,18 +127,12 @@ public final class ParquetSink implements AutoCloseable {
     }
 
     /**
-     * Refuses an output on a file system without atomic renames (an object store): there a
-     * rename copies every byte and is not atomic, so the commit could not promise anything.
+     * Refuses an output on a file system without atomic renames (an object store) unless
+     * Hadoop's committer protocol can commit there without renames ({@code s3a://}).
      */
     private static void checkRenames(Tree tree, Path dir) {
-        if (!tree.renamesAtomically()) {
-            throw new IllegalArgumentException(
-                    "cannot commit output to "
-                            + tree.name(dir)
-                            + ": its file system ("
-                            + dir.toUri().getScheme()
-                            + "://) renames by copying, so a commit there could not be atomic;"
-                            + " write to a local path or hdfs:// and copy the committed output");
+        if (ObjectStoreCommitter.isNeeded(tree)) {
+            ObjectStoreCommitter.check(dir, tree.name(dir));
         }
     }
 
@@ -159,6 +148,13 @@ public final class ParquetSink implements AutoCloseable {
      */
     public synchronized String scratch(String name) {
         checkOpen();
+        if (ObjectStoreCommitter.isNeeded(tree)) {
+            throw new IllegalArgumentException(
+                    "cannot commit a cluster job's output to "
+                            + directory()
+                            + " yet: its task attempts are adopted by renames, which copy on an"
+                            + " object store; write to hdfs:// (or run on threads or processes)");
+        }
         Path dir = new Path(area.root(), name);
         try {
             tree.createDirectory(dir);

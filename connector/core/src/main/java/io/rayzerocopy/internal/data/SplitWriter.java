@@ -112,7 +112,7 @@ public final class SplitWriter {
                     sideRows.put(entry.getKey(), entry.getValue().rows);
                 }
             }
-            area.commitSplit(split, index, files, rows(), sideRows);
+            area.commitSplit(split, index, data, files, rows(), sideRows);
         } catch (IOException e) {
             abandonFiles();
             throw new DatasetException(
@@ -139,6 +139,7 @@ public final class SplitWriter {
         for (Parts parts : datasets.values()) {
             parts.abandon();
         }
+        area.abandonSplit(index);
     }
 
     private Parts parts(String name) {
