@@ -881,6 +881,10 @@ public final class StagingArea {
      * one with the path alone).
      */
     static String reason(Throwable e) {
+        String objectStore = Storage.objectStoreReason(e);
+        if (objectStore != null) {
+            return objectStore;
+        }
         if (e instanceof AccessDeniedException denied) {
             return "Permission denied (" + denied.getFile() + ")";
         }
