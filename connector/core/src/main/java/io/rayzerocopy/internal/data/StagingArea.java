@@ -103,6 +103,12 @@ public final class StagingArea {
     /** The committer of an output on an object store; {@code null} where renames commit. */
     private final ObjectStoreCommitter committer;
 
+    /**
+     * Set when the object store could not be reached while giving up: each later clean-up call
+     * would only wait out its retries, so they are skipped (the next job cleans up).
+     */
+    private volatile boolean unreachable;
+
     private int nextIndex;
 
     private StagingArea(
@@ -482,13 +488,14 @@ public final class StagingArea {
 
     /** Drops the uploads of split {@code index}, which was not committed. */
     void abandonSplit(int index) {
-        if (committer == null) {
+        if (committer == null || unreachable) {
             return;
         }
         try {
             committer.abortTask(index);
         } catch (IOException e) {
             // Its uploads stay pending, invisible; the job's commit or abort aborts them.
+            unreachable = Storage.isUnreachable(e);
             LOG.warn("could not abort the uploads of split {}: {}", index, reason(e));
         }
     }
@@ -666,6 +673,14 @@ public final class StagingArea {
      * resumed keeps its committed splits for a later run (only its unfinished files go).
      */
     synchronized void abandon() {
+        if (unreachable) {
+            LOG.warn(
+                    "left {} and the job's pending uploads to {} in place: the store cannot be"
+                            + " reached; the next job on this output (or rzc clean) removes them",
+                    tree.name(root),
+                    tree.name(output));
+            return;
+        }
         if (options.resume() && !committed.isEmpty()) {
             // Renamed to an owner that is no process: a later job, even in this JVM, may take it.
             Path released =
@@ -685,7 +700,9 @@ public final class StagingArea {
             return;
         }
         abortUploads(tree, output, committer);
-        deleteRecursively(tree, root);
+        // Failing here (the file system died) must not hide why the job failed: the next job on
+        // this output, or rzc clean, removes it.
+        deleteQuietly(tree, root);
     }
 
     /**
@@ -715,7 +732,7 @@ public final class StagingArea {
     void deleteAtExit() {
         if (!keepsOnExit()) {
             abortUploads(tree, output, committer);
-            deleteRecursively(tree, root);
+            deleteQuietly(tree, root);
         }
     }
 

@@ -35,6 +35,8 @@ public final class Storage {
     private static final Pattern USER_INFO =
             Pattern.compile("([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\\s]+@");
 
+    private static final String CANNOT_CONNECT = "cannot connect to the endpoint";
+
     /** The artifact that brings each well-known scheme's file system. */
     private static final Map<String, String> ARTIFACTS =
             Map.of(
@@ -267,6 +269,12 @@ public final class Storage {
         return mask(newline < 0 ? message : message.substring(0, newline));
     }
 
+    /** Whether {@code e} says that an object store's endpoint could not be connected to. */
+    public static boolean isUnreachable(Throwable e) {
+        String reason = objectStoreReason(e);
+        return reason != null && reason.startsWith(CANNOT_CONNECT);
+    }
+
     /**
      * What an object store's refusal means and how to fix it, for the failures S3A reports with a
      * page of SDK detail; {@code null} for any other failure. (By class name: hadoop-aws is the
@@ -290,8 +298,7 @@ public final class Storage {
                 if (t instanceof java.net.ConnectException
                         || String.valueOf(t.getMessage()).contains("Connection refused")
                         || String.valueOf(t.getMessage()).contains("Unable to execute HTTP")) {
-                    return "cannot connect to the endpoint: check fs.s3a.endpoint and that the"
-                            + " service runs";
+                    return CANNOT_CONNECT + ": check fs.s3a.endpoint and that the service runs";
                 }
             }
         }
