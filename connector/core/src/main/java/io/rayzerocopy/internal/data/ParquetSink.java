@@ -136,6 +136,22 @@ public final class ParquetSink implements AutoCloseable {
         }
     }
 
+    /**
+     * Checks, before a cluster job starts, that its output can take the task attempts {@link
+     * #scratch} and {@link #adopt} move by renames: not on an object store, where they would copy.
+     *
+     * @throws IllegalArgumentException naming the output and the fix if not
+     */
+    public static void checkClusterOutput(String directory) {
+        if (ObjectStoreCommitter.isNeeded(Tree.of(directory))) {
+            throw new IllegalArgumentException(
+                    "cannot commit a cluster job's output to "
+                            + Storage.mask(directory)
+                            + " yet: its task attempts are adopted by renames, which copy on an"
+                            + " object store; write to hdfs:// (or run on threads or processes)");
+        }
+    }
+
     /** Where the dataset appears on commit: a local path or a URI. */
     public String directory() {
         return tree.name(directory);
@@ -148,13 +164,7 @@ public final class ParquetSink implements AutoCloseable {
      */
     public synchronized String scratch(String name) {
         checkOpen();
-        if (ObjectStoreCommitter.isNeeded(tree)) {
-            throw new IllegalArgumentException(
-                    "cannot commit a cluster job's output to "
-                            + directory()
-                            + " yet: its task attempts are adopted by renames, which copy on an"
-                            + " object store; write to hdfs:// (or run on threads or processes)");
-        }
+        checkClusterOutput(directory());
         Path dir = new Path(area.root(), name);
         try {
             tree.createDirectory(dir);
