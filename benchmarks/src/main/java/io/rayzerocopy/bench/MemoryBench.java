@@ -16,6 +16,7 @@ import io.rayzerocopy.ModelScorer;
 import io.rayzerocopy.ModelSource;
 import io.rayzerocopy.ModelWrapper;
 import io.rayzerocopy.ParquetWriteOptions;
+import io.rayzerocopy.RuntimeNames;
 import io.rayzerocopy.TorchScriptModel;
 
 import org.slf4j.Logger;
@@ -144,7 +145,7 @@ public final class MemoryBench {
                                                         .maxTasksInFlightPerActor(1))
                                         .withOptions(
                                                 ExecutionOptions.builder()
-                                                        .runtime("processes")
+                                                        .runtime(RuntimeNames.PROCESSES)
                                                         .build())
                                         .count());
         try {
@@ -389,7 +390,7 @@ public final class MemoryBench {
                                                         ActorPoolStrategy.size(actors))
                                                 .withOptions(
                                                         ExecutionOptions.builder()
-                                                                .runtime("processes")
+                                                                .runtime(RuntimeNames.PROCESSES)
                                                                 .progress(
                                                                         p ->
                                                                                 scoring.set(

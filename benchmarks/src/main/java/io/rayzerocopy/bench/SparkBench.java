@@ -16,6 +16,7 @@ import io.rayzerocopy.Mode;
 import io.rayzerocopy.ModelScorer;
 import io.rayzerocopy.ModelWrapper;
 import io.rayzerocopy.ParquetWriteOptions;
+import io.rayzerocopy.RuntimeNames;
 import io.rayzerocopy.TorchScriptModel;
 import io.rayzerocopy.spark.DataFrames;
 import io.rayzerocopy.spark.SparkRuntime;
@@ -126,7 +127,7 @@ public final class SparkBench {
         SparkSession spark =
                 SparkRuntime.startSession(
                         ExecutionOptions.builder()
-                                .runtime(SparkRuntime.NAME)
+                                .runtime(RuntimeNames.SPARK)
                                 .runtimeOption(
                                         SparkRuntime.MASTER, "local-cluster[" + n + ",1,2048]")
                                 .runtimeOption("spark.executor.memory", "1g")
@@ -261,7 +262,7 @@ public final class SparkBench {
                     INPUTS, width, layers, OUTPUTS, Files.size(pt) / 1048576.0, rows, partitions);
             ExecutionOptions options =
                     ExecutionOptions.builder()
-                            .runtime(SparkRuntime.NAME)
+                            .runtime(RuntimeNames.SPARK)
                             .runtimeOption(
                                     SparkRuntime.MASTER, "local-cluster[" + executors + ",1,2048]")
                             .runtimeOption("spark.executor.memory", "1g")

@@ -18,6 +18,7 @@ import io.rayzerocopy.ExecutionOptions;
 import io.rayzerocopy.ModelScorer;
 import io.rayzerocopy.ModelWrapper;
 import io.rayzerocopy.ParquetWriteOptions;
+import io.rayzerocopy.RuntimeNames;
 import io.rayzerocopy.WriteResult;
 
 import org.openjdk.jmh.annotations.Benchmark;
@@ -152,7 +153,7 @@ public class ThroughputBench {
         @Param({"32", "256", "1024"})
         public int batchSize;
 
-        @Param({"threads", "processes"})
+        @Param({RuntimeNames.THREADS, RuntimeNames.PROCESSES})
         public String runtime;
 
         @Param({"1", "2", "4"})

@@ -1,7 +1,7 @@
 package io.rayzerocopy;
 
-import io.rayzerocopy.internal.exec.ActorSpec;
-import io.rayzerocopy.internal.exec.BatchProcessor;
+import io.rayzerocopy.spi.ActorSpec;
+import io.rayzerocopy.spi.BatchProcessor;
 
 import java.io.IOException;
 import java.io.ObjectOutputStream;

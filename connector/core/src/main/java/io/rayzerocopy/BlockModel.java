@@ -3,8 +3,7 @@ package io.rayzerocopy;
 import ai.djl.Model;
 import ai.djl.nn.Block;
 
-import io.rayzerocopy.internal.model.BlockExtractor;
-
+import java.io.Serializable;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
@@ -24,7 +23,10 @@ import java.util.WeakHashMap;
 public final class BlockModel implements ModelSource {
     /** Builds an uninitialized block with the model's structure; must be serializable. */
     @FunctionalInterface
-    public interface Factory extends BlockExtractor.BlockFactory {}
+    public interface Factory extends Serializable {
+        /** Returns a new, uninitialized block. */
+        Block create();
+    }
 
     private static final Map<Model, Factory> REGISTERED =
             Collections.synchronizedMap(new WeakHashMap<>());

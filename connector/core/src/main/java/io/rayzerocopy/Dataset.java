@@ -13,20 +13,21 @@ import io.rayzerocopy.internal.data.ParquetSink;
 import io.rayzerocopy.internal.data.ParquetSource;
 import io.rayzerocopy.internal.data.RangeSource;
 import io.rayzerocopy.internal.data.SourceBatch;
-import io.rayzerocopy.internal.exec.ActorRuntime;
-import io.rayzerocopy.internal.exec.ActorSpec;
 import io.rayzerocopy.internal.exec.ErroredBatchHandler;
-import io.rayzerocopy.internal.exec.JobPlan;
-import io.rayzerocopy.internal.exec.JobRuntime;
 import io.rayzerocopy.internal.exec.MapStage;
 import io.rayzerocopy.internal.exec.Pipeline;
 import io.rayzerocopy.internal.exec.PipelineRun;
-import io.rayzerocopy.internal.exec.RuntimeProvider;
-import io.rayzerocopy.internal.exec.RuntimeSettings;
-import io.rayzerocopy.internal.exec.Runtimes;
+import io.rayzerocopy.spi.ActorRuntime;
+import io.rayzerocopy.spi.ActorSpec;
+import io.rayzerocopy.spi.JobPlan;
+import io.rayzerocopy.spi.JobRuntime;
+import io.rayzerocopy.spi.RuntimeProvider;
+import io.rayzerocopy.spi.RuntimeSettings;
+import io.rayzerocopy.spi.Runtimes;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.BigIntVector;
+import org.apache.arrow.vector.DateDayVector;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -37,6 +38,7 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -110,6 +112,23 @@ public final class Dataset {
         Objects.requireNonNull(paths, "paths");
         return new Dataset(
                 ParquetSource.of(Arrays.asList(paths)), List.of(), ExecutionOptions.defaults());
+    }
+
+    /**
+     * As {@link #readParquet(String...)}, for a Hive-partitioned table: each {@code name=value}
+     * directory level under a path adds a partition column (typed as Spark infers it, or as {@code
+     * options} forces), and only the partitions {@code options}' filters keep are read; the others'
+     * files are never opened (docs/storage.md#partitions).
+     *
+     * @throws IllegalArgumentException if the filter expression is malformed
+     */
+    public static Dataset readParquet(ParquetReadOptions options, String... paths) {
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(paths, "paths");
+        return new Dataset(
+                ParquetSource.of(Arrays.asList(paths), options),
+                List.of(),
+                ExecutionOptions.defaults());
     }
 
     /**
@@ -250,6 +269,9 @@ public final class Dataset {
         Objects.requireNonNull(writeOptions, "writeOptions");
         String output = OutputGuard.checkLocation(directory, modelFiles);
         source.checkOutput(output);
+        if (stages.isEmpty()) {
+            ParquetSink.checkPartitionBy(writeOptions.partitionBy(), source.schema());
+        }
         JobRuntime cluster = jobRuntime();
         if (cluster != null) {
             checkInput();
@@ -376,7 +398,7 @@ public final class Dataset {
 
     /**
      * The first {@code n} rows as maps from column name to plain Java values: Integer, Long, Float,
-     * Double, Boolean, String, byte[], and Lists for list columns.
+     * Double, Boolean, String, byte[], LocalDate, and Lists for list columns.
      */
     public List<Map<String, Object>> take(int n) {
         if (n < 0) {
@@ -389,7 +411,11 @@ public final class Dataset {
                 for (int r = 0; r < root.getRowCount() && rows.size() < n; r++) {
                     Map<String, Object> row = new LinkedHashMap<>();
                     for (FieldVector vector : root.getFieldVectors()) {
-                        row.put(vector.getName(), plain(vector.getObject(r)));
+                        row.put(
+                                vector.getName(),
+                                vector instanceof DateDayVector days && !days.isNull(r)
+                                        ? LocalDate.ofEpochDay(days.get(r))
+                                        : plain(vector.getObject(r)));
                     }
                     rows.add(row);
                 }
@@ -626,8 +652,9 @@ public final class Dataset {
     }
 
     private JobPlan plan() {
-        return new JobPlan(
+        return new DatasetPlan(
                 source,
+                stages,
                 new SplitRunner(stages, options),
                 runtimeSettings(),
                 options.maxErroredBatches(),
@@ -661,7 +688,7 @@ public final class Dataset {
 
         @Override
         public WriteResult writeParquet(
-                BatchSource split,
+                JobPlan.Split split,
                 String directory,
                 ParquetWriteOptions writeOptions,
                 Consumer<Progress> progress) {
@@ -669,14 +696,8 @@ public final class Dataset {
         }
 
         @Override
-        public BatchIterator iterBatches(BatchSource split) {
+        public BatchIterator iterBatches(JobPlan.Split split) {
             return dataset(split, p -> {}).iterBatches();
-        }
-
-        @Override
-        public JobRecord record(
-                BatchSource source, Map<String, String> splits, ParquetWriteOptions write) {
-            return JobRecords.of(source, splits, stages, write);
         }
 
         @Override
@@ -692,7 +713,7 @@ public final class Dataset {
                     .orElse("read");
         }
 
-        private Dataset dataset(BatchSource split, Consumer<Progress> progress) {
+        private Dataset dataset(JobPlan.Split split, Consumer<Progress> progress) {
             ExecutionOptions.Builder options =
                     ExecutionOptions.builder()
                             .progress(progress)
@@ -702,7 +723,7 @@ public final class Dataset {
                             .runtime(runtime)
                             .workerJvmOptions(workerJvmOptions);
             runtimeOptions.forEach(options::runtimeOption);
-            return new Dataset(split, stages, options.build());
+            return new Dataset(DatasetPlan.planned(split), stages, options.build());
         }
     }
 

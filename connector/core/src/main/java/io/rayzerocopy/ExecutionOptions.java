@@ -1,6 +1,6 @@
 package io.rayzerocopy;
 
-import io.rayzerocopy.internal.exec.Runtimes;
+import io.rayzerocopy.spi.Runtimes;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -122,7 +122,7 @@ public final class ExecutionOptions {
     public static final class Builder {
         private boolean preserveOrder;
         private int maxErroredBatches;
-        private String runtime = Runtimes.THREADS;
+        private String runtime = RuntimeNames.THREADS;
         private final Map<String, String> runtimeOptions = new LinkedHashMap<>();
         private List<String> workerJvmOptions = List.of();
         private int maxActorRestarts = 3;

@@ -1,8 +1,8 @@
 package io.rayzerocopy;
 
 import io.rayzerocopy.internal.data.Roots;
-import io.rayzerocopy.internal.exec.BatchProcessor;
 import io.rayzerocopy.internal.model.ActorScope;
+import io.rayzerocopy.spi.BatchProcessor;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;

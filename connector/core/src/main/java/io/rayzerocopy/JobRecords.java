@@ -57,7 +57,10 @@ final class JobRecords {
                         + " rowsPerFile="
                         + write.rowsPerFile()
                         + " rowsPerRowGroup="
-                        + write.rowsPerRowGroup());
+                        + write.rowsPerRowGroup()
+                        + (write.partitionBy().isEmpty()
+                                ? ""
+                                : " partitionBy=" + String.join(",", write.partitionBy())));
         return new JobRecord(entries, List.copyOf(splits.keySet()));
     }
 

@@ -78,6 +78,9 @@ public final class ModelScorer implements BatchFn {
     @Override
     public VectorSchemaRoot call(Batch batch) {
         List<NDArray> inputs = inputs(batch);
+        if (batch.rowCount() == 0 && inputs.stream().anyMatch(ModelScorer::widthUnknown)) {
+            return emptyOutput(batch);
+        }
         long nonFinite = anyNonFinite(inputs) ? countNonFinite(batch) : 0;
         ModelCall.Outputs outputs = model.run(inputs, batch.manager());
         if (nonFinite > 0) {
@@ -173,6 +176,29 @@ public final class ModelScorer implements BatchFn {
                                     ? Config.DEFAULT_OUTPUT
                                     : Config.DEFAULT_OUTPUT + "_" + i;
             out.put(name, scalarIfOneColumn(outputs.tensors().get(keys.get(i))));
+        }
+        return out.build();
+    }
+
+    /**
+     * Whether {@code input} is a batch without rows whose row width is unknown: a list column
+     * without a fixed width (as Spark and Hive write them) tells its width only through its values.
+     */
+    private static boolean widthUnknown(NDArray input) {
+        Shape shape = input.getShape();
+        return shape.dimension() > 1 && shape.size() == 0 && shape.get(1) == 0;
+    }
+
+    /**
+     * The output of a batch without rows whose model cannot run (see {@link #widthUnknown}): the
+     * kept columns and each named output column (default {@value Config#DEFAULT_OUTPUT}) as float
+     * lists, so an input of empty files gives an empty output that reads back.
+     */
+    private VectorSchemaRoot emptyOutput(Batch batch) {
+        Batch.Output out = batch.output().keep(config.keepColumns().toArray(String[]::new));
+        List<String> names = config.outputColumns();
+        for (String name : names.isEmpty() ? List.of(Config.DEFAULT_OUTPUT) : names) {
+            out.put(name, batch.manager().zeros(new Shape(0, 0), DataType.FLOAT32));
         }
         return out.build();
     }

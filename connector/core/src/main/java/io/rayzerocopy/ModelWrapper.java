@@ -4,9 +4,7 @@ import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.NDList;
 
-import io.rayzerocopy.internal.exec.RuntimeSettings;
 import io.rayzerocopy.internal.exec.RuntimeTaskWorkers;
-import io.rayzerocopy.internal.exec.Runtimes;
 import io.rayzerocopy.internal.model.ActorScope;
 import io.rayzerocopy.internal.model.BlockExtractor;
 import io.rayzerocopy.internal.model.MappedStore;
@@ -14,12 +12,14 @@ import io.rayzerocopy.internal.model.ModelExtractor;
 import io.rayzerocopy.internal.model.Pipelines;
 import io.rayzerocopy.internal.model.StoreRef;
 import io.rayzerocopy.internal.model.StoreShipping;
-import io.rayzerocopy.internal.model.StoreSource;
 import io.rayzerocopy.internal.model.TaskRunner;
 import io.rayzerocopy.internal.model.TaskWorkers;
 import io.rayzerocopy.internal.model.TorchScriptExtractor;
 import io.rayzerocopy.internal.model.TorchTypes;
 import io.rayzerocopy.internal.model.WeightStore;
+import io.rayzerocopy.spi.RuntimeSettings;
+import io.rayzerocopy.spi.Runtimes;
+import io.rayzerocopy.spi.StoreSource;
 
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -65,7 +65,7 @@ public final class ModelWrapper<T> implements Serializable, AutoCloseable {
     private final List<String> methodNames;
     private final StoreSource source;
     private final List<String> sourceFiles;
-    private String taskRuntime = Runtimes.THREADS;
+    private String taskRuntime = RuntimeNames.THREADS;
     private int taskWorkers;
     private transient volatile TaskRunner workers;
     private transient WeightStore.Lease lease;
@@ -417,7 +417,7 @@ public final class ModelWrapper<T> implements Serializable, AutoCloseable {
                                             "rzc.task.workers",
                                             Math.max(
                                                     1, Runtime.getRuntime().availableProcessors()));
-                    if (taskRuntime.equals(Runtimes.THREADS)) {
+                    if (taskRuntime.equals(RuntimeNames.THREADS)) {
                         w = new TaskWorkers(n, () -> loadOn(Device.cpu()));
                     } else {
                         w =

@@ -3,15 +3,19 @@ package io.rayzerocopy;
 import io.rayzerocopy.internal.data.ParquetSink;
 
 import java.io.Serializable;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
 
 /**
  * How {@link ParquetSink} writes: compression, rows per file and per row group, what to do when the
- * output directory exists, and whether to resume a killed run. Immutable and serializable; start
+ * output directory exists, whether to resume a killed run, and the columns to partition the
+ * output by. Immutable and serializable; start
  * from {@link #defaults()} or {@link #builder()}.
  */
 public final class ParquetWriteOptions implements Serializable {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
     /** Column chunk compression. */
     public enum Compression {
@@ -37,6 +41,8 @@ public final class ParquetWriteOptions implements Serializable {
     private final int rowsPerRowGroup;
     private final SaveMode saveMode;
     private final boolean resume;
+    private final List<String> partitionBy;
+    private final int maxOpenFiles;
 
     private ParquetWriteOptions(Builder builder) {
         this.compression = builder.compression;
@@ -44,6 +50,8 @@ public final class ParquetWriteOptions implements Serializable {
         this.rowsPerRowGroup = builder.rowsPerRowGroup;
         this.saveMode = builder.saveMode;
         this.resume = builder.resume;
+        this.partitionBy = builder.partitionBy;
+        this.maxOpenFiles = builder.maxOpenFiles;
     }
 
     /**
@@ -70,7 +78,9 @@ public final class ParquetWriteOptions implements Serializable {
                 .rowsPerFile(rowsPerFile)
                 .rowsPerRowGroup(rowsPerRowGroup)
                 .saveMode(saveMode)
-                .resume(resume);
+                .resume(resume)
+                .partitionBy(partitionBy.toArray(String[]::new))
+                .maxOpenFiles(maxOpenFiles);
     }
 
     public Compression compression() {
@@ -108,6 +118,23 @@ public final class ParquetWriteOptions implements Serializable {
         return resume;
     }
 
+    /**
+     * The columns whose values name each row's directory, Hive-style ({@code
+     * date=2026-12-01/part-00000.parquet}); empty for an unpartitioned output.
+     */
+    public List<String> partitionBy() {
+        return partitionBy;
+    }
+
+    /**
+     * With {@link #partitionBy()}: how many part files a job keeps open at once; past it, the
+     * least recently written one is finished (its partition's next rows start a new file). Each
+     * open file buffers up to one row group.
+     */
+    public int maxOpenFiles() {
+        return maxOpenFiles;
+    }
+
     @Override
     public String toString() {
         return "ParquetWriteOptions{compression="
@@ -119,6 +146,9 @@ public final class ParquetWriteOptions implements Serializable {
                 + ", saveMode="
                 + saveMode
                 + (resume ? ", resume" : "")
+                + (partitionBy.isEmpty()
+                        ? ""
+                        : ", partitionBy=" + partitionBy + ", maxOpenFiles=" + maxOpenFiles)
                 + "}";
     }
 
@@ -129,6 +159,8 @@ public final class ParquetWriteOptions implements Serializable {
         private int rowsPerRowGroup = 131_072;
         private SaveMode saveMode = SaveMode.ERROR_IF_EXISTS;
         private boolean resume;
+        private List<String> partitionBy = List.of();
+        private int maxOpenFiles = 16;
 
         private Builder() {}
 
@@ -161,6 +193,33 @@ public final class ParquetWriteOptions implements Serializable {
         /** See {@link ParquetWriteOptions#resume()}. */
         public Builder resume(boolean resume) {
             this.resume = resume;
+            return this;
+        }
+
+        /**
+         * Writes each row under {@code column=value/} directories of these columns' values, in
+         * this order, as Spark's {@code partitionBy} does: Hive's escaping, a null or empty value
+         * as {@code __HIVE_DEFAULT_PARTITION__}, and the partition columns not repeated inside the
+         * files. Columns of numbers, booleans, strings and dates can partition; the output must
+         * keep at least one other column. None: an unpartitioned output.
+         */
+        public Builder partitionBy(String... columns) {
+            List<String> names = List.copyOf(Arrays.asList(columns));
+            if (new HashSet<>(names).size() != names.size()
+                    || names.stream().anyMatch(String::isBlank)) {
+                throw new IllegalArgumentException(
+                        "partitionBy names each column once, none blank; got " + names);
+            }
+            this.partitionBy = names;
+            return this;
+        }
+
+        /** See {@link ParquetWriteOptions#maxOpenFiles()}; default 16. */
+        public Builder maxOpenFiles(int files) {
+            if (files <= 0) {
+                throw new IllegalArgumentException("maxOpenFiles must be > 0, got " + files);
+            }
+            this.maxOpenFiles = files;
             return this;
         }
 

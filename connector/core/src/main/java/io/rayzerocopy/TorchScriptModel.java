@@ -1,5 +1,7 @@
 package io.rayzerocopy;
 
+import io.rayzerocopy.internal.model.TorchScriptExtractor;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -42,6 +44,19 @@ public final class TorchScriptModel implements ModelSource {
         requireFile(skeletonPt, "TorchScript skeleton");
         requireFile(weightsSafetensors, "safetensors weights file");
         return new TorchScriptModel(skeletonPt, weightsSafetensors);
+    }
+
+    /**
+     * The TorchScript file of a DJL model directory, found the way DJL finds it ({@code
+     * <dir>.pt}, {@code <dir>}, {@code model.pt}, else the directory's only {@code .pt}), so the
+     * directory can be shared without loading the model; empty if there is none.
+     */
+    public static Optional<TorchScriptModel> inDirectory(Path modelDirectory) {
+        Objects.requireNonNull(modelDirectory, "modelDirectory");
+        Path pt =
+                TorchScriptExtractor.ptFileIn(
+                        modelDirectory, modelDirectory.getFileName().toString());
+        return pt == null ? Optional.empty() : Optional.of(fromFile(pt));
     }
 
     /** The {@code .pt} file (the skeleton, when the weights are separate). */

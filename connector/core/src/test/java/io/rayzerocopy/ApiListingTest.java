@@ -6,6 +6,6 @@ import org.junit.jupiter.api.Test;
 class ApiListingTest {
     @Test
     void thePublicApiIsTheCheckedInListing() throws Exception {
-        ApiListing.check("core", "io.rayzerocopy");
+        ApiListing.check("core", "io.rayzerocopy", "io.rayzerocopy.admin", "io.rayzerocopy.spi");
     }
 }

@@ -143,6 +143,40 @@ class HdfsJobTest {
         return kept;
     }
 
+    @Test
+    void partitionedTablesAreWrittenReadAndPrunedOnHdfs() throws Exception {
+        String table = hdfs.uri() + "/parts/in";
+        List<Map<String, Object>> items = new ArrayList<>();
+        for (long id = 0; id < 30; id++) {
+            items.add(Map.of("id", id, "date", PartitionedParquetTest.DATES.get((int) id / 10)));
+        }
+        WriteResult written =
+                Dataset.fromItems(items)
+                        .writeParquet(table, ParquetWriteOptions.builder().partitionBy("date").build());
+        assertEquals(table + "/date=2026-11-30/part-00000.parquet", written.files().get(0));
+        assertEquals(
+                List.of("_SUCCESS", "date=2026-11-30", "date=2026-12-01", "date=2026-12-02"),
+                names(hdfs.client(), "/parts/in"));
+
+        List<Map<String, Object>> december =
+                Dataset.readParquet(
+                                ParquetReadOptions.builder().where("date >= '2026-12-01'").build(),
+                                table)
+                        .take(100);
+        assertEquals(20, december.size());
+        for (Map<String, Object> row : december) {
+            long id = (Long) row.get("id");
+            assertTrue(id >= 10, "row " + id + " of a pruned partition");
+            assertEquals(
+                    java.time.LocalDate.parse(PartitionedParquetTest.DATES.get((int) id / 10)),
+                    row.get("date"));
+        }
+        assertEquals(10, Dataset.readParquet(table + "/date=2026-12-02*").count());
+        assertEquals(
+                "Date(DAY)",
+                Dataset.readParquet(table + "/date=*").schema().findField("date").getType().toString());
+    }
+
     private static void assertEachRowOnce(String out) {
         List<Map<String, Object>> rows = Dataset.readParquet(out).take(10_000);
         assertEquals(FILES * ROWS_PER_FILE, rows.size());

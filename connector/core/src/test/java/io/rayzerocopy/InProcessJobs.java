@@ -1,14 +1,11 @@
 package io.rayzerocopy;
 
-import io.rayzerocopy.internal.FileTrees;
-import io.rayzerocopy.internal.data.ParquetSink;
-import io.rayzerocopy.internal.data.ParquetSplitSource;
-import io.rayzerocopy.internal.exec.ActorRuntime;
-import io.rayzerocopy.internal.exec.JobPlan;
-import io.rayzerocopy.internal.exec.JobRuntime;
-import io.rayzerocopy.internal.exec.RuntimeProvider;
-import io.rayzerocopy.internal.exec.RuntimeSettings;
-import io.rayzerocopy.internal.exec.ThreadRuntime;
+import io.rayzerocopy.spi.ActorRuntime;
+import io.rayzerocopy.spi.JobPlan;
+import io.rayzerocopy.spi.JobRuntime;
+import io.rayzerocopy.spi.RuntimeProvider;
+import io.rayzerocopy.spi.RuntimeSettings;
+import io.rayzerocopy.spi.Runtimes;
 
 import org.apache.arrow.memory.BufferAllocator;
 
@@ -17,16 +14,15 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.OptionalLong;
 
 /**
- * The job-runtime SPI as a cluster uses it, in one JVM: splits planned from the source, the runner
- * shipped as bytes and run split by split as a "task" into a directory of its own, the parts
- * adopted into one sink and committed once. Runtime {@value #NAME}; option {@code "splitRows"}.
+ * The job-runtime SPI as a cluster uses it, in one JVM, written only against {@code
+ * io.rayzerocopy.spi}: splits planned by the plan, the runner shipped as bytes and run split by
+ * split as a "task" into an attempt directory of its own, the attempts adopted into the plan's
+ * output and committed once. Runtime {@value #NAME}; option {@code "splitRows"}.
  */
 public final class InProcessJobs implements RuntimeProvider, JobRuntime {
     static final String NAME = "test-in-process-jobs";
@@ -44,18 +40,17 @@ public final class InProcessJobs implements RuntimeProvider, JobRuntime {
 
     @Override
     public ActorRuntime create(RuntimeSettings settings, BufferAllocator allocator) {
-        return new ThreadRuntime(allocator);
+        return Runtimes.find(RuntimeNames.THREADS).create(settings, allocator);
     }
 
     @Override
     public WriteResult writeParquet(JobPlan plan, String directory, ParquetWriteOptions options) {
         long start = System.nanoTime();
-        List<ParquetSplitSource> splits =
-                ParquetSplitSource.plan(
-                        plan.source(), Long.parseLong(plan.settings().option("splitRows", "300")));
-        try (ParquetSink sink = ParquetSink.create(directory, options)) {
+        List<JobPlan.Split> splits =
+                plan.splits(Long.parseLong(plan.settings().option("splitRows", "300")));
+        try (JobPlan.Output output = plan.openOutput(directory, options, splits)) {
             JobPlan.Runner shipped = (JobPlan.Runner) copy(plan.runner());
-            Path tasks = Files.createTempDirectory("rzc-tasks");
+            JobPlan.AttemptArea tasks = output.attempts("tasks");
             long rows = 0;
             try {
                 for (int i = 0; i < splits.size(); i++) {
@@ -64,32 +59,28 @@ public final class InProcessJobs implements RuntimeProvider, JobRuntime {
                     try {
                         task =
                                 shipped.writeParquet(
-                                        splits.get(i),
-                                        tasks.resolve("p" + i).toString(),
-                                        options,
-                                        p -> {});
+                                        splits.get(i), tasks.create("p" + i), options, p -> {});
                     } finally {
                         IN_TASK.set(false);
                     }
-                    rows += sink.adopt("split " + i, task.directory());
-                    plan.progress()
-                            .accept(
-                                    new Progress(
-                                            rows,
-                                            0,
-                                            rows,
-                                            OptionalLong.empty(),
-                                            Duration.ofNanos(System.nanoTime() - start)));
+                    rows += output.adopt(splits.get(i).name(), task.directory());
+                    plan.reportProgress(
+                            new Progress(
+                                    rows,
+                                    0,
+                                    rows,
+                                    OptionalLong.empty(),
+                                    Duration.ofNanos(System.nanoTime() - start)));
                 }
             } finally {
-                // The sink adopted what it keeps; the tasks' directories go with the job.
-                FileTrees.deleteTree(tasks);
+                // The output adopted what it keeps; the tasks' directories go with the job.
+                tasks.delete();
             }
-            List<String> files = sink.commit();
+            List<String> files = output.commit();
             Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
             ExecutionStats stats = new ExecutionStats(List.of(), elapsed);
-            plan.finished().accept(stats);
-            return new WriteResult(sink.directory(), files, rows, 0, elapsed, stats, 0, 0);
+            plan.reportFinished(stats);
+            return new WriteResult(output.directory(), files, rows, 0, elapsed, stats, 0, 0);
         } catch (IOException | ClassNotFoundException e) {
             throw new IllegalStateException(e);
         }

@@ -35,7 +35,7 @@ import java.util.stream.Stream;
 class ProcessesConformanceTest extends RuntimeConformance {
     @Override
     protected String runtime() {
-        return "processes";
+        return RuntimeNames.PROCESSES;
     }
 
     /** The scoring actor, plus a trigger: the first actor to see id 500 SIGKILLs its process. */

@@ -4,6 +4,6 @@ package io.rayzerocopy;
 class ThreadsConformanceTest extends RuntimeConformance {
     @Override
     protected String runtime() {
-        return "threads";
+        return RuntimeNames.THREADS;
     }
 }

@@ -1,6 +1,7 @@
 package io.rayzerocopy.cli;
 
-import io.rayzerocopy.internal.data.StagingArea;
+import io.rayzerocopy.admin.Staging;
+import io.rayzerocopy.admin.StagingDirectory;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -33,13 +34,13 @@ final class CleanCommand implements Callable<Integer> {
     public Integer call() {
         int removed = 0;
         for (String dir : dirs) {
-            for (StagingArea.Leftover leftover : StagingArea.removeDead(dir)) {
+            for (StagingDirectory leftover : Staging.clean(dir)) {
                 System.out.printf(
                         "removed %s (left by %s, %d input files committed)%n",
-                        leftover.directory(), leftover.owner(), leftover.committedSplits());
+                        leftover.directory(), leftover.owner(), leftover.committedInputFiles());
                 removed++;
             }
-            for (StagingArea.Leftover running : StagingArea.leftovers(dir)) {
+            for (StagingDirectory running : Staging.list(dir)) {
                 System.out.printf(
                         "kept %s: %s is still running%n", running.directory(), running.owner());
             }

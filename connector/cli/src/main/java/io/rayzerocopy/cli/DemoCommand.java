@@ -16,9 +16,9 @@ import io.rayzerocopy.ModelScorer;
 import io.rayzerocopy.ModelWrapper;
 import io.rayzerocopy.ParquetWriteOptions;
 import io.rayzerocopy.WriteResult;
+import io.rayzerocopy.admin.TensorInfo;
+import io.rayzerocopy.admin.WeightStores;
 import io.rayzerocopy.examples.SimpleClassifier;
-import io.rayzerocopy.internal.model.StoreRef;
-import io.rayzerocopy.internal.model.WeightStore;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -123,10 +123,14 @@ final class DemoCommand implements Callable<Integer> {
                                 ParquetWriteOptions.overwrite());
                 WriteResult result = job.result();
                 double diff = checkFirstRows(model, output);
-                StoreRef store = WeightStore.local().ref(wrapper.storeId());
+                WeightStores stores = WeightStores.local();
+                long weightBytes =
+                        stores.tensors(wrapper.storeId()).stream()
+                                .mapToLong(TensorInfo::bytes)
+                                .sum();
                 System.out.printf(
                         "model: SimpleClassifier 128->256->10 (%.1f KB of weights) in store %s%n",
-                        store.tensorBytes() / 1024.0, WeightStore.local().directory(store));
+                        weightBytes / 1024.0, stores.directory(wrapper.storeId()));
                 System.out.printf(
                         "scored %,d rows with %d %s actors in %.2f s: %,.0f rows/s%n",
                         result.rowsWritten(),

@@ -1,8 +1,8 @@
 package io.rayzerocopy.cli;
 
-import io.rayzerocopy.internal.model.ModelExtractor;
-import io.rayzerocopy.internal.model.SafeTensors;
-import io.rayzerocopy.internal.model.WeightStore;
+import io.rayzerocopy.admin.ModelDescription;
+import io.rayzerocopy.admin.TensorInfo;
+import io.rayzerocopy.admin.WeightStores;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -10,7 +10,6 @@ import picocli.CommandLine.Parameters;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code rzc inspect}: what a model would put in the weight store. */
@@ -43,34 +42,27 @@ final class InspectCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Path model = JobOptions.localPath(this.model, "MODEL");
         Path weights = this.weights == null ? null : JobOptions.localPath(this.weights, "--weights");
-        try (ModelExtractor.Extracted x = Models.extractor(model, weights).extract("", List.of())) {
-            long total = 0;
-            System.out.printf("%-48s %-14s %-6s %12s%n", "parameter", "shape", "dtype", "bytes");
-            for (WeightStore.Tensor t : x.tensors()) {
-                System.out.printf(
-                        "%-48s %-14s %-6s %12d%n",
-                        t.name(), t.shapeString(), SafeTensors.toCode(t.dataType()), t.byteSize());
-                total += t.byteSize();
-            }
-            long skeleton = x.files().values().stream().mapToLong(b -> b.length).sum();
-            long fileSize = Files.size(model);
+        ModelDescription d = Models.describe(model, weights);
+        System.out.printf("%-48s %-14s %-6s %12s%n", "parameter", "shape", "dtype", "bytes");
+        for (TensorInfo t : d.tensors()) {
             System.out.printf(
-                    "parameters: %d tensors, %.1f MB shared through the store%n",
-                    x.tensors().size(), total / 1048576.0);
-            System.out.printf(
-                    "skeleton: %d bytes of %d in the file (code, structure, and tensors that are"
-                            + " not parameters, e.g. BatchNorm statistics, which each actor keeps"
-                            + " privately)%n",
-                    skeleton, fileSize);
-            for (String t : x.privateTensors()) {
-                System.out.println(
-                        "private (not a parameter, stays in each actor's skeleton): " + t);
-            }
-            Path dir = WeightStore.local().directoryFor(x.tensors(), x.files());
-            System.out.printf(
-                    "store: %s (%s)%n",
-                    dir, Files.isDirectory(dir) ? "exists on this machine" : "not on this machine");
+                    "%-48s %-14s %-6s %12d%n", t.name(), t.shapeString(), t.dtype(), t.bytes());
         }
+        System.out.printf(
+                "parameters: %d tensors, %.1f MB shared through the store%n",
+                d.tensors().size(), d.parameterBytes() / 1048576.0);
+        System.out.printf(
+                "skeleton: %d bytes of %d in the file (code, structure, and tensors that are"
+                        + " not parameters, e.g. BatchNorm statistics, which each actor keeps"
+                        + " privately)%n",
+                d.skeletonBytes(), Files.size(model));
+        for (String t : d.privateTensors()) {
+            System.out.println("private (not a parameter, stays in each actor's skeleton): " + t);
+        }
+        Path dir = WeightStores.local().directory(d.storeId());
+        System.out.printf(
+                "store: %s (%s)%n",
+                dir, Files.isDirectory(dir) ? "exists on this machine" : "not on this machine");
         return 0;
     }
 }

@@ -1,8 +1,7 @@
 package io.rayzerocopy.cli;
 
-import io.rayzerocopy.internal.model.StoreMemory;
-import io.rayzerocopy.internal.model.StoreRef;
-import io.rayzerocopy.internal.model.WeightStore;
+import io.rayzerocopy.admin.StoreMemory;
+import io.rayzerocopy.admin.WeightStores;
 
 /**
  * Samples how the weight store is held in memory while a job runs, keeping the sample with the most
@@ -11,11 +10,12 @@ import io.rayzerocopy.internal.model.WeightStore;
 final class JobMonitor implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
-    private final StoreRef store;
+    private final WeightStores stores = WeightStores.local();
+    private final String storeId;
     private volatile StoreMemory best;
 
     JobMonitor(String storeId) {
-        store = WeightStore.local().ref(storeId);
+        this.storeId = storeId;
         thread =
                 new Thread(
                         () -> {
@@ -35,7 +35,7 @@ final class JobMonitor implements AutoCloseable {
 
     /** Measures the store once and keeps the sample if it is the best so far. */
     private synchronized void sample() {
-        StoreMemory m = StoreMemory.measure(store);
+        StoreMemory m = stores.memory(storeId);
         StoreMemory b = best;
         if (b == null
                 || m.processes() > b.processes()

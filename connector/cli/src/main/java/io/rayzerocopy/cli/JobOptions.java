@@ -1,15 +1,21 @@
 package io.rayzerocopy.cli;
 
+import io.rayzerocopy.Dataset;
 import io.rayzerocopy.ExecutionOptions;
+import io.rayzerocopy.ParquetReadOptions;
 import io.rayzerocopy.ParquetWriteOptions;
 import io.rayzerocopy.internal.data.Locations;
 import io.rayzerocopy.internal.data.ParquetSink;
 import io.rayzerocopy.internal.data.SettingNames;
 import io.rayzerocopy.internal.data.StagingArea;
-import io.rayzerocopy.internal.exec.RuntimeSettings;
-import io.rayzerocopy.internal.exec.Runtimes;
 import io.rayzerocopy.internal.storage.FetchedFile;
 import io.rayzerocopy.internal.storage.Storage;
+import io.rayzerocopy.spi.RuntimeSettings;
+import io.rayzerocopy.spi.Runtimes;
+
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -31,7 +37,10 @@ final class JobOptions {
                     SettingNames.OVERWRITE, "--overwrite",
                     SettingNames.RESUME, "--resume",
                     SettingNames.WORKER_JVM_OPTIONS, "--worker-jvm-option",
-                    SettingNames.BATCH_SIZE, "--batch-size");
+                    SettingNames.BATCH_SIZE, "--batch-size",
+                    SettingNames.WHERE, "--where",
+                    SettingNames.PARTITION_TYPES, "--partition-types column=string",
+                    SettingNames.PARTITION_BY, "--partition-by");
 
     /** Actors per core beyond which a pool on this machine only adds start-up time and memory. */
     static final int MAX_ACTORS_PER_CORE = 4;
@@ -280,6 +289,101 @@ final class JobOptions {
         }
         Storage.configure(hadoop);
         return others;
+    }
+
+    /**
+     * How {@code --where} and {@code --partition-types col=type,...} read a partitioned input;
+     * a malformed expression or type is a usage error naming the flag.
+     */
+    static ParquetReadOptions readOptions(String where, List<String> partitionTypes) {
+        ParquetReadOptions.Builder read = ParquetReadOptions.builder();
+        for (String setting : partitionTypes) {
+            int eq = setting.indexOf('=');
+            if (eq <= 0) {
+                throw new UserError(
+                        "--partition-types " + setting + ": give column=type, e.g. date=string");
+            }
+            try {
+                read.partitionType(
+                        setting.substring(0, eq),
+                        ParquetReadOptions.PartitionType.of(setting.substring(eq + 1)));
+            } catch (IllegalArgumentException e) {
+                throw new UserError("--partition-types " + setting + ": " + e.getMessage());
+            }
+        }
+        try {
+            ParquetReadOptions options = read.where(where).build();
+            if (where != null) {
+                Dataset.readParquet(options, "."); // parses the expression; reads nothing
+            }
+            return options;
+        } catch (IllegalArgumentException e) {
+            throw new UserError(withFlags(e.getMessage()));
+        }
+    }
+
+    /**
+     * The schema of the input as the job reads it, partition columns included: the partition
+     * directories are listed and checked, and {@code --where} bound to them, before any work.
+     */
+    static Schema inputSchema(ParquetReadOptions read, List<String> inputs) {
+        try {
+            return Dataset.readParquet(read, inputs.toArray(String[]::new)).schema();
+        } catch (IllegalArgumentException e) {
+            String message = withFlags(e.getMessage());
+            throw new UserError(message.startsWith("--") ? message : "--input: " + message);
+        }
+    }
+
+    /** The columns of {@code whole} that {@code file} lacks: the partition columns. */
+    static List<String> partitionColumns(Schema whole, String file) {
+        List<String> own =
+                Dataset.readParquet(file).schema().getFields().stream()
+                        .map(Field::getName)
+                        .toList();
+        return whole.getFields().stream()
+                .map(Field::getName)
+                .filter(name -> !own.contains(name))
+                .toList();
+    }
+
+    /**
+     * Refuses {@code --partition-by} columns the output will not have (neither kept nor named
+     * outputs) or that cannot name a directory (lists, binary), before any work.
+     */
+    static void checkPartitionBy(
+            List<String> partitionBy, List<String> keep, List<String> outputs, Schema input) {
+        List<String> written = new ArrayList<>(keep);
+        written.addAll(outputs.isEmpty() ? List.of("score") : outputs);
+        for (String column : partitionBy) {
+            if (!written.contains(column)) {
+                throw new UserError(
+                        "--partition-by "
+                                + column
+                                + ": not a column of the output, which has "
+                                + written
+                                + "; keep it (--keep-columns "
+                                + String.join(",", keep.isEmpty() ? List.of(column) : keep)
+                                + (keep.isEmpty() ? "" : "," + column)
+                                + ") or name an output column");
+            }
+            Field field =
+                    input.getFields().stream()
+                            .filter(f -> keep.contains(column) && f.getName().equals(column))
+                            .findFirst()
+                            .orElse(null);
+            if (field != null
+                    && (!field.getChildren().isEmpty()
+                            || field.getType() instanceof ArrowType.Binary)) {
+                throw new UserError(
+                        "--partition-by "
+                                + column
+                                + ": the column is "
+                                + field.getType()
+                                + ", which cannot name a directory; partition by columns of"
+                                + " numbers, booleans, strings or dates");
+            }
+        }
     }
 
     /** MemAvailable of /proc/meminfo in bytes, or 0 where unknown. */

@@ -1,17 +1,12 @@
 package io.rayzerocopy.cli;
 
-import ai.djl.Device;
-import ai.djl.MalformedModelException;
 import ai.djl.Model;
 
 import io.rayzerocopy.Mode;
 import io.rayzerocopy.ModelWrapper;
 import io.rayzerocopy.TorchScriptModel;
-import io.rayzerocopy.internal.model.Djl;
-import io.rayzerocopy.internal.model.ModelExtractor;
-import io.rayzerocopy.internal.model.TorchScriptExtractor;
+import io.rayzerocopy.admin.ModelDescription;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -24,27 +19,15 @@ final class Models {
      * a DJL model directory holding a TorchScript file, for actors.
      */
     static ModelWrapper<Model> wrap(Path model, Path weights) {
-        TorchScriptModel file = torchScript(model, weights);
-        if (file != null) {
-            return ModelWrapper.fromModel(file, Mode.ACTOR);
-        }
-        try (Model djl = loadDirectory(model)) {
-            return ModelWrapper.fromModel(djl, Mode.ACTOR);
-        }
+        return ModelWrapper.fromModel(torchScript(model, weights), Mode.ACTOR);
     }
 
     /** What {@link #wrap} would put in the weight store, without writing it. */
-    static ModelExtractor extractor(Path model, Path weights) {
-        TorchScriptModel file = torchScript(model, weights);
-        if (file != null) {
-            return TorchScriptExtractor.of(file.file(), file.weights().orElse(null));
-        }
-        try (Model djl = loadDirectory(model)) {
-            return TorchScriptExtractor.fromDjlModel(djl);
-        }
+    static ModelDescription describe(Path model, Path weights) {
+        return ModelDescription.of(torchScript(model, weights));
     }
 
-    /** The TorchScript file (or skeleton and weights) given, or null for a model directory. */
+    /** The TorchScript file (or skeleton and weights, or the file of a model directory) given. */
     private static TorchScriptModel torchScript(Path model, Path weights) {
         if (!Files.exists(model)) {
             throw new UserError(
@@ -60,9 +43,17 @@ final class Models {
             return TorchScriptModel.fromSkeleton(model, weights);
         }
         if (Files.isDirectory(model)) {
-            // Shared from its file, so the model is never loaded whole here; else DJL loads it.
-            Path pt = TorchScriptExtractor.ptFileIn(model, model.getFileName().toString());
-            return pt == null ? null : TorchScriptModel.fromFile(pt);
+            // Shared from its file, so the model is never loaded whole here.
+            return TorchScriptModel.inDirectory(model)
+                    .orElseThrow(
+                            () ->
+                                    new UserError(
+                                            "--model "
+                                                    + model
+                                                    + " is not a DJL model directory with a"
+                                                    + " TorchScript file: name it model.pt, "
+                                                    + model.getFileName()
+                                                    + ".pt, or keep only one .pt file in it"));
         }
         if (!model.toString().endsWith(".pt") && !model.toString().endsWith(".pth")) {
             throw new UserError(
@@ -71,21 +62,5 @@ final class Models {
                             + " is not a TorchScript file (.pt) or a DJL model directory");
         }
         return TorchScriptModel.fromFile(model);
-    }
-
-    private static Model loadDirectory(Path model) {
-        Model djl =
-                Model.newInstance(model.getFileName().toString(), Device.cpu(), Djl.engineName());
-        try {
-            djl.load(model);
-            return djl;
-        } catch (IOException | MalformedModelException | RuntimeException e) {
-            djl.close();
-            throw new UserError(
-                    "--model "
-                            + model
-                            + " is not a DJL model directory with a TorchScript file: "
-                            + e.getMessage());
-        }
     }
 }

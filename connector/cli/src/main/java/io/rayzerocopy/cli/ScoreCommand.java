@@ -7,6 +7,7 @@ import io.rayzerocopy.Dataset;
 import io.rayzerocopy.ExecutionOptions;
 import io.rayzerocopy.ModelScorer;
 import io.rayzerocopy.ModelWrapper;
+import io.rayzerocopy.ParquetReadOptions;
 import io.rayzerocopy.ParquetWriteOptions;
 import io.rayzerocopy.internal.data.OutputGuard;
 import io.rayzerocopy.internal.data.ParquetSource;
@@ -57,6 +58,10 @@ import java.util.concurrent.Callable;
                     + " 10 --overwrite",
             "  rzc score ... --resume      (after a run that was killed: only the files not done"
                     + " yet)",
+            "  rzc score --model model.pt --input features/ --output scores/ --input-column"
+                    + " features \\",
+            "      --keep-columns id,date --where \"date >= '2026-12-01'\" --partition-by date"
+                    + "      (features/date=2026-12-01/...: Hive partitions in and out)",
             "  rzc score --model model.pt --input features/ --output scores/ --input-column"
                     + " features \\",
             "      --keep-columns id --runtime spark --master 'local-cluster[2,1,1024]' --actors 1"
@@ -139,6 +144,35 @@ final class ScoreCommand implements Callable<Integer> {
             paramLabel = "id,...",
             description = "input columns written next to the scores")
     List<String> keepColumns = new ArrayList<>();
+
+    @Option(
+            names = "--where",
+            paramLabel = "EXPR",
+            description =
+                    "read only the Hive partitions (name=value directories) for which EXPR holds,"
+                            + " e.g. \"date >= '2026-12-01' AND region IN ('eu','us')\": ="
+                            + " != < <= > >= IN, IS [NOT] NULL, AND OR NOT ( ), literals 5,"
+                            + " 'text', DATE 'yyyy-MM-dd'; partition columns only")
+    String whereExpression;
+
+    @Option(
+            names = "--partition-types",
+            split = ",",
+            paramLabel = "col=type",
+            description =
+                    "read partition columns as int, long, double, date or string instead of the"
+                            + " type Spark would infer, e.g. date=string")
+    List<String> partitionTypes = new ArrayList<>();
+
+    @Option(
+            names = "--partition-by",
+            split = ",",
+            paramLabel = "col,...",
+            description =
+                    "write each row under col=value/ directories (Hive-style, as Spark's"
+                            + " partitionBy; the columns are not repeated in the files): columns"
+                            + " of --keep-columns or --output-columns")
+    List<String> partitionBy = new ArrayList<>();
 
     @Option(
             names = "--batch-size",
@@ -231,13 +265,15 @@ final class ScoreCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserError("--compression " + compression + ": choose snappy, zstd or none");
         }
+        ParquetReadOptions read = JobOptions.readOptions(whereExpression, partitionTypes);
         Path modelPath = JobOptions.localModelPath(model, "--model");
         Path weightsPath = JobOptions.localModelPath(weights, "--weights");
         String out = checkOutput(modelPath, weightsPath);
         JobOptions.checkRemoteReads(out, model, "--model");
         JobOptions.checkRemoteReads(out, weights, "--weights");
         JobOptions.checkOutput(out, overwrite);
-        checkInputs();
+        Schema input = checkInputs(read);
+        JobOptions.checkPartitionBy(partitionBy, keepColumns, outputColumns, input);
         JobOptions.checkCanStage(out);
         ExecutionOptions.Builder options =
                 JobOptions.runtime(where.runtime, master, runtimeConf)
@@ -263,7 +299,7 @@ final class ScoreCommand implements Callable<Integer> {
             }
             ScoringJob job =
                     ScoringJob.run(
-                            Dataset.readParquet(inputs.toArray(String[]::new)),
+                            Dataset.readParquet(read, inputs.toArray(String[]::new)),
                             scorer.build(),
                             batchSize,
                             pool,
@@ -278,6 +314,7 @@ final class ScoreCommand implements Callable<Integer> {
                                                     ? ParquetWriteOptions.SaveMode.OVERWRITE
                                                     : ParquetWriteOptions.SaveMode.ERROR_IF_EXISTS)
                                     .resume(resume)
+                                    .partitionBy(partitionBy.toArray(String[]::new))
                                     .build());
             job.printReport();
             summary = job.summary();
@@ -341,9 +378,10 @@ final class ScoreCommand implements Callable<Integer> {
 
     /**
      * Every input file must open as Parquet and have the columns the job reads, with the same types
-     * in every file.
+     * in every file; partition directories must be consistent and {@code --where} fit them.
+     * Returns the input's schema, partition columns included.
      */
-    private void checkInputs() {
+    private Schema checkInputs(ParquetReadOptions read) {
         List<String> files;
         try {
             files = ParquetSource.of(inputs).files();
@@ -353,12 +391,14 @@ final class ScoreCommand implements Callable<Integer> {
         if (files.isEmpty()) {
             throw new UserError("--input " + inputs + " matches no Parquet file");
         }
+        Schema whole = JobOptions.inputSchema(read, inputs);
         List<String> needed = new ArrayList<>(keepColumns);
         if (features.inputColumns != null) {
             needed.addAll(features.inputColumns);
         } else {
             needed.addAll(features.featureColumns);
         }
+        List<String> partitionColumns = JobOptions.partitionColumns(whole, files.get(0));
         for (String file : files) {
             Schema schema;
             try {
@@ -369,7 +409,7 @@ final class ScoreCommand implements Callable<Integer> {
             }
             List<String> have = schema.getFields().stream().map(Field::getName).toList();
             for (String c : needed) {
-                if (!have.contains(c)) {
+                if (!have.contains(c) && !partitionColumns.contains(c)) {
                     throw new UserError(
                             "--input file "
                                     + file
@@ -381,11 +421,12 @@ final class ScoreCommand implements Callable<Integer> {
             }
         }
         try {
-            ParquetSource.of(inputs)
-                    .select(new ArrayList<>(new LinkedHashSet<>(needed)))
-                    .rowCount();
+            Dataset.readParquet(read, inputs.toArray(String[]::new))
+                    .select(new LinkedHashSet<>(needed).toArray(String[]::new))
+                    .count();
         } catch (IllegalArgumentException e) {
             throw new UserError("--input: " + e.getMessage());
         }
+        return whole;
     }
 }

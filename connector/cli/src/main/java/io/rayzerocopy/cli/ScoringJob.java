@@ -6,8 +6,9 @@ import io.rayzerocopy.DatasetException;
 import io.rayzerocopy.ExecutionOptions;
 import io.rayzerocopy.ModelScorer;
 import io.rayzerocopy.ParquetWriteOptions;
+import io.rayzerocopy.RuntimeNames;
 import io.rayzerocopy.WriteResult;
-import io.rayzerocopy.internal.model.StoreMemory;
+import io.rayzerocopy.admin.StoreMemory;
 import io.rayzerocopy.internal.storage.Storage;
 
 
@@ -15,7 +16,7 @@ import io.rayzerocopy.internal.storage.Storage;
  * The job {@code demo} and {@code score} share: a dataset scored by {@link ModelScorer}s into
  * Parquet, with a progress display and the weight store's memory sampled while it runs.
  */
-record ScoringJob(WriteResult result, StoreMemory memory) {
+record ScoringJob(WriteResult result, StoreMemory memory, String splitUnit) {
     static ScoringJob run(
             Dataset input,
             ModelScorer.Config scorer,
@@ -26,6 +27,9 @@ record ScoringJob(WriteResult result, StoreMemory memory) {
             ParquetWriteOptions writeOptions)
             throws InterruptedException {
         ProgressPrinter progress = new ProgressPrinter();
+        // Spark commits its own splits (parts of files); the other runtimes, whole input files.
+        String splitUnit =
+                options.build().runtime().equals(RuntimeNames.SPARK) ? "input splits" : "input files";
         JobMonitor monitor = new JobMonitor(scorer.wrapper().storeId());
         try {
             WriteResult result;
@@ -39,7 +43,7 @@ record ScoringJob(WriteResult result, StoreMemory memory) {
             } finally {
                 monitor.close();
             }
-            return new ScoringJob(result, monitor.peak());
+            return new ScoringJob(result, monitor.peak(), splitUnit);
         } catch (DatasetException e) {
             throw new JobFailure(e.getMessage(), e);
         } finally {
@@ -54,9 +58,12 @@ record ScoringJob(WriteResult result, StoreMemory memory) {
     void printReport() {
         if (result.skippedSplits() > 0) {
             System.out.printf(
-                    "resumed: skipped %d input files already committed by the run that died (%d"
-                            + " rows); read %d rows from the others%n",
-                    result.skippedSplits(), result.resumedRows(), result.stats().inputRows());
+                    "resumed: skipped %d %s already committed by the run that died (%d rows);"
+                            + " read %d rows from the others%n",
+                    result.skippedSplits(),
+                    splitUnit,
+                    result.resumedRows(),
+                    result.stats().inputRows());
         }
         System.out.println(
                 "weight copies in memory: " + (memory == null ? "not measured" : memory));

@@ -1,11 +1,10 @@
 package io.rayzerocopy.cli;
 
-import io.rayzerocopy.internal.exec.ProcessRuntime;
-import io.rayzerocopy.internal.model.WeightStore;
+import io.rayzerocopy.admin.StoreInfo;
+import io.rayzerocopy.admin.WeightStores;
 
 import picocli.CommandLine.Command;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -29,46 +28,45 @@ final class StoreCommand {
     static final class ListStores implements Callable<Integer> {
         @Override
         public Integer call() {
-            // Looking must not create the store directory: only list one that exists.
-            Path root = WeightStore.defaultRoot();
-            List<WeightStore.Info> infos =
-                    Files.isDirectory(root) ? WeightStore.at(root).list() : List.of();
+            WeightStores stores = WeightStores.local();
+            List<StoreInfo> infos = stores.list();
             int width = 40;
-            for (WeightStore.Info i : infos) {
+            for (StoreInfo i : infos) {
                 width = Math.max(width, i.directory().getFileName().toString().length());
             }
             String row = "%-" + width + "s %10s %6s  %-20s  %s%n";
             System.out.printf(row, "store", "MB", "users", "created", "state");
             int partial = 0;
-            for (WeightStore.Info i : infos) {
-                if (i.writerPid() >= 0) {
+            for (StoreInfo i : infos) {
+                boolean writing = i.writerPid().isPresent();
+                if (writing) {
                     partial++;
                 }
                 System.out.printf(
                         row,
-                        i.directory().getFileName(),
+                        i.id(),
                         String.format("%.1f", i.bytes() / 1048576.0),
-                        i.writerPid() >= 0 ? "-" : Integer.toString(i.liveLeases()),
+                        writing ? "-" : Integer.toString(i.liveLeases()),
                         i.created().truncatedTo(ChronoUnit.SECONDS),
                         describe(i));
             }
             System.out.printf(
                     "%d stores, %d partial writes under %s%n",
-                    infos.size() - partial, partial, root);
+                    infos.size() - partial, partial, stores.root());
             return 0;
         }
 
-        private static String describe(WeightStore.Info i) {
+        private static String describe(StoreInfo i) {
             switch (i.state()) {
                 case IN_USE:
                     return "in use";
                 case UNUSED:
                     return "unused ('rzc store gc' removes it)";
                 case WRITING:
-                    return "being written by pid " + i.writerPid();
+                    return "being written by pid " + i.writerPid().getAsLong();
                 case ABANDONED:
                     return "abandoned: its writer (pid "
-                            + i.writerPid()
+                            + i.writerPid().getAsLong()
                             + ") died ('rzc store gc' removes it)";
                 default:
                     throw new IllegalStateException(i.state().toString());
@@ -81,18 +79,19 @@ final class StoreCommand {
             mixinStandardHelpOptions = true,
             description =
                     "Remove leases of dead processes, then every store no live process uses and"
-                            + " every partial store whose writer died, and the shared-memory batch"
-                            + " directories (rzc-batches-*) of this user's jobs that were killed.")
+                            + " every partial store whose writer died, and what this user's killed"
+                            + " jobs left: shared-memory batch directories (rzc-batches-*), Spark's"
+                            + " scratch directories (rzc-scratch-*) and unpacked lz4 libraries.")
     static final class Gc implements Callable<Integer> {
         @Override
         public Integer call() {
-            List<Path> removed = WeightStore.local().gc();
+            List<Path> removed = WeightStores.local().gc();
             removed.forEach(p -> System.out.println("removed " + p));
             System.out.printf("removed %d unused or abandoned stores%n", removed.size());
-            List<Path> batches = ProcessRuntime.removeDeadBatchDirectories();
-            batches.forEach(p -> System.out.println("removed " + p));
+            List<Path> leftovers = WeightStores.removeDeadJobFiles();
+            leftovers.forEach(p -> System.out.println("removed " + p));
             System.out.printf(
-                    "removed %d batch directories of killed jobs%n", batches.size());
+                    "removed %d batch and scratch files of killed jobs%n", leftovers.size());
             return 0;
         }
     }

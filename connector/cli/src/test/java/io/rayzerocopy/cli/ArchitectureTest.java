@@ -1,12 +1,18 @@
 package io.rayzerocopy.cli;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.members;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaCodeUnit;
+import com.tngtech.archunit.core.domain.JavaField;
+import com.tngtech.archunit.core.domain.JavaMember;
+import com.tngtech.archunit.core.domain.JavaModifier;
+import com.tngtech.archunit.core.domain.properties.HasName;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchCondition;
@@ -20,7 +26,9 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The architecture of docs/architecture.md as rules over the compiled classes of every module.
@@ -30,16 +38,11 @@ import java.util.List;
  */
 class ArchitectureTest {
     /** Core's machinery: what engines, the CLI, examples and benchmarks must not use. */
-    private static final String[] CORE_INTERNALS = {
-        "io.rayzerocopy.internal", "io.rayzerocopy.internal.exec..",
-        "io.rayzerocopy.internal.data..", "io.rayzerocopy.internal.model..",
-        "io.rayzerocopy.internal.storage.."
-    };
+    private static final String[] CORE_INTERNALS = {"io.rayzerocopy.internal.."};
 
     private static final String[] OUTSIDE_CORE = {
-        "io.rayzerocopy.cli..", "io.rayzerocopy.ray..", "io.rayzerocopy.internal.ray..",
-        "io.rayzerocopy.spark..", "io.rayzerocopy.internal.spark..", "io.rayzerocopy.examples..",
-        "io.rayzerocopy.bench.."
+        "io.rayzerocopy.cli..", "io.rayzerocopy.ray..", "io.rayzerocopy.spark..",
+        "io.rayzerocopy.examples..", "io.rayzerocopy.bench.."
     };
 
     private static JavaClasses all;
@@ -99,12 +102,68 @@ class ArchitectureTest {
     void coreKnowsNoEngineNorTheCli() {
         noClasses()
                 .that()
-                .resideInAnyPackage("io.rayzerocopy", "io.rayzerocopy.internal", "io.rayzerocopy.internal.exec..",
-                        "io.rayzerocopy.internal.data..", "io.rayzerocopy.internal.model..",
-                        "io.rayzerocopy.internal.storage..")
+                .resideInAnyPackage(
+                        "io.rayzerocopy", "io.rayzerocopy.spi..", "io.rayzerocopy.internal..")
                 .should()
                 .dependOnClassesThat()
                 .resideInAnyPackage(OUTSIDE_CORE)
+                .check(all);
+    }
+
+    /**
+     * An engine written against the SPI never meets an internal type: no public or protected
+     * member of {@code io.rayzerocopy.spi} takes, returns or is one.
+     */
+    @Test
+    void theSpiExposesNoInternalType() {
+        DescribedPredicate<JavaClass> internal =
+                JavaClass.Predicates.resideInAnyPackage(CORE_INTERNALS);
+        members()
+                .that()
+                .areDeclaredInClassesThat()
+                .resideInAPackage("io.rayzerocopy.spi..")
+                .should(
+                        new ArchCondition<JavaMember>("have no internal type in their signature") {
+                            @Override
+                            public void check(JavaMember member, ConditionEvents events) {
+                                Set<JavaModifier> modifiers = member.getModifiers();
+                                if (!modifiers.contains(JavaModifier.PUBLIC)
+                                        && !modifiers.contains(JavaModifier.PROTECTED)) {
+                                    return;
+                                }
+                                List<JavaClass> types = new ArrayList<>();
+                                if (member instanceof JavaCodeUnit unit) {
+                                    types.add(unit.getRawReturnType());
+                                    types.addAll(unit.getRawParameterTypes());
+                                } else if (member instanceof JavaField field) {
+                                    types.add(field.getRawType());
+                                }
+                                for (JavaClass type : types) {
+                                    if (internal.test(type)) {
+                                        events.add(
+                                                SimpleConditionEvent.violated(
+                                                        member,
+                                                        member.getFullName()
+                                                                + " exposes "
+                                                                + type.getName()));
+                                    }
+                                }
+                            }
+                        })
+                .check(all);
+    }
+
+    /** docs/engines.md shows the threads runtime as an engine written against the SPI alone. */
+    @Test
+    void theThreadsRuntimeUsesOnlyTheSpi() {
+        String threads = "io\\.rayzerocopy\\.internal\\.exec\\.ThreadRuntime.*";
+        noClasses()
+                .that()
+                .haveNameMatching(threads)
+                .should()
+                .dependOnClassesThat(
+                        JavaClass.Predicates.resideInAnyPackage(CORE_INTERNALS)
+                                .and(DescribedPredicate.not(HasName.Predicates.nameMatching(threads))))
                 .check(all);
     }
 

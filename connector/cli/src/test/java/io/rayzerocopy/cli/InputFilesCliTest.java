@@ -80,6 +80,23 @@ class InputFilesCliTest {
                 r.err());
     }
 
+    @Test
+    void anInputWhoseFilesAllHaveNoRowsWritesAnEmptyOutputThatReadsBack() throws Exception {
+        Path in = Files.createDirectories(dir.resolve("all-empty"));
+        ParquetFixtures.writeFeatures(in.resolve("part-00000.parquet"), 0, new float[0][]);
+        ParquetFixtures.writeFeatures(in.resolve("part-00001.parquet"), 100, new float[0][]);
+        Path out = dir.resolve("out");
+
+        JobChecksCliTest.Run r = score(out, "--input", in.toString());
+
+        assertEquals(0, r.code(), r.err());
+        Dataset written = Dataset.readParquet(out.toString());
+        assertEquals(0, written.count());
+        assertEquals(
+                List.of("id", "score"),
+                written.schema().getFields().stream().map(f -> f.getName()).toList());
+    }
+
     /** The line {@code rzc} ended with, after asserting it exited 2 before loading the model. */
     private static String refusal(JobChecksCliTest.Run r) {
         assertEquals(2, r.code(), r.err());
@@ -121,6 +138,10 @@ class InputFilesCliTest {
                 r.err().contains("skipped 1 file(s) that are not Parquet (neither named .parquet"
                         + " nor starting with its magic bytes), e.g. " + in.resolve("README.txt")),
                 r.err());
+        assertEquals(
+                1,
+                r.err().lines().filter(l -> l.contains("that are not Parquet")).count(),
+                "said once: " + r.err());
     }
 
     @Test

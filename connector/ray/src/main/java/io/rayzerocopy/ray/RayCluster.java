@@ -2,10 +2,9 @@ package io.rayzerocopy.ray;
 
 import io.ray.api.Ray;
 import io.ray.runtime.AbstractRayRuntime;
-import io.rayzerocopy.internal.FileTrees;
-import io.rayzerocopy.internal.exec.JvmLauncher;
-import io.rayzerocopy.internal.model.StoreShipping;
-import io.rayzerocopy.internal.ray.RayStoreSource;
+import io.rayzerocopy.ray.internal.RayStoreSource;
+import io.rayzerocopy.spi.StoreShipping;
+import io.rayzerocopy.spi.WorkerJvms;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,7 +85,7 @@ public final class RayCluster {
                                     + " failed: "
                                     + e
                                     + "; LOCAL mode needs the --add-opens flags of"
-                                    + " JvmLauncher.OPENS, CLUSTER mode needs "
+                                    + " WorkerJvms.requiredFlags(), CLUSTER mode needs "
                                     + ADDRESS
                                     + "=<head>:6379"
                             : "joining the Ray cluster at "
@@ -139,8 +138,7 @@ public final class RayCluster {
         if (!Ray.isInitialized()) {
             throw new IllegalStateException("Ray is not started; call RayCluster.start() first");
         }
-        return StoreShipping.withSources(
-                value, new StoreShipping.Shipment(RayStoreSource::publish));
+        return StoreShipping.publishingWith(RayStoreSource::publish).withSources(value);
     }
 
     /** Whether the running Ray is in LOCAL mode (actors are threads of this JVM). */
@@ -181,13 +179,13 @@ public final class RayCluster {
 
     /**
      * What every worker JVM needs: the {@code --add-opens} flags of Ray and Arrow, the lean options
-     * of a JVM hosting actors (a small young generation, the quick compiler; see {@code
-     * JvmLauncher.actorJvmOptions}, no heap maximum), DJL offline, one torch thread per actor, and
+     * of a JVM hosting actors (a small young generation, the quick compiler; see {@link
+     * WorkerJvms#actorOptions}, no heap maximum), DJL offline, one torch thread per actor, and
      * this JVM's {@code DJL_CACHE_DIR} if set (it must exist on each node).
      */
     public static List<String> defaultWorkerJvmOptions() {
-        List<String> options = new ArrayList<>(JvmLauncher.OPENS);
-        options.addAll(JvmLauncher.actorJvmOptions());
+        List<String> options = new ArrayList<>(WorkerJvms.requiredFlags());
+        options.addAll(WorkerJvms.actorOptions());
         options.add("-Dai.djl.offline=true");
         options.add("-Dai.djl.pytorch.num_threads=1");
         options.add("-Dai.djl.pytorch.num_interop_threads=1");
@@ -223,7 +221,7 @@ public final class RayCluster {
 
     private static void deleteSession(Path root) {
         try {
-            FileTrees.deleteTree(root);
+            WorkerJvms.deleteTree(root);
         } catch (IOException e) {
             LOG.warn(
                     "Could not delete Ray's LOCAL-mode session directory {}; delete it by hand",

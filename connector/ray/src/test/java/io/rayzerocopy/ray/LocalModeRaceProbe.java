@@ -2,9 +2,9 @@ package io.rayzerocopy.ray;
 
 import io.ray.api.ActorHandle;
 import io.ray.api.Ray;
-import io.rayzerocopy.internal.ray.RayActorHost;
-import io.rayzerocopy.internal.ray.RayFnActor;
-import io.rayzerocopy.internal.ray.RemoteFn;
+import io.rayzerocopy.ray.internal.RayActorHost;
+import io.rayzerocopy.ray.internal.RayFnActor;
+import io.rayzerocopy.ray.internal.RemoteFn;
 
 import java.io.ByteArrayOutputStream;
 import java.io.ObjectOutputStream;

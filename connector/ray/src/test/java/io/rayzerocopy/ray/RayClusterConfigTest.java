@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ray.runtime.config.RayConfig;
 import io.rayzerocopy.internal.exec.JvmLauncher;
-import io.rayzerocopy.internal.ray.RayFnActor;
+import io.rayzerocopy.ray.internal.RayFnActor;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,7 @@
 package io.rayzerocopy.ray;
 
 import io.rayzerocopy.RuntimeConformance;
+import io.rayzerocopy.RuntimeNames;
 
 /**
  * The runtime suite on Ray actors, in Ray's LOCAL mode (calls serialized across actors against
@@ -9,6 +10,6 @@ import io.rayzerocopy.RuntimeConformance;
 class RayConformanceTest extends RuntimeConformance {
     @Override
     protected String runtime() {
-        return "ray";
+        return RuntimeNames.RAY;
     }
 }

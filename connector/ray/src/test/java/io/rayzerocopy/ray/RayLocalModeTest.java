@@ -13,7 +13,7 @@ import ch.qos.logback.core.read.ListAppender;
 import io.ray.api.Ray;
 import io.ray.api.exception.RayTaskException;
 import io.rayzerocopy.internal.exec.JvmLauncher;
-import io.rayzerocopy.internal.ray.RayFnActor;
+import io.rayzerocopy.ray.internal.RayFnActor;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.rayzerocopy.internal.ray.RayFnActor;
+import io.rayzerocopy.ray.internal.RayFnActor;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;

@@ -22,7 +22,7 @@ import io.rayzerocopy.TorchScriptModel;
 import io.rayzerocopy.ZeroCopy;
 import io.rayzerocopy.internal.FileTrees;
 import io.rayzerocopy.internal.model.WeightStore;
-import io.rayzerocopy.internal.ray.RayRuntime;
+import io.rayzerocopy.ray.internal.RayRuntime;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,6 +1,6 @@
 package io.rayzerocopy.ray;
 
-import io.rayzerocopy.internal.ray.RemoteFn;
+import io.rayzerocopy.ray.internal.RemoteFn;
 
 import java.io.IOException;
 import java.io.ObjectInputStream;

@@ -4,10 +4,11 @@ import io.rayzerocopy.ActorFactory;
 import io.rayzerocopy.ActorPoolStrategy;
 import io.rayzerocopy.BatchIterator;
 import io.rayzerocopy.ExecutionOptions;
-import io.rayzerocopy.internal.spark.ArrowRows;
-import io.rayzerocopy.internal.spark.RowBatches;
-import io.rayzerocopy.internal.spark.ExecutorActors;
-import io.rayzerocopy.internal.spark.Shipping;
+import io.rayzerocopy.RuntimeNames;
+import io.rayzerocopy.spark.internal.ArrowRows;
+import io.rayzerocopy.spark.internal.ExecutorActors;
+import io.rayzerocopy.spark.internal.RowBatches;
+import io.rayzerocopy.spark.internal.Shipping;
 
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -205,7 +206,7 @@ public final class DataFrames {
                     io.rayzerocopy.Dataset.fromArrowStream(schema, batches)
                             .withOptions(
                                     ExecutionOptions.builder()
-                                            .runtime(SparkRuntime.NAME)
+                                            .runtime(RuntimeNames.SPARK)
                                             .preserveOrder(preserveOrder)
                                             .build())
                             .mapBatches(factory, argument, batchSize, compute)

@@ -1,6 +1,6 @@
 package io.rayzerocopy.spark;
 
-import io.rayzerocopy.internal.spark.ExecutorActors;
+import io.rayzerocopy.spark.internal.ExecutorActors;
 
 import org.apache.spark.api.plugin.DriverPlugin;
 import org.apache.spark.api.plugin.ExecutorPlugin;

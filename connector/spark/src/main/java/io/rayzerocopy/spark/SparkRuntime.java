@@ -1,10 +1,11 @@
 package io.rayzerocopy.spark;
 
 import io.rayzerocopy.ExecutionOptions;
-import io.rayzerocopy.internal.exec.RuntimeSettings;
-import io.rayzerocopy.internal.model.StoreShipping;
-import io.rayzerocopy.internal.spark.DriverStoreSource;
-import io.rayzerocopy.internal.spark.SparkSessions;
+import io.rayzerocopy.RuntimeNames;
+import io.rayzerocopy.spark.internal.DriverStoreSource;
+import io.rayzerocopy.spark.internal.SparkSessions;
+import io.rayzerocopy.spi.RuntimeSettings;
+import io.rayzerocopy.spi.StoreShipping;
 
 import org.apache.spark.SparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -13,7 +14,7 @@ import java.io.Serializable;
 
 /**
  * The {@code spark} runtime: a {@link io.rayzerocopy.Dataset} run with {@code
- * ExecutionOptions.builder().runtime("spark")} runs as a Spark job. The driver cuts the Parquet
+ * ExecutionOptions.builder().runtime(RuntimeNames.SPARK)} runs as a Spark job. The driver cuts the Parquet
  * input into splits of whole row groups; each Spark task streams its split through the dataset's
  * reader, actor pool (threads of the executor, kept across tasks) and Parquet writer, so batches
  * stay Arrow; the driver commits the output of exactly one attempt per split, once. Every executor
@@ -22,7 +23,7 @@ import java.io.Serializable;
  * <pre>{@code
  * Dataset.readParquet("features/")
  *     .withOptions(ExecutionOptions.builder()
- *             .runtime("spark")
+ *             .runtime(RuntimeNames.SPARK)
  *             .runtimeOption(SparkRuntime.MASTER, "local-cluster[2,1,1024]")
  *             .build())
  *     .mapBatches(ModelScorer::new, config, 256, ActorPoolStrategy.size(1))
@@ -35,9 +36,6 @@ import java.io.Serializable;
  * docs/spark.md.
  */
 public final class SparkRuntime {
-    /** The runtime's name, for {@code ExecutionOptions.Builder.runtime}. */
-    public static final String NAME = "spark";
-
     /**
      * Runtime option: the master URL of a session the job starts: {@code local-cluster[N,C,M]} (N
      * executor JVMs of C cores and M MB on this machine, no Spark download needed), {@code
@@ -110,7 +108,11 @@ public final class SparkRuntime {
                             + ", e.g. local-cluster[2,1,1024]");
         }
         return SparkSessions.start(
-                new RuntimeSettings(NAME, 1, options.workerJvmOptions(), options.runtimeOptions()));
+                new RuntimeSettings(
+                        RuntimeNames.SPARK,
+                        1,
+                        options.workerJvmOptions(),
+                        options.runtimeOptions()));
     }
 
     /**
@@ -125,7 +127,7 @@ public final class SparkRuntime {
      * @throws IllegalArgumentException if {@code value} is not serializable
      */
     public static <T extends Serializable> T publish(SparkContext sc, T value) {
-        return StoreShipping.withSources(
-                value, new StoreShipping.Shipment(ref -> DriverStoreSource.publish(sc, ref)));
+        return StoreShipping.publishingWith(store -> DriverStoreSource.publish(sc, store))
+                .withSources(value);
     }
 }

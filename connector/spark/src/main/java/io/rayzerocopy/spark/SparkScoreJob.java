@@ -9,9 +9,10 @@ import io.rayzerocopy.Mode;
 import io.rayzerocopy.ModelScorer;
 import io.rayzerocopy.ModelWrapper;
 import io.rayzerocopy.ParquetWriteOptions;
+import io.rayzerocopy.RuntimeNames;
 import io.rayzerocopy.TorchScriptModel;
 import io.rayzerocopy.WriteResult;
-import io.rayzerocopy.internal.spark.compat.SparkLine;
+import io.rayzerocopy.spark.internal.compat.SparkLine;
 
 import org.apache.spark.sql.SparkSession;
 
@@ -84,7 +85,7 @@ public final class SparkScoreJob {
                     Dataset.readParquet(args.get("input").split(","))
                             .withOptions(
                                     ExecutionOptions.builder()
-                                            .runtime(SparkRuntime.NAME)
+                                            .runtime(RuntimeNames.SPARK)
                                             .runtimeOption(
                                                     SparkRuntime.ROWS_PER_SPLIT,
                                                     args.getOrDefault("rows-per-split", "100000"))

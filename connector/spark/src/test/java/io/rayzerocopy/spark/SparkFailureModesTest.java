@@ -13,7 +13,7 @@ import io.rayzerocopy.ModelScorer;
 import io.rayzerocopy.ModelWrapper;
 import io.rayzerocopy.TorchScriptModel;
 import io.rayzerocopy.internal.exec.JvmLauncher;
-import io.rayzerocopy.internal.spark.compat.SparkLine;
+import io.rayzerocopy.spark.internal.compat.SparkLine;
 
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
@@ -136,7 +136,7 @@ class SparkFailureModesTest {
         try (URLClassLoader noSpark =
                 new URLClassLoader(
                         urls.toArray(URL[]::new), ClassLoader.getPlatformClassLoader())) {
-            Class<?> provider = noSpark.loadClass("io.rayzerocopy.internal.spark.SparkProvider");
+            Class<?> provider = noSpark.loadClass("io.rayzerocopy.spark.internal.SparkProvider");
             Object instance = provider.getConstructor().newInstance();
             assertEquals("spark", provider.getMethod("name").invoke(instance));
             Method write = null;

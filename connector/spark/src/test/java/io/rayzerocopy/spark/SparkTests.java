@@ -7,6 +7,7 @@ import io.rayzerocopy.Dataset;
 import io.rayzerocopy.ExecutionOptions;
 import io.rayzerocopy.Fixtures;
 import io.rayzerocopy.ParquetWriteOptions;
+import io.rayzerocopy.RuntimeNames;
 import io.rayzerocopy.internal.model.StoreMemory;
 import io.rayzerocopy.internal.model.StoreRef;
 
@@ -44,7 +45,7 @@ final class SparkTests {
     static ExecutionOptions.Builder options(String master) {
         ExecutionOptions.Builder options =
                 ExecutionOptions.builder()
-                        .runtime(SparkRuntime.NAME)
+                        .runtime(RuntimeNames.SPARK)
                         .runtimeOption(SparkRuntime.ROWS_PER_SPLIT, "300")
                         .workerJvmOptions(executorOptions());
         return master == null ? options : options.runtimeOption(SparkRuntime.MASTER, master);

@@ -2,6 +2,7 @@ package io.rayzerocopy.internal.data;
 
 import io.rayzerocopy.DatasetException;
 
+import org.apache.arrow.vector.types.DateUnit;
 import org.apache.arrow.vector.types.FloatingPointPrecision;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
@@ -33,8 +34,8 @@ record ColumnLayout(
     static final String FIXED_SIZE_KEY_PREFIX = "rayzerocopy.fixed_size_list.";
 
     static final String SUPPORTED =
-            "int32, int64, float, double, boolean, string, binary, and lists / fixed-size lists of"
-                    + " those";
+            "int32, int64, float, double, boolean, string, binary, date, and lists / fixed-size"
+                    + " lists of those";
 
     /** The primitive values stored in a column. */
     enum Leaf {
@@ -44,7 +45,9 @@ record ColumnLayout(
         DOUBLE,
         BOOLEAN,
         STRING,
-        BINARY
+        BINARY,
+        /** Days since 1970-01-01: Parquet's INT32 DATE, Arrow's Date(DAY). */
+        DATE
     }
 
     /** How values are grouped into rows. */
@@ -92,6 +95,10 @@ record ColumnLayout(
                             .as(LogicalTypeAnnotation.stringType())
                             .named(fieldName);
             case BINARY -> Types.primitive(PrimitiveTypeName.BINARY, repetition).named(fieldName);
+            case DATE ->
+                    Types.primitive(PrimitiveTypeName.INT32, repetition)
+                            .as(LogicalTypeAnnotation.dateType())
+                            .named(fieldName);
         };
     }
 
@@ -217,7 +224,13 @@ record ColumnLayout(
         Leaf leaf =
                 switch (type.getPrimitiveTypeName()) {
                     case INT32 ->
-                            annotation == null || isSignedInt(annotation, 32) ? Leaf.INT32 : null;
+                            annotation == null || isSignedInt(annotation, 32)
+                                    ? Leaf.INT32
+                                    : annotation
+                                                    instanceof
+                                                    LogicalTypeAnnotation.DateLogicalTypeAnnotation
+                                            ? Leaf.DATE
+                                            : null;
                     case INT64 ->
                             annotation == null || isSignedInt(annotation, 64) ? Leaf.INT64 : null;
                     case FLOAT -> annotation == null ? Leaf.FLOAT : null;
@@ -268,6 +281,7 @@ record ColumnLayout(
             case BOOLEAN -> ArrowType.Bool.INSTANCE;
             case STRING -> ArrowType.Utf8.INSTANCE;
             case BINARY -> ArrowType.Binary.INSTANCE;
+            case DATE -> new ArrowType.Date(DateUnit.DAY);
         };
     }
 
@@ -288,6 +302,9 @@ record ColumnLayout(
         }
         if (type instanceof ArrowType.Binary) {
             return Leaf.BINARY;
+        }
+        if (type instanceof ArrowType.Date d && d.getUnit() == DateUnit.DAY) {
+            return Leaf.DATE;
         }
         return null;
     }

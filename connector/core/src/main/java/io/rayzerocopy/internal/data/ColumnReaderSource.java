@@ -6,6 +6,7 @@ import org.apache.arrow.vector.BitVector;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.Float8Vector;
+import org.apache.arrow.vector.DateDayVector;
 import org.apache.arrow.vector.IntVector;
 import org.apache.parquet.column.ColumnDescriptor;
 import org.apache.parquet.column.ColumnReadStore;
@@ -49,6 +50,7 @@ final class ColumnReaderSource implements ValueSource {
     public void readInto(ColumnLayout.Leaf leaf, FieldVector target, int index) {
         switch (leaf) {
             case INT32 -> ((IntVector) target).setSafe(index, reader.getInteger());
+            case DATE -> ((DateDayVector) target).setSafe(index, reader.getInteger());
             case INT64 -> ((BigIntVector) target).setSafe(index, reader.getLong());
             case FLOAT -> ((Float4Vector) target).setSafe(index, reader.getFloat());
             case DOUBLE -> ((Float8Vector) target).setSafe(index, reader.getDouble());

@@ -66,7 +66,9 @@ final class NumericPageWriter {
         this.layout = layout;
         this.descriptor = descriptor;
         this.width =
-                layout.leaf() == ColumnLayout.Leaf.INT32 || layout.leaf() == ColumnLayout.Leaf.FLOAT
+                layout.leaf() == ColumnLayout.Leaf.INT32
+                                || layout.leaf() == ColumnLayout.Leaf.DATE
+                                || layout.leaf() == ColumnLayout.Leaf.FLOAT
                         ? 4
                         : 8;
         this.maxRepetition = descriptor.getMaxRepetitionLevel();
@@ -76,7 +78,7 @@ final class NumericPageWriter {
     /** Whether this writer takes columns of {@code layout}: numbers, flat or in lists. */
     static boolean supports(ColumnLayout layout) {
         return switch (layout.leaf()) {
-            case INT32, INT64, FLOAT, DOUBLE -> true;
+            case INT32, INT64, FLOAT, DOUBLE, DATE -> true;
             default -> false;
         };
     }
@@ -315,7 +317,7 @@ final class NumericPageWriter {
             return stats;
         }
         switch (layout.leaf()) {
-            case INT32, INT64 -> {
+            case INT32, INT64, DATE -> {
                 long min = Long.MAX_VALUE;
                 long max = Long.MIN_VALUE;
                 for (int i = 0; i < present; i++) {

@@ -9,6 +9,7 @@ import org.apache.arrow.vector.BitVectorHelper;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.Float8Vector;
+import org.apache.arrow.vector.DateDayVector;
 import org.apache.arrow.vector.IntVector;
 import org.apache.parquet.bytes.ByteBufferInputStream;
 import org.apache.parquet.bytes.BytesInput;
@@ -72,7 +73,7 @@ final class PageSource implements ValueSource {
         this.descriptor = descriptor;
         this.width =
                 switch (leaf) {
-                    case INT32, FLOAT -> 4;
+                    case INT32, FLOAT, DATE -> 4;
                     case INT64, DOUBLE -> 8;
                     default -> throw new IllegalArgumentException("no fixed width for " + leaf);
                 };
@@ -83,6 +84,7 @@ final class PageSource implements ValueSource {
     /** Whether this source can read a column of {@code leaf} values. */
     static boolean supports(ColumnLayout.Leaf leaf) {
         return leaf == ColumnLayout.Leaf.INT32
+                || leaf == ColumnLayout.Leaf.DATE
                 || leaf == ColumnLayout.Leaf.INT64
                 || leaf == ColumnLayout.Leaf.FLOAT
                 || leaf == ColumnLayout.Leaf.DOUBLE;
@@ -177,6 +179,7 @@ final class PageSource implements ValueSource {
     private void decode(ColumnLayout.Leaf leaf, FieldVector target, int index) {
         switch (leaf) {
             case INT32 -> ((IntVector) target).setSafe(index, values.readInteger());
+            case DATE -> ((DateDayVector) target).setSafe(index, values.readInteger());
             case INT64 -> ((BigIntVector) target).setSafe(index, values.readLong());
             case FLOAT -> ((Float4Vector) target).setSafe(index, values.readFloat());
             case DOUBLE -> ((Float8Vector) target).setSafe(index, values.readDouble());

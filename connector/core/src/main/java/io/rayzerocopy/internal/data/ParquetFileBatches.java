@@ -25,17 +25,28 @@ import org.apache.parquet.schema.Type;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
-/** Batches of one Parquet file, decoded row group by row group. */
+/**
+ * Batches of one Parquet file, decoded row group by row group, with the file's partition values
+ * ({@link Partitions}) as constant columns.
+ */
 final class ParquetFileBatches implements AutoCloseable {
     private final String file;
     private final ParquetFileReader reader;
     private final MessageType requested;
     private final Schema schema;
     private final List<ColumnDecoder> decoders = new ArrayList<>();
+
+    /** The vector each decoder fills, by decoder. */
+    private final List<Integer> decoded = new ArrayList<>();
+
+    /** The partition columns' vectors and values. */
+    private final Map<Integer, Object> constants = new LinkedHashMap<>();
+
     private final String createdBy;
     private PageReadStore rowGroup;
     private long rowGroupRowsLeft;
@@ -45,14 +56,24 @@ final class ParquetFileBatches implements AutoCloseable {
 
     /** All row groups of {@code file}; {@code columns} null for all columns. */
     ParquetFileBatches(String file, List<String> columns) {
-        this(file, columns, 0, Integer.MAX_VALUE);
+        this(file, columns, Partitions.NONE);
+    }
+
+    /** All row groups of {@code file}, with partition columns. */
+    ParquetFileBatches(String file, List<String> columns, Partitions partitions) {
+        this(file, columns, partitions, 0, Integer.MAX_VALUE);
     }
 
     /**
      * Row groups {@code [firstRowGroup, firstRowGroup + rowGroupCount)} of {@code file} (fewer if
      * the file ends first); batch row ranges keep the rows' numbers in the whole file.
      */
-    ParquetFileBatches(String file, List<String> columns, int firstRowGroup, int rowGroupCount) {
+    ParquetFileBatches(
+            String file,
+            List<String> columns,
+            Partitions partitions,
+            int firstRowGroup,
+            int rowGroupCount) {
         this.file = file;
         try {
             reader =
@@ -74,33 +95,43 @@ final class ParquetFileBatches implements AutoCloseable {
             FileMetaData metadata = reader.getFooter().getFileMetaData();
             MessageType fileSchema = metadata.getSchema();
             createdBy = metadata.getCreatedBy();
+            Map<String, Object> values = partitions.values(file);
+            List<String> names = columnNames(fileSchema, columns, partitions);
             List<Type> fields = new ArrayList<>();
-            if (columns == null) {
-                fields.addAll(fileSchema.getFields());
-            } else {
-                for (String column : columns) {
-                    if (!fileSchema.containsField(column)) {
-                        throw new IllegalArgumentException(
-                                "column '"
-                                        + column
-                                        + "' does not exist in "
-                                        + Storage.mask(file)
-                                        + "; its columns are "
-                                        + fileSchema.getFields().stream()
-                                                .map(Type::getName)
-                                                .collect(Collectors.joining(", ")));
-                    }
-                    fields.add(fileSchema.getType(column));
+            List<Field> arrowFields = new ArrayList<>();
+            for (String name : names) {
+                Partitions.Column partition = partitions.column(name);
+                if (partition != null) {
+                    constants.put(arrowFields.size(), values.get(name));
+                    arrowFields.add(Partitions.field(name, partition.type()));
+                    continue;
                 }
+                if (!fileSchema.containsField(name)) {
+                    throw new IllegalArgumentException(
+                            "column '"
+                                    + name
+                                    + "' does not exist in "
+                                    + Storage.mask(file)
+                                    + "; its columns are "
+                                    + fileSchema.getFields().stream()
+                                            .map(Type::getName)
+                                            .collect(Collectors.joining(", "))
+                                    + (partitions.isEmpty()
+                                            ? ""
+                                            : ", and partition columns "
+                                                    + String.join(", ", values.keySet())));
+                }
+                decoded.add(arrowFields.size());
+                fields.add(fileSchema.getType(name));
+                arrowFields.add(null);
             }
             requested = new MessageType(fileSchema.getName(), fields);
             Map<String, String> keyValues = metadata.getKeyValueMetaData();
-            List<Field> arrowFields = new ArrayList<>();
             List<ColumnDescriptor> descriptors = requested.getColumns();
             for (int i = 0; i < fields.size(); i++) {
                 ColumnLayout layout =
                         ColumnLayout.fromParquet(fields.get(i), keyValues, Storage.mask(file));
-                arrowFields.add(layout.arrowField());
+                arrowFields.set(decoded.get(i), layout.arrowField());
                 decoders.add(new ColumnDecoder(layout, descriptors.get(i), Storage.mask(file)));
             }
             schema = new Schema(arrowFields);
@@ -110,6 +141,26 @@ final class ParquetFileBatches implements AutoCloseable {
             closeQuietly(e);
             throw e;
         }
+    }
+
+    /**
+     * The columns read, in order: {@code columns} if given, else the file's columns (a partition
+     * column's value replacing a file column of its name, as in Spark) and then the other partition
+     * columns.
+     */
+    private static List<String> columnNames(
+            MessageType fileSchema, List<String> columns, Partitions partitions) {
+        if (columns != null) {
+            return columns;
+        }
+        List<String> names = new ArrayList<>();
+        fileSchema.getFields().forEach(f -> names.add(f.getName()));
+        for (Partitions.Column partition : partitions.columns()) {
+            if (!names.contains(partition.name())) {
+                names.add(partition.name());
+            }
+        }
+        return names;
     }
 
     String file() {
@@ -143,7 +194,7 @@ final class ParquetFileBatches implements AutoCloseable {
             VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator);
             try {
                 for (int c = 0; c < decoders.size(); c++) {
-                    decoders.get(c).startBatch(root.getVector(c), rows);
+                    decoders.get(c).startBatch(root.getVector(decoded.get(c)), rows);
                 }
                 int filled = 0;
                 while (filled < rows) {
@@ -158,6 +209,7 @@ final class ParquetFileBatches implements AutoCloseable {
                 for (ColumnDecoder decoder : decoders) {
                     decoder.finishBatch(rows);
                 }
+                constants.forEach((c, value) -> Partitions.fill(root.getVector(c), value, rows));
                 root.setRowCount(rows);
                 RowRange range = new RowRange(file, fileRow, rows);
                 fileRow += rows;

@@ -5,6 +5,7 @@ import io.rayzerocopy.ParquetWriteOptions;
 import io.rayzerocopy.internal.storage.ObjectStoreCommitter;
 import io.rayzerocopy.internal.storage.Storage;
 import io.rayzerocopy.internal.storage.Tree;
+import io.rayzerocopy.spi.JobPlan;
 
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.pojo.Schema;
@@ -40,7 +41,7 @@ import java.util.Set;
  *
  * <p>Thread-safe. Batches are not closed by the sink.
  */
-public final class ParquetSink implements AutoCloseable {
+public final class ParquetSink implements JobPlan.Output {
     /** The split of rows written without naming one. */
     private static final String UNSPLIT = "";
 
@@ -53,6 +54,7 @@ public final class ParquetSink implements AutoCloseable {
     private final CompressionCodecFactory.BytesInputCompressor compressor;
     private final Map<String, SplitWriter> open = new LinkedHashMap<>();
     private final Map<String, Schema> schemas = new HashMap<>();
+    private final List<String> partitionBy;
 
     /** Deletes the staging directory if the JVM exits (Ctrl-C) before the job commits. */
     private final Thread cleanupAtExit;
@@ -63,6 +65,7 @@ public final class ParquetSink implements AutoCloseable {
         this.tree = area.tree();
         this.directory = directory;
         this.area = area;
+        this.partitionBy = options.partitionBy();
         this.cleanupAtExit =
                 new Thread(area::deleteAtExit, "rzc-sink-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanupAtExit);
@@ -152,7 +155,20 @@ public final class ParquetSink implements AutoCloseable {
         }
     }
 
+    /**
+     * Checks, before a job starts, that {@code partitionBy} can partition rows of {@code schema}
+     * ({@link ParquetWriteOptions#partitionBy()}).
+     *
+     * @throws IllegalArgumentException naming the column and the fix
+     */
+    public static void checkPartitionBy(List<String> partitionBy, Schema schema) {
+        if (!partitionBy.isEmpty()) {
+            PartitionRows.check(partitionBy, schema.getFields());
+        }
+    }
+
     /** Where the dataset appears on commit: a local path or a URI. */
+    @Override
     public String directory() {
         return tree.name(directory);
     }
@@ -173,6 +189,12 @@ public final class ParquetSink implements AutoCloseable {
             throw new DatasetException(
                     "cannot create " + tree.name(dir) + ": " + StagingArea.reason(e), e);
         }
+    }
+
+    /** A directory of {@link #scratch} for the attempts of a job's tasks. */
+    @Override
+    public AttemptDirs attempts(String name) {
+        return new AttemptDirs(scratch(name));
     }
 
     /** Appends all rows of {@code root} to the dataset. */
@@ -226,6 +248,7 @@ public final class ParquetSink implements AutoCloseable {
      *
      * @return rows of the adopted main dataset (from the files' footers)
      */
+    @Override
     public synchronized long adopt(String split, String committed) {
         checkOpen();
         Path dir = tree.path(committed);
@@ -236,6 +259,9 @@ public final class ParquetSink implements AutoCloseable {
                 if (tree.isDirectory(side)) {
                     writer.adopt(side.getName(), partFiles(side));
                 }
+            }
+            for (Map.Entry<String, List<Path>> partition : partitionFiles(dir).entrySet()) {
+                rows += writer.adopt(partition.getKey(), partition.getValue());
             }
             writer.commit();
             return rows;
@@ -264,17 +290,46 @@ public final class ParquetSink implements AutoCloseable {
         return files;
     }
 
+    /**
+     * The part files of a partitioned dataset at {@code dir}, by partition directory relative to
+     * it ({@code date=2026-12-01/hour=7}), in name order.
+     */
+    private Map<String, List<Path>> partitionFiles(Path dir) throws IOException {
+        Map<String, List<Path>> byPartition = new java.util.TreeMap<>();
+        if (partitionBy.isEmpty()) {
+            return byPartition;
+        }
+        String prefix = dir.toUri().getPath() + "/";
+        for (Path file : tree.files(dir)) {
+            String relative = file.toUri().getPath().substring(prefix.length());
+            int slash = relative.lastIndexOf('/');
+            if (slash > 0
+                    && !relative.startsWith("_")
+                    && file.getName().startsWith("part-")
+                    && file.getName().endsWith(".parquet")) {
+                byPartition
+                        .computeIfAbsent(relative.substring(0, slash), k -> new ArrayList<>())
+                        .add(file);
+            }
+        }
+        byPartition.values().forEach(files -> files.sort(Comparator.comparing(Path::toString)));
+        return byPartition;
+    }
+
     /** The splits that were committed by the run this job resumed. */
+    @Override
     public Set<String> resumedSplits() {
         return area.resumedSplits();
     }
 
     /** Rows of the main dataset in the splits of the run this job resumed. */
+    @Override
     public long resumedRows() {
         return area.resumedRows();
     }
 
     /** Rows of the main dataset so far, committed or not. */
+    @Override
     public synchronized long rows() {
         return area.committedRows() + open.values().stream().mapToLong(SplitWriter::rows).sum();
     }
@@ -290,13 +345,14 @@ public final class ParquetSink implements AutoCloseable {
      * @return the files of the main dataset, at their final locations
      * @throws DatasetException if the dataset cannot be committed; the output is then unchanged
      */
+    @Override
     public synchronized List<String> commit() {
         checkOpen();
         try {
             for (String split : List.copyOf(open.keySet())) {
                 commitSplit(split);
             }
-            List<String> files = area.commit(schemas.get(MAIN), compressor);
+            List<String> files = area.commit(dataSchema(), compressor);
             finished = true;
             codecs.release();
             forgetCleanup();
@@ -313,6 +369,18 @@ public final class ParquetSink implements AutoCloseable {
                             + (e instanceof IOException ? StagingArea.reason(e) : e),
                     e);
         }
+    }
+
+    /** The schema of the main dataset's files: without the partition columns. */
+    private Schema dataSchema() {
+        Schema main = schemas.get(MAIN);
+        if (main == null || partitionBy.isEmpty()) {
+            return main;
+        }
+        return new Schema(
+                main.getFields().stream()
+                        .filter(f -> !partitionBy.contains(f.getName()))
+                        .toList());
     }
 
     /** Discards everything written unless {@link #commit()} succeeded. */

@@ -1,6 +1,7 @@
 package io.rayzerocopy.internal.data;
 
 
+import io.rayzerocopy.ParquetReadOptions;
 import io.rayzerocopy.internal.storage.RemoteFiles;
 import io.rayzerocopy.internal.storage.Storage;
 
@@ -18,6 +19,8 @@ import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -27,6 +30,7 @@ import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -43,6 +47,10 @@ import java.util.stream.Stream;
  * 3-level {@code LIST}s of those; a list column that {@link ParquetSink} wrote from a fixed-size
  * list is read back as one. All files must have the same (selected) schema.
  *
+ * <p>A Hive-partitioned input ({@code in/date=2026-12-01/x.parquet}) adds its partition columns
+ * ({@link Partitions}) after the files' columns, and {@link ParquetReadOptions}' filters prune its
+ * partition directories while listing, before any file is opened.
+ *
  * <p>Batches hold {@code batchSize} rows except the last batch of each file, which may be shorter:
  * a batch never spans two files, so its {@link RowRange} names one file. Files without rows give
  * no batch (an input without any rows gives one empty batch, of its first file). Each file is a
@@ -53,15 +61,43 @@ public final class ParquetSource implements BatchSource {
     private final List<String> paths;
     private final List<String> columns;
     private final Set<String> skipped;
+    private final ParquetReadOptions read;
+    private final PartitionExpression where;
 
-    private ParquetSource(List<String> paths, List<String> columns, Set<String> skipped) {
+    /**
+     * Whether what the listing skipped and pruned was logged: once for a source and the copies
+     * made from it (columns selected, splits skipped), not for every reader.
+     */
+    private final AtomicBoolean listingLogged;
+
+    private ParquetSource(
+            List<String> paths,
+            List<String> columns,
+            Set<String> skipped,
+            ParquetReadOptions read,
+            PartitionExpression where,
+            AtomicBoolean listingLogged) {
         this.paths = paths;
         this.columns = columns;
         this.skipped = skipped;
+        this.read = read;
+        this.where = where;
+        this.listingLogged = listingLogged;
     }
 
     /** The Parquet data at {@code paths}: files, directories or globs. Nothing is read yet. */
     public static ParquetSource of(List<String> paths) {
+        return of(paths, ParquetReadOptions.defaults());
+    }
+
+    /**
+     * The Parquet data at {@code paths}, its partitions typed and filtered as {@code read} says.
+     * Nothing is read yet.
+     *
+     * @throws IllegalArgumentException if a path is blank or the filter expression is malformed
+     */
+    public static ParquetSource of(List<String> paths, ParquetReadOptions read) {
+        Objects.requireNonNull(read, "read");
         Objects.requireNonNull(paths, "paths");
         if (paths.isEmpty()) {
             throw new IllegalArgumentException("give at least one Parquet file, directory or glob");
@@ -75,7 +111,15 @@ public final class ParquetSource implements BatchSource {
             // file: URIs become local paths; other URIs are read through their Hadoop file system.
             locations.add(Storage.isLocal(path) ? Locations.localPath(path, "Parquet path") : path);
         }
-        return new ParquetSource(List.copyOf(locations), null, Set.of());
+        PartitionExpression where =
+                read.where() == null ? null : PartitionExpression.parse(read.where());
+        return new ParquetSource(
+                List.copyOf(locations), null, Set.of(), read, where, new AtomicBoolean());
+    }
+
+    /** The partition columns of the input ({@link Partitions#NONE} if it is not partitioned). */
+    public Partitions partitions() {
+        return listing().partitions();
     }
 
     /** The selected columns, or an empty list when all columns are read. */
@@ -90,7 +134,8 @@ public final class ParquetSource implements BatchSource {
             throw new IllegalArgumentException(
                     "select at least one column, each once; got " + selected);
         }
-        return new ParquetSource(paths, List.copyOf(selected), skipped);
+        return new ParquetSource(
+                paths, List.copyOf(selected), skipped, read, where, listingLogged);
     }
 
     /**
@@ -116,32 +161,40 @@ public final class ParquetSource implements BatchSource {
      * Parquet ({@link ParquetNames}).
      */
     private Listing listing() {
-        Set<Path> found = new LinkedHashSet<>();
+        Map<Path, String> found = new LinkedHashMap<>();
         Set<Path> named = new HashSet<>();
-        List<String> remote = new ArrayList<>();
+        List<Partitions.Located> remote = new ArrayList<>();
         for (String path : paths) {
             if (!Storage.isLocal(path)) {
-                remote.addAll(RemoteFiles.resolve(path));
+                String root = remoteRoot(path);
+                for (String file : RemoteFiles.resolve(path)) {
+                    remote.add(new Partitions.Located(file, root));
+                }
             } else if (isPattern(path)) {
-                found.addAll(glob(path));
+                String root = Paths.get(globBase(path)).toAbsolutePath().normalize().toString();
+                glob(path).forEach(file -> found.putIfAbsent(file, root));
             } else {
                 Path p = Storage.localPath(path).toAbsolutePath().normalize();
                 if (Files.isDirectory(p)) {
-                    found.addAll(walk(p, p, file -> true));
+                    walk(p, p, file -> true).forEach(file -> found.putIfAbsent(file, p.toString()));
                 } else if (Files.isRegularFile(p)) {
-                    found.add(p);
+                    found.putIfAbsent(p, String.valueOf(p.getParent()));
                     named.add(p);
                 } else {
                     throw new IllegalArgumentException("Parquet path does not exist: " + path);
                 }
             }
         }
-        List<String> files = new ArrayList<>();
+        List<Partitions.Located> files = new ArrayList<>();
         List<String> notParquet = new ArrayList<>();
-        for (Path file : found) {
-            (named.contains(file) || ParquetNames.isData(file) ? files : notParquet)
-                    .add(file.toString());
-        }
+        found.forEach(
+                (file, root) -> {
+                    if (named.contains(file) || ParquetNames.isData(file)) {
+                        files.add(new Partitions.Located(file.toString(), root));
+                    } else {
+                        notParquet.add(file.toString());
+                    }
+                });
         files.addAll(remote);
         if (files.isEmpty()) {
             throw new IllegalArgumentException(
@@ -153,16 +206,77 @@ public final class ParquetSource implements BatchSource {
                                     : ", and so are files that are not Parquet: " + notParquet)
                             + ")");
         }
-        return new Listing(List.copyOf(files), List.copyOf(notParquet));
+        Partitions partitions = Partitions.discover(files, read.partitionTypes());
+        return new Listing(prune(files, partitions), List.copyOf(notParquet), partitions);
     }
 
-    /** What the paths resolve to: the files read and those skipped as not Parquet. */
-    private record Listing(List<String> files, List<String> notParquet) {}
+    /**
+     * The files whose partitions the filters keep, before any is opened.
+     *
+     * @throws IllegalArgumentException if a filter names no partition column or a literal of
+     *     another type, or keeps no partition
+     */
+    private List<String> prune(List<Partitions.Located> files, Partitions partitions) {
+        if (where == null && read.partitionFilter() == null) {
+            return files.stream().map(Partitions.Located::file).toList();
+        }
+        if (where != null) {
+            where.bind(partitions);
+        }
+        List<String> kept = new ArrayList<>();
+        Map<String, Boolean> byDirectory = new HashMap<>();
+        for (Partitions.Located located : files) {
+            String file = located.file();
+            String dir = file.substring(0, Math.max(0, file.lastIndexOf('/')));
+            if (byDirectory.computeIfAbsent(dir, d -> keep(partitions.values(file)))) {
+                kept.add(file);
+            }
+        }
+        LOG.debug(
+                "partition filter{}: reading {} of {} partition directories ({} of {} files)",
+                where == null ? "" : " " + where,
+                byDirectory.values().stream().filter(b -> b).count(),
+                byDirectory.size(),
+                kept.size(),
+                files.size());
+        if (kept.isEmpty()) {
+            throw new IllegalArgumentException(
+                    SettingNames.WHERE
+                            + ": the partition filter"
+                            + (where == null ? "" : " " + where)
+                            + " keeps none of the "
+                            + byDirectory.size()
+                            + " partitions of "
+                            + Storage.mask(paths.toString())
+                            + "; check its values");
+        }
+        return List.copyOf(kept);
+    }
+
+    private boolean keep(Map<String, Object> values) {
+        Map<String, Object> view = Collections.unmodifiableMap(values);
+        return (where == null || where.keep(view))
+                && (read.partitionFilter() == null || read.partitionFilter().keep(view));
+    }
+
+    /** The directory a remote path's files are listed under, qualified as its files are. */
+    private static String remoteRoot(String path) {
+        String base = isGlob(path) ? globBase(path) : path;
+        return Storage.fileSystem(base).makeQualified(Storage.hadoopPath(base)).toString();
+    }
+
+    /**
+     * What the paths resolve to: the files read (partitions pruned), those skipped as not
+     * Parquet, and the partition columns.
+     */
+    private record Listing(List<String> files, List<String> notParquet, Partitions partitions) {}
 
     @Override
     public Schema schema() {
-        String first = allFiles().get(0);
-        try (ParquetFileBatches file = new ParquetFileBatches(first, columns)) {
+        Listing listing = listing();
+        String first = listing.files().get(0);
+        try (ParquetFileBatches file =
+                new ParquetFileBatches(first, columns, listing.partitions())) {
             return file.schema();
         }
     }
@@ -202,7 +316,7 @@ public final class ParquetSource implements BatchSource {
     public ParquetSource skipSplits(Set<String> names) {
         Set<String> all = new LinkedHashSet<>(skipped);
         all.addAll(names);
-        return new ParquetSource(paths, columns, Set.copyOf(all));
+        return new ParquetSource(paths, columns, Set.copyOf(all), read, where, listingLogged);
     }
 
     /**
@@ -211,16 +325,20 @@ public final class ParquetSource implements BatchSource {
      * first file has.
      */
     private Map<String, Long> footers() {
-        List<String> all = allFiles();
-        String first = all.get(0);
+        Listing listing = listing();
+        Partitions partitions = listing.partitions();
+        String first = listing.files().get(0);
         Schema expected;
-        try (ParquetFileBatches batches = new ParquetFileBatches(first, columns)) {
+        try (ParquetFileBatches batches = new ParquetFileBatches(first, columns, partitions)) {
             expected = batches.schema();
         }
         Map<String, Long> rows = new LinkedHashMap<>();
         Map<String, Map.Entry<String, Long>> widths = new LinkedHashMap<>();
-        for (String file : files()) {
-            try (ParquetFileBatches batches = new ParquetFileBatches(file, columns)) {
+        for (String file : listing.files()) {
+            if (skipped.contains(file)) {
+                continue;
+            }
+            try (ParquetFileBatches batches = new ParquetFileBatches(file, columns, partitions)) {
                 checkListWidths(file, batches.listWidths(), widths);
                 Schema schema = batches.schema();
                 if (!names(schema).equals(names(expected))) {
@@ -298,6 +416,20 @@ public final class ParquetSource implements BatchSource {
             throw new IllegalArgumentException("batchSize must be > 0, got " + batchSize);
         }
         Listing listing = listing();
+        if (!listingLogged.getAndSet(true)) {
+            logListing(listing);
+        }
+        List<Supplier<ParquetFileBatches>> parts = new ArrayList<>();
+        for (String file : listing.files()) {
+            if (skipped.contains(file)) {
+                continue;
+            }
+            parts.add(() -> new ParquetFileBatches(file, columns, listing.partitions()));
+        }
+        return new ParquetFilesReader(parts, allocator, batchSize, true);
+    }
+
+    private void logListing(Listing listing) {
         if (!listing.notParquet().isEmpty()) {
             LOG.info(
                     "skipped {} file(s) that are not Parquet (neither named .parquet nor starting"
@@ -305,14 +437,13 @@ public final class ParquetSource implements BatchSource {
                     listing.notParquet().size(),
                     listing.notParquet().get(0));
         }
-        List<Supplier<ParquetFileBatches>> parts = new ArrayList<>();
-        for (String file : listing.files()) {
-            if (skipped.contains(file)) {
-                continue;
-            }
-            parts.add(() -> new ParquetFileBatches(file, columns));
+        if (where != null || read.partitionFilter() != null) {
+            LOG.info(
+                    "partition filter{}: reading {} files of partitions {}",
+                    where == null ? "" : " " + where,
+                    listing.files().size(),
+                    listing.partitions());
         }
-        return new ParquetFilesReader(parts, allocator, batchSize, true);
     }
 
     @Override
@@ -382,6 +513,7 @@ public final class ParquetSource implements BatchSource {
         return "ParquetSource"
                 + paths
                 + (columns == null ? "" : " columns " + columns)
+                + (where == null ? "" : " where " + where)
                 + (skipped.isEmpty() ? "" : " skipping " + skipped.size() + " files");
     }
 

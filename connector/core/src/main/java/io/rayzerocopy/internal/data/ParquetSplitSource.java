@@ -1,10 +1,11 @@
 package io.rayzerocopy.internal.data;
 
+import io.rayzerocopy.internal.storage.Storage;
+import io.rayzerocopy.spi.JobPlan;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.types.pojo.Schema;
 
-import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -18,15 +19,18 @@ import java.util.function.Supplier;
  * splits ({@link #plan}) and ships them to the tasks. Batch row ranges name the file and the rows'
  * numbers in the whole file, as {@link ParquetSource}'s do.
  */
-public final class ParquetSplitSource implements BatchSource, Serializable {
-    private static final long serialVersionUID = 1L;
+public final class ParquetSplitSource implements BatchSource, JobPlan.Split {
+    private static final long serialVersionUID = 2L;
 
     private final List<ParquetSplit> splits;
     private final List<String> columns;
+    private final Partitions partitions;
 
-    private ParquetSplitSource(List<ParquetSplit> splits, List<String> columns) {
+    private ParquetSplitSource(
+            List<ParquetSplit> splits, List<String> columns, Partitions partitions) {
         this.splits = splits;
         this.columns = columns;
+        this.partitions = partitions;
     }
 
     /** The rows of {@code splits}, in order; {@code columns} null or empty for all columns. */
@@ -37,7 +41,8 @@ public final class ParquetSplitSource implements BatchSource, Serializable {
         }
         return new ParquetSplitSource(
                 List.copyOf(splits),
-                columns == null || columns.isEmpty() ? null : List.copyOf(columns));
+                columns == null || columns.isEmpty() ? null : List.copyOf(columns),
+                Partitions.NONE);
     }
 
     /**
@@ -59,9 +64,10 @@ public final class ParquetSplitSource implements BatchSource, Serializable {
         }
         List<String> columns = parquet.columns().isEmpty() ? null : parquet.columns();
         List<String> files = parquet.files();
+        Partitions partitions = parquet.partitions();
         Schema first = null;
         for (String file : files) {
-            try (ParquetFileBatches batches = new ParquetFileBatches(file, columns)) {
+            try (ParquetFileBatches batches = new ParquetFileBatches(file, columns, partitions)) {
                 if (first == null) {
                     first = batches.schema();
                 } else if (!first.equals(batches.schema())) {
@@ -73,7 +79,7 @@ public final class ParquetSplitSource implements BatchSource, Serializable {
         }
         List<ParquetSplitSource> sources = new ArrayList<>();
         for (ParquetSplit split : ParquetSplit.plan(files, maxRowsPerSplit)) {
-            sources.add(new ParquetSplitSource(List.of(split), columns));
+            sources.add(new ParquetSplitSource(List.of(split), columns, partitions));
         }
         return sources;
     }
@@ -83,10 +89,27 @@ public final class ParquetSplitSource implements BatchSource, Serializable {
         return splits;
     }
 
+    /** The first split's, e.g. {@code a.parquet row groups [0, 3)}: what names it in the job's record. */
+    @Override
+    public String name() {
+        return splits.get(0).toString();
+    }
+
+    /** What identifies the content of the first split's file ({@link Storage#fingerprint}). */
+    public String fingerprint() {
+        return Storage.fingerprint(splits.get(0).file());
+    }
+
+    @Override
+    public long rows() {
+        return rowCount().getAsLong();
+    }
+
     @Override
     public Schema schema() {
         ParquetSplit first = splits.get(0);
-        try (ParquetFileBatches file = new ParquetFileBatches(first.file(), columns)) {
+        try (ParquetFileBatches file =
+                new ParquetFileBatches(first.file(), columns, partitions)) {
             return file.schema();
         }
     }
@@ -103,7 +126,7 @@ public final class ParquetSplitSource implements BatchSource, Serializable {
             throw new IllegalArgumentException(
                     "select at least one column, each once; got " + selected);
         }
-        return new ParquetSplitSource(splits, List.copyOf(selected));
+        return new ParquetSplitSource(splits, List.copyOf(selected), partitions);
     }
 
     @Override
@@ -119,6 +142,7 @@ public final class ParquetSplitSource implements BatchSource, Serializable {
                             new ParquetFileBatches(
                                     split.file(),
                                     columns,
+                                    partitions,
                                     split.firstRowGroup(),
                                     split.rowGroupCount()));
         }

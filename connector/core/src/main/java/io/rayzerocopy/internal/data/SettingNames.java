@@ -14,6 +14,10 @@ public final class SettingNames {
     public static final String RESUME = "ParquetWriteOptions.resume(true)";
     public static final String WORKER_JVM_OPTIONS = "ExecutionOptions.workerJvmOptions(options)";
     public static final String BATCH_SIZE = "mapBatches' batchSize";
+    public static final String PARTITION_TYPES =
+            "ParquetReadOptions.partitionType(column, type)";
+    public static final String WHERE = "ParquetReadOptions.where(expression)";
+    public static final String PARTITION_BY = "ParquetWriteOptions.partitionBy(columns)";
 
     private SettingNames() {}
 

@@ -18,7 +18,9 @@ import java.util.Map;
 /**
  * Writes the output of one split of a job into its {@link StagingArea}: the main dataset and side
  * datasets such as {@code _errors} (sub-directories), each rolling to a new part file {@code
- * part-<split index>-<n>.parquet} every {@code rowsPerFile} rows. {@link #commit()} makes the split
+ * part-<split index>-<n>.parquet} every {@code rowsPerFile} rows. With {@code partitionBy}, the
+ * main dataset's rows go to their partitions' directories ({@code date=2026-12-01/}), at most
+ * {@code maxOpenFiles} files open across the job ({@link OpenFiles}). {@link #commit()} makes the split
  * part of the output; until then nothing of it counts. Not thread-safe.
  */
 public final class SplitWriter {
@@ -32,6 +34,7 @@ public final class SplitWriter {
     private final CompressionCodecFactory.BytesInputCompressor compressor;
     private final ParquetWriteOptions options;
     private final Map<String, Parts> datasets = new LinkedHashMap<>();
+    private final Map<String, Parts> partitions = new LinkedHashMap<>();
     private boolean finished;
 
     SplitWriter(
@@ -52,7 +55,13 @@ public final class SplitWriter {
 
     /** Appends all rows of {@code root} to the split's main dataset. */
     public void write(VectorSchemaRoot root) {
-        parts(MAIN).write(root);
+        List<String> partitionBy = options.partitionBy();
+        if (partitionBy.isEmpty()) {
+            parts(MAIN).write(root);
+            return;
+        }
+        PartitionRows.check(partitionBy, root.getSchema().getFields());
+        PartitionRows.split(root, partitionBy, (dir, rows) -> parts(dir).write(rows));
     }
 
     /** Appends all rows of {@code root} to the split's side dataset {@code name}. */
@@ -86,7 +95,8 @@ public final class SplitWriter {
     /** Rows written to the main dataset. */
     public long rows() {
         Parts main = datasets.get(MAIN);
-        return main == null ? 0 : main.rows;
+        return (main == null ? 0 : main.rows)
+                + partitions.values().stream().mapToLong(p -> p.rows).sum();
     }
 
     /** Rows written to side dataset {@code name}. */
@@ -105,8 +115,12 @@ public final class SplitWriter {
         List<Path> files = new ArrayList<>();
         Map<String, Long> sideRows = new LinkedHashMap<>();
         try {
+            for (Parts parts : partitions.values()) {
+                parts.finishFile();
+                files.addAll(parts.files);
+            }
             for (Map.Entry<String, Parts> entry : datasets.entrySet()) {
-                entry.getValue().finish();
+                entry.getValue().finishFile();
                 files.addAll(entry.getValue().files);
                 if (!entry.getKey().equals(MAIN)) {
                     sideRows.put(entry.getKey(), entry.getValue().rows);
@@ -139,13 +153,23 @@ public final class SplitWriter {
         for (Parts parts : datasets.values()) {
             parts.abandon();
         }
+        for (Parts parts : partitions.values()) {
+            parts.abandon();
+        }
         area.abandonSplit(index);
     }
 
+    /**
+     * The files of {@code name}: the main dataset ({@code ""}), a side dataset ({@code _errors})
+     * or a partition of the main one ({@code date=2026-12-01}).
+     */
     private Parts parts(String name) {
         checkOpen();
-        return datasets.computeIfAbsent(
-                name, n -> new Parts(n.equals(MAIN) ? data : new Path(data, n)));
+        if (name.equals(MAIN) || name.startsWith("_")) {
+            return datasets.computeIfAbsent(
+                    name, n -> new Parts(n.equals(MAIN) ? data : new Path(data, n), false));
+        }
+        return partitions.computeIfAbsent(name, n -> new Parts(new Path(data, n), true));
     }
 
     private void checkOpen() {
@@ -154,16 +178,21 @@ public final class SplitWriter {
         }
     }
 
-    /** One dataset of the split: rolls to a new part file every rowsPerFile rows. */
-    private final class Parts {
+    /**
+     * One dataset (or partition) of the split: rolls to a new part file every rowsPerFile rows;
+     * a partition's open file counts against the job's {@link OpenFiles}.
+     */
+    private final class Parts implements OpenFiles.Finishing {
         private final Path dir;
+        private final boolean bounded;
         private final List<Path> files = new ArrayList<>();
         private Schema schema;
         private PartFileWriter current;
         private long rows;
 
-        Parts(Path dir) {
+        Parts(Path dir, boolean bounded) {
             this.dir = dir;
+            this.bounded = bounded;
         }
 
         void write(VectorSchemaRoot root) {
@@ -175,6 +204,9 @@ public final class SplitWriter {
             try {
                 while (written < count) {
                     if (current == null) {
+                        if (bounded) {
+                            area.openFiles().opening(this);
+                        }
                         tree.createDirectories(dir);
                         Path file =
                                 new Path(
@@ -196,8 +228,9 @@ public final class SplitWriter {
                     written += take;
                     rows += take;
                     if (current.rows() == options.rowsPerFile()) {
-                        current.close();
-                        current = null;
+                        finishFile();
+                    } else if (bounded) {
+                        area.openFiles().written(this);
                     }
                 }
             } catch (IOException e) {
@@ -206,15 +239,23 @@ public final class SplitWriter {
             }
         }
 
-        void finish() throws IOException {
+        @Override
+        public void finishFile() throws IOException {
+            if (bounded) {
+                area.openFiles().closed(this);
+            }
             if (current != null) {
-                current.close();
+                PartFileWriter closing = current;
                 current = null;
+                closing.close();
             }
         }
 
         /** Closes and deletes the files written so far. */
         void abandon() {
+            if (bounded) {
+                area.openFiles().closed(this);
+            }
             if (current != null) {
                 current.abandon();
                 current = null;

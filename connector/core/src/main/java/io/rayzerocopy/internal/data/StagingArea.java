@@ -99,6 +99,7 @@ public final class StagingArea {
     private final Map<String, SplitRecord> committed = new LinkedHashMap<>();
     private final Set<String> resumed;
     private final Path root;
+    private final OpenFiles openFiles;
 
     /** The committer of an output on an object store; {@code null} where renames commit. */
     private final ObjectStoreCommitter committer;
@@ -125,6 +126,7 @@ public final class StagingArea {
         this.options = options;
         this.job = job;
         this.root = root;
+        this.openFiles = new OpenFiles(options.maxOpenFiles());
         this.committed.putAll(adopted);
         this.resumed = Set.copyOf(adopted.keySet());
         this.nextIndex = job == null ? 0 : job.splits().size();
@@ -251,10 +253,14 @@ public final class StagingArea {
         return (log ? OutputLink.targetLogged(local) : OutputLink.target(local)).toString();
     }
 
-    /** The staging directories of jobs on {@code output} (a path or URI), dead or alive. */
+    /**
+     * The staging directories of jobs on {@code output} (a path or URI), dead or alive; a job on an
+     * output given as a symbolic link stages next to the link's target, so that is where they are.
+     */
     public static List<Leftover> leftovers(String output) {
-        Tree tree = Tree.of(output);
-        return leftovers(tree, tree.path(output));
+        String staged = linkTarget(output, false);
+        Tree tree = Tree.of(staged);
+        return leftovers(tree, tree.path(staged));
     }
 
     private static List<Leftover> leftovers(Tree tree, Path dir) {
@@ -285,12 +291,13 @@ public final class StagingArea {
     }
 
     /**
-     * Removes the staging directories of dead jobs on {@code output} and on every output directly
-     * inside {@code output}; returns what was removed.
+     * Removes the staging directories of dead jobs on {@code output} (at its target, if it is a
+     * symbolic link) and on every output directly inside it; returns what was removed.
      */
     public static List<Leftover> removeDead(String output) {
-        Tree tree = Tree.of(output);
-        Path dir = tree.path(output);
+        String staged = linkTarget(output, false);
+        Tree tree = Tree.of(staged);
+        Path dir = tree.path(staged);
         List<Leftover> candidates = new ArrayList<>(leftovers(tree, dir));
         try {
             for (Path entry : tree.children(dir, ".")) {
@@ -435,6 +442,11 @@ public final class StagingArea {
         return tree;
     }
 
+    /** The part files of partitioned output open now, across splits. */
+    OpenFiles openFiles() {
+        return openFiles;
+    }
+
     /** The staging directory's path on {@link #tree()}. */
     Path root() {
         return root;
@@ -521,8 +533,9 @@ public final class StagingArea {
     }
 
     /**
-     * Names the committed part files in split order ({@code part-00000.parquet}, ...; an empty file
-     * with {@code emptySchema} if no split wrote rows and a schema is known), writes {@code
+     * Names the committed part files in split order ({@code part-00000.parquet}, ...; in each
+     * partition directory of a partitioned dataset; an empty file with {@code emptySchema} if no
+     * split wrote rows and a schema is known), writes {@code
      * _SUCCESS} (a JSON manifest of the files and rows, as Spark's committers write) and moves them
      * into place as the output, replacing an existing one as the save mode allows.
      *
@@ -559,7 +572,8 @@ public final class StagingArea {
                 names.add(dataset.getKey().isEmpty() ? name : dataset.getKey() + "/" + name);
             }
         }
-        if (byDataset.get("") == null && emptySchema != null) {
+        boolean anyData = byDataset.keySet().stream().anyMatch(d -> !d.startsWith("_"));
+        if (!anyData && emptySchema != null) {
             Path empty = new Path(data, "part-00000.parquet");
             new PartFileWriter(
                             tree.output(empty),
@@ -581,7 +595,7 @@ public final class StagingArea {
         replaceOutput(data);
         deleteAfterCommit(tree, root);
         return names.stream()
-                .filter(n -> !n.contains("/"))
+                .filter(n -> !n.startsWith("_"))
                 .map(n -> tree.name(new Path(output, n)))
                 .toList();
     }
@@ -599,7 +613,7 @@ public final class StagingArea {
         committed.values().stream()
                 .sorted(Comparator.comparingInt(SplitRecord::index))
                 .forEach(record -> names.addAll(record.files()));
-        names.sort(Comparator.comparing((String n) -> n.contains("/")));
+        names.sort(Comparator.comparing((String n) -> n.startsWith("_")));
         List<Path> old = List.of();
         if (tree.exists(output)) {
             ParquetSink.checkTarget(tree, output, options.saveMode());
@@ -607,7 +621,7 @@ public final class StagingArea {
             tree.deleteTree(new Path(output, SUCCESS));
         }
         committer.commitJob();
-        if (names.stream().noneMatch(n -> !n.contains("/")) && emptySchema != null) {
+        if (names.stream().allMatch(n -> n.startsWith("_")) && emptySchema != null) {
             Path empty = new Path(output, "part-00000.parquet");
             new PartFileWriter(
                             tree.output(empty),
@@ -634,7 +648,7 @@ public final class StagingArea {
                                         + " completed by the job commit")));
         deleteAfterCommit(tree, root);
         return names.stream()
-                .filter(n -> !n.contains("/"))
+                .filter(n -> !n.startsWith("_"))
                 .map(n -> tree.name(new Path(output, n)))
                 .toList();
     }

@@ -2,6 +2,9 @@ package io.rayzerocopy.internal.exec;
 
 import io.rayzerocopy.DatasetException;
 import io.rayzerocopy.internal.data.SettingNames;
+import io.rayzerocopy.spi.ActorDiedException;
+import io.rayzerocopy.spi.ActorHandle;
+import io.rayzerocopy.spi.ActorRuntime;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

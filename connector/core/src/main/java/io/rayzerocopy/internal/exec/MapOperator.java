@@ -6,6 +6,8 @@ import io.rayzerocopy.internal.data.Roots;
 import io.rayzerocopy.internal.data.RowRange;
 import io.rayzerocopy.internal.data.SettingNames;
 import io.rayzerocopy.internal.data.SourceBatch;
+import io.rayzerocopy.spi.ActorDiedException;
+import io.rayzerocopy.spi.ActorRuntime;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;

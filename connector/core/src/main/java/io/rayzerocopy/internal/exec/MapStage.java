@@ -1,5 +1,7 @@
 package io.rayzerocopy.internal.exec;
 
+import io.rayzerocopy.spi.ActorSpec;
+
 import java.io.Serializable;
 import java.util.Objects;
 

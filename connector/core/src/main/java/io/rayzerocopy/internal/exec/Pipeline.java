@@ -1,6 +1,7 @@
 package io.rayzerocopy.internal.exec;
 
 import io.rayzerocopy.internal.data.BatchSource;
+import io.rayzerocopy.spi.ActorRuntime;
 
 import org.apache.arrow.memory.BufferAllocator;
 

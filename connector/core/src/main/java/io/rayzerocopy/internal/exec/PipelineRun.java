@@ -6,6 +6,7 @@ import io.rayzerocopy.OperatorStats;
 import io.rayzerocopy.internal.data.BatchReader;
 import io.rayzerocopy.internal.data.RowRange;
 import io.rayzerocopy.internal.data.SourceBatch;
+import io.rayzerocopy.spi.ActorRuntime;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;

@@ -1,6 +1,13 @@
 package io.rayzerocopy.internal.exec;
 
+import io.rayzerocopy.RuntimeNames;
 import io.rayzerocopy.internal.data.MappedBatch;
+import io.rayzerocopy.spi.ActorDiedException;
+import io.rayzerocopy.spi.ActorHandle;
+import io.rayzerocopy.spi.ActorRuntime;
+import io.rayzerocopy.spi.ActorSpec;
+import io.rayzerocopy.spi.RuntimeProvider;
+import io.rayzerocopy.spi.RuntimeSettings;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -58,7 +65,7 @@ public final class ProcessRuntime implements ActorRuntime {
     public static final class Provider implements RuntimeProvider {
         @Override
         public String name() {
-            return "processes";
+            return RuntimeNames.PROCESSES;
         }
 
         @Override

@@ -6,6 +6,12 @@ import ai.djl.ndarray.NDManager;
 import io.rayzerocopy.internal.data.Allocators;
 import io.rayzerocopy.internal.model.TaskRunner;
 import io.rayzerocopy.internal.model.TaskWorkers;
+import io.rayzerocopy.spi.ActorHandle;
+import io.rayzerocopy.spi.ActorRuntime;
+import io.rayzerocopy.spi.ActorSpec;
+import io.rayzerocopy.spi.BatchProcessor;
+import io.rayzerocopy.spi.RuntimeSettings;
+import io.rayzerocopy.spi.Runtimes;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VarBinaryVector;

@@ -1,6 +1,13 @@
 package io.rayzerocopy.internal.exec;
 
-import io.rayzerocopy.internal.data.Roots;
+import io.rayzerocopy.RuntimeNames;
+import io.rayzerocopy.spi.ActorHandle;
+import io.rayzerocopy.spi.ActorRuntime;
+import io.rayzerocopy.spi.ActorSpec;
+import io.rayzerocopy.spi.ArrowBatches;
+import io.rayzerocopy.spi.BatchProcessor;
+import io.rayzerocopy.spi.RuntimeProvider;
+import io.rayzerocopy.spi.RuntimeSettings;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -16,14 +23,15 @@ import java.util.concurrent.Executors;
 /**
  * Actors on threads of this JVM: each actor has one thread, which constructs it and then runs its
  * calls one by one, and a child allocator, closed (leak-checked) when the actor stops. Every actor
- * shares the process's memory, so a model mapped once is mapped once for all of them.
+ * shares the process's memory, so a model mapped once is mapped once for all of them. Written
+ * against the public SPI only: the worked example of docs/engines.md.
  */
 public final class ThreadRuntime implements ActorRuntime {
     /** The {@code threads} runtime. */
     public static final class Provider implements RuntimeProvider {
         @Override
         public String name() {
-            return Runtimes.THREADS;
+            return RuntimeNames.THREADS;
         }
 
         @Override
@@ -115,7 +123,7 @@ public final class ThreadRuntime implements ActorRuntime {
                                     spec.name() + " returned null instead of a batch");
                         }
                         try (VectorSchemaRoot owned = output) {
-                            return Roots.transfer(owned, resultAllocator);
+                            return ArrowBatches.transfer(owned, resultAllocator);
                         }
                     },
                     thread);

@@ -5,6 +5,8 @@ import io.rayzerocopy.internal.data.MappedBatch;
 import io.rayzerocopy.internal.data.SettingNames;
 import io.rayzerocopy.internal.model.Djl;
 import io.rayzerocopy.internal.model.ProcessMemory;
+import io.rayzerocopy.spi.ActorSpec;
+import io.rayzerocopy.spi.BatchProcessor;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.util.MemoryUtil;

@@ -9,7 +9,8 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
 
-import java.io.Serializable;
+import io.rayzerocopy.BlockModel;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,22 +18,15 @@ import java.util.Set;
 
 /**
  * Shares a model written in Java with DJL {@link Block}s. DJL blocks cannot be serialized, so
- * actors rebuild the block with a serializable {@link BlockFactory} and bind its parameters to the
+ * actors rebuild the block with the serializable {@link BlockModel.Factory} and bind its parameters to the
  * mapped weights before {@code initialize}, so no weights are ever allocated.
  */
 public final class BlockExtractor implements ModelExtractor {
-    /** Builds an uninitialized block with the model's structure; serializable. */
-    @FunctionalInterface
-    public interface BlockFactory extends Serializable {
-        /** Returns a new, uninitialized block. */
-        Block create();
-    }
-
-    private final BlockFactory factory;
+    private final BlockModel.Factory factory;
     private final Model trained;
 
     /** The weights of {@code trained}, whose structure {@code factory} rebuilds. */
-    public BlockExtractor(BlockFactory factory, Model trained) {
+    public BlockExtractor(BlockModel.Factory factory, Model trained) {
         this.factory = factory;
         this.trained = trained;
     }
@@ -78,11 +72,11 @@ public final class BlockExtractor implements ModelExtractor {
     /** Rebuilds the block around mapped weights. */
     static final class BlockSkeleton implements Skeleton {
         private static final long serialVersionUID = 1L;
-        private final BlockFactory factory;
+        private final BlockModel.Factory factory;
         private final long[][] inputShapes;
         private final DataType dataType;
 
-        BlockSkeleton(BlockFactory factory, Shape[] inputShapes, DataType dataType) {
+        BlockSkeleton(BlockModel.Factory factory, Shape[] inputShapes, DataType dataType) {
             this.factory = factory;
             this.inputShapes = new long[inputShapes.length][];
             for (int i = 0; i < inputShapes.length; i++) {

@@ -1,5 +1,9 @@
 package io.rayzerocopy.internal.model;
 
+import io.rayzerocopy.spi.LocalStore;
+import io.rayzerocopy.spi.StoreShipping.Publisher;
+import io.rayzerocopy.spi.StoreSource;
+
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -7,23 +11,19 @@ import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.io.ObjectStreamClass;
 import java.io.Serializable;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Ships wrappers to actors on other machines together with a way to get their weight stores. A
  * runtime whose actors may live elsewhere serializes what it sends with {@link #serialize}; every
- * wrapper inside then asks {@link #sourceFor} for its store, which the runtime's {@link Publisher}
- * publishes once. Publication is thus part of shipping, not a global switch that depends on when
- * the runtime started.
+ * wrapper inside then asks {@link #sourceFor} for its store, which the runtime's publisher publishes
+ * once. Publication is thus part of shipping, not a global switch that depends on when the
+ * runtime started. Engines use it through {@link io.rayzerocopy.spi.StoreShipping}.
  */
 public final class StoreShipping {
-    /** Makes a store's files reachable from other machines, e.g. as Ray objects. */
-    public interface Publisher {
-        /** Publishes the committed store {@code ref}; called once per store and publisher. */
-        StoreSource publish(StoreRef ref);
-    }
-
     private static final ThreadLocal<Shipment> CURRENT = new ThreadLocal<>();
 
     private StoreShipping() {}
@@ -39,7 +39,36 @@ public final class StoreShipping {
         }
 
         StoreSource sourceFor(StoreRef ref) {
-            return published.computeIfAbsent(ref.sha256(), k -> publisher.publish(ref));
+            return published.computeIfAbsent(
+                    ref.sha256(), k -> publisher.publish(new Committed(ref)));
+        }
+    }
+
+    /** A committed store of this machine's store directory, as a publisher sees it. */
+    private record Committed(StoreRef ref) implements LocalStore {
+        @Override
+        public String id() {
+            return ref.id();
+        }
+
+        @Override
+        public Path root() {
+            return WeightStore.local().root();
+        }
+
+        @Override
+        public Path directory() {
+            return WeightStore.local().directory(ref);
+        }
+
+        @Override
+        public List<String> files() throws IOException {
+            return WeightStore.local().storeFiles(ref);
+        }
+
+        @Override
+        public String toString() {
+            return ref.toString();
         }
     }
 

@@ -4,6 +4,7 @@ import ai.djl.ndarray.types.DataType;
 
 import io.rayzerocopy.StoreException;
 import io.rayzerocopy.internal.FileTrees;
+import io.rayzerocopy.spi.StoreSource;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -108,7 +109,7 @@ public final class WeightStore {
         }
 
         /** The dimensions. */
-        long[] shape() {
+        public long[] shape() {
             return shape.clone();
         }
 

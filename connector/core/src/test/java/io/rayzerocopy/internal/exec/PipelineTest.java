@@ -12,6 +12,10 @@ import io.rayzerocopy.internal.data.ItemsSource;
 import io.rayzerocopy.internal.data.Roots;
 import io.rayzerocopy.internal.data.RowRange;
 import io.rayzerocopy.internal.data.SourceBatch;
+import io.rayzerocopy.spi.ActorHandle;
+import io.rayzerocopy.spi.ActorRuntime;
+import io.rayzerocopy.spi.ActorSpec;
+import io.rayzerocopy.spi.BatchProcessor;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;

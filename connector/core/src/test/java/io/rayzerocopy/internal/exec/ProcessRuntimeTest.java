@@ -6,6 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.rayzerocopy.internal.data.SettingNames;
+import io.rayzerocopy.spi.ActorDiedException;
+import io.rayzerocopy.spi.ActorHandle;
+import io.rayzerocopy.spi.ActorRuntime;
+import io.rayzerocopy.spi.ActorSpec;
+import io.rayzerocopy.spi.BatchProcessor;
+import io.rayzerocopy.spi.RuntimeSettings;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;

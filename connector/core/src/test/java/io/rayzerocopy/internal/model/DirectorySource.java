@@ -1,5 +1,7 @@
 package io.rayzerocopy.internal.model;
 
+import io.rayzerocopy.spi.StoreSource;
+
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;

@@ -11,6 +11,7 @@ import io.rayzerocopy.Fixtures;
 import io.rayzerocopy.Mode;
 import io.rayzerocopy.ModelWrapper;
 import io.rayzerocopy.TorchScriptModel;
+import io.rayzerocopy.spi.StoreSource;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
