@@ -38,7 +38,10 @@ class PartitionedParquetTest {
             for (int hour : new int[] {7, 23}) {
                 List<Map<String, Object>> rows = new ArrayList<>();
                 for (int r = 0; r < 5; r++, id++) {
-                    rows.add(Map.of("id", id, "x", id * 0.5));
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    row.put("id", id);
+                    row.put("x", id * 0.5);
+                    rows.add(row);
                 }
                 Dataset.fromItems(rows)
                         .writeParquet(

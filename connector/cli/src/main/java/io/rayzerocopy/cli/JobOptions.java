@@ -196,11 +196,7 @@ final class JobOptions {
             }
         }
         try {
-            ParquetReadOptions options = read.where(where).build();
-            if (where != null) {
-                Dataset.readParquet(options, "."); // parses the expression; reads nothing
-            }
-            return options;
+            return read.where(where).build();
         } catch (IllegalArgumentException e) {
             throw new UserError(withFlags(e.getMessage()));
         }

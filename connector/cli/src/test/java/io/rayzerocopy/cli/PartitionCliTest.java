@@ -22,8 +22,9 @@ import java.util.stream.Stream;
 
 /**
  * {@code rzc score} over a Hive-partitioned table of 3 dates: {@code --where} prunes partitions,
- * {@code --keep-columns} keeps a partition column, {@code --partition-by} writes it back as
- * directories; bad flags exit 2 before the model loads, naming the flag, the column and the fix.
+ * {@code --keep-columns} keeps a partition column (a date column through a worker process's shared
+ * memory and back), {@code --partition-by} writes it back as directories; bad flags exit 2 before
+ * the model loads, naming the flag, the column and the fix.
  */
 class PartitionCliTest {
     private static final String MODEL = Fixtures.path("simple_classifier.pt").toString();
@@ -73,7 +74,9 @@ class PartitionCliTest {
                         "--where",
                         "date >= '2026-12-01'",
                         "--partition-by",
-                        "date");
+                        "date",
+                        "--runtime",
+                        "processes");
         assertEquals(0, r.code(), r.err());
         try (Stream<Path> dirs = Files.list(out)) {
             assertEquals(

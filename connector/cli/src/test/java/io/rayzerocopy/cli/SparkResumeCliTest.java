@@ -14,15 +14,18 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * {@code rzc score --runtime spark} (issue #19 item 6): the Spark driver, a child JVM, is killed
@@ -56,6 +59,14 @@ class SparkResumeCliTest {
                                 .rowsPerFile(ROWS_PER_FILE)
                                 .rowsPerRowGroup(ROWS_PER_FILE / 2)
                                 .build());
+    }
+
+    /** The scratch directories of process {@code pid} in the temp directory. */
+    private static List<Path> scratchOf(long pid) throws IOException {
+        try (Stream<Path> tmp = Files.list(Paths.get(System.getProperty("java.io.tmpdir")))) {
+            String prefix = "rzc-scratch-" + pid + "-";
+            return tmp.filter(p -> p.getFileName().toString().startsWith(prefix)).toList();
+        }
     }
 
     /** Scoring on a local cluster of 2 executors, in batches of 5 rows: slow enough to kill. */
@@ -121,6 +132,13 @@ class SparkResumeCliTest {
             executor.onExit().get(60, TimeUnit.SECONDS);
         }
         assertFalse(Files.exists(out), "a killed job leaves no output");
+        List<Path> scratch = scratchOf(driver.pid());
+        assertEquals(1, scratch.size(), "the killed driver's scratch directory: " + scratch);
+        try (Stream<Path> spark = Files.list(scratch.get(0))) {
+            assertTrue(
+                    spark.anyMatch(p -> p.getFileName().toString().startsWith("blockmgr-")),
+                    "the driver's block manager wrote in " + scratch.get(0));
+        }
         List<StagingArea.Leftover> left = StagingArea.leftovers(out.toString());
         assertEquals(1, left.size(), left.toString());
         int done = left.get(0).committedSplits();
@@ -133,6 +151,10 @@ class SparkResumeCliTest {
                 resumed.out());
         String last = resumed.out().strip().lines().reduce((a, b) -> b).orElse("");
         assertTrue(last.startsWith("rows=" + FILES * ROWS_PER_FILE + " errored=0 "), last);
+        assertEquals(
+                List.of(),
+                scratchOf(driver.pid()),
+                "the next Spark job removed the killed one's scratch directory");
         assertEquals(
                 List.of(),
                 StagingArea.leftovers(out.toString()),

@@ -1,6 +1,7 @@
 package io.rayzerocopy.spi;
 
 import io.rayzerocopy.internal.FileTrees;
+import io.rayzerocopy.internal.exec.JobScratch;
 import io.rayzerocopy.internal.exec.JvmLauncher;
 import io.rayzerocopy.internal.model.ProcessMemory;
 
@@ -46,6 +47,16 @@ public final class WorkerJvms {
     /** This process's proportional set size in KiB, or -1 where /proc is not available. */
     public static long selfPssKb() {
         return ProcessMemory.selfPssKb();
+    }
+
+    /**
+     * A new scratch directory for the temporary files of the engine's processes on this machine
+     * (mode 700, under {@code java.io.tmpdir}), named after this process: delete it with {@link
+     * #deleteTree} when the job ends; if this process is killed first, the next job (or {@code rzc
+     * store gc}) removes it.
+     */
+    public static Path scratchDirectory() {
+        return JobScratch.create();
     }
 
     /** Deletes {@code root} and everything below it, never following a symbolic link. */

@@ -33,8 +33,12 @@ public final class SparkSessions {
 
     private SparkSessions() {}
 
-    /** A session in use by a job; closing it stops the session if the job started it. */
-    record Handle(SparkSession session, boolean owned) implements AutoCloseable {
+    /**
+     * A session in use by a job; closing it stops the session if the job started it, and deletes
+     * the scratch directory its processes on this machine wrote their temporary files in (null
+     * when there is none).
+     */
+    record Handle(SparkSession session, boolean owned, Path scratch) implements AutoCloseable {
         SparkContext context() {
             return session.sparkContext();
         }
@@ -43,6 +47,7 @@ public final class SparkSessions {
         public void close() {
             if (owned) {
                 stop(session);
+                deleteScratch(scratch);
             }
         }
     }
@@ -70,7 +75,7 @@ public final class SparkSessions {
                                 + " cannot start; drop the option to use that session, or stop it"
                                 + " first");
             }
-            return new Handle(running, false);
+            return new Handle(running, false, null);
         }
         String master =
                 options.master() != null ? options.master() : System.getProperty("spark.master");
@@ -84,9 +89,19 @@ public final class SparkSessions {
         MasterUrl url = MasterUrl.parse(master);
         url.checkSupported();
         url.checkReachable(MASTER_CHECK);
-        SparkConf conf = conf(url, options);
+        // Spark's local directories and its executors' temp files (unpacked native libraries)
+        // go to a directory named after this process, so a kill -9 leaves nothing that the next
+        // job or `rzc store gc` does not remove.
+        Path scratch = url.onThisMachine() ? WorkerJvms.scratchDirectory() : null;
+        SparkConf conf = conf(url, options, scratch);
         long start = System.nanoTime();
-        SparkSession session = SparkSession.builder().config(conf).getOrCreate();
+        SparkSession session;
+        try {
+            session = SparkSession.builder().config(conf).getOrCreate();
+        } catch (RuntimeException e) {
+            deleteScratch(scratch);
+            throw e;
+        }
         try {
             int executors = options.minExecutors().orElse(url.defaultMinExecutors());
             if (executors > 0) {
@@ -100,6 +115,7 @@ public final class SparkSessions {
             }
         } catch (RuntimeException e) {
             stop(session);
+            deleteScratch(scratch);
             throw e;
         }
         LOG.info(
@@ -107,7 +123,7 @@ public final class SparkSessions {
                 session.version(),
                 url.url(),
                 String.format("%.1f", (System.nanoTime() - start) / 1e9));
-        return new Handle(session, true);
+        return new Handle(session, true, scratch);
     }
 
     /**
@@ -145,6 +161,17 @@ public final class SparkSessions {
         }
     }
 
+    private static void deleteScratch(Path scratch) {
+        if (scratch == null) {
+            return;
+        }
+        try {
+            WorkerJvms.deleteTree(scratch);
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("cannot delete {}: {}", scratch, e.toString());
+        }
+    }
+
     /** The active or default session of this JVM that is not stopped (3.5 keeps those), or null. */
     private static SparkSession running() {
         for (scala.Option<SparkSession> session :
@@ -161,7 +188,7 @@ public final class SparkSessions {
      * spark.*} options, our plugin, and for executors on this machine the classpath and JVM flags
      * of this JVM.
      */
-    private static SparkConf conf(MasterUrl url, SparkOptions options) {
+    private static SparkConf conf(MasterUrl url, SparkOptions options, Path scratch) {
         SparkConf conf = new SparkConf().setMaster(url.url()).setIfMissing("spark.app.name", "rzc");
         options.sparkConf().forEach(conf::set);
         String plugins = conf.get("spark.plugins", "");
@@ -180,9 +207,15 @@ public final class SparkSessions {
             conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
             conf.setIfMissing("spark.ui.enabled", "false");
         }
+        if (scratch != null) {
+            conf.setIfMissing("spark.local.dir", scratch.toString());
+        }
         if (url.kind() == MasterUrl.Kind.LOCAL_CLUSTER || url.onThisMachine()) {
             conf.setIfMissing("spark.executor.extraClassPath", WorkerJvms.classpath());
             List<String> flags = new ArrayList<>(executorFlags());
+            if (scratch != null) {
+                flags.add("-Djava.io.tmpdir=" + scratch);
+            }
             if (url.kind() != MasterUrl.Kind.LOCAL_CLUSTER) {
                 // A Worker's executors use the store directory of their node (its environment):
                 // two Workers on one host may stand for two machines, or containers.
