@@ -56,6 +56,14 @@ public final class StoreInfo {
         return info.created();
     }
 
+    /**
+     * When a process last took or released a lease on it, i.e. last started or stopped using it
+     * ({@link #created()} if none did).
+     */
+    public Instant lastUse() {
+        return info.lastUse();
+    }
+
     /** Committed (in use or not), or being written, or abandoned by its writer. */
     public State state() {
         return State.valueOf(info.state().name());
