@@ -160,6 +160,18 @@ class PartitionedParquetTest {
     }
 
     @Test
+    void aPartitionValueReplacesAFileColumnOfItsNameInItsPlace(@TempDir Path other) {
+        Path t = other.resolve("t");
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("date", "stale");
+        row.put("id", 1L);
+        Dataset.fromItems(List.of(row)).writeParquet(t.resolve("date=2026-12-01").toString());
+        Dataset read = Dataset.readParquet(t.toString());
+        assertEquals(List.of("date", "id"), List.copyOf(types(read).keySet()));
+        assertEquals(LocalDate.of(2026, 12, 1), read.take(1).get(0).get("date"));
+    }
+
+    @Test
     void inconsistentLayoutsAreRefusedNamingTheDirectory(@TempDir Path other) throws Exception {
         Path t = other.resolve("t");
         Dataset.fromItems(List.of(Map.of("id", 1L))).writeParquet(t.resolve("date=2026-12-01").toString());

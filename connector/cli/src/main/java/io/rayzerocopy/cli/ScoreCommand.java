@@ -175,6 +175,15 @@ final class ScoreCommand implements Callable<Integer> {
     List<String> partitionBy = new ArrayList<>();
 
     @Option(
+            names = "--max-open-files",
+            defaultValue = "16",
+            description =
+                    "with --partition-by: part files open at once; past it the least recently"
+                            + " written is finished (more, smaller files instead of more memory:"
+                            + " each open file buffers a row group) (default: ${DEFAULT-VALUE})")
+    int maxOpenFiles;
+
+    @Option(
             names = "--batch-size",
             defaultValue = "256",
             description = "rows per model call (default: ${DEFAULT-VALUE})")
@@ -254,10 +263,10 @@ final class ScoreCommand implements Callable<Integer> {
         String summary;
         List<String> runtimeConf = JobOptions.configureStorage(conf);
         ActorPoolStrategy pool = pool();
-        if (batchSize < 1 || maxErroredBatches < 0 || maxActorRestarts < 0) {
+        if (batchSize < 1 || maxErroredBatches < 0 || maxActorRestarts < 0 || maxOpenFiles < 1) {
             throw new UserError(
-                    "--batch-size must be >= 1, --max-errored-batches and --max-actor-restarts"
-                            + " >= 0");
+                    "--batch-size and --max-open-files must be >= 1, --max-errored-batches and"
+                            + " --max-actor-restarts >= 0");
         }
         ParquetWriteOptions.Compression codec;
         try {
@@ -315,6 +324,7 @@ final class ScoreCommand implements Callable<Integer> {
                                                     : ParquetWriteOptions.SaveMode.ERROR_IF_EXISTS)
                                     .resume(resume)
                                     .partitionBy(partitionBy.toArray(String[]::new))
+                                    .maxOpenFiles(maxOpenFiles)
                                     .build());
             job.printReport();
             summary = job.summary();

@@ -75,6 +75,8 @@ class PartitionCliTest {
                         "date >= '2026-12-01'",
                         "--partition-by",
                         "date",
+                        "--max-open-files",
+                        "1",
                         "--runtime",
                         "processes");
         assertEquals(0, r.code(), r.err());
