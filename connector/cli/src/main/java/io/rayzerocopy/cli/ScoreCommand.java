@@ -392,16 +392,17 @@ final class ScoreCommand implements Callable<Integer> {
      * Returns the input's schema, partition columns included.
      */
     private Schema checkInputs(ParquetReadOptions read) {
+        Schema whole = JobOptions.inputSchema(read, inputs);
         List<String> files;
         try {
-            files = ParquetSource.of(inputs).files();
+            // Only the partitions --where keeps: the others' files are never opened.
+            files = ParquetSource.of(inputs, read).files();
         } catch (RuntimeException e) {
             throw new UserError("--input: " + e.getMessage());
         }
         if (files.isEmpty()) {
             throw new UserError("--input " + inputs + " matches no Parquet file");
         }
-        Schema whole = JobOptions.inputSchema(read, inputs);
         List<String> needed = new ArrayList<>(keepColumns);
         if (features.inputColumns != null) {
             needed.addAll(features.inputColumns);
