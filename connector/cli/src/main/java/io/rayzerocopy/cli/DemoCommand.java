@@ -16,6 +16,7 @@ import io.rayzerocopy.ModelScorer;
 import io.rayzerocopy.ModelWrapper;
 import io.rayzerocopy.ParquetWriteOptions;
 import io.rayzerocopy.WriteResult;
+import io.rayzerocopy.admin.JobCheck;
 import io.rayzerocopy.admin.TensorInfo;
 import io.rayzerocopy.admin.WeightStores;
 import io.rayzerocopy.examples.SimpleClassifier;
@@ -97,8 +98,17 @@ final class DemoCommand implements Callable<Integer> {
                                         : master,
                                 List.of())
                         .workerJvmOptions(where.workerJvmOptions);
-        JobOptions.checkActors("--actors", actors, where.runtime);
-        JobOptions.startActorsEarly(where.runtime, actors, where.workerJvmOptions);
+        JobCheck check =
+                JobOptions.named(
+                        JobCheck.builder()
+                                .execution(
+                                        JobOptions.runtime(where.runtime)
+                                                .workerJvmOptions(where.workerJvmOptions)
+                                                .build(),
+                                        actors),
+                        "--actors");
+        JobOptions.run(check);
+        check.startActorsEarly(actors);
         Path input = dir.resolve("features");
         Path output = dir.resolve("scores");
         generate(input, rows);

@@ -143,10 +143,10 @@ class HdfsCliTest {
         String out = dir.resolve("never").toString();
         assertExit2(score(model, "foo://host/in", out), "--input", "foo://");
         assertExit2(
-                score(model, "s3a://KEY:SECRET@bucket/in", out),
+                score(model, "gs://KEY:SECRET@bucket/in", out),
                 "--input",
-                "org.apache.hadoop:hadoop-aws",
-                "s3a://***@bucket/in");
+                "gcs-connector",
+                "gs://***@bucket/in");
         assertExit2(score(model, dead, out), "--input", dead);
         assertExit2(score(model, input + "-missing", out), "--input", "does not exist");
         assertExit2(score(model, input, dead), "--output", dead);

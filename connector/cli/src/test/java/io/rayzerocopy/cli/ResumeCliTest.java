@@ -9,6 +9,7 @@ import io.rayzerocopy.Fixtures;
 import io.rayzerocopy.ParquetWriteOptions;
 import io.rayzerocopy.internal.data.StagingArea;
 import io.rayzerocopy.internal.exec.JvmLauncher;
+import io.rayzerocopy.internal.storage.Storage;
 
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.Float4Vector;
@@ -143,7 +144,8 @@ class ResumeCliTest {
                 if (!staging.isEmpty() && staging.get(0).committedSplits() >= files / 2) {
                     break;
                 }
-                Thread.sleep(10);
+                // Each look at a remote staging area is several requests to its server.
+                Thread.sleep(Storage.isLocal(output) ? 10 : 200);
             }
             assertTrue(child.isAlive(), "the child is still running at half the files");
         } finally {

@@ -17,10 +17,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * What wrapping a model would put in the weight store, found without writing the store or
- * starting a job: its parameters (shared by every actor through the store), the size of the
- * skeleton each actor loads, the tensors that stay private to each actor, and the store's id.
- * Immutable.
+ * What wrapping a model would put in the weight store, found without writing the store or starting
+ * a job: its parameters (shared by every actor through the store), the size of the skeleton each
+ * actor loads, the tensors that stay private to each actor, and the store's id. Immutable.
  *
  * <pre>{@code
  * ModelDescription d = ModelDescription.of(TorchScriptModel.fromFile(Path.of("model.pt")));
@@ -53,7 +52,8 @@ public final class ModelDescription {
         ModelExtractor extractor =
                 model instanceof TorchScriptModel t
                         ? TorchScriptExtractor.of(t.file(), t.weights().orElse(null))
-                        : new BlockExtractor(((BlockModel) model).factory(), ((BlockModel) model).trained());
+                        : new BlockExtractor(
+                                ((BlockModel) model).factory(), ((BlockModel) model).trained());
         try (ModelExtractor.Extracted x = extractor.extract("", List.of())) {
             List<TensorInfo> tensors =
                     x.tensors().stream()
@@ -66,7 +66,9 @@ public final class ModelDescription {
                                                     t.byteSize()))
                             .toList();
             long skeleton = x.files().values().stream().mapToLong(b -> b.length).sum();
-            Path dir = WeightStore.at(WeightStores.local().root()).directoryFor(x.tensors(), x.files());
+            Path dir =
+                    WeightStore.at(WeightStores.local().root())
+                            .directoryFor(x.tensors(), x.files());
             return new ModelDescription(
                     tensors, skeleton, x.privateTensors(), dir.getFileName().toString());
         } catch (RuntimeException e) {
@@ -113,6 +115,12 @@ public final class ModelDescription {
 
     @Override
     public String toString() {
-        return "ModelDescription[" + tensors.size() + " tensors, " + parameterBytes() + " bytes, store " + storeId + "]";
+        return "ModelDescription["
+                + tensors.size()
+                + " tensors, "
+                + parameterBytes()
+                + " bytes, store "
+                + storeId
+                + "]";
     }
 }

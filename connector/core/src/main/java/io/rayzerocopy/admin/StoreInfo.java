@@ -29,7 +29,12 @@ public final class StoreInfo {
     private final long writerPid;
 
     StoreInfo(
-            Path directory, long bytes, int liveLeases, Instant created, State state, long writerPid) {
+            Path directory,
+            long bytes,
+            int liveLeases,
+            Instant created,
+            State state,
+            long writerPid) {
         this.directory = directory;
         this.bytes = bytes;
         this.liveLeases = liveLeases;
@@ -38,7 +43,9 @@ public final class StoreInfo {
         this.writerPid = writerPid;
     }
 
-    /** The store's id: its directory's name ({@code ModelWrapper.storeId()} for a committed one). */
+    /**
+     * The store's id: its directory's name ({@code ModelWrapper.storeId()} for a committed one).
+     */
     public String id() {
         return directory.getFileName().toString();
     }

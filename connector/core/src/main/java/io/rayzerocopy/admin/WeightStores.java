@@ -15,8 +15,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The weight stores of one store directory: list, describe, measure and collect them, as {@code
- * rzc store} does. Looking changes nothing and creates nothing; only {@link #gc()} removes.
+ * The weight stores of one store directory: list, describe, measure and collect them, as {@code rzc
+ * store} does. Looking changes nothing and creates nothing; only {@link #gc()} removes.
  *
  * <pre>{@code
  * WeightStores stores = WeightStores.local();
@@ -81,8 +81,7 @@ public final class WeightStores {
      * @throws StoreException if there is no such store here
      */
     public StoreMemory memory(String id) {
-        return new StoreMemory(
-                io.rayzerocopy.internal.model.StoreMemory.measure(ref(id), store()));
+        return new StoreMemory(io.rayzerocopy.internal.model.StoreMemory.measure(ref(id), store()));
     }
 
     /**

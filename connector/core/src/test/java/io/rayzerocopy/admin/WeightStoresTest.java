@@ -24,8 +24,7 @@ class WeightStoresTest {
         TorchScriptModel pt = TorchScriptModel.fromFile(Fixtures.path("batchnorm_net.pt"));
         ModelDescription d = ModelDescription.of(pt);
         WeightStores stores = WeightStores.local();
-        assertFalse(
-                Files.exists(stores.directory(d.storeId())), "describing writes no store");
+        assertFalse(Files.exists(stores.directory(d.storeId())), "describing writes no store");
         assertEquals(6, d.tensors().size(), "fc1, bn and fc2 weights and biases");
         assertEquals(
                 List.of(
@@ -40,8 +39,7 @@ class WeightStoresTest {
             assertEquals(
                     d.tensors().stream().map(TensorInfo::toString).toList(),
                     stored.stream().map(TensorInfo::toString).toList());
-            assertEquals(
-                    d.parameterBytes(), stored.stream().mapToLong(TensorInfo::bytes).sum());
+            assertEquals(d.parameterBytes(), stored.stream().mapToLong(TensorInfo::bytes).sum());
         }
     }
 

@@ -2,6 +2,7 @@ package io.rayzerocopy.internal.data;
 
 import io.rayzerocopy.DatasetException;
 import io.rayzerocopy.ParquetWriteOptions;
+import io.rayzerocopy.internal.storage.ObjectStoreCommitter;
 import io.rayzerocopy.internal.storage.Storage;
 import io.rayzerocopy.internal.storage.Tree;
 import io.rayzerocopy.spi.JobPlan;
@@ -66,13 +67,7 @@ public final class ParquetSink implements JobPlan.Output {
         this.area = area;
         this.partitionBy = options.partitionBy();
         this.cleanupAtExit =
-                new Thread(
-                        () -> {
-                            if (!area.keepsOnExit()) {
-                                StagingArea.deleteRecursively(area.tree(), area.root());
-                            }
-                        },
-                        "rzc-sink-cleanup");
+                new Thread(area::deleteAtExit, "rzc-sink-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanupAtExit);
         this.codecs = new CodecFactory(new PlainParquetConfiguration(), 1 << 20);
         this.compressor =
@@ -128,25 +123,47 @@ public final class ParquetSink implements JobPlan.Output {
      * @throws UncheckedIOException if its file system cannot be reached
      */
     public static void checkOutput(String directory, ParquetWriteOptions.SaveMode mode) {
-        Tree tree = Tree.of(directory);
-        Path dir = tree.path(directory);
-        checkRenames(tree, dir);
-        checkTarget(tree, dir, mode);
+        checkOutput(directory, mode, "output", SettingNames.OVERWRITE);
     }
 
     /**
-     * Refuses an output on a file system without atomic renames (an object store): there a
-     * rename copies every byte and is not atomic, so the commit could not promise anything.
+     * {@link #checkOutput(String, ParquetWriteOptions.SaveMode)}, with messages that name the
+     * output and the overwrite setting as the caller does ({@code --output}, {@code --overwrite}).
+     */
+    public static void checkOutput(
+            String directory,
+            ParquetWriteOptions.SaveMode mode,
+            String outputName,
+            String overwriteName) {
+        Tree tree = Tree.of(directory);
+        Path dir = tree.path(directory);
+        checkRenames(tree, dir);
+        checkTarget(tree, dir, mode, outputName, overwriteName);
+    }
+
+    /**
+     * Refuses an output on a file system without atomic renames (an object store) unless
+     * Hadoop's committer protocol can commit there without renames ({@code s3a://}).
      */
     private static void checkRenames(Tree tree, Path dir) {
-        if (!tree.renamesAtomically()) {
+        if (ObjectStoreCommitter.isNeeded(tree)) {
+            ObjectStoreCommitter.check(dir, tree.name(dir));
+        }
+    }
+
+    /**
+     * Checks, before a cluster job starts, that its output can take the task attempts {@link
+     * #scratch} and {@link #adopt} move by renames: not on an object store, where they would copy.
+     *
+     * @throws IllegalArgumentException naming the output and the fix if not
+     */
+    public static void checkClusterOutput(String directory) {
+        if (ObjectStoreCommitter.isNeeded(Tree.of(directory))) {
             throw new IllegalArgumentException(
-                    "cannot commit output to "
-                            + tree.name(dir)
-                            + ": its file system ("
-                            + dir.toUri().getScheme()
-                            + "://) renames by copying, so a commit there could not be atomic;"
-                            + " write to a local path or hdfs:// and copy the committed output");
+                    "cannot commit a cluster job's output to "
+                            + Storage.mask(directory)
+                            + " yet: its task attempts are adopted by renames, which copy on an"
+                            + " object store; write to hdfs:// (or run on threads or processes)");
         }
     }
 
@@ -175,6 +192,7 @@ public final class ParquetSink implements JobPlan.Output {
      */
     public synchronized String scratch(String name) {
         checkOpen();
+        checkClusterOutput(directory());
         Path dir = new Path(area.root(), name);
         try {
             tree.createDirectory(dir);
@@ -435,6 +453,15 @@ public final class ParquetSink implements JobPlan.Output {
     }
 
     static void checkTarget(Tree tree, Path dir, ParquetWriteOptions.SaveMode mode) {
+        checkTarget(tree, dir, mode, "output", SettingNames.OVERWRITE);
+    }
+
+    private static void checkTarget(
+            Tree tree,
+            Path dir,
+            ParquetWriteOptions.SaveMode mode,
+            String outputName,
+            String overwriteName) {
         boolean isDirectory;
         boolean exists;
         try {
@@ -446,16 +473,21 @@ public final class ParquetSink implements JobPlan.Output {
         }
         if (exists && !isDirectory) {
             throw new IllegalArgumentException(
-                    "output " + tree.name(dir) + " exists and is not a directory");
+                    outputName
+                            + " "
+                            + tree.name(dir)
+                            + " is a file, not a directory: give a directory (it is created if"
+                            + " missing)");
         }
         if (mode == ParquetWriteOptions.SaveMode.ERROR_IF_EXISTS
                 && isDirectory
                 && !StagingArea.isEmptyDirectory(tree, dir)) {
             throw new IllegalArgumentException(
-                    "output directory "
+                    outputName
+                            + " "
                             + tree.name(dir)
                             + " already exists and is not empty; choose another one or use "
-                            + SettingNames.OVERWRITE);
+                            + overwriteName);
         }
     }
 }

@@ -126,7 +126,7 @@ public final class SplitWriter {
                     sideRows.put(entry.getKey(), entry.getValue().rows);
                 }
             }
-            area.commitSplit(split, index, files, rows(), sideRows);
+            area.commitSplit(split, index, data, files, rows(), sideRows);
         } catch (IOException e) {
             abandonFiles();
             throw new DatasetException(
@@ -156,6 +156,7 @@ public final class SplitWriter {
         for (Parts parts : partitions.values()) {
             parts.abandon();
         }
+        area.abandonSplit(index);
     }
 
     /**

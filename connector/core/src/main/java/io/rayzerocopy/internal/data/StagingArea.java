@@ -7,6 +7,7 @@ import com.google.gson.JsonParseException;
 import io.rayzerocopy.DatasetException;
 import io.rayzerocopy.ParquetWriteOptions;
 import io.rayzerocopy.internal.model.LeaseNames;
+import io.rayzerocopy.internal.storage.ObjectStoreCommitter;
 import io.rayzerocopy.internal.storage.Storage;
 import io.rayzerocopy.internal.storage.Tree;
 
@@ -52,8 +53,11 @@ import java.util.UUID;
  * deletes. Opening a staging area removes those of dead jobs on the same output or, when resuming,
  * continues the latest one if it recorded the same job.
  *
- * <p>The output may be on any file system whose renames are atomic ({@link Tree}): a local disk or
- * HDFS. On a shared file system the owner's name also records its host ({@code @host}); a job
+ * <p>On a file system whose renames are atomic ({@link Tree}: a local disk, HDFS) the output is
+ * committed by renames. On an object store ({@code s3a://}) nothing is renamed: the part files are
+ * written through Hadoop's committer protocol ({@link ObjectStoreCommitter}, one task per split) as
+ * pending uploads to their final names ({@code part-<split>-<n>.parquet}), which the job commit
+ * completes; {@code data/} is not used there. On a shared file system the owner's name also records its host ({@code @host}); a job
  * started on another host is never taken for dead, since its process cannot be looked up here.
  */
 public final class StagingArea {
@@ -66,6 +70,9 @@ public final class StagingArea {
     private static final String SPLITS = "splits";
     private static final String DATA = "data";
     private static final String SUCCESS = "_SUCCESS";
+
+    /** On an object store: the UUID of the job's {@link ObjectStoreCommitter}. */
+    private static final String UPLOADS = "uploads";
 
     /** The owner part of the name of a staging directory no process works on any more. */
     private static final String RELEASED = "released-";
@@ -93,6 +100,16 @@ public final class StagingArea {
     private final Set<String> resumed;
     private final Path root;
     private final OpenFiles openFiles;
+
+    /** The committer of an output on an object store; {@code null} where renames commit. */
+    private final ObjectStoreCommitter committer;
+
+    /**
+     * Set when the object store could not be reached while giving up: each later clean-up call
+     * would only wait out its retries, so they are skipped (the next job cleans up).
+     */
+    private volatile boolean unreachable;
+
     private int nextIndex;
 
     private StagingArea(
@@ -101,8 +118,10 @@ public final class StagingArea {
             ParquetWriteOptions options,
             JobRecord job,
             Path root,
+            ObjectStoreCommitter committer,
             Map<String, SplitRecord> adopted) {
         this.tree = tree;
+        this.committer = committer;
         this.output = output;
         this.options = options;
         this.job = job;
@@ -150,11 +169,18 @@ public final class StagingArea {
                     tree.name(output));
         }
         Path root = new Path(output.getParent(), prefix(output) + owner(tree));
+        ObjectStoreCommitter committer = null;
         try {
             tree.createDirectories(output.getParent());
             tree.createDirectory(root);
-            tree.createDirectory(new Path(root, DATA));
             tree.createDirectory(new Path(root, SPLITS));
+            if (ObjectStoreCommitter.isNeeded(tree)) {
+                String uuid = UUID.randomUUID().toString();
+                tree.writeAtomically(new Path(root, UPLOADS), uuid);
+                committer = ObjectStoreCommitter.start(output, uuid);
+            } else {
+                tree.createDirectory(new Path(root, DATA));
+            }
             if (job != null) {
                 tree.writeAtomically(new Path(root, JOB), GSON.toJson(job));
             }
@@ -167,7 +193,7 @@ public final class StagingArea {
                             + reason(e),
                     e);
         }
-        return new StagingArea(tree, output, options, job, root, Map.of());
+        return new StagingArea(tree, output, options, job, root, committer, Map.of());
     }
 
     /** The latest staging directory that recorded a job, after checking that none is in use. */
@@ -292,7 +318,7 @@ public final class StagingArea {
         List<Leftover> removed = new ArrayList<>();
         for (Leftover leftover : candidates) {
             if (!leftover.alive()) {
-                deleteRecursively(tree, tree.path(leftover.directory()));
+                deleteLeftover(tree, tree.path(leftover.directory()));
                 removed.add(leftover);
             }
         }
@@ -338,14 +364,38 @@ public final class StagingArea {
             throw new DatasetException(
                     "cannot take over " + tree.name(old) + " to resume it: " + reason(e), e);
         }
-        Map<String, SplitRecord> records = keepComplete(tree, root, job);
+        ObjectStoreCommitter committer = null;
+        Map<String, SplitRecord> records;
+        if (ObjectStoreCommitter.isNeeded(tree)) {
+            committer = resumeUploads(tree, output, root);
+            // A record is written after its task's commit: each names uploads the commit has.
+            records = new LinkedHashMap<>();
+            for (SplitRecord record : readRecords(tree, root)) {
+                records.put(record.split(), record);
+            }
+        } else {
+            records = keepComplete(tree, root, job);
+        }
         LOG.info(
                 "resuming the job of {} from {}: {} of {} splits are already committed",
                 leftover.owner(),
                 tree.name(root),
                 records.size(),
                 job.splits().size());
-        return new StagingArea(tree, output, options, job, root, records);
+        return new StagingArea(tree, output, options, job, root, committer, records);
+    }
+
+    /** The committer of the job staged in {@code root}, or {@code null} if it recorded none. */
+    private static ObjectStoreCommitter resumeUploads(Tree tree, Path output, Path root) {
+        Path uploads = new Path(root, UPLOADS);
+        try {
+            return isFile(tree, uploads)
+                    ? ObjectStoreCommitter.resume(output, tree.read(uploads).trim())
+                    : null;
+        } catch (IOException e) {
+            throw new UncheckedIOException(
+                    "cannot read " + tree.name(uploads) + ": " + reason(e), e);
+        }
     }
 
     /**
@@ -437,14 +487,44 @@ public final class StagingArea {
         if (index < 0) {
             index = nextIndex++;
         }
-        return new SplitWriter(this, name, index, new Path(root, DATA), compressor, options);
+        Path data;
+        try {
+            data = committer == null ? new Path(root, DATA) : committer.workPath(index);
+        } catch (IOException e) {
+            throw new DatasetException(
+                    "cannot start writing " + name + " to " + tree.name(output) + ": " + reason(e),
+                    e);
+        }
+        return new SplitWriter(this, name, index, data, compressor, options);
+    }
+
+    /** Drops the uploads of split {@code index}, which was not committed. */
+    void abandonSplit(int index) {
+        if (committer == null || unreachable) {
+            return;
+        }
+        try {
+            committer.abortTask(index);
+        } catch (IOException e) {
+            // Its uploads stay pending, invisible; the job's commit or abort aborts them.
+            unreachable = Storage.isUnreachable(e);
+            LOG.warn("could not abort the uploads of split {}: {}", index, reason(e));
+        }
     }
 
     /** Records a complete split: from now on its files (under {@code data/}) are output. */
     synchronized void commitSplit(
-            String name, int index, List<Path> files, long rows, Map<String, Long> sideRows)
+            String name,
+            int index,
+            Path dataDir,
+            List<Path> files,
+            long rows,
+            Map<String, Long> sideRows)
             throws IOException {
-        String data = new Path(root, DATA).toUri().getPath() + "/";
+        if (committer != null) {
+            committer.commitTask(index);
+        }
+        String data = dataDir.toUri().getPath() + "/";
         List<String> names =
                 files.stream().map(f -> f.toUri().getPath().substring(data.length())).toList();
         SplitRecord record = new SplitRecord(name, index, names, rows, sideRows);
@@ -464,6 +544,9 @@ public final class StagingArea {
     synchronized List<String> commit(
             Schema emptySchema, CompressionCodecFactory.BytesInputCompressor compressor)
             throws IOException {
+        if (committer != null) {
+            return commitUploads(emptySchema, compressor);
+        }
         Path data = new Path(root, DATA);
         Map<String, List<Path>> byDataset = new TreeMap<>();
         committed.values().stream()
@@ -501,7 +584,14 @@ public final class StagingArea {
                     .close();
             names.add(0, "part-00000.parquet");
         }
-        tree.writeAtomically(new Path(data, SUCCESS), PRETTY.toJson(success(names)));
+        tree.writeAtomically(
+                new Path(data, SUCCESS),
+                PRETTY.toJson(
+                        success(
+                                names,
+                                "rzc-staging-rename",
+                                "rows written by ray-zerocopy, committed by one directory"
+                                        + " rename")));
         replaceOutput(data);
         deleteAfterCommit(tree, root);
         return names.stream()
@@ -510,16 +600,74 @@ public final class StagingArea {
                 .toList();
     }
 
+    /**
+     * Commits an output on an object store: the old {@code _SUCCESS} goes first (readers that
+     * trust it must not take a mix for a finished table), then every split's pending uploads are
+     * completed at their final names, an old output's other files are deleted (with {@code
+     * OVERWRITE}), and the new {@code _SUCCESS} is written last.
+     */
+    private List<String> commitUploads(
+            Schema emptySchema, CompressionCodecFactory.BytesInputCompressor compressor)
+            throws IOException {
+        List<String> names = new ArrayList<>();
+        committed.values().stream()
+                .sorted(Comparator.comparingInt(SplitRecord::index))
+                .forEach(record -> names.addAll(record.files()));
+        names.sort(Comparator.comparing((String n) -> n.startsWith("_")));
+        List<Path> old = List.of();
+        if (tree.exists(output)) {
+            ParquetSink.checkTarget(tree, output, options.saveMode());
+            old = tree.files(output).stream().filter(f -> !isMagic(output, f)).toList();
+            tree.deleteTree(new Path(output, SUCCESS));
+        }
+        committer.commitJob();
+        if (names.stream().allMatch(n -> n.startsWith("_")) && emptySchema != null) {
+            Path empty = new Path(output, "part-00000.parquet");
+            new PartFileWriter(
+                            tree.output(empty),
+                            tree.name(empty),
+                            emptySchema,
+                            compressor,
+                            options.rowsPerRowGroup())
+                    .close();
+            names.add(0, "part-00000.parquet");
+        }
+        String prefix = output.toUri().getPath() + "/";
+        for (Path file : old) {
+            if (!names.contains(file.toUri().getPath().substring(prefix.length()))) {
+                tree.deleteTree(file);
+            }
+        }
+        tree.writeAtomically(
+                new Path(output, SUCCESS),
+                PRETTY.toJson(
+                        success(
+                                names,
+                                "rzc-s3a-magic",
+                                "rows written by ray-zerocopy as pending multipart uploads,"
+                                        + " completed by the job commit")));
+        deleteAfterCommit(tree, root);
+        return names.stream()
+                .filter(n -> !n.startsWith("_"))
+                .map(n -> tree.name(new Path(output, n)))
+                .toList();
+    }
+
+    /** Whether {@code file} is in a directory the S3A magic committer keeps under the output. */
+    private static boolean isMagic(Path output, Path file) {
+        String relative = file.toUri().getPath().substring(output.toUri().getPath().length());
+        return relative.startsWith("/" + ObjectStoreCommitter.MAGIC_PREFIX);
+    }
+
     /** The {@code _SUCCESS} manifest: the fields Spark's committers write that we know. */
-    private Map<String, Object> success(List<String> files) {
+    private Map<String, Object> success(List<String> files, String committer, String description) {
         Map<String, Object> manifest = new LinkedHashMap<>();
         manifest.put("name", "io.rayzerocopy.StagingArea");
         manifest.put("timestamp", System.currentTimeMillis());
         manifest.put("date", Instant.now().toString());
         manifest.put("hostname", host());
-        manifest.put("committer", "rzc-staging-rename");
-        manifest.put(
-                "description", "rows written by ray-zerocopy, committed by one directory rename");
+        manifest.put("committer", committer);
+        manifest.put("description", description);
         Map<String, Long> metrics = new LinkedHashMap<>();
         metrics.put("rows", committedRows());
         metrics.put("splits", (long) committed.size());
@@ -539,6 +687,14 @@ public final class StagingArea {
      * resumed keeps its committed splits for a later run (only its unfinished files go).
      */
     synchronized void abandon() {
+        if (unreachable) {
+            LOG.warn(
+                    "left {} and the job's pending uploads to {} in place: the store cannot be"
+                            + " reached; the next job on this output (or rzc clean) removes them",
+                    tree.name(root),
+                    tree.name(output));
+            return;
+        }
         if (options.resume() && !committed.isEmpty()) {
             // Renamed to an owner that is no process: a later job, even in this JVM, may take it.
             Path released =
@@ -557,7 +713,41 @@ public final class StagingArea {
                     SettingNames.RESUME);
             return;
         }
-        deleteRecursively(tree, root);
+        abortUploads(tree, output, committer);
+        // Failing here (the file system died) must not hide why the job failed: the next job on
+        // this output, or rzc clean, removes it.
+        deleteQuietly(tree, root);
+    }
+
+    /**
+     * Aborts the pending uploads of {@code committer}'s job (none: a rename-committed output) and
+     * deletes what the committer kept under the output.
+     */
+    private static void abortUploads(Tree tree, Path output, ObjectStoreCommitter committer) {
+        if (committer == null) {
+            return;
+        }
+        try {
+            committer.abortJob();
+            if (tree.isDirectory(output) && isEmptyDirectory(tree, output)) {
+                // The committer's directory made the output exist: leave it as it was, absent.
+                tree.deleteEmptyDirectory(output);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            LOG.warn(
+                    "could not abort the pending uploads to {} ({}); they stay invisible until"
+                            + " the bucket's lifecycle rule or the next job on it aborts them",
+                    tree.name(output),
+                    e.getMessage());
+        }
+    }
+
+    /** Deletes the staging directory after the JVM was asked to exit before the job committed. */
+    void deleteAtExit() {
+        if (!keepsOnExit()) {
+            abortUploads(tree, output, committer);
+            deleteQuietly(tree, root);
+        }
     }
 
     /** Whether {@link #abandon()} would keep the directory if the JVM exits now. */
@@ -630,7 +820,15 @@ public final class StagingArea {
                     Storage.mask(leftover.directory()),
                     leftover.owner());
         }
-        deleteRecursively(tree, tree.path(leftover.directory()));
+        deleteLeftover(tree, tree.path(leftover.directory()));
+    }
+
+    /** Deletes the staging directory {@code dir} of a dead job, aborting its pending uploads. */
+    private static void deleteLeftover(Tree tree, Path dir) {
+        String name = dir.getName();
+        Path output = new Path(dir.getParent(), name.substring(1, name.indexOf(TMP)));
+        abortUploads(tree, output, resumeUploads(tree, output, dir));
+        deleteRecursively(tree, dir);
     }
 
     private static List<SplitRecord> readRecords(Tree tree, Path root) {
@@ -714,6 +912,10 @@ public final class StagingArea {
      * one with the path alone).
      */
     static String reason(Throwable e) {
+        String objectStore = Storage.objectStoreReason(e);
+        if (objectStore != null) {
+            return objectStore;
+        }
         if (e instanceof AccessDeniedException denied) {
             return "Permission denied (" + denied.getFile() + ")";
         }
@@ -726,9 +928,14 @@ public final class StagingArea {
         return e instanceof IOException ? Storage.describe(e) : String.valueOf(e);
     }
 
+    /**
+     * Whether {@code dir} holds nothing but what the S3A magic committer of a job that did not
+     * commit left ({@code __magic_job-...}, aborted by the next job).
+     */
     static boolean isEmptyDirectory(Tree tree, Path dir) {
         try {
-            return tree.children(dir, "").isEmpty();
+            return tree.children(dir, "").stream()
+                    .allMatch(c -> c.getName().startsWith(ObjectStoreCommitter.MAGIC_PREFIX));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + tree.name(dir) + ": " + reason(e), e);
         }

@@ -31,6 +31,12 @@ import java.util.Map;
  * the killed run committed.
  */
 public final class ObjectStoreCommitter {
+    /**
+     * How the directories the S3A magic committer keeps under an output start: {@code
+     * __magic_job-<uuid>/}, holding what a job's pending uploads are until it commits or aborts.
+     */
+    public static final String MAGIC_PREFIX = "__magic_job-";
+
     /** The S3A capability that says whether magic paths become pending uploads. */
     private static final String MAGIC_CAPABILITY = "fs.s3a.capability.magic.committer";
 
@@ -48,10 +54,14 @@ public final class ObjectStoreCommitter {
     private final PathOutputCommitterFactory factory;
     private final Map<Integer, Task> tasks = new HashMap<>();
 
+    /** Whether this continues a job a killed or failed run started. */
+    private final boolean resumed;
+
     private record Task(TaskAttemptContext context, PathOutputCommitter committer) {}
 
-    private ObjectStoreCommitter(Path output, String uuid) throws IOException {
+    private ObjectStoreCommitter(Path output, String uuid, boolean resumed) throws IOException {
         this.output = output;
+        this.resumed = resumed;
         this.conf = Storage.conf();
         DEFAULTS.forEach(
                 (key, value) -> {
@@ -105,14 +115,14 @@ public final class ObjectStoreCommitter {
 
     /** Starts a new job committing to {@code output}, named {@code uuid}. */
     public static ObjectStoreCommitter start(Path output, String uuid) throws IOException {
-        ObjectStoreCommitter committer = new ObjectStoreCommitter(output, uuid);
+        ObjectStoreCommitter committer = new ObjectStoreCommitter(output, uuid, false);
         committer.jobCommitter().setupJob(committer.jobContext());
         return committer;
     }
 
     /** The job {@code uuid} started earlier (by a run that was killed or failed), to continue. */
     public static ObjectStoreCommitter resume(Path output, String uuid) throws IOException {
-        return new ObjectStoreCommitter(output, uuid);
+        return new ObjectStoreCommitter(output, uuid, true);
     }
 
     /** Where task {@code task} writes its files: each appears at the same relative path. */
@@ -121,6 +131,10 @@ public final class ObjectStoreCommitter {
         if (existing == null) {
             TaskAttemptContext context = taskContext(task);
             PathOutputCommitter committer = factory.createOutputCommitter(output, context);
+            if (resumed) {
+                // The killed run may have left uncommitted uploads of this task: drop them.
+                committer.abortTask(context);
+            }
             committer.setupTask(context);
             existing = new Task(context, committer);
             tasks.put(task, existing);

@@ -35,6 +35,8 @@ public final class Storage {
     private static final Pattern USER_INFO =
             Pattern.compile("([a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\\s]+@");
 
+    private static final String CANNOT_CONNECT = "cannot connect to the endpoint";
+
     /** The artifact that brings each well-known scheme's file system. */
     private static final Map<String, String> ARTIFACTS =
             Map.of(
@@ -258,9 +260,49 @@ public final class Storage {
 
     /** The first line of an I/O failure, credentials masked: the system's reason, not a trace. */
     public static String describe(Throwable e) {
+        String known = objectStoreReason(e);
+        if (known != null) {
+            return known;
+        }
         String message = e.getMessage() == null ? e.toString() : e.getMessage();
         int newline = message.indexOf('\n');
         return mask(newline < 0 ? message : message.substring(0, newline));
+    }
+
+    /** Whether {@code e} says that an object store's endpoint could not be connected to. */
+    public static boolean isUnreachable(Throwable e) {
+        String reason = objectStoreReason(e);
+        return reason != null && reason.startsWith(CANNOT_CONNECT);
+    }
+
+    /**
+     * What an object store's refusal means and how to fix it, for the failures S3A reports with a
+     * page of SDK detail; {@code null} for any other failure. (By class name: hadoop-aws is the
+     * user's to bring, not a dependency of ours.)
+     */
+    public static String objectStoreReason(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String type = t.getClass().getName();
+            if (type.equals("org.apache.hadoop.fs.s3a.UnknownStoreException")
+                    || type.endsWith(".NoSuchBucketException")) {
+                return "the bucket does not exist: create it, or fix the bucket name or"
+                        + " fs.s3a.endpoint";
+            }
+            if (type.startsWith("org.apache.hadoop.fs.s3a.") || type.startsWith("software.amazon")) {
+                if (t instanceof java.nio.file.AccessDeniedException
+                        || String.valueOf(t.getMessage()).contains("403")) {
+                    return "access denied: check the credentials (fs.s3a.access.key and"
+                            + " fs.s3a.secret.key, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY,"
+                            + " or fs.s3a.aws.credentials.provider) and the bucket's policy";
+                }
+                if (t instanceof java.net.ConnectException
+                        || String.valueOf(t.getMessage()).contains("Connection refused")
+                        || String.valueOf(t.getMessage()).contains("Unable to execute HTTP")) {
+                    return CANNOT_CONNECT + ": check fs.s3a.endpoint and that the service runs";
+                }
+            }
+        }
+        return null;
     }
 
     private static String nullToEmpty(String s) {

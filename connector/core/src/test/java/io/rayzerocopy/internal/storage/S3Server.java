@@ -150,9 +150,20 @@ public final class S3Server implements AutoCloseable {
         }
     }
 
-    /** The directory holding bucket {@code name}'s objects, to check what a job left. */
-    public Path bucketDirectory(String name) {
-        return basedir.resolve(name);
+    /**
+     * The keys of the objects in bucket {@code bucket} under {@code prefix} ({@code "a/b/"}), in
+     * order: what a job left, read from the backend (whose empty directories S3 listings show,
+     * though they hold no object).
+     */
+    public List<String> objects(String bucket, String prefix) throws IOException {
+        Path root = basedir.resolve(bucket);
+        try (java.util.stream.Stream<Path> walk = Files.walk(root)) {
+            return walk.filter(Files::isRegularFile)
+                    .map(p -> root.relativize(p).toString().replace(File.separatorChar, '/'))
+                    .filter(key -> key.startsWith(prefix))
+                    .sorted()
+                    .toList();
+        }
     }
 
     /**

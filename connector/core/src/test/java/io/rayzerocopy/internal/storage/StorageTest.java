@@ -32,12 +32,16 @@ class StorageTest {
 
     @Test
     void aSchemeWithoutItsFileSystemNamesTheArtifact() {
-        IllegalArgumentException s3a =
+        // hadoop-aws is on the tests' classpath (S3 tests); the Azure and GCS file systems are not.
+        IllegalArgumentException abfs =
                 assertThrows(
                         IllegalArgumentException.class,
-                        () -> Storage.fileSystem("s3a://key:secret@bucket/in"));
-        assertTrue(s3a.getMessage().contains("org.apache.hadoop:hadoop-aws"), s3a.getMessage());
-        assertFalse(s3a.getMessage().contains("secret"), s3a.getMessage());
+                        () -> Storage.fileSystem("abfs://key:secret@container/in"));
+        assertTrue(abfs.getMessage().contains("org.apache.hadoop:hadoop-azure"), abfs.getMessage());
+        assertFalse(abfs.getMessage().contains("secret"), abfs.getMessage());
+        IllegalArgumentException gs =
+                assertThrows(IllegalArgumentException.class, () -> Storage.fileSystem("gs://b/in"));
+        assertTrue(gs.getMessage().contains("gcs-connector"), gs.getMessage());
         IllegalArgumentException unknown =
                 assertThrows(
                         IllegalArgumentException.class, () -> Storage.fileSystem("foo://x/in"));
