@@ -172,6 +172,24 @@ class PartitionedParquetTest {
     }
 
     @Test
+    void prunedPartitionsAreNeverOpened(@TempDir Path other) throws Exception {
+        Path t = other.resolve("t");
+        Dataset.fromItems(List.of(Map.of("id", 1L))).writeParquet(t.resolve("day=1").toString());
+        Files.createDirectories(t.resolve("day=2"));
+        Files.writeString(t.resolve("day=2/part-00000.parquet"), "not parquet at all");
+        assertEquals(1, where(t, "day = 1").count());
+        assertEquals(List.of(Map.of("id", 1L, "day", 1)), where(t, "day < 2").take(10));
+        DatasetException e =
+                assertThrows(DatasetException.class, () -> Dataset.readParquet(t.toString()).count());
+        assertTrue(e.getMessage().contains("day=2/part-00000.parquet"), e.getMessage());
+    }
+
+    private static Dataset where(Path t, String expression) {
+        return Dataset.readParquet(
+                ParquetReadOptions.builder().where(expression).build(), t.toString());
+    }
+
+    @Test
     void inconsistentLayoutsAreRefusedNamingTheDirectory(@TempDir Path other) throws Exception {
         Path t = other.resolve("t");
         Dataset.fromItems(List.of(Map.of("id", 1L))).writeParquet(t.resolve("date=2026-12-01").toString());

@@ -108,6 +108,28 @@ class PartitionCliTest {
         assertEquals(List.of("id", "score"), file.schema().getFields().stream().map(f -> f.getName()).toList());
     }
 
+    @Test
+    void theFilesOfPrunedPartitionsAreNeverOpened() throws Exception {
+        Path damaged = Files.createDirectories(dir.resolve("damaged"));
+        ParquetFixtures.writeFeatures(
+                Files.createDirectories(damaged.resolve("date=2026-12-01")).resolve("p.parquet"),
+                0,
+                X);
+        Path broken = Files.createDirectories(damaged.resolve("date=2026-12-02"));
+        Files.writeString(broken.resolve("p.parquet"), "not parquet at all");
+        Path out = dir.resolve("damaged-scores");
+        List<String> args =
+                new ArrayList<>(
+                        List.of(
+                                "score", "--model", MODEL, "--input", damaged.toString(),
+                                "--output", out.toString(), "--input-column", "features",
+                                "--keep-columns", "id", "--actors", "1"));
+        args.addAll(List.of("--where", "date < '2026-12-02'"));
+        JobChecksCliTest.Run r = JobChecksCliTest.rzc(args.toArray(String[]::new));
+        assertEquals(0, r.code(), r.err());
+        assertEquals(X.length, Dataset.readParquet(out.toString()).count());
+    }
+
     /** The line {@code rzc} ended with, after asserting it exited 2 before loading the model. */
     private static String refusal(JobChecksCliTest.Run r) {
         assertEquals(2, r.code(), r.err());
