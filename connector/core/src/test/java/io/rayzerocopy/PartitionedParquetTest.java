@@ -172,6 +172,17 @@ class PartitionedParquetTest {
     }
 
     @Test
+    void aDatePartitionColumnWrittenIntoFilesIsAParquetDate(@TempDir Path other) {
+        Path flat = other.resolve("flat");
+        Dataset.readParquet(table.toString()).writeParquet(flat.toString());
+        Dataset back = Dataset.readParquet(flat.toString());
+        assertEquals("Date(DAY)", types(back).get("date"));
+        List<Map<String, Object>> rows = sorted(back.take(100));
+        assertEquals(30, rows.size());
+        assertEquals(LocalDate.parse(DATES.get(2)), rows.get(29).get("date"));
+    }
+
+    @Test
     void prunedPartitionsAreNeverOpened(@TempDir Path other) throws Exception {
         Path t = other.resolve("t");
         Dataset.fromItems(List.of(Map.of("id", 1L))).writeParquet(t.resolve("day=1").toString());
