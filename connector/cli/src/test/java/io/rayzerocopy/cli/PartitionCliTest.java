@@ -45,6 +45,10 @@ class PartitionCliTest {
     }
 
     private static JobChecksCliTest.Run score(Path out, String... extra) {
+        return score(table, out, extra);
+    }
+
+    private static JobChecksCliTest.Run score(Path input, Path out, String... extra) {
         List<String> args =
                 new ArrayList<>(
                         List.of(
@@ -52,7 +56,7 @@ class PartitionCliTest {
                                 "--model",
                                 MODEL,
                                 "--input",
-                                table.toString(),
+                                input.toString(),
                                 "--output",
                                 out.toString(),
                                 "--input-column",
@@ -118,14 +122,8 @@ class PartitionCliTest {
         Path broken = Files.createDirectories(damaged.resolve("date=2026-12-02"));
         Files.writeString(broken.resolve("p.parquet"), "not parquet at all");
         Path out = dir.resolve("damaged-scores");
-        List<String> args =
-                new ArrayList<>(
-                        List.of(
-                                "score", "--model", MODEL, "--input", damaged.toString(),
-                                "--output", out.toString(), "--input-column", "features",
-                                "--keep-columns", "id", "--actors", "1"));
-        args.addAll(List.of("--where", "date < '2026-12-02'"));
-        JobChecksCliTest.Run r = JobChecksCliTest.rzc(args.toArray(String[]::new));
+        JobChecksCliTest.Run r =
+                score(damaged, out, "--keep-columns", "id", "--where", "date < '2026-12-02'");
         assertEquals(0, r.code(), r.err());
         assertEquals(X.length, Dataset.readParquet(out.toString()).count());
     }
