@@ -169,6 +169,15 @@ final class ScoreCommand implements Callable<Integer> {
     List<String> partitionBy = new ArrayList<>();
 
     @Option(
+            names = "--max-open-files",
+            defaultValue = "16",
+            description =
+                    "with --partition-by: part files open at once; past it the least recently"
+                            + " written is finished (more, smaller files instead of more memory:"
+                            + " each open file buffers a row group) (default: ${DEFAULT-VALUE})")
+    int maxOpenFiles;
+
+    @Option(
             names = "--batch-size",
             defaultValue = "256",
             description = "rows per model call (default: ${DEFAULT-VALUE})")
@@ -248,10 +257,10 @@ final class ScoreCommand implements Callable<Integer> {
         String summary;
         List<String> runtimeConf = JobOptions.configureStorage(conf);
         ActorPoolStrategy pool = pool();
-        if (batchSize < 1 || maxErroredBatches < 0 || maxActorRestarts < 0) {
+        if (batchSize < 1 || maxErroredBatches < 0 || maxActorRestarts < 0 || maxOpenFiles < 1) {
             throw new UserError(
-                    "--batch-size must be >= 1, --max-errored-batches and --max-actor-restarts"
-                            + " >= 0");
+                    "--batch-size and --max-open-files must be >= 1, --max-errored-batches and"
+                            + " --max-actor-restarts >= 0");
         }
         ParquetWriteOptions.Compression codec = codec();
         ParquetReadOptions read = JobOptions.readOptions(whereExpression, partitionTypes);
@@ -299,6 +308,7 @@ final class ScoreCommand implements Callable<Integer> {
                                     .saveMode(saveMode)
                                     .resume(resume)
                                     .partitionBy(partitionBy.toArray(String[]::new))
+                                    .maxOpenFiles(maxOpenFiles)
                                     .build());
             job.printReport();
             summary = job.summary();
