@@ -17,16 +17,19 @@ import io.rayzerocopy.internal.model.TaskWorkers;
 import io.rayzerocopy.internal.model.TorchScriptExtractor;
 import io.rayzerocopy.internal.model.TorchTypes;
 import io.rayzerocopy.internal.model.WeightStore;
+import io.rayzerocopy.internal.storage.RemoteModels;
 import io.rayzerocopy.spi.RuntimeSettings;
 import io.rayzerocopy.spi.Runtimes;
 import io.rayzerocopy.spi.StoreSource;
 
 import java.io.Serializable;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
@@ -124,7 +127,7 @@ public final class ModelWrapper<T> implements Serializable, AutoCloseable {
     public static ModelWrapper<Model> fromModel(
             ModelSource model, Mode mode, List<String> methodNames) {
         Objects.requireNonNull(model, "model is null: pass the model to share");
-        return wrap(Map.of("", extractor(model)), null, mode, methodNames, RuntimeNames.THREADS, 0);
+        return wrapSource(model, mode, methodNames, RuntimeNames.THREADS, 0);
     }
 
     /**
@@ -217,7 +220,97 @@ public final class ModelWrapper<T> implements Serializable, AutoCloseable {
             throw new IllegalArgumentException("task workers must be >= 1, got " + workers);
         }
         Runtimes.find(runtime);
-        return wrap(Map.of("", extractor(model)), null, Mode.TASK, methodNames, runtime, workers);
+        return wrapSource(model, Mode.TASK, methodNames, runtime, workers);
+    }
+
+    private static ModelWrapper<Model> wrapSource(
+            ModelSource model, Mode mode, List<String> methodNames, String runtime, int workers) {
+        if (model instanceof TorchScriptModel t && t.uri().isPresent()) {
+            return wrapRemote(t, mode, methodNames, runtime, workers);
+        }
+        return wrap(Map.of("", extractor(model)), null, mode, methodNames, runtime, workers);
+    }
+
+    /**
+     * A model on a Hadoop file system, fetched once per machine: the store its identity (or its
+     * content) became is reused while it is on this machine; otherwise this process fetches it,
+     * writes the store, and deletes the fetched copy at once. Concurrent wrappers of the same file
+     * on this machine wait for the one fetching it.
+     */
+    private static ModelWrapper<Model> wrapRemote(
+            TorchScriptModel model,
+            Mode mode,
+            List<String> methodNames,
+            String runtime,
+            int workers) {
+        Objects.requireNonNull(mode, "mode is null: pass Mode.ACTOR or Mode.TASK");
+        List<String> methods = methodNames.isEmpty() ? List.of("forward") : methodNames;
+        String origin = model.toString();
+        WeightStore local = WeightStore.local();
+        try (RemoteModels.Turn turn =
+                RemoteModels.take(
+                        local.root(), model.uri().get(), model.weightsUri().orElse(null))) {
+            Optional<ModelWrapper<Model>> reused =
+                    turn.recorded().flatMap(r -> reuse(r, methods, origin, mode, runtime, workers));
+            if (reused.isPresent()) {
+                return reused.get();
+            }
+            List<Path> files = turn.fetch();
+            String sha = turn.fetchedSha256();
+            for (RemoteModels.Record same : turn.sameContent(sha)) {
+                reused = reuse(same, methods, origin, mode, runtime, workers);
+                if (reused.isPresent()) {
+                    turn.deleteCopies();
+                    turn.record(same);
+                    return reused.get();
+                }
+            }
+            // Names no source file: the user's file is remote, the fetched copy soon gone.
+            ModelExtractor fetched =
+                    (prefix, names) ->
+                            TorchScriptExtractor.of(
+                                            files.get(0), files.size() > 1 ? files.get(1) : null)
+                                    .extract(prefix, names);
+            ModelWrapper<Model> wrapper =
+                    wrap(Map.of("", fetched), null, mode, methodNames, runtime, workers);
+            turn.deleteCopies();
+            turn.record(new RemoteModels.Record(sha, wrapper.store.id(), wrapper.methodNames));
+            return wrapper;
+        }
+    }
+
+    /** The wrapper over a recorded store, if it is still here and its methods were checked. */
+    private static Optional<ModelWrapper<Model>> reuse(
+            RemoteModels.Record record,
+            List<String> methods,
+            String origin,
+            Mode mode,
+            String runtime,
+            int workers) {
+        if (!record.methods().containsAll(methods)) {
+            return Optional.empty();
+        }
+        return WeightStore.local()
+                .reuse(record.storeId())
+                .map(
+                        lease -> {
+                            LinkedHashMap<String, ModelExtractor.Skeleton> skeleton =
+                                    new LinkedHashMap<>();
+                            skeleton.put("", TorchScriptExtractor.storedSkeleton(methods, origin));
+                            ModelWrapper<Model> wrapper =
+                                    new ModelWrapper<>(
+                                            mode,
+                                            lease.ref(),
+                                            skeleton,
+                                            null,
+                                            methods,
+                                            null,
+                                            List.of(),
+                                            runtime,
+                                            workers);
+                            wrapper.lease = lease;
+                            return wrapper;
+                        });
     }
 
     private static boolean isModel(Object value) {
@@ -225,6 +318,12 @@ public final class ModelWrapper<T> implements Serializable, AutoCloseable {
     }
 
     private static ModelExtractor extractor(Object model) {
+        if (model instanceof TorchScriptModel t && t.uri().isPresent()) {
+            throw new IllegalArgumentException(
+                    t
+                            + " is on a remote file system: a pipeline's models must be local"
+                            + " files; wrap a remote model alone with ModelWrapper.fromModel");
+        }
         if (model instanceof TorchScriptModel t) {
             return TorchScriptExtractor.of(t.file(), t.weights().orElse(null));
         }

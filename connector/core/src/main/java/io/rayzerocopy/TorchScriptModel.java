@@ -1,6 +1,8 @@
 package io.rayzerocopy;
 
 import io.rayzerocopy.internal.model.TorchScriptExtractor;
+import io.rayzerocopy.internal.storage.RemoteModels;
+import io.rayzerocopy.internal.storage.Storage;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,22 +19,30 @@ import java.util.Optional;
  * ModelWrapper<Model> wrapper = ModelWrapper.fromModel(TorchScriptModel.fromFile(path), Mode.ACTOR);
  * }</pre>
  *
+ * <p>A model on a Hadoop file system ({@link #fromUri}: {@code hdfs://}, {@code s3a://}) is fetched
+ * once per machine when it is wrapped: while its weight store is on this machine (another job or
+ * process uses it), wrapping it again reads nothing of the file (see docs/storage.md).
+ *
  * <p>Module buffers that are not parameters (e.g. BatchNorm running statistics) stay in the
  * skeleton and so are private to each actor; {@code rzc inspect} lists them. Immutable.
  */
 public final class TorchScriptModel implements ModelSource {
     private final Path file;
     private final Path weights;
+    private final String uri;
+    private final String weightsUri;
 
-    private TorchScriptModel(Path file, Path weights) {
+    private TorchScriptModel(Path file, Path weights, String uri, String weightsUri) {
         this.file = file;
         this.weights = weights;
+        this.uri = uri;
+        this.weightsUri = weightsUri;
     }
 
     /** A TorchScript {@code .pt} file (saved with {@code torch.jit.save}). */
     public static TorchScriptModel fromFile(Path ptFile) {
         requireFile(ptFile, "TorchScript file");
-        return new TorchScriptModel(ptFile, null);
+        return new TorchScriptModel(ptFile, null, null, null);
     }
 
     /**
@@ -43,7 +53,39 @@ public final class TorchScriptModel implements ModelSource {
     public static TorchScriptModel fromSkeleton(Path skeletonPt, Path weightsSafetensors) {
         requireFile(skeletonPt, "TorchScript skeleton");
         requireFile(weightsSafetensors, "safetensors weights file");
-        return new TorchScriptModel(skeletonPt, weightsSafetensors);
+        return new TorchScriptModel(skeletonPt, weightsSafetensors, null, null);
+    }
+
+    /**
+     * A TorchScript {@code .pt} file at {@code location}: a local path, a {@code file:} URI, or a
+     * URI of a Hadoop file system ({@code hdfs://nn:8020/models/m.pt}, {@code s3a://bucket/m.pt})
+     * reached with the Hadoop settings of {@link io.rayzerocopy.admin.Locations#configureHadoop}.
+     *
+     * @throws IllegalArgumentException if there is no file there, naming the location
+     * @throws java.io.UncheckedIOException if its file system cannot be reached
+     */
+    public static TorchScriptModel fromUri(String location) {
+        return fromUri(location, null);
+    }
+
+    /**
+     * A weight-free TorchScript skeleton and its safetensors weights (or, when {@code
+     * weightsLocation} is null, a whole {@code .pt} file), each a local path or a URI as in {@link
+     * #fromUri(String)}.
+     */
+    public static TorchScriptModel fromUri(String location, String weightsLocation) {
+        Objects.requireNonNull(location, "location");
+        if (Storage.isLocal(location) && (weightsLocation == null || Storage.isLocal(weightsLocation))) {
+            Path pt = Storage.localPath(location);
+            return weightsLocation == null
+                    ? fromFile(pt)
+                    : fromSkeleton(pt, Storage.localPath(weightsLocation));
+        }
+        RemoteModels.requireFile(location);
+        if (weightsLocation != null) {
+            RemoteModels.requireFile(weightsLocation);
+        }
+        return new TorchScriptModel(null, null, location, weightsLocation);
     }
 
     /**
@@ -59,14 +101,32 @@ public final class TorchScriptModel implements ModelSource {
         return pt == null ? Optional.empty() : Optional.of(fromFile(pt));
     }
 
-    /** The {@code .pt} file (the skeleton, when the weights are separate). */
+    /**
+     * The {@code .pt} file (the skeleton, when the weights are separate).
+     *
+     * @throws IllegalStateException for a model on a Hadoop file system: see {@link #uri()}
+     */
     public Path file() {
+        if (file == null) {
+            throw new IllegalStateException(
+                    "model " + Storage.mask(uri) + " is not a local file: use uri()");
+        }
         return file;
     }
 
-    /** The safetensors weights of a skeleton, if they are separate from the {@code .pt} file. */
+    /** The safetensors weights of a skeleton, if they are separate local files. */
     public Optional<Path> weights() {
         return Optional.ofNullable(weights);
+    }
+
+    /** The URI of a model on a Hadoop file system ({@link #fromUri}); empty for a local file. */
+    public Optional<String> uri() {
+        return Optional.ofNullable(uri);
+    }
+
+    /** The URI of a remote model's separate weights, if any. */
+    public Optional<String> weightsUri() {
+        return Optional.ofNullable(weightsUri);
     }
 
     private static void requireFile(Path p, String what) {
@@ -78,6 +138,12 @@ public final class TorchScriptModel implements ModelSource {
 
     @Override
     public String toString() {
+        if (uri != null) {
+            return "TorchScriptModel["
+                    + Storage.mask(uri)
+                    + (weightsUri == null ? "" : ", weights " + Storage.mask(weightsUri))
+                    + "]";
+        }
         return "TorchScriptModel[" + file + (weights == null ? "" : ", weights " + weights) + "]";
     }
 }

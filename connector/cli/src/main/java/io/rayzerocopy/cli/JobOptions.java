@@ -6,14 +6,12 @@ import io.rayzerocopy.ParquetReadOptions;
 import io.rayzerocopy.admin.JobArgument;
 import io.rayzerocopy.admin.JobCheck;
 import io.rayzerocopy.admin.JobProblem;
-import io.rayzerocopy.admin.LocalCopy;
 import io.rayzerocopy.admin.Locations;
 
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Field;
 import org.apache.arrow.vector.types.pojo.Schema;
 
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -126,29 +124,6 @@ final class JobOptions {
             return Locations.localPath(value, flag);
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
-        }
-    }
-
-    /**
-     * The local path of a model or weights flag's value, or null when the value is null or a URI of
-     * a Hadoop file system (fetched by {@link #fetch} once the job's checks have passed).
-     */
-    static Path localModelPath(String value, String flag) {
-        return value == null || !Locations.isLocal(value) ? null : localPath(value, flag);
-    }
-
-    /**
-     * A model or weights file named by a URI, copied locally for the job (the caller closes it to
-     * delete the copy); null for a local path.
-     */
-    static LocalCopy fetch(String value, String flag) {
-        if (value == null || Locations.isLocal(value)) {
-            return null;
-        }
-        try {
-            return Locations.fetch(value);
-        } catch (IllegalArgumentException | UncheckedIOException e) {
-            throw new UserError(flag + " " + Locations.mask(value) + ": " + e.getMessage());
         }
     }
 

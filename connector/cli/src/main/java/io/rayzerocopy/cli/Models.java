@@ -5,8 +5,10 @@ import ai.djl.Model;
 import io.rayzerocopy.Mode;
 import io.rayzerocopy.ModelWrapper;
 import io.rayzerocopy.TorchScriptModel;
+import io.rayzerocopy.admin.Locations;
 import io.rayzerocopy.admin.ModelDescription;
 
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -16,10 +18,37 @@ final class Models {
 
     /**
      * Wraps a TorchScript {@code .pt} file, a weight-free skeleton with its safetensors weights, or
-     * a DJL model directory holding a TorchScript file, for actors.
+     * a DJL model directory holding a TorchScript file, for actors; {@code model} and {@code
+     * weights} (or null) are local paths or URIs of a Hadoop file system (a remote model is
+     * fetched once per machine).
      */
-    static ModelWrapper<Model> wrap(Path model, Path weights) {
-        return ModelWrapper.fromModel(torchScript(model, weights), Mode.ACTOR);
+    static ModelWrapper<Model> wrap(String model, String weights) {
+        if (Locations.isLocal(model) && (weights == null || Locations.isLocal(weights))) {
+            return ModelWrapper.fromModel(
+                    torchScript(
+                            JobOptions.localPath(model, "--model"),
+                            weights == null ? null : JobOptions.localPath(weights, "--weights")),
+                    Mode.ACTOR);
+        }
+        return ModelWrapper.fromModel(remote(model, weights), Mode.ACTOR);
+    }
+
+    /** A model or skeleton and weights of which one at least is on a Hadoop file system. */
+    private static TorchScriptModel remote(String model, String weights) {
+        String path = model.replaceAll("[?#].*", "");
+        if (weights == null && !path.endsWith(".pt") && !path.endsWith(".pth")) {
+            throw new UserError(
+                    "--model "
+                            + Locations.mask(model)
+                            + " is not a TorchScript file (.pt): on a remote file system, name"
+                            + " the model file itself");
+        }
+        try {
+            return TorchScriptModel.fromUri(model, weights);
+        } catch (IllegalArgumentException | UncheckedIOException e) {
+            throw new UserError(
+                    (weights == null ? "--model: " : "--model/--weights: ") + e.getMessage());
+        }
     }
 
     /** What {@link #wrap} would put in the weight store, without writing it. */

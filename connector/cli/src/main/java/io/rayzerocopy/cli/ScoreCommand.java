@@ -10,14 +10,12 @@ import io.rayzerocopy.ModelWrapper;
 import io.rayzerocopy.ParquetReadOptions;
 import io.rayzerocopy.ParquetWriteOptions;
 import io.rayzerocopy.admin.JobCheck;
-import io.rayzerocopy.admin.LocalCopy;
 
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -285,14 +283,7 @@ final class ScoreCommand implements Callable<Integer> {
         JobOptions.checkPartitionBy(
                 partitionBy, keepColumns, outputColumns, JobOptions.inputSchema(read, inputs));
         check.startActorsEarly(pool.minSize());
-        Path modelPath = JobOptions.localModelPath(model, "--model");
-        Path weightsPath = JobOptions.localModelPath(weights, "--weights");
-        try (LocalCopy remoteModel = JobOptions.fetch(model, "--model");
-                LocalCopy remoteWeights = JobOptions.fetch(weights, "--weights");
-                ModelWrapper<Model> wrapper =
-                        Models.wrap(
-                                remoteModel == null ? modelPath : remoteModel.path(),
-                                remoteWeights == null ? weightsPath : remoteWeights.path())) {
+        try (ModelWrapper<Model> wrapper = Models.wrap(model, weights)) {
             ScoringJob job =
                     ScoringJob.run(
                             Dataset.readParquet(read, inputs.toArray(String[]::new)),

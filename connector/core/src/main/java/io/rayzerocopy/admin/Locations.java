@@ -1,6 +1,5 @@
 package io.rayzerocopy.admin;
 
-import io.rayzerocopy.internal.storage.FetchedFile;
 import io.rayzerocopy.internal.storage.Storage;
 
 import java.nio.file.Path;
@@ -41,16 +40,5 @@ public final class Locations {
     /** {@code text} with the credentials of any URI in it ({@code s3a://key:secret@b}) hidden. */
     public static String mask(String text) {
         return Storage.mask(text);
-    }
-
-    /**
-     * Copies the file at {@code uri} to a local temporary directory, for code that reads local
-     * files (a model's extraction); close the copy to delete it.
-     *
-     * @throws IllegalArgumentException if it does not exist or is a directory, naming the URI
-     * @throws java.io.UncheckedIOException if it cannot be read or copied
-     */
-    public static LocalCopy fetch(String uri) {
-        return new LocalCopy(FetchedFile.fetch(Objects.requireNonNull(uri, "uri")));
     }
 }

@@ -10,6 +10,7 @@ import io.rayzerocopy.internal.model.ModelExtractor;
 import io.rayzerocopy.internal.model.SafeTensors;
 import io.rayzerocopy.internal.model.TorchScriptExtractor;
 import io.rayzerocopy.internal.model.WeightStore;
+import io.rayzerocopy.internal.storage.FetchedFile;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -61,6 +62,9 @@ public final class ModelDescription {
      */
     public static ModelDescription of(ModelSource model) {
         Objects.requireNonNull(model, "model");
+        if (model instanceof TorchScriptModel t && t.uri().isPresent()) {
+            return ofRemote(t);
+        }
         ModelExtractor extractor =
                 model instanceof TorchScriptModel t
                         ? TorchScriptExtractor.of(t.file(), t.weights().orElse(null))
@@ -116,6 +120,17 @@ public final class ModelDescription {
      */
     public Optional<String> signature() {
         return Optional.ofNullable(signature);
+    }
+
+    /** A model on a Hadoop file system, described from a temporary copy. */
+    private static ModelDescription ofRemote(TorchScriptModel model) {
+        try (FetchedFile pt = FetchedFile.fetch(model.uri().get());
+                FetchedFile weights = model.weightsUri().map(FetchedFile::fetch).orElse(null)) {
+            return of(
+                    weights == null
+                            ? TorchScriptModel.fromFile(pt.path())
+                            : TorchScriptModel.fromSkeleton(pt.path(), weights.path()));
+        }
     }
 
     /** The parameters, shared through the store, in store order. */

@@ -13,13 +13,13 @@ import java.nio.channels.FileLock;
  * "Resource deadlock avoided" (seen with two Spark executors materializing and opening one store).
  * A polling caller never waits inside the kernel, so it is never refused.
  */
-final class FileLocks {
+public final class FileLocks {
     private static final long MAX_PAUSE_MILLIS = 20;
 
     private FileLocks() {}
 
     /** Waits until this process holds the exclusive lock of {@code channel}'s whole file. */
-    static FileLock lock(FileChannel channel) throws IOException {
+    public static FileLock lock(FileChannel channel) throws IOException {
         long pause = 1;
         while (true) {
             FileLock lock = channel.tryLock();

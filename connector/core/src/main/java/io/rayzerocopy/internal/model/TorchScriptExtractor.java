@@ -155,6 +155,14 @@ public final class TorchScriptExtractor implements ModelExtractor {
                 () -> TorchScriptSkeletons.privateTensors(archive, params.keySet()));
     }
 
+    /**
+     * The skeleton of a single TorchScript model whose store was written before: it loads {@code
+     * skeleton.pt} from the store; {@code origin} names the model in messages.
+     */
+    public static Skeleton storedSkeleton(List<String> methods, String origin) {
+        return new TorchScriptSkeleton("skeleton.pt", methods, origin);
+    }
+
     /** A parameter as libtorch reports it: name, shape, and DJL's type (UNKNOWN for bf16). */
     private record PtParam(String name, long[] shape, DataType type, int itemSize) {
         static PtParam of(String name, NDArray array) {

@@ -299,6 +299,28 @@ public final class WeightStore {
     }
 
     /**
+     * Takes a lease on the committed store {@code id} if it is on this machine and sound (checked
+     * as {@link #write} checks a store it adopts); empty if it is missing or had to be replaced.
+     */
+    public Optional<Lease> reuse(String id) {
+        Path dir = root.resolve(id);
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.empty();
+        }
+        StoreRef ref;
+        try {
+            ref = StoreLayout.readManifest(dir);
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("store {} cannot be reused: {}", dir, e.toString());
+            return Optional.empty();
+        }
+        Path adopted = adopt(ref);
+        return adopted == null
+                ? Optional.empty()
+                : Optional.of(new Lease(ref, () -> releaseLease(ref, adopted)));
+    }
+
+    /**
      * Renames the finished temporary store into place; false if another writer committed the same
      * store first (its store is used instead).
      */

@@ -17,6 +17,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 
 /**
  * A file on a Hadoop file system (a model on {@code hdfs://}) copied to a local temporary
@@ -30,14 +34,17 @@ public final class FetchedFile implements AutoCloseable {
 
     private final Path dir;
     private final Path path;
+    private final String sha256;
 
-    private FetchedFile(Path dir, Path path) {
+    private FetchedFile(Path dir, Path path, String sha256) {
         this.dir = dir;
         this.path = path;
+        this.sha256 = sha256;
     }
 
     /**
-     * Copies the file at {@code uri} into a new local temporary directory, keeping its name.
+     * Copies the file at {@code uri} into a new local temporary directory, keeping its name, and
+     * hashes the bytes as they stream by (so the digest costs no second read).
      *
      * @throws IllegalArgumentException if it does not exist or is a directory (naming the URI)
      * @throws UncheckedIOException if it cannot be read or copied
@@ -63,7 +70,8 @@ public final class FetchedFile implements AutoCloseable {
             dir = Files.createDirectory(tmp.resolve(PREFIX + LeaseNames.newName()));
             Path local = dir.resolve(remote.getName());
             long start = System.nanoTime();
-            try (InputStream in = fs.open(remote)) {
+            MessageDigest md = sha256Digest();
+            try (InputStream in = new DigestInputStream(fs.open(remote), md)) {
                 Files.copy(in, local, StandardCopyOption.REPLACE_EXISTING);
             }
             LOG.info(
@@ -72,7 +80,7 @@ public final class FetchedFile implements AutoCloseable {
                     status.getLen(),
                     local,
                     (System.nanoTime() - start) / 1_000_000);
-            return new FetchedFile(dir, local);
+            return new FetchedFile(dir, local, HexFormat.of().formatHex(md.digest()));
         } catch (IOException | RuntimeException e) {
             deleteQuietly(dir);
             if (e instanceof RuntimeException runtime) {
@@ -87,6 +95,19 @@ public final class FetchedFile implements AutoCloseable {
     /** The local copy. */
     public Path path() {
         return path;
+    }
+
+    /** The SHA-256 of the file's bytes, in hex. */
+    public String sha256() {
+        return sha256;
+    }
+
+    private static MessageDigest sha256Digest() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Deletes the local copy. */
