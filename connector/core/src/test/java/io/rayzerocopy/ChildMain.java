@@ -47,6 +47,19 @@ public final class ChildMain {
                     }
                     break;
                 }
+            case "remote":
+                {
+                    // remote <uri>: wraps the model at the URI, prints its store directory and
+                    // the bytes this JVM read from HDFS, waits for a line on stdin.
+                    try (ModelWrapper<Model> wrapper =
+                            ModelWrapper.fromModel(TorchScriptModel.fromUri(args[1]), Mode.ACTOR)) {
+                        System.out.println(
+                                Stores.directory(wrapper) + " " + RemoteModelTest.hdfsBytesRead());
+                        System.out.flush();
+                        System.in.read();
+                    }
+                    break;
+                }
             case "map":
                 {
                     // map <pt file> <fixture>: wraps and loads the model, runs the fixture's input

@@ -42,6 +42,7 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class RemoteModels {
     private static final Logger LOG = LoggerFactory.getLogger(RemoteModels.class);
     private static final String DIR = ".remote";
+    private static final String RECORD = ".record";
     private static final Map<String, ReentrantLock> IN_JVM = new ConcurrentHashMap<>();
 
     private RemoteModels() {}
@@ -135,7 +136,7 @@ public final class RemoteModels {
 
         /** What an earlier fetch of this identity became, if recorded. */
         public Optional<Record> recorded() {
-            return read(dir.resolve(name)).filter(r -> identity.equals(r.identity)).map(r -> r.x);
+            return read(dir.resolve(name + RECORD)).filter(r -> identity.equals(r.identity)).map(r -> r.x);
         }
 
         /**
@@ -144,9 +145,12 @@ public final class RemoteModels {
          */
         public List<Record> sameContent(String sha256) {
             List<Record> found = new ArrayList<>();
-            try (DirectoryStream<Path> records = Files.newDirectoryStream(dir, "[0-9a-f]*")) {
+            // Never opens a lock file: closing any descriptor of it drops this process's lock.
+            try (DirectoryStream<Path> records = Files.newDirectoryStream(dir, "*" + RECORD)) {
                 for (Path record : records) {
-                    read(record).filter(r -> sha256.equals(r.x.sha256())).ifPresent(r -> found.add(r.x));
+                    read(record)
+                            .filter(r -> sha256.equals(r.x.sha256()))
+                            .ifPresent(r -> found.add(r.x));
                 }
             } catch (IOException e) {
                 LOG.debug("cannot list {}: {}", dir, e.toString());
@@ -198,7 +202,7 @@ public final class RemoteModels {
             try {
                 Path tmp = Files.createTempFile(dir, ".tmp-", "");
                 Files.write(tmp, lines);
-                Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+                Files.move(tmp, dir.resolve(name + RECORD), StandardCopyOption.ATOMIC_MOVE);
             } catch (IOException e) {
                 LOG.warn("cannot record {} under {}: {}", Storage.mask(uri), dir, e.toString());
             }

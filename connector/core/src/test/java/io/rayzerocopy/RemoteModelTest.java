@@ -1,0 +1,167 @@
+package io.rayzerocopy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDManager;
+
+import io.rayzerocopy.internal.exec.JvmLauncher;
+import io.rayzerocopy.internal.storage.MiniHdfs;
+
+import org.apache.hadoop.fs.FileSystem;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Models on a real HDFS (a NameNode and two DataNodes in this JVM), fetched once per machine: the
+ * bytes read are counted by Hadoop's own client statistics, in this JVM and in child JVMs.
+ */
+class RemoteModelTest {
+    @TempDir static Path dir;
+    private static MiniHdfs hdfs;
+    private static long modelBytes;
+
+    @BeforeAll
+    static void start() throws Exception {
+        hdfs = MiniHdfs.start(dir.resolve("hdfs"));
+        modelBytes = Files.size(Fixtures.path("simple_classifier.pt"));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (hdfs != null) {
+            hdfs.close();
+        }
+    }
+
+    /** Bytes this JVM's HDFS clients have read from DataNodes. */
+    static long hdfsBytesRead() {
+        Long read = FileSystem.getGlobalStorageStatistics().get("hdfs").getLong("bytesRead");
+        return read == null ? 0 : read;
+    }
+
+    private static String upload(String fixture, String path) throws Exception {
+        hdfs.client()
+                .copyFromLocalFile(
+                        false,
+                        true,
+                        new org.apache.hadoop.fs.Path(Fixtures.path(fixture).toString()),
+                        new org.apache.hadoop.fs.Path(path));
+        return hdfs.uri() + path;
+    }
+
+    private static void assertScores(ModelWrapper<Model> wrapper, String fixture)
+            throws Exception {
+        try (Model model = wrapper.load();
+                NDManager manager = NDManager.newBaseManager()) {
+            ModelWrapperTest.assertMatches(
+                    ModelWrapperTest.predict(model, Fixtures.refArray(manager, fixture, "input"))
+                            .singletonOrThrow(),
+                    fixture,
+                    "output");
+            ZeroCopy.assertAllParametersInStore(model, wrapper);
+        }
+    }
+
+    private static List<String> fetchedCopies() throws Exception {
+        try (Stream<Path> s = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            return s.map(p -> p.getFileName().toString())
+                    .filter(n -> n.startsWith("rzc-fetched-" + ProcessHandle.current().pid()))
+                    .toList();
+        }
+    }
+
+    @Test
+    void aSecondWrapperOfTheSameHdfsModelReadsNothingOfIt() throws Exception {
+        String uri = upload("simple_classifier.pt", "/models/second.pt");
+        long before = hdfsBytesRead();
+        try (ModelWrapper<Model> first =
+                ModelWrapper.fromModel(TorchScriptModel.fromUri(uri), Mode.ACTOR)) {
+            assertEquals(modelBytes, hdfsBytesRead() - before, "the first wrapper fetches it");
+            assertEquals(List.of(), fetchedCopies(), "the fetched copy is gone once stored");
+            long afterFirst = hdfsBytesRead();
+            try (ModelWrapper<Model> second =
+                    ModelWrapper.fromModel(TorchScriptModel.fromUri(uri), Mode.ACTOR)) {
+                assertEquals(0, hdfsBytesRead() - afterFirst, "the second reads nothing");
+                assertEquals(first.storeId(), second.storeId());
+                assertScores(second, "simple_classifier");
+            }
+            assertScores(first, "simple_classifier");
+        }
+    }
+
+    @Test
+    void twoJvmsWrappingOneHdfsModelAtOnceFetchItOnce() throws Exception {
+        String uri = upload("simple_classifier.pt", "/models/concurrent.pt");
+        List<Process> children = new ArrayList<>();
+        try {
+            for (int i = 0; i < 2; i++) {
+                children.add(
+                        JvmLauncher.start(
+                                ChildMain.class.getName(),
+                                List.of("-Xmx512m"),
+                                List.of("remote", uri)));
+            }
+            List<String> stores = new ArrayList<>();
+            long read = 0;
+            List<Long> reads = new ArrayList<>();
+            for (Process child : children) {
+                String[] line = readLine(child).split(" ");
+                stores.add(line[0]);
+                reads.add(Long.parseLong(line[1]));
+                read += Long.parseLong(line[1]);
+            }
+            assertEquals(stores.get(0), stores.get(1), "one store");
+            assertEquals(modelBytes, read, "one of the two read the file, once: " + reads);
+        } finally {
+            for (Process child : children) {
+                child.getOutputStream().close();
+                assertTrue(child.waitFor(30, TimeUnit.SECONDS));
+            }
+        }
+    }
+
+    @Test
+    void aChangedHdfsModelIsFetchedAgainIntoANewStore() throws Exception {
+        String uri = upload("simple_classifier.pt", "/models/changing.pt");
+        try (ModelWrapper<Model> old =
+                ModelWrapper.fromModel(TorchScriptModel.fromUri(uri), Mode.ACTOR)) {
+            upload("encoder.pt", "/models/changing.pt");
+            long before = hdfsBytesRead();
+            try (ModelWrapper<Model> changed =
+                    ModelWrapper.fromModel(TorchScriptModel.fromUri(uri), Mode.ACTOR)) {
+                assertEquals(
+                        Files.size(Fixtures.path("encoder.pt")), hdfsBytesRead() - before);
+                assertNotEquals(old.storeId(), changed.storeId());
+                assertScores(changed, "encoder");
+            }
+            assertScores(old, "simple_classifier");
+        }
+    }
+
+    private static String readLine(Process p) throws Exception {
+        BufferedReader r =
+                new BufferedReader(
+                        new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        String line = r.readLine();
+        if (line == null) {
+            p.waitFor(30, TimeUnit.SECONDS);
+            throw new AssertionError("child exited with " + p.exitValue() + " before printing");
+        }
+        return line;
+    }
+}
