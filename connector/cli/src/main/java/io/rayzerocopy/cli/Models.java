@@ -46,8 +46,14 @@ final class Models {
         try {
             return TorchScriptModel.fromUri(model, weights);
         } catch (IllegalArgumentException | UncheckedIOException e) {
+            boolean weightsFailed =
+                    weights != null && e.getMessage().contains(Locations.mask(weights));
             throw new UserError(
-                    (weights == null ? "--model: " : "--model/--weights: ") + e.getMessage());
+                    (weightsFailed
+                                    ? "--weights " + Locations.mask(weights)
+                                    : "--model " + Locations.mask(model))
+                            + ": "
+                            + e.getMessage());
         }
     }
 

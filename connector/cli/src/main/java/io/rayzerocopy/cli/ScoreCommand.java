@@ -65,13 +65,14 @@ final class ScoreCommand implements Callable<Integer> {
             paramLabel = "M",
             description =
                     "TorchScript .pt file, weight-free skeleton (with --weights), or DJL model"
-                            + " directory")
+                            + " directory; a path or a URI (hdfs://, s3a://: fetched once per"
+                            + " machine into the weight store)")
     String model;
 
     @Option(
             names = "--weights",
             paramLabel = "FILE",
-            description = "safetensors weights of a weight-free skeleton")
+            description = "safetensors weights of a weight-free skeleton (a path or a URI)")
     String weights;
 
     @Option(
