@@ -160,6 +160,47 @@ class PartitionedParquetTest {
     }
 
     @Test
+    void aPartitionValueReplacesAFileColumnOfItsNameInItsPlace(@TempDir Path other) {
+        Path t = other.resolve("t");
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("date", "stale");
+        row.put("id", 1L);
+        Dataset.fromItems(List.of(row)).writeParquet(t.resolve("date=2026-12-01").toString());
+        Dataset read = Dataset.readParquet(t.toString());
+        assertEquals(List.of("date", "id"), List.copyOf(types(read).keySet()));
+        assertEquals(LocalDate.of(2026, 12, 1), read.take(1).get(0).get("date"));
+    }
+
+    @Test
+    void aDatePartitionColumnWrittenIntoFilesIsAParquetDate(@TempDir Path other) {
+        Path flat = other.resolve("flat");
+        Dataset.readParquet(table.toString()).writeParquet(flat.toString());
+        Dataset back = Dataset.readParquet(flat.toString());
+        assertEquals("Date(DAY)", types(back).get("date"));
+        List<Map<String, Object>> rows = sorted(back.take(100));
+        assertEquals(30, rows.size());
+        assertEquals(LocalDate.parse(DATES.get(2)), rows.get(29).get("date"));
+    }
+
+    @Test
+    void prunedPartitionsAreNeverOpened(@TempDir Path other) throws Exception {
+        Path t = other.resolve("t");
+        Dataset.fromItems(List.of(Map.of("id", 1L))).writeParquet(t.resolve("day=1").toString());
+        Files.createDirectories(t.resolve("day=2"));
+        Files.writeString(t.resolve("day=2/part-00000.parquet"), "not parquet at all");
+        assertEquals(1, where(t, "day = 1").count());
+        assertEquals(List.of(Map.of("id", 1L, "day", 1)), where(t, "day < 2").take(10));
+        DatasetException e =
+                assertThrows(DatasetException.class, () -> Dataset.readParquet(t.toString()).count());
+        assertTrue(e.getMessage().contains("day=2/part-00000.parquet"), e.getMessage());
+    }
+
+    private static Dataset where(Path t, String expression) {
+        return Dataset.readParquet(
+                ParquetReadOptions.builder().where(expression).build(), t.toString());
+    }
+
+    @Test
     void inconsistentLayoutsAreRefusedNamingTheDirectory(@TempDir Path other) throws Exception {
         Path t = other.resolve("t");
         Dataset.fromItems(List.of(Map.of("id", 1L))).writeParquet(t.resolve("date=2026-12-01").toString());

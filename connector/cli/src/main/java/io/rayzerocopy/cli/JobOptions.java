@@ -209,7 +209,8 @@ final class JobOptions {
     static Schema inputSchema(ParquetReadOptions read, List<String> inputs) {
         try {
             return Dataset.readParquet(read, inputs.toArray(String[]::new)).schema();
-        } catch (IllegalArgumentException e) {
+        } catch (RuntimeException e) {
+            // A bad flag, layout or file, or an unreachable file system: all before any work.
             String message = withFlags(e.getMessage());
             throw new UserError(message.startsWith("--") ? message : "--input: " + message);
         }

@@ -169,6 +169,15 @@ final class ScoreCommand implements Callable<Integer> {
     List<String> partitionBy = new ArrayList<>();
 
     @Option(
+            names = "--max-open-files",
+            defaultValue = "16",
+            description =
+                    "with --partition-by: part files open at once; past it the least recently"
+                            + " written is finished (more, smaller files instead of more memory:"
+                            + " each open file buffers a row group) (default: ${DEFAULT-VALUE})")
+    int maxOpenFiles;
+
+    @Option(
             names = "--batch-size",
             defaultValue = "256",
             description = "rows per model call (default: ${DEFAULT-VALUE})")
@@ -248,17 +257,12 @@ final class ScoreCommand implements Callable<Integer> {
         String summary;
         List<String> runtimeConf = JobOptions.configureStorage(conf);
         ActorPoolStrategy pool = pool();
-        if (batchSize < 1 || maxErroredBatches < 0 || maxActorRestarts < 0) {
+        if (batchSize < 1 || maxErroredBatches < 0 || maxActorRestarts < 0 || maxOpenFiles < 1) {
             throw new UserError(
-                    "--batch-size must be >= 1, --max-errored-batches and --max-actor-restarts"
-                            + " >= 0");
+                    "--batch-size and --max-open-files must be >= 1, --max-errored-batches and"
+                            + " --max-actor-restarts >= 0");
         }
-        ParquetWriteOptions.Compression codec;
-        try {
-            codec = ParquetWriteOptions.Compression.valueOf(compression.toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new UserError("--compression " + compression + ": choose snappy, zstd or none");
-        }
+        ParquetWriteOptions.Compression codec = codec();
         ParquetReadOptions read = JobOptions.readOptions(whereExpression, partitionTypes);
         ParquetWriteOptions.SaveMode saveMode =
                 overwrite
@@ -289,22 +293,10 @@ final class ScoreCommand implements Callable<Integer> {
                         Models.wrap(
                                 remoteModel == null ? modelPath : remoteModel.path(),
                                 remoteWeights == null ? weightsPath : remoteWeights.path())) {
-            ModelScorer.Config.Builder scorer =
-                    ModelScorer.config(wrapper)
-                            .keepColumns(keepColumns.toArray(String[]::new))
-                            .failOnNonFinite(failOnNonFinite);
-            if (!outputColumns.isEmpty()) {
-                scorer.outputColumns(outputColumns.toArray(String[]::new));
-            }
-            if (features.inputColumns != null) {
-                scorer.inputColumns(features.inputColumns.toArray(String[]::new));
-            } else {
-                scorer.featureColumns(features.featureColumns.toArray(String[]::new));
-            }
             ScoringJob job =
                     ScoringJob.run(
                             Dataset.readParquet(read, inputs.toArray(String[]::new)),
-                            scorer.build(),
+                            scorer(wrapper),
                             batchSize,
                             pool,
                             options.preserveOrder(preserveOrder)
@@ -316,6 +308,7 @@ final class ScoreCommand implements Callable<Integer> {
                                     .saveMode(saveMode)
                                     .resume(resume)
                                     .partitionBy(partitionBy.toArray(String[]::new))
+                                    .maxOpenFiles(maxOpenFiles)
                                     .build());
             job.printReport();
             summary = job.summary();
@@ -323,6 +316,31 @@ final class ScoreCommand implements Callable<Integer> {
         // After the wrapper is closed (its store released and logged): this stays the last line.
         System.out.println(summary);
         return 0;
+    }
+
+    private ParquetWriteOptions.Compression codec() {
+        try {
+            return ParquetWriteOptions.Compression.valueOf(compression.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new UserError("--compression " + compression + ": choose snappy, zstd or none");
+        }
+    }
+
+    /** The scoring actors' configuration: what they feed the model and what they write. */
+    private ModelScorer.Config scorer(ModelWrapper<Model> wrapper) {
+        ModelScorer.Config.Builder scorer =
+                ModelScorer.config(wrapper)
+                        .keepColumns(keepColumns.toArray(String[]::new))
+                        .failOnNonFinite(failOnNonFinite);
+        if (!outputColumns.isEmpty()) {
+            scorer.outputColumns(outputColumns.toArray(String[]::new));
+        }
+        if (features.inputColumns != null) {
+            scorer.inputColumns(features.inputColumns.toArray(String[]::new));
+        } else {
+            scorer.featureColumns(features.featureColumns.toArray(String[]::new));
+        }
+        return scorer.build();
     }
 
     private ActorPoolStrategy pool() {

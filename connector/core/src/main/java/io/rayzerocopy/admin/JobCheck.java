@@ -267,9 +267,11 @@ public final class JobCheck {
             return;
         }
         String input = name(JobArgument.INPUT);
+        Schema whole = inputSchema();
         List<String> files;
         try {
-            files = ParquetSource.of(b.inputs).files();
+            // Only the partitions the filter keeps: the others' files are never opened.
+            files = ParquetSource.of(b.inputs, b.read).files();
         } catch (RuntimeException e) {
             throw problem(JobArgument.INPUT, input + ": " + e.getMessage(), e);
         }
@@ -281,7 +283,12 @@ public final class JobCheck {
         for (String file : files) {
             columns.put(file, columnsOf(file));
         }
-        List<String> partitionColumns = partitionColumns(columns.get(files.get(0)));
+        List<String> own = columns.get(files.get(0));
+        List<String> partitionColumns =
+                whole.getFields().stream()
+                        .map(Field::getName)
+                        .filter(c -> !own.contains(c))
+                        .toList();
         columns.forEach((file, have) -> checkColumns(file, have, partitionColumns));
         try {
             Dataset.readParquet(b.read, b.inputs.toArray(String[]::new))
@@ -293,13 +300,12 @@ public final class JobCheck {
     }
 
     /**
-     * The columns the partition directories add to a file's {@code own}, found by reading the
-     * input's schema as the job will (the directories listed and checked, the filter bound).
+     * The input's schema as the job reads it, partition columns included: the directories listed
+     * and checked, the filter bound to them (a bad filter is named as such, not as the input).
      */
-    private List<String> partitionColumns(List<String> own) {
-        Schema whole;
+    private Schema inputSchema() {
         try {
-            whole = Dataset.readParquet(b.read, b.inputs.toArray(String[]::new)).schema();
+            return Dataset.readParquet(b.read, b.inputs.toArray(String[]::new)).schema();
         } catch (RuntimeException e) {
             JobArgument setting = settingNamedFirst(e.getMessage());
             String message = withNames(e.getMessage());
@@ -307,10 +313,6 @@ public final class JobCheck {
                     ? problem(setting, message, e)
                     : problem(JobArgument.INPUT, name(JobArgument.INPUT) + ": " + message, e);
         }
-        return whole.getFields().stream()
-                .map(Field::getName)
-                .filter(c -> !own.contains(c))
-                .toList();
     }
 
     private void checkColumns(String file, List<String> have, List<String> partitionColumns) {

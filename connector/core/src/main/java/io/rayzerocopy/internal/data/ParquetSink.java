@@ -266,7 +266,9 @@ public final class ParquetSink implements JobPlan.Output {
         Path dir = tree.path(committed);
         SplitWriter writer = area.newSplit(split, compressor);
         try {
-            long rows = writer.adopt(MAIN, partFiles(dir));
+            // A partitioned attempt's only top-level file is the empty one of an attempt
+            // without rows; adopted, it would break the table's layout for readers.
+            long rows = partitionBy.isEmpty() ? writer.adopt(MAIN, partFiles(dir)) : 0;
             for (Path side : tree.children(dir, "_")) {
                 if (tree.isDirectory(side)) {
                     writer.adopt(side.getName(), partFiles(side));
