@@ -61,7 +61,6 @@ final class SparkJobs {
 
     static WriteResult writeParquet(JobPlan plan, String directory, ParquetWriteOptions options) {
         long start = System.nanoTime();
-        ParquetSink.checkClusterOutput(directory);
         SparkOptions settings = SparkOptions.of(plan.settings());
         settings.actorBounds().check(plan.runner().maxActors());
         List<JobPlan.Split> splits = plan.splits(settings.rowsPerSplit());
