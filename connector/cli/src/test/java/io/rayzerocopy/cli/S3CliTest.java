@@ -21,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -63,9 +64,10 @@ class S3CliTest {
 
     private static List<String> score(
             int batchSize, String model, String in, String out, String... extra) {
-        List<String> args = HdfsCliTest.score(batchSize, model, in, out, extra);
-        args.addAll(s3.confArguments());
-        return args;
+        // The server's settings first: a later --conf of the same key (a test's) wins.
+        List<String> settings = new ArrayList<>(s3.confArguments());
+        settings.addAll(List.of(extra));
+        return HdfsCliTest.score(batchSize, model, in, out, settings.toArray(String[]::new));
     }
 
     @Test
