@@ -16,8 +16,8 @@ public record ExecutionStats(List<OperatorStats> operators, Duration wallTime)
         operators = List.copyOf(operators);
     }
 
-    /** These stats with {@code stats} appended as the last operator. */
-    public ExecutionStats plus(OperatorStats stats, Duration totalWallTime) {
+    /** These stats with {@code stats} appended as the last operator (the local writer's). */
+    ExecutionStats plus(OperatorStats stats, Duration totalWallTime) {
         List<OperatorStats> all = new ArrayList<>(operators);
         all.add(stats);
         return new ExecutionStats(all, totalWallTime);

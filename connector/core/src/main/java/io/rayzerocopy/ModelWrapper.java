@@ -53,6 +53,10 @@ import java.util.function.Function;
  * it stops, together (all models of a pipeline at once), after the actor's own {@code close()}.
  * Elsewhere, whoever loads a model closes it.
  *
+ * <p>Its value (mode, store, models, methods, task runtime) is fixed at construction; what it holds
+ * in this process (its lease on the store, task workers started at the first call) ends at {@link
+ * #close()}.
+ *
  * @param <T> what {@link #load()} returns: a DJL {@code Model}, or the pipeline's class
  */
 public final class ModelWrapper<T> implements Serializable, AutoCloseable {
@@ -65,8 +69,8 @@ public final class ModelWrapper<T> implements Serializable, AutoCloseable {
     private final List<String> methodNames;
     private final StoreSource source;
     private final List<String> sourceFiles;
-    private String taskRuntime = RuntimeNames.THREADS;
-    private int taskWorkers;
+    private final String taskRuntime;
+    private final int taskWorkers;
     private transient volatile TaskRunner workers;
     private transient WeightStore.Lease lease;
 
@@ -77,7 +81,9 @@ public final class ModelWrapper<T> implements Serializable, AutoCloseable {
             byte[] pipeline,
             List<String> methodNames,
             StoreSource source,
-            List<String> sourceFiles) {
+            List<String> sourceFiles,
+            String taskRuntime,
+            int taskWorkers) {
         this.mode = mode;
         this.store = store;
         this.models = models;
@@ -85,6 +91,8 @@ public final class ModelWrapper<T> implements Serializable, AutoCloseable {
         this.methodNames = List.copyOf(methodNames);
         this.source = source;
         this.sourceFiles = List.copyOf(sourceFiles);
+        this.taskRuntime = taskRuntime;
+        this.taskWorkers = taskWorkers;
     }
 
     /**
@@ -101,7 +109,7 @@ public final class ModelWrapper<T> implements Serializable, AutoCloseable {
      */
     public static ModelWrapper<Model> fromModel(Model model, Mode mode, List<String> methodNames) {
         Objects.requireNonNull(model, "model is null: pass the model to share");
-        return wrap(Map.of("", extractor(model)), null, mode, methodNames);
+        return wrap(Map.of("", extractor(model)), null, mode, methodNames, RuntimeNames.THREADS, 0);
     }
 
     /** Wraps a model described by a {@link TorchScriptModel} or {@link BlockModel}. */
@@ -116,7 +124,7 @@ public final class ModelWrapper<T> implements Serializable, AutoCloseable {
     public static ModelWrapper<Model> fromModel(
             ModelSource model, Mode mode, List<String> methodNames) {
         Objects.requireNonNull(model, "model is null: pass the model to share");
-        return wrap(Map.of("", extractor(model)), null, mode, methodNames);
+        return wrap(Map.of("", extractor(model)), null, mode, methodNames, RuntimeNames.THREADS, 0);
     }
 
     /**
@@ -166,7 +174,13 @@ public final class ModelWrapper<T> implements Serializable, AutoCloseable {
                         "pipeline field '" + field.getKey() + "': " + e.getMessage(), e);
             }
         }
-        return wrap(extractors, Pipelines.serialize(pipeline, fields), mode, List.of());
+        return wrap(
+                extractors,
+                Pipelines.serialize(pipeline, fields),
+                mode,
+                List.of(),
+                RuntimeNames.THREADS,
+                0);
     }
 
     /** Same as {@code fromModel(model, Mode.TASK)}. */
@@ -177,6 +191,33 @@ public final class ModelWrapper<T> implements Serializable, AutoCloseable {
     /** Same as {@code fromModel(model, Mode.TASK)}. */
     public static ModelWrapper<Model> forTasks(ModelSource model) {
         return fromModel(model, Mode.TASK);
+    }
+
+    /**
+     * Wraps {@code model} for task mode, its calls run on {@code workers} workers of the named
+     * runtime: {@code "threads"} of this JVM, {@code "processes"}, or {@code "ray"} actors. Each
+     * worker loads the model once, zero-copy.
+     *
+     * @throws IllegalArgumentException if the runtime is not on the classpath (the message names
+     *     the artifact to add), or {@code workers < 1}
+     */
+    public static ModelWrapper<Model> forTasks(ModelSource model, String runtime, int workers) {
+        return forTasks(model, List.of(), runtime, workers);
+    }
+
+    /**
+     * {@link #forTasks(ModelSource, String, int)}, with {@code methodNames} the TorchScript methods
+     * callable (empty: {@code forward}).
+     */
+    public static ModelWrapper<Model> forTasks(
+            ModelSource model, List<String> methodNames, String runtime, int workers) {
+        Objects.requireNonNull(model, "model is null: pass the model to share");
+        Objects.requireNonNull(runtime, "runtime");
+        if (workers < 1) {
+            throw new IllegalArgumentException("task workers must be >= 1, got " + workers);
+        }
+        Runtimes.find(runtime);
+        return wrap(Map.of("", extractor(model)), null, Mode.TASK, methodNames, runtime, workers);
     }
 
     private static boolean isModel(Object value) {
@@ -201,7 +242,9 @@ public final class ModelWrapper<T> implements Serializable, AutoCloseable {
             Map<String, ModelExtractor> extractors,
             byte[] pipeline,
             Mode mode,
-            List<String> methodNames) {
+            List<String> methodNames,
+            String taskRuntime,
+            int taskWorkers) {
         Objects.requireNonNull(mode, "mode is null: pass Mode.ACTOR or Mode.TASK");
         Objects.requireNonNull(methodNames, "methodNames");
         List<WeightStore.Tensor> tensors = new ArrayList<>();
@@ -228,7 +271,9 @@ public final class ModelWrapper<T> implements Serializable, AutoCloseable {
                             pipeline,
                             methodNames.isEmpty() ? List.of("forward") : methodNames,
                             null,
-                            sourceFiles);
+                            sourceFiles,
+                            taskRuntime,
+                            taskWorkers);
             wrapper.lease = lease;
             return wrapper;
         } finally {
@@ -374,36 +419,6 @@ public final class ModelWrapper<T> implements Serializable, AutoCloseable {
         return workers().submit(method, inputs);
     }
 
-    /**
-     * Runs this task-mode wrapper's calls on {@code count} workers of the named runtime: {@code
-     * "threads"} of this JVM (the default, one per core), {@code "processes"}, or {@code "ray"}
-     * actors. Each worker loads the model once, zero-copy. Call before the first task; returns this
-     * wrapper.
-     *
-     * @throws IllegalArgumentException if the runtime is not on the classpath (the message names
-     *     the artifact to add)
-     */
-    public synchronized ModelWrapper<T> runTasksOn(String runtime, int count) {
-        Objects.requireNonNull(runtime, "runtime");
-        if (mode != Mode.TASK) {
-            throw new IllegalStateException(
-                    "runTasksOn is for task-mode wrappers; this one is in actor mode");
-        }
-        if (count < 1) {
-            throw new IllegalArgumentException("task workers must be >= 1, got " + count);
-        }
-        if (workers != null) {
-            throw new IllegalStateException(
-                    "tasks already run on "
-                            + taskRuntime
-                            + "; choose the runtime before the first call");
-        }
-        Runtimes.find(runtime);
-        this.taskRuntime = runtime;
-        this.taskWorkers = count;
-        return this;
-    }
-
     private TaskRunner workers() {
         TaskRunner w = workers;
         if (w == null) {
@@ -484,12 +499,16 @@ public final class ModelWrapper<T> implements Serializable, AutoCloseable {
         if (shipped == null || shipped == source) {
             return this;
         }
-        ModelWrapper<T> copy =
-                new ModelWrapper<>(
-                        mode, store, models, pipeline, methodNames, shipped, sourceFiles);
-        copy.taskRuntime = taskRuntime;
-        copy.taskWorkers = taskWorkers;
-        return copy;
+        return new ModelWrapper<>(
+                mode,
+                store,
+                models,
+                pipeline,
+                methodNames,
+                shipped,
+                sourceFiles,
+                taskRuntime,
+                taskWorkers);
     }
 
     /** The user's files this wrapper's weights were read from, which a job must not replace. */

@@ -1,5 +1,7 @@
 package io.rayzerocopy;
 
+import io.rayzerocopy.internal.data.PartitionExpression;
+
 import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -124,10 +126,15 @@ public final class ParquetReadOptions implements Serializable {
          * too) and {@code NULL} ({@code col IS NULL}, {@code col IS NOT NULL}). Checked when the
          * dataset is read: an unknown column or a literal of another type than the column is
          * refused, naming both.
+         *
+         * @throws IllegalArgumentException if the expression is malformed (naming the position)
          */
         public Builder where(String expression) {
             if (expression != null && expression.isBlank()) {
                 throw new IllegalArgumentException("where expression is blank: give one or null");
+            }
+            if (expression != null) {
+                PartitionExpression.parse(expression);
             }
             this.where = expression;
             return this;

@@ -38,7 +38,10 @@ class PartitionedParquetTest {
             for (int hour : new int[] {7, 23}) {
                 List<Map<String, Object>> rows = new ArrayList<>();
                 for (int r = 0; r < 5; r++, id++) {
-                    rows.add(Map.of("id", id, "x", id * 0.5));
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    row.put("id", id);
+                    row.put("x", id * 0.5);
+                    rows.add(row);
                 }
                 Dataset.fromItems(rows)
                         .writeParquet(
@@ -154,6 +157,47 @@ class PartitionedParquetTest {
             byId.put((Long) row.get("id"), row.get("k") + "|" + row.get("s"));
         }
         assertEquals(Map.of(0L, "1.0|a/b", 1L, "2.5|null", 2L, "3.0|x=y"), byId);
+    }
+
+    @Test
+    void aPartitionValueReplacesAFileColumnOfItsNameInItsPlace(@TempDir Path other) {
+        Path t = other.resolve("t");
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("date", "stale");
+        row.put("id", 1L);
+        Dataset.fromItems(List.of(row)).writeParquet(t.resolve("date=2026-12-01").toString());
+        Dataset read = Dataset.readParquet(t.toString());
+        assertEquals(List.of("date", "id"), List.copyOf(types(read).keySet()));
+        assertEquals(LocalDate.of(2026, 12, 1), read.take(1).get(0).get("date"));
+    }
+
+    @Test
+    void aDatePartitionColumnWrittenIntoFilesIsAParquetDate(@TempDir Path other) {
+        Path flat = other.resolve("flat");
+        Dataset.readParquet(table.toString()).writeParquet(flat.toString());
+        Dataset back = Dataset.readParquet(flat.toString());
+        assertEquals("Date(DAY)", types(back).get("date"));
+        List<Map<String, Object>> rows = sorted(back.take(100));
+        assertEquals(30, rows.size());
+        assertEquals(LocalDate.parse(DATES.get(2)), rows.get(29).get("date"));
+    }
+
+    @Test
+    void prunedPartitionsAreNeverOpened(@TempDir Path other) throws Exception {
+        Path t = other.resolve("t");
+        Dataset.fromItems(List.of(Map.of("id", 1L))).writeParquet(t.resolve("day=1").toString());
+        Files.createDirectories(t.resolve("day=2"));
+        Files.writeString(t.resolve("day=2/part-00000.parquet"), "not parquet at all");
+        assertEquals(1, where(t, "day = 1").count());
+        assertEquals(List.of(Map.of("id", 1L, "day", 1)), where(t, "day < 2").take(10));
+        DatasetException e =
+                assertThrows(DatasetException.class, () -> Dataset.readParquet(t.toString()).count());
+        assertTrue(e.getMessage().contains("day=2/part-00000.parquet"), e.getMessage());
+    }
+
+    private static Dataset where(Path t, String expression) {
+        return Dataset.readParquet(
+                ParquetReadOptions.builder().where(expression).build(), t.toString());
     }
 
     @Test

@@ -305,8 +305,9 @@ public abstract class RuntimeConformance {
         RefJson ref = new RefJson("bf16_out");
         try (ModelWrapper<Model> wrapped =
                         ModelWrapper.forTasks(
-                                        TorchScriptModel.fromFile(Fixtures.path("bf16_out.pt")))
-                                .runTasksOn(runtime(), 1);
+                                TorchScriptModel.fromFile(Fixtures.path("bf16_out.pt")),
+                                runtime(),
+                                1);
                 ModelWrapper<Model> actorMode =
                         ModelWrapper.fromModel(
                                 TorchScriptModel.fromFile(Fixtures.path("bf16_out.pt")),
@@ -341,12 +342,11 @@ public abstract class RuntimeConformance {
     @Test
     void taskModeCallsRunOnTheRuntimesWorkers() throws Exception {
         try (ModelWrapper<Model> wrapped =
-                        ModelWrapper.fromModel(
-                                        TorchScriptModel.fromFile(
-                                                Fixtures.path("simple_classifier.pt")),
-                                        Mode.TASK,
-                                        List.of("forward", "embed"))
-                                .runTasksOn(runtime(), 2);
+                        ModelWrapper.forTasks(
+                                TorchScriptModel.fromFile(Fixtures.path("simple_classifier.pt")),
+                                List.of("forward", "embed"),
+                                runtime(),
+                                2);
                 NDManager m = NDManager.newBaseManager()) {
             NDArray x = Fixtures.refArray(m, "simple_classifier", "input");
             List<CompletableFuture<NDList>> calls = new ArrayList<>();

@@ -1,15 +1,18 @@
 package io.rayzerocopy.cli;
 
+import io.rayzerocopy.RuntimeNames;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.lang.reflect.InvocationTargetException;
 import java.util.List;
+import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 
 /**
- * {@code rzc bench memory|load|decode|pipeline|handwritten|spark-memory|spark-throughput}: the harnesses of the
- * benchmarks module (on the launcher's classpath), called by name so the CLI does not depend on it.
+ * {@code rzc bench memory|load|decode|pipeline|handwritten|spark-memory|spark-throughput}: the
+ * harnesses of the benchmarks module (on the launcher's classpath), called through {@link
+ * Benchmarks}, so the CLI does not depend on it.
  */
 @Command(
         name = "bench",
@@ -29,25 +32,15 @@ import java.util.concurrent.Callable;
 final class BenchCommand {
     private BenchCommand() {}
 
-    static Object invoke(String className, Class<?>[] types, Object... args) throws Exception {
-        return invoke(className, "run", types, args);
-    }
-
-    static Object invoke(String className, String method, Class<?>[] types, Object... args)
-            throws Exception {
-        Class<?> c;
-        try {
-            c = Class.forName(className);
-        } catch (ClassNotFoundException e) {
-            throw new UserError(
-                    "the benchmarks are not on the classpath: run them through ./rzc from the"
-                            + " repository root");
-        }
-        try {
-            return c.getMethod(method, types).invoke(null, args);
-        } catch (InvocationTargetException e) {
-            throw e.getCause() instanceof Exception ? (Exception) e.getCause() : e;
-        }
+    /** The benchmarks module's harnesses, or a usage error if it is not on the classpath. */
+    static Benchmarks harnesses() {
+        return ServiceLoader.load(Benchmarks.class)
+                .findFirst()
+                .orElseThrow(
+                        () ->
+                                new UserError(
+                                        "the benchmarks are not on the classpath: run them through"
+                                                + " ./rzc from the repository root"));
     }
 
     @Command(
@@ -105,7 +98,7 @@ final class BenchCommand {
 
         @Option(
                 names = "--runtime",
-                defaultValue = "processes",
+                defaultValue = RuntimeNames.PROCESSES,
                 description = "processes (default: ${DEFAULT-VALUE})")
         String runtime;
 
@@ -114,7 +107,7 @@ final class BenchCommand {
             if (actors < 1 || modelMb < 16) {
                 throw new UserError("--actors must be >= 1 and --model-mb >= 16");
             }
-            if (!runtime.equals("processes")) {
+            if (!runtime.equals(RuntimeNames.PROCESSES)) {
                 throw new UserError(
                         "--runtime "
                                 + runtime
@@ -127,22 +120,10 @@ final class BenchCommand {
                 if (batchSize < 1) {
                     throw new UserError("--batch-size must be >= 1");
                 }
-                invoke(
-                        "io.rayzerocopy.bench.MemoryBench",
-                        "scoring",
-                        new Class<?>[] {int.class, int.class, String.class, int.class},
-                        actors,
-                        modelMb,
-                        kind,
-                        batchSize);
+                harnesses().memoryWhileScoring(actors, modelMb, kind, batchSize);
                 return 0;
             }
-            invoke(
-                    "io.rayzerocopy.bench.MemoryBench",
-                    new Class<?>[] {int.class, int.class, String.class},
-                    actors,
-                    modelMb,
-                    kind);
+            harnesses().memory(actors, modelMb, kind);
             return 0;
         }
     }
@@ -177,11 +158,7 @@ final class BenchCommand {
             if (modelMb < 16 || reps < 1) {
                 throw new UserError("--model-mb must be >= 16 and --reps >= 1");
             }
-            invoke(
-                    "io.rayzerocopy.bench.LoadBench",
-                    new Class<?>[] {int.class, int.class},
-                    modelMb,
-                    reps);
+            harnesses().load(modelMb, reps);
             return 0;
         }
     }
@@ -220,12 +197,7 @@ final class BenchCommand {
             if (modelMb < 16 || executors.stream().anyMatch(n -> n < 1)) {
                 throw new UserError("--model-mb must be >= 16 and --executors >= 1");
             }
-            invoke(
-                    "io.rayzerocopy.bench.SparkBench",
-                    "memory",
-                    new Class<?>[] {List.class, int.class},
-                    executors,
-                    modelMb);
+            harnesses().sparkMemory(executors, modelMb);
             return 0;
         }
     }
@@ -235,10 +207,10 @@ final class BenchCommand {
             mixinStandardHelpOptions = true,
             description =
                     "Parquet to Parquet on local-cluster, in one session: ours vs the tuned"
-                            + " DJL-Spark job (model cached once per executor, batchPredict of"
-                            + " --batch-size rows stacked into one forward) and DJL-Spark's default"
-                            + " (model loaded per partition, batchPredict on --baseline-batch rows);"
-                            + " medians and time to first batch per task. Needs python3-torch.",
+                        + " DJL-Spark job (model cached once per executor, batchPredict of"
+                        + " --batch-size rows stacked into one forward) and DJL-Spark's default"
+                        + " (model loaded per partition, batchPredict on --baseline-batch rows);"
+                        + " medians and time to first batch per task. Needs python3-torch.",
             footer = {
                 "",
                 "Last line: rows=<n> ours_s=<s> dataframe_s=<s> djl_spark_tuned_s=<s>"
@@ -308,27 +280,16 @@ final class BenchCommand {
                 throw new UserError(
                         "--executors, --partitions and --reps must be >= 1, --rows >= partitions");
             }
-            invoke(
-                    "io.rayzerocopy.bench.SparkBench",
-                    "throughput",
-                    new Class<?>[] {
-                        int.class,
-                        long.class,
-                        int.class,
-                        int.class,
-                        int.class,
-                        int.class,
-                        int.class,
-                        int.class
-                    },
-                    executors,
-                    rows,
-                    width,
-                    layers,
-                    partitions,
-                    batchSize,
-                    baselineBatch,
-                    reps);
+            harnesses()
+                    .sparkThroughput(
+                            executors,
+                            rows,
+                            width,
+                            layers,
+                            partitions,
+                            batchSize,
+                            baselineBatch,
+                            reps);
             return 0;
         }
     }
@@ -365,11 +326,7 @@ final class BenchCommand {
             if (rows < 1 || reps < 1) {
                 throw new UserError("--rows and --reps must be >= 1");
             }
-            invoke(
-                    "io.rayzerocopy.bench.DecodeBench",
-                    new Class<?>[] {long.class, int.class},
-                    rows,
-                    reps);
+            harnesses().decode(rows, reps);
             return 0;
         }
     }
@@ -407,9 +364,7 @@ final class BenchCommand {
                 description = "rows per batch (default: ${DEFAULT-VALUE})")
         int batchSize;
 
-        @Option(
-                names = "--actors",
-                description = "actors of the job (default: the cores here)")
+        @Option(names = "--actors", description = "actors of the job (default: the cores here)")
         Integer actors;
 
         @Option(
@@ -446,17 +401,7 @@ final class BenchCommand {
                     throw new UserError("--models: small or heavy, not " + model);
                 }
             }
-            invoke(
-                    "io.rayzerocopy.bench.PipelineBench",
-                    new Class<?>[] {
-                        long.class, int.class, int.class, int.class, List.class, long.class
-                    },
-                    rows,
-                    batchSize,
-                    n,
-                    reps,
-                    models,
-                    heavyRows);
+            harnesses().pipeline(rows, batchSize, n, reps, models, heavyRows);
             return 0;
         }
     }
@@ -466,9 +411,9 @@ final class BenchCommand {
             mixinStandardHelpOptions = true,
             description =
                     "Ours (threads runtime) against the job a Java user writes without us:"
-                            + " parquet-mr ParquetReader -> a DJL Predictor per thread (batchPredict,"
-                            + " 256 rows stacked, its own model copy) -> ParquetWriter, same files and"
-                            + " threads; rows/s and peak PSS of each side's JVM.",
+                        + " parquet-mr ParquetReader -> a DJL Predictor per thread (batchPredict,"
+                        + " 256 rows stacked, its own model copy) -> ParquetWriter, same files and"
+                        + " threads; rows/s and peak PSS of each side's JVM.",
             footer = {
                 "",
                 "One line per actor count: handwritten model=<m> rows=<n> actors=<a>"
@@ -484,7 +429,8 @@ final class BenchCommand {
                 names = "--actors",
                 split = ",",
                 defaultValue = "1,2,4",
-                description = "actors = threads of the hand-written job (default: ${DEFAULT-VALUE})")
+                description =
+                        "actors = threads of the hand-written job (default: ${DEFAULT-VALUE})")
         List<Integer> actors;
 
         @Option(
@@ -516,20 +462,12 @@ final class BenchCommand {
         @Override
         public Integer call() throws Exception {
             if (rows < 1 || reps < 1 || largeMb < 16 || actors.stream().anyMatch(n -> n < 1)) {
-                throw new UserError(
-                        "--rows, --reps and --actors must be >= 1, --large-mb >= 16");
+                throw new UserError("--rows, --reps and --actors must be >= 1, --large-mb >= 16");
             }
             if (!List.of("small", "heavy", "large").contains(model)) {
                 throw new UserError("--model: small, heavy or large, not " + model);
             }
-            invoke(
-                    "io.rayzerocopy.bench.HandWrittenBench",
-                    new Class<?>[] {List.class, long.class, String.class, int.class, int.class},
-                    actors,
-                    rows,
-                    model,
-                    largeMb,
-                    reps);
+            harnesses().handWritten(actors, rows, model, largeMb, reps);
             return 0;
         }
     }

@@ -15,7 +15,9 @@ import io.rayzerocopy.Mode;
 import io.rayzerocopy.ModelScorer;
 import io.rayzerocopy.ModelWrapper;
 import io.rayzerocopy.ParquetWriteOptions;
+import io.rayzerocopy.RuntimeNames;
 import io.rayzerocopy.WriteResult;
+import io.rayzerocopy.admin.JobCheck;
 import io.rayzerocopy.admin.TensorInfo;
 import io.rayzerocopy.admin.WeightStores;
 import io.rayzerocopy.examples.SimpleClassifier;
@@ -92,13 +94,22 @@ final class DemoCommand implements Callable<Integer> {
         ExecutionOptions.Builder options =
                 JobOptions.runtime(
                                 where.runtime,
-                                master == null && where.runtime.equals("spark")
+                                master == null && where.runtime.equals(RuntimeNames.SPARK)
                                         ? "local-cluster[2,1,1024]"
                                         : master,
                                 List.of())
                         .workerJvmOptions(where.workerJvmOptions);
-        JobOptions.checkActors("--actors", actors, where.runtime);
-        JobOptions.startActorsEarly(where.runtime, actors, where.workerJvmOptions);
+        JobCheck check =
+                JobOptions.named(
+                        JobCheck.builder()
+                                .execution(
+                                        JobOptions.runtime(where.runtime)
+                                                .workerJvmOptions(where.workerJvmOptions)
+                                                .build(),
+                                        actors),
+                        "--actors");
+        JobOptions.run(check);
+        check.startActorsEarly(actors);
         Path input = dir.resolve("features");
         Path output = dir.resolve("scores");
         generate(input, rows);

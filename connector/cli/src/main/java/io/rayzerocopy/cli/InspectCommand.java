@@ -17,8 +17,9 @@ import java.util.concurrent.Callable;
         name = "inspect",
         mixinStandardHelpOptions = true,
         description =
-                "List a model's parameters (name, shape, dtype, bytes), its total size, and whether"
-                        + " a weight store for it already exists on this machine.",
+                "List a model's parameters (name, shape, dtype, bytes), its total size, the"
+                        + " arguments of its forward, and whether a weight store for it already"
+                        + " exists on this machine.",
         footer = {
             "",
             "Examples:",
@@ -59,6 +60,7 @@ final class InspectCommand implements Callable<Integer> {
         for (String t : d.privateTensors()) {
             System.out.println("private (not a parameter, stays in each actor's skeleton): " + t);
         }
+        d.signature().ifPresent(s -> System.out.println("arguments: " + s));
         Path dir = WeightStores.local().directory(d.storeId());
         System.out.printf(
                 "store: %s (%s)%n",

@@ -9,22 +9,16 @@ import io.rayzerocopy.ModelScorer;
 import io.rayzerocopy.ModelWrapper;
 import io.rayzerocopy.ParquetReadOptions;
 import io.rayzerocopy.ParquetWriteOptions;
-import io.rayzerocopy.internal.data.OutputGuard;
-import io.rayzerocopy.internal.data.ParquetSource;
-import io.rayzerocopy.internal.storage.FetchedFile;
-
-import org.apache.arrow.vector.types.pojo.Field;
-import org.apache.arrow.vector.types.pojo.Schema;
+import io.rayzerocopy.admin.JobCheck;
+import io.rayzerocopy.admin.LocalCopy;
 
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -175,6 +169,15 @@ final class ScoreCommand implements Callable<Integer> {
     List<String> partitionBy = new ArrayList<>();
 
     @Option(
+            names = "--max-open-files",
+            defaultValue = "16",
+            description =
+                    "with --partition-by: part files open at once; past it the least recently"
+                            + " written is finished (more, smaller files instead of more memory:"
+                            + " each open file buffers a row group) (default: ${DEFAULT-VALUE})")
+    int maxOpenFiles;
+
+    @Option(
             names = "--batch-size",
             defaultValue = "256",
             description = "rows per model call (default: ${DEFAULT-VALUE})")
@@ -254,53 +257,46 @@ final class ScoreCommand implements Callable<Integer> {
         String summary;
         List<String> runtimeConf = JobOptions.configureStorage(conf);
         ActorPoolStrategy pool = pool();
-        if (batchSize < 1 || maxErroredBatches < 0 || maxActorRestarts < 0) {
+        if (batchSize < 1 || maxErroredBatches < 0 || maxActorRestarts < 0 || maxOpenFiles < 1) {
             throw new UserError(
-                    "--batch-size must be >= 1, --max-errored-batches and --max-actor-restarts"
-                            + " >= 0");
+                    "--batch-size and --max-open-files must be >= 1, --max-errored-batches and"
+                            + " --max-actor-restarts >= 0");
         }
-        ParquetWriteOptions.Compression codec;
-        try {
-            codec = ParquetWriteOptions.Compression.valueOf(compression.toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new UserError("--compression " + compression + ": choose snappy, zstd or none");
-        }
+        ParquetWriteOptions.Compression codec = codec();
         ParquetReadOptions read = JobOptions.readOptions(whereExpression, partitionTypes);
-        Path modelPath = JobOptions.localModelPath(model, "--model");
-        Path weightsPath = JobOptions.localModelPath(weights, "--weights");
-        String out = checkOutput(modelPath, weightsPath);
-        JobOptions.checkRemoteReads(out, model, "--model");
-        JobOptions.checkRemoteReads(out, weights, "--weights");
-        JobOptions.checkOutput(out, overwrite);
-        Schema input = checkInputs(read);
-        JobOptions.checkPartitionBy(partitionBy, keepColumns, outputColumns, input);
-        JobOptions.checkCanStage(out);
+        ParquetWriteOptions.SaveMode saveMode =
+                overwrite
+                        ? ParquetWriteOptions.SaveMode.OVERWRITE
+                        : ParquetWriteOptions.SaveMode.ERROR_IF_EXISTS;
         ExecutionOptions.Builder options =
                 JobOptions.runtime(where.runtime, master, runtimeConf)
                         .workerJvmOptions(where.workerJvmOptions);
-        JobOptions.startActorsEarly(where.runtime, pool.minSize(), where.workerJvmOptions);
-        try (FetchedFile remoteModel = JobOptions.fetch(model, "--model");
-                FetchedFile remoteWeights = JobOptions.fetch(weights, "--weights");
+        JobCheck check =
+                JobOptions.named(
+                        JobCheck.builder()
+                                .input(inputs, read)
+                                .columns(readColumns())
+                                .model(model)
+                                .weights(weights)
+                                .output(output, saveMode)
+                                .execution(options.build(), pool.maxSize()),
+                        pool.isAutoscaling() ? "--max-actors" : "--actors");
+        String out = JobOptions.run(check);
+        JobOptions.checkPartitionBy(
+                partitionBy, keepColumns, outputColumns, JobOptions.inputSchema(read, inputs));
+        check.startActorsEarly(pool.minSize());
+        Path modelPath = JobOptions.localModelPath(model, "--model");
+        Path weightsPath = JobOptions.localModelPath(weights, "--weights");
+        try (LocalCopy remoteModel = JobOptions.fetch(model, "--model");
+                LocalCopy remoteWeights = JobOptions.fetch(weights, "--weights");
                 ModelWrapper<Model> wrapper =
                         Models.wrap(
                                 remoteModel == null ? modelPath : remoteModel.path(),
                                 remoteWeights == null ? weightsPath : remoteWeights.path())) {
-            ModelScorer.Config.Builder scorer =
-                    ModelScorer.config(wrapper)
-                            .keepColumns(keepColumns.toArray(String[]::new))
-                            .failOnNonFinite(failOnNonFinite);
-            if (!outputColumns.isEmpty()) {
-                scorer.outputColumns(outputColumns.toArray(String[]::new));
-            }
-            if (features.inputColumns != null) {
-                scorer.inputColumns(features.inputColumns.toArray(String[]::new));
-            } else {
-                scorer.featureColumns(features.featureColumns.toArray(String[]::new));
-            }
             ScoringJob job =
                     ScoringJob.run(
                             Dataset.readParquet(read, inputs.toArray(String[]::new)),
-                            scorer.build(),
+                            scorer(wrapper),
                             batchSize,
                             pool,
                             options.preserveOrder(preserveOrder)
@@ -309,12 +305,10 @@ final class ScoreCommand implements Callable<Integer> {
                             out,
                             ParquetWriteOptions.builder()
                                     .compression(codec)
-                                    .saveMode(
-                                            overwrite
-                                                    ? ParquetWriteOptions.SaveMode.OVERWRITE
-                                                    : ParquetWriteOptions.SaveMode.ERROR_IF_EXISTS)
+                                    .saveMode(saveMode)
                                     .resume(resume)
                                     .partitionBy(partitionBy.toArray(String[]::new))
+                                    .maxOpenFiles(maxOpenFiles)
                                     .build());
             job.printReport();
             summary = job.summary();
@@ -324,36 +318,29 @@ final class ScoreCommand implements Callable<Integer> {
         return 0;
     }
 
-    /**
-     * The output directory, refused (before any work) if replacing it would delete what the job
-     * reads or a directory of the user's own: the working or home directory, the root.
-     */
-    private String checkOutput(Path modelPath, Path weightsPath) {
-        List<OutputGuard.Read> reads = new ArrayList<>();
-        if (modelPath != null) {
-            reads.add(new OutputGuard.Read("the --model", modelPath));
-        }
-        if (weightsPath != null) {
-            reads.add(new OutputGuard.Read("the --weights", weightsPath));
-        }
-        String out;
+    private ParquetWriteOptions.Compression codec() {
         try {
-            out = OutputGuard.checkLocation(output, reads);
+            return ParquetWriteOptions.Compression.valueOf(compression.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new UserError("--output: " + e.getMessage());
+            throw new UserError("--compression " + compression + ": choose snappy, zstd or none");
         }
-        ParquetSource source;
-        try {
-            source = ParquetSource.of(inputs);
-        } catch (IllegalArgumentException e) {
-            throw new UserError("--input: " + e.getMessage());
+    }
+
+    /** The scoring actors' configuration: what they feed the model and what they write. */
+    private ModelScorer.Config scorer(ModelWrapper<Model> wrapper) {
+        ModelScorer.Config.Builder scorer =
+                ModelScorer.config(wrapper)
+                        .keepColumns(keepColumns.toArray(String[]::new))
+                        .failOnNonFinite(failOnNonFinite);
+        if (!outputColumns.isEmpty()) {
+            scorer.outputColumns(outputColumns.toArray(String[]::new));
         }
-        try {
-            source.checkOutput(out);
-        } catch (IllegalArgumentException | UncheckedIOException e) {
-            throw new UserError("--output: " + e.getMessage());
+        if (features.inputColumns != null) {
+            scorer.inputColumns(features.inputColumns.toArray(String[]::new));
+        } else {
+            scorer.featureColumns(features.featureColumns.toArray(String[]::new));
         }
-        return out;
+        return scorer.build();
     }
 
     private ActorPoolStrategy pool() {
@@ -365,68 +352,20 @@ final class ScoreCommand implements Callable<Integer> {
                 throw new UserError(
                         "--min-actors and --max-actors go together, with 1 <= min <= max");
             }
-            JobOptions.checkActors("--max-actors", maxActors, where.runtime, master, conf);
             return ActorPoolStrategy.autoscaling(minActors, maxActors);
         }
         int n = actors == null ? Runtime.getRuntime().availableProcessors() : actors;
         if (n < 1) {
             throw new UserError("--actors must be >= 1");
         }
-        JobOptions.checkActors("--actors", n, where.runtime, master, conf);
         return ActorPoolStrategy.size(n);
     }
 
-    /**
-     * Every input file must open as Parquet and have the columns the job reads, with the same types
-     * in every file; partition directories must be consistent and {@code --where} fit them.
-     * Returns the input's schema, partition columns included.
-     */
-    private Schema checkInputs(ParquetReadOptions read) {
-        List<String> files;
-        try {
-            files = ParquetSource.of(inputs).files();
-        } catch (RuntimeException e) {
-            throw new UserError("--input: " + e.getMessage());
-        }
-        if (files.isEmpty()) {
-            throw new UserError("--input " + inputs + " matches no Parquet file");
-        }
-        Schema whole = JobOptions.inputSchema(read, inputs);
+    /** The columns the job reads: those kept and those fed to the model. */
+    private List<String> readColumns() {
         List<String> needed = new ArrayList<>(keepColumns);
-        if (features.inputColumns != null) {
-            needed.addAll(features.inputColumns);
-        } else {
-            needed.addAll(features.featureColumns);
-        }
-        List<String> partitionColumns = JobOptions.partitionColumns(whole, files.get(0));
-        for (String file : files) {
-            Schema schema;
-            try {
-                schema = ParquetSource.of(List.of(file)).schema();
-            } catch (RuntimeException e) {
-                throw new UserError(
-                        "--input file " + file + " is not readable Parquet: " + e.getMessage());
-            }
-            List<String> have = schema.getFields().stream().map(Field::getName).toList();
-            for (String c : needed) {
-                if (!have.contains(c) && !partitionColumns.contains(c)) {
-                    throw new UserError(
-                            "--input file "
-                                    + file
-                                    + " has no column '"
-                                    + c
-                                    + "'; its columns are "
-                                    + have);
-                }
-            }
-        }
-        try {
-            Dataset.readParquet(read, inputs.toArray(String[]::new))
-                    .select(new LinkedHashSet<>(needed).toArray(String[]::new))
-                    .count();
-        } catch (IllegalArgumentException e) {
-            throw new UserError("--input: " + e.getMessage());
-        }
-        return whole;
+        needed.addAll(
+                features.inputColumns != null ? features.inputColumns : features.featureColumns);
+        return needed;
     }
 }

@@ -8,9 +8,8 @@ import io.rayzerocopy.ModelScorer;
 import io.rayzerocopy.ParquetWriteOptions;
 import io.rayzerocopy.RuntimeNames;
 import io.rayzerocopy.WriteResult;
+import io.rayzerocopy.admin.Locations;
 import io.rayzerocopy.admin.StoreMemory;
-import io.rayzerocopy.internal.storage.Storage;
-
 
 /**
  * The job {@code demo} and {@code score} share: a dataset scored by {@link ModelScorer}s into
@@ -85,6 +84,6 @@ record ScoringJob(WriteResult result, StoreMemory memory, String splitUnit) {
                 result.rowsWritten() - result.resumedRows(),
                 result.erroredRows(),
                 result.seconds(),
-                Storage.mask(result.directory()));
+                Locations.mask(result.directory()));
     }
 }

@@ -23,8 +23,8 @@ final class StoreCommand {
             name = "list",
             mixinStandardHelpOptions = true,
             description =
-                    "List stores (size, live users, age) and stores being written or left by a"
-                            + " writer that died. Changes nothing.")
+                    "List stores (size, live users, creation, last use) and stores being written or"
+                        + " left by a writer that died. Changes nothing.")
     static final class ListStores implements Callable<Integer> {
         @Override
         public Integer call() {
@@ -34,8 +34,8 @@ final class StoreCommand {
             for (StoreInfo i : infos) {
                 width = Math.max(width, i.directory().getFileName().toString().length());
             }
-            String row = "%-" + width + "s %10s %6s  %-20s  %s%n";
-            System.out.printf(row, "store", "MB", "users", "created", "state");
+            String row = "%-" + width + "s %10s %6s  %-20s  %-20s  %s%n";
+            System.out.printf(row, "store", "MB", "users", "created", "last used", "state");
             int partial = 0;
             for (StoreInfo i : infos) {
                 boolean writing = i.writerPid().isPresent();
@@ -48,6 +48,7 @@ final class StoreCommand {
                         String.format("%.1f", i.bytes() / 1048576.0),
                         writing ? "-" : Integer.toString(i.liveLeases()),
                         i.created().truncatedTo(ChronoUnit.SECONDS),
+                        i.lastUse().truncatedTo(ChronoUnit.SECONDS),
                         describe(i));
             }
             System.out.printf(

@@ -22,8 +22,9 @@ import java.util.stream.Stream;
 
 /**
  * {@code rzc score} over a Hive-partitioned table of 3 dates: {@code --where} prunes partitions,
- * {@code --keep-columns} keeps a partition column, {@code --partition-by} writes it back as
- * directories; bad flags exit 2 before the model loads, naming the flag, the column and the fix.
+ * {@code --keep-columns} keeps a partition column (a date column through a worker process's shared
+ * memory and back), {@code --partition-by} writes it back as directories; bad flags exit 2 before
+ * the model loads, naming the flag, the column and the fix.
  */
 class PartitionCliTest {
     private static final String MODEL = Fixtures.path("simple_classifier.pt").toString();
@@ -44,6 +45,10 @@ class PartitionCliTest {
     }
 
     private static JobChecksCliTest.Run score(Path out, String... extra) {
+        return score(table, out, extra);
+    }
+
+    private static JobChecksCliTest.Run score(Path input, Path out, String... extra) {
         List<String> args =
                 new ArrayList<>(
                         List.of(
@@ -51,7 +56,7 @@ class PartitionCliTest {
                                 "--model",
                                 MODEL,
                                 "--input",
-                                table.toString(),
+                                input.toString(),
                                 "--output",
                                 out.toString(),
                                 "--input-column",
@@ -73,7 +78,11 @@ class PartitionCliTest {
                         "--where",
                         "date >= '2026-12-01'",
                         "--partition-by",
-                        "date");
+                        "date",
+                        "--max-open-files",
+                        "1",
+                        "--runtime",
+                        "processes");
         assertEquals(0, r.code(), r.err());
         try (Stream<Path> dirs = Files.list(out)) {
             assertEquals(
@@ -101,6 +110,22 @@ class PartitionCliTest {
         }
         Dataset file = Dataset.readParquet(out.resolve("date=2026-12-01/part-00000.parquet").toString());
         assertEquals(List.of("id", "score"), file.schema().getFields().stream().map(f -> f.getName()).toList());
+    }
+
+    @Test
+    void theFilesOfPrunedPartitionsAreNeverOpened() throws Exception {
+        Path damaged = Files.createDirectories(dir.resolve("damaged"));
+        ParquetFixtures.writeFeatures(
+                Files.createDirectories(damaged.resolve("date=2026-12-01")).resolve("p.parquet"),
+                0,
+                X);
+        Path broken = Files.createDirectories(damaged.resolve("date=2026-12-02"));
+        Files.writeString(broken.resolve("p.parquet"), "not parquet at all");
+        Path out = dir.resolve("damaged-scores");
+        JobChecksCliTest.Run r =
+                score(damaged, out, "--keep-columns", "id", "--where", "date < '2026-12-02'");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(X.length, Dataset.readParquet(out.toString()).count());
     }
 
     /** The line {@code rzc} ended with, after asserting it exited 2 before loading the model. */

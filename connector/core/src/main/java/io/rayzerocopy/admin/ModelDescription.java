@@ -5,6 +5,7 @@ import io.rayzerocopy.ModelSource;
 import io.rayzerocopy.StoreException;
 import io.rayzerocopy.TorchScriptModel;
 import io.rayzerocopy.internal.model.BlockExtractor;
+import io.rayzerocopy.internal.model.MethodSignature;
 import io.rayzerocopy.internal.model.ModelExtractor;
 import io.rayzerocopy.internal.model.SafeTensors;
 import io.rayzerocopy.internal.model.TorchScriptExtractor;
@@ -14,13 +15,14 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
- * What wrapping a model would put in the weight store, found without writing the store or
- * starting a job: its parameters (shared by every actor through the store), the size of the
- * skeleton each actor loads, the tensors that stay private to each actor, and the store's id.
- * Immutable.
+ * What wrapping a model would put in the weight store, found without writing the store or starting
+ * a job: its parameters (shared by every actor through the store), the size of the skeleton each
+ * actor loads, the tensors that stay private to each actor, and the store's id. Immutable.
  *
  * <pre>{@code
  * ModelDescription d = ModelDescription.of(TorchScriptModel.fromFile(Path.of("model.pt")));
@@ -28,17 +30,26 @@ import java.util.Objects;
  * }</pre>
  */
 public final class ModelDescription {
+    /** The skeleton's name in the store of a single TorchScript model. */
+    private static final String SKELETON = "skeleton.pt";
+
     private final List<TensorInfo> tensors;
     private final long skeletonBytes;
     private final List<String> privateTensors;
     private final String storeId;
+    private final String signature;
 
     private ModelDescription(
-            List<TensorInfo> tensors, long skeletonBytes, List<String> privateTensors, String id) {
+            List<TensorInfo> tensors,
+            long skeletonBytes,
+            List<String> privateTensors,
+            String id,
+            String signature) {
         this.tensors = List.copyOf(tensors);
         this.skeletonBytes = skeletonBytes;
         this.privateTensors = List.copyOf(privateTensors);
         this.storeId = id;
+        this.signature = signature;
     }
 
     /**
@@ -53,7 +64,8 @@ public final class ModelDescription {
         ModelExtractor extractor =
                 model instanceof TorchScriptModel t
                         ? TorchScriptExtractor.of(t.file(), t.weights().orElse(null))
-                        : new BlockExtractor(((BlockModel) model).factory(), ((BlockModel) model).trained());
+                        : new BlockExtractor(
+                                ((BlockModel) model).factory(), ((BlockModel) model).trained());
         try (ModelExtractor.Extracted x = extractor.extract("", List.of())) {
             List<TensorInfo> tensors =
                     x.tensors().stream()
@@ -66,9 +78,15 @@ public final class ModelDescription {
                                                     t.byteSize()))
                             .toList();
             long skeleton = x.files().values().stream().mapToLong(b -> b.length).sum();
-            Path dir = WeightStore.at(WeightStores.local().root()).directoryFor(x.tensors(), x.files());
+            Path dir =
+                    WeightStore.at(WeightStores.local().root())
+                            .directoryFor(x.tensors(), x.files());
             return new ModelDescription(
-                    tensors, skeleton, x.privateTensors(), dir.getFileName().toString());
+                    tensors,
+                    skeleton,
+                    x.privateTensors(),
+                    dir.getFileName().toString(),
+                    model instanceof TorchScriptModel ? forward(x.files()) : null);
         } catch (RuntimeException e) {
             throw e;
         } catch (IOException e) {
@@ -76,6 +94,28 @@ public final class ModelDescription {
         } catch (Exception e) {
             throw new StoreException("cannot read model " + model + ": " + e.getMessage(), e);
         }
+    }
+
+    /** {@code forward}'s signature as libtorch declares it, read from the weight-free skeleton. */
+    private static String forward(Map<String, byte[]> files) throws IOException {
+        byte[] skeleton = files.get(SKELETON);
+        MethodSignature s = skeleton == null ? null : MethodSignature.ofFile(skeleton, "forward");
+        if (s == null) {
+            return null;
+        }
+        return s.method()
+                + "("
+                + String.join(", ", s.args().stream().map(MethodSignature.Arg::toString).toList())
+                + ")";
+    }
+
+    /**
+     * The arguments {@code forward} takes after {@code self}, e.g. {@code forward(Tensor x, Tensor?
+     * mask=...)}: what a job's input columns feed, in order; empty for a Java block model or if
+     * libtorch does not say.
+     */
+    public Optional<String> signature() {
+        return Optional.ofNullable(signature);
     }
 
     /** The parameters, shared through the store, in store order. */
@@ -113,6 +153,12 @@ public final class ModelDescription {
 
     @Override
     public String toString() {
-        return "ModelDescription[" + tensors.size() + " tensors, " + parameterBytes() + " bytes, store " + storeId + "]";
+        return "ModelDescription["
+                + tensors.size()
+                + " tensors, "
+                + parameterBytes()
+                + " bytes, store "
+                + storeId
+                + "]";
     }
 }

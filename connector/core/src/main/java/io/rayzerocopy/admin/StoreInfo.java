@@ -1,5 +1,7 @@
 package io.rayzerocopy.admin;
 
+import io.rayzerocopy.internal.model.WeightStore;
+
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.OptionalLong;
@@ -21,60 +23,60 @@ public final class StoreInfo {
         ABANDONED
     }
 
-    private final Path directory;
-    private final long bytes;
-    private final int liveLeases;
-    private final Instant created;
-    private final State state;
-    private final long writerPid;
+    private final WeightStore.Info info;
 
-    StoreInfo(
-            Path directory, long bytes, int liveLeases, Instant created, State state, long writerPid) {
-        this.directory = directory;
-        this.bytes = bytes;
-        this.liveLeases = liveLeases;
-        this.created = created;
-        this.state = state;
-        this.writerPid = writerPid;
+    StoreInfo(WeightStore.Info info) {
+        this.info = info;
     }
 
-    /** The store's id: its directory's name ({@code ModelWrapper.storeId()} for a committed one). */
+    /**
+     * The store's id: its directory's name ({@code ModelWrapper.storeId()} for a committed one).
+     */
     public String id() {
-        return directory.getFileName().toString();
+        return info.directory().getFileName().toString();
     }
 
     /** The directory. */
     public Path directory() {
-        return directory;
+        return info.directory();
     }
 
     /** Bytes on disk (shards and files). */
     public long bytes() {
-        return bytes;
+        return info.bytes();
     }
 
     /** Leases held by live processes: the jobs and actors using it (0 while it is written). */
     public int liveLeases() {
-        return liveLeases;
+        return info.liveLeases();
     }
 
     /** When the store was committed, or its writing started. */
     public Instant created() {
-        return created;
+        return info.created();
+    }
+
+    /**
+     * When a process last took or released a lease on it, i.e. last started or stopped using it
+     * ({@link #created()} if none did).
+     */
+    public Instant lastUse() {
+        return info.lastUse();
     }
 
     /** Committed (in use or not), or being written, or abandoned by its writer. */
     public State state() {
-        return state;
+        return State.valueOf(info.state().name());
     }
 
     /** The process writing the store (or that died writing it); empty for a committed store. */
     public OptionalLong writerPid() {
-        return writerPid < 0 ? OptionalLong.empty() : OptionalLong.of(writerPid);
+        long pid = info.writerPid();
+        return pid < 0 ? OptionalLong.empty() : OptionalLong.of(pid);
     }
 
     @Override
     public String toString() {
-        return id() + " [" + state + ", " + bytes + " bytes, " + liveLeases + " leases]";
+        return id() + " [" + state() + ", " + bytes() + " bytes, " + liveLeases() + " leases]";
     }
 }

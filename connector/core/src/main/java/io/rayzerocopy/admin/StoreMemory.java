@@ -1,11 +1,11 @@
 package io.rayzerocopy.admin;
 
 /**
- * How much physical memory a weight store takes, summed over the processes that hold a lease on
- * it, from {@code /proc/PID/smaps}: with zero-copy, one copy of the touched weights however many
- * actors map them ({@link #copies()}). Beside it, the whole PSS of those processes and its
- * anonymous part, where a copy of the weights made anywhere else would show. Immutable: one sample
- * ({@link WeightStores#memory(String)}).
+ * How much physical memory a weight store takes, summed over the processes that hold a lease on it,
+ * from {@code /proc/PID/smaps}: with zero-copy, one copy of the touched weights however many actors
+ * map them ({@link #copies()}). Beside it, the whole PSS of those processes and its anonymous part,
+ * where a copy of the weights made anywhere else would show. Immutable: one sample ({@link
+ * WeightStores#memory(String)}).
  */
 public final class StoreMemory {
     private final io.rayzerocopy.internal.model.StoreMemory sample;

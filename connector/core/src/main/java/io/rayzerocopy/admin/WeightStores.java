@@ -15,8 +15,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The weight stores of one store directory: list, describe, measure and collect them, as {@code
- * rzc store} does. Looking changes nothing and creates nothing; only {@link #gc()} removes.
+ * The weight stores of one store directory: list, describe, measure and collect them, as {@code rzc
+ * store} does. Looking changes nothing and creates nothing; only {@link #gc()} removes.
  *
  * <pre>{@code
  * WeightStores stores = WeightStores.local();
@@ -57,7 +57,7 @@ public final class WeightStores {
         if (!Files.isDirectory(root)) {
             return List.of();
         }
-        return store().list().stream().map(WeightStores::info).toList();
+        return store().list().stream().map(StoreInfo::new).toList();
     }
 
     /** The store {@code id} as {@link #list()} shows it, if it is here. */
@@ -81,8 +81,7 @@ public final class WeightStores {
      * @throws StoreException if there is no such store here
      */
     public StoreMemory memory(String id) {
-        return new StoreMemory(
-                io.rayzerocopy.internal.model.StoreMemory.measure(ref(id), store()));
+        return new StoreMemory(io.rayzerocopy.internal.model.StoreMemory.measure(ref(id), store()));
     }
 
     /**
@@ -98,9 +97,9 @@ public final class WeightStores {
     /**
      * Removes what this user's jobs killed outright left outside the stores: the shared-memory
      * batch directories ({@code /dev/shm/rzc-batches-*}), the engines' scratch directories ({@code
-     * <tmp>/rzc-scratch-*}: Spark's local directories and its executors' temp files) and the
-     * native libraries lz4-java unpacked into the temp directory that no process maps any more. A
-     * job's start does it too.
+     * <tmp>/rzc-scratch-*}: Spark's local directories and its executors' temp files) and the native
+     * libraries lz4-java unpacked into the temp directory that no process maps any more. A job's
+     * start does it too.
      *
      * @return the files and directories removed
      */
@@ -125,16 +124,6 @@ public final class WeightStores {
 
     private WeightStore store() {
         return WeightStore.at(root);
-    }
-
-    private static StoreInfo info(WeightStore.Info i) {
-        return new StoreInfo(
-                i.directory(),
-                i.bytes(),
-                i.liveLeases(),
-                i.created(),
-                StoreInfo.State.valueOf(i.state().name()),
-                i.writerPid());
     }
 
     static TensorInfo tensor(TensorSpec t) {

@@ -16,7 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 class WeightStoresTest {
     @Test
@@ -24,8 +26,7 @@ class WeightStoresTest {
         TorchScriptModel pt = TorchScriptModel.fromFile(Fixtures.path("batchnorm_net.pt"));
         ModelDescription d = ModelDescription.of(pt);
         WeightStores stores = WeightStores.local();
-        assertFalse(
-                Files.exists(stores.directory(d.storeId())), "describing writes no store");
+        assertFalse(Files.exists(stores.directory(d.storeId())), "describing writes no store");
         assertEquals(6, d.tensors().size(), "fc1, bn and fc2 weights and biases");
         assertEquals(
                 List.of(
@@ -40,21 +41,32 @@ class WeightStoresTest {
             assertEquals(
                     d.tensors().stream().map(TensorInfo::toString).toList(),
                     stored.stream().map(TensorInfo::toString).toList());
-            assertEquals(
-                    d.parameterBytes(), stored.stream().mapToLong(TensorInfo::bytes).sum());
+            assertEquals(d.parameterBytes(), stored.stream().mapToLong(TensorInfo::bytes).sum());
         }
+    }
+
+    @Test
+    void aModelsForwardSignatureIsReadFromItsSkeleton() {
+        assertEquals(
+                Optional.of("forward(Tensor x, Tensor? mask=...)"),
+                ModelDescription.of(TorchScriptModel.fromFile(Fixtures.path("optional_mask.pt")))
+                        .signature());
     }
 
     @Test
     void aStoreInUseIsListedWithItsLeaseAndMeasuredInThisProcess() {
         TorchScriptModel pt = TorchScriptModel.fromFile(Fixtures.path("simple_classifier.pt"));
         WeightStores stores = WeightStores.local();
+        // File times may be a little behind the clock: a second of slack.
+        Instant started = Instant.now().minusSeconds(1);
         try (ModelWrapper<Model> wrapper = ModelWrapper.fromModel(pt, Mode.ACTOR);
                 Model model = wrapper.load()) {
             StoreInfo info = stores.describe(wrapper.storeId()).orElseThrow();
             assertEquals(StoreInfo.State.IN_USE, info.state());
             assertTrue(info.liveLeases() >= 1, info.toString());
             assertTrue(info.writerPid().isEmpty());
+            assertFalse(
+                    info.lastUse().isBefore(started), "leased during the test: " + info.lastUse());
             assertTrue(info.bytes() >= ModelDescription.of(pt).parameterBytes(), info.toString());
             StoreMemory memory = stores.memory(wrapper.storeId());
             // Only touched pages count as mapped: before a forward pass, this process holds the

@@ -95,36 +95,8 @@ final class ParquetFileBatches implements AutoCloseable {
             FileMetaData metadata = reader.getFooter().getFileMetaData();
             MessageType fileSchema = metadata.getSchema();
             createdBy = metadata.getCreatedBy();
-            Map<String, Object> values = partitions.values(file);
-            List<String> names = columnNames(fileSchema, columns, partitions);
-            List<Type> fields = new ArrayList<>();
             List<Field> arrowFields = new ArrayList<>();
-            for (String name : names) {
-                Partitions.Column partition = partitions.column(name);
-                if (partition != null) {
-                    constants.put(arrowFields.size(), values.get(name));
-                    arrowFields.add(Partitions.field(name, partition.type()));
-                    continue;
-                }
-                if (!fileSchema.containsField(name)) {
-                    throw new IllegalArgumentException(
-                            "column '"
-                                    + name
-                                    + "' does not exist in "
-                                    + Storage.mask(file)
-                                    + "; its columns are "
-                                    + fileSchema.getFields().stream()
-                                            .map(Type::getName)
-                                            .collect(Collectors.joining(", "))
-                                    + (partitions.isEmpty()
-                                            ? ""
-                                            : ", and partition columns "
-                                                    + String.join(", ", values.keySet())));
-                }
-                decoded.add(arrowFields.size());
-                fields.add(fileSchema.getType(name));
-                arrowFields.add(null);
-            }
+            List<Type> fields = plan(fileSchema, columns, partitions, arrowFields);
             requested = new MessageType(fileSchema.getName(), fields);
             Map<String, String> keyValues = metadata.getKeyValueMetaData();
             List<ColumnDescriptor> descriptors = requested.getColumns();
@@ -141,6 +113,47 @@ final class ParquetFileBatches implements AutoCloseable {
             closeQuietly(e);
             throw e;
         }
+    }
+
+    /**
+     * Plans the batch's columns: each partition column's vector and value go to {@link
+     * #constants}, each file column's vector to {@link #decoded}; {@code arrowFields} gets the
+     * partition columns' fields and a null placeholder per file column. Returns the file columns.
+     */
+    private List<Type> plan(
+            MessageType fileSchema,
+            List<String> columns,
+            Partitions partitions,
+            List<Field> arrowFields) {
+        Map<String, Object> values = partitions.values(file);
+        List<Type> fields = new ArrayList<>();
+        for (String name : columnNames(fileSchema, columns, partitions)) {
+            Partitions.Column partition = partitions.column(name);
+            if (partition != null) {
+                constants.put(arrowFields.size(), values.get(name));
+                arrowFields.add(Partitions.field(name, partition.type()));
+                continue;
+            }
+            if (!fileSchema.containsField(name)) {
+                throw new IllegalArgumentException(
+                        "column '"
+                                + name
+                                + "' does not exist in "
+                                + Storage.mask(file)
+                                + "; its columns are "
+                                + fileSchema.getFields().stream()
+                                        .map(Type::getName)
+                                        .collect(Collectors.joining(", "))
+                                + (partitions.isEmpty()
+                                        ? ""
+                                        : ", and partition columns "
+                                                + String.join(", ", values.keySet())));
+            }
+            decoded.add(arrowFields.size());
+            fields.add(fileSchema.getType(name));
+            arrowFields.add(null);
+        }
+        return fields;
     }
 
     /**

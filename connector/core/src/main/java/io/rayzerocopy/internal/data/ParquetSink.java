@@ -123,10 +123,22 @@ public final class ParquetSink implements JobPlan.Output {
      * @throws UncheckedIOException if its file system cannot be reached
      */
     public static void checkOutput(String directory, ParquetWriteOptions.SaveMode mode) {
+        checkOutput(directory, mode, "output", SettingNames.OVERWRITE);
+    }
+
+    /**
+     * {@link #checkOutput(String, ParquetWriteOptions.SaveMode)}, with messages that name the
+     * output and the overwrite setting as the caller does ({@code --output}, {@code --overwrite}).
+     */
+    public static void checkOutput(
+            String directory,
+            ParquetWriteOptions.SaveMode mode,
+            String outputName,
+            String overwriteName) {
         Tree tree = Tree.of(directory);
         Path dir = tree.path(directory);
         checkRenames(tree, dir);
-        checkTarget(tree, dir, mode);
+        checkTarget(tree, dir, mode, outputName, overwriteName);
     }
 
     /**
@@ -254,7 +266,9 @@ public final class ParquetSink implements JobPlan.Output {
         Path dir = tree.path(committed);
         SplitWriter writer = area.newSplit(split, compressor);
         try {
-            long rows = writer.adopt(MAIN, partFiles(dir));
+            // A partitioned attempt's only top-level file is the empty one of an attempt
+            // without rows; adopted, it would break the table's layout for readers.
+            long rows = partitionBy.isEmpty() ? writer.adopt(MAIN, partFiles(dir)) : 0;
             for (Path side : tree.children(dir, "_")) {
                 if (tree.isDirectory(side)) {
                     writer.adopt(side.getName(), partFiles(side));
@@ -439,6 +453,15 @@ public final class ParquetSink implements JobPlan.Output {
     }
 
     static void checkTarget(Tree tree, Path dir, ParquetWriteOptions.SaveMode mode) {
+        checkTarget(tree, dir, mode, "output", SettingNames.OVERWRITE);
+    }
+
+    private static void checkTarget(
+            Tree tree,
+            Path dir,
+            ParquetWriteOptions.SaveMode mode,
+            String outputName,
+            String overwriteName) {
         boolean isDirectory;
         boolean exists;
         try {
@@ -450,16 +473,21 @@ public final class ParquetSink implements JobPlan.Output {
         }
         if (exists && !isDirectory) {
             throw new IllegalArgumentException(
-                    "output " + tree.name(dir) + " exists and is not a directory");
+                    outputName
+                            + " "
+                            + tree.name(dir)
+                            + " is a file, not a directory: give a directory (it is created if"
+                            + " missing)");
         }
         if (mode == ParquetWriteOptions.SaveMode.ERROR_IF_EXISTS
                 && isDirectory
                 && !StagingArea.isEmptyDirectory(tree, dir)) {
             throw new IllegalArgumentException(
-                    "output directory "
+                    outputName
+                            + " "
                             + tree.name(dir)
                             + " already exists and is not empty; choose another one or use "
-                            + SettingNames.OVERWRITE);
+                            + overwriteName);
         }
     }
 }

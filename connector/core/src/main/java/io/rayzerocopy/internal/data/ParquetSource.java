@@ -220,15 +220,13 @@ public final class ParquetSource implements BatchSource {
         if (where == null && read.partitionFilter() == null) {
             return files.stream().map(Partitions.Located::file).toList();
         }
-        if (where != null) {
-            where.bind(partitions);
-        }
+        PartitionExpression bound = where == null ? null : where.bind(partitions);
         List<String> kept = new ArrayList<>();
         Map<String, Boolean> byDirectory = new HashMap<>();
         for (Partitions.Located located : files) {
             String file = located.file();
             String dir = file.substring(0, Math.max(0, file.lastIndexOf('/')));
-            if (byDirectory.computeIfAbsent(dir, d -> keep(partitions.values(file)))) {
+            if (byDirectory.computeIfAbsent(dir, d -> keep(bound, partitions.values(file)))) {
                 kept.add(file);
             }
         }
@@ -253,9 +251,9 @@ public final class ParquetSource implements BatchSource {
         return List.copyOf(kept);
     }
 
-    private boolean keep(Map<String, Object> values) {
+    private boolean keep(PartitionExpression bound, Map<String, Object> values) {
         Map<String, Object> view = Collections.unmodifiableMap(values);
-        return (where == null || where.keep(view))
+        return (bound == null || bound.keep(view))
                 && (read.partitionFilter() == null || read.partitionFilter().keep(view));
     }
 

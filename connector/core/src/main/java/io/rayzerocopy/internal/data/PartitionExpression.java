@@ -20,7 +20,7 @@ import java.util.Map;
  * three-valued logic), and a partition is read only if the whole filter is true.
  *
  * <p>{@link #parse} checks the syntax; {@link #bind} checks columns and literal types against the
- * input's partition columns and gives the predicate.
+ * input's partition columns and gives the expression to evaluate. Immutable.
  */
 public final class PartitionExpression implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -46,16 +46,20 @@ public final class PartitionExpression implements Serializable {
     }
 
     /**
-     * Checks every column against {@code partitions} and converts literals to the columns' types.
+     * This expression with every column checked against {@code partitions} and its literals
+     * converted to the columns' types, ready for {@link #keep}.
      *
      * @throws IllegalArgumentException naming the column and the fix, if a column is not a
      *     partition column or a literal does not fit its type
      */
-    public void bind(Partitions partitions) {
-        root.bind(partitions);
+    public PartitionExpression bind(Partitions partitions) {
+        return new PartitionExpression(text, root.bind(partitions));
     }
 
-    /** Whether the partition with {@code values} (by column name) is read. */
+    /**
+     * Whether the partition with {@code values} (by column name) is read; for a {@link #bind
+     * bound} expression.
+     */
     public boolean keep(Map<String, Object> values) {
         return Boolean.TRUE.equals(root.eval(values));
     }
@@ -71,14 +75,14 @@ public final class PartitionExpression implements Serializable {
 
     /** A node of the expression; {@code eval} gives TRUE, FALSE or null (unknown). */
     private interface Node extends Serializable {
-        void bind(Partitions partitions);
+        Node bind(Partitions partitions);
 
         Boolean eval(Map<String, Object> values);
     }
 
     private record Not(Node inner) implements Node {
-        public void bind(Partitions partitions) {
-            inner.bind(partitions);
+        public Node bind(Partitions partitions) {
+            return new Not(inner.bind(partitions));
         }
 
         public Boolean eval(Map<String, Object> values) {
@@ -88,9 +92,8 @@ public final class PartitionExpression implements Serializable {
     }
 
     private record Logic(boolean and, Node left, Node right) implements Node {
-        public void bind(Partitions partitions) {
-            left.bind(partitions);
-            right.bind(partitions);
+        public Node bind(Partitions partitions) {
+            return new Logic(and, left.bind(partitions), right.bind(partitions));
         }
 
         public Boolean eval(Map<String, Object> values) {
@@ -108,8 +111,9 @@ public final class PartitionExpression implements Serializable {
     }
 
     private record IsNull(String column, boolean negated) implements Node {
-        public void bind(Partitions partitions) {
+        public Node bind(Partitions partitions) {
             Comparison.columnOf(partitions, column);
+            return this;
         }
 
         public Boolean eval(Map<String, Object> values) {
@@ -117,18 +121,13 @@ public final class PartitionExpression implements Serializable {
         }
     }
 
-    /** {@code column op literal}, or {@code column [NOT] IN (literals)} with op {@code IN}. */
-    private static final class Comparison implements Node {
-        private final String column;
-        private final String op;
-        private final List<Literal> literals;
-        private final List<Comparable<Object>> bound = new ArrayList<>();
-
-        Comparison(String column, String op, List<Literal> literals) {
-            this.column = column;
-            this.op = op;
-            this.literals = literals;
-        }
+    /**
+     * {@code column op literal}, or {@code column [NOT] IN (literals)} with op {@code IN}; {@code
+     * bound} holds the literals as values of the column's type once bound.
+     */
+    private record Comparison(
+            String column, String op, List<Literal> literals, List<Comparable<Object>> bound)
+            implements Node {
 
         static Partitions.Column columnOf(Partitions partitions, String column) {
             Partitions.Column found = partitions.column(column);
@@ -149,12 +148,13 @@ public final class PartitionExpression implements Serializable {
         }
 
         @Override
-        public void bind(Partitions partitions) {
+        public Node bind(Partitions partitions) {
             PartitionType type = columnOf(partitions, column).type();
-            bound.clear();
+            List<Comparable<Object>> values = new ArrayList<>();
             for (Literal literal : literals) {
-                bound.add(literal.as(type, column));
+                values.add(literal.as(type, column));
             }
+            return new Comparison(column, op, literals, List.copyOf(values));
         }
 
         @Override
@@ -221,11 +221,8 @@ public final class PartitionExpression implements Serializable {
                 throw mismatch(column, PartitionType.DATE, "DATE 'yyyy-MM-dd' or 'yyyy-MM-dd'");
             }
             try {
-                if (!text.matches("\\d{4}-\\d{2}-\\d{2}")) {
-                    throw new DateTimeParseException("not yyyy-MM-dd", text, 0);
-                }
-                return LocalDate.parse(text);
-            } catch (DateTimeParseException e) {
+                return Partitions.parseDate(text);
+            } catch (IllegalArgumentException | DateTimeParseException e) {
                 throw mismatch(column, PartitionType.DATE, "a date written 'yyyy-MM-dd'");
             }
         }
@@ -313,14 +310,14 @@ public final class PartitionExpression implements Serializable {
                     literals.add(literal());
                 } while (symbol(","));
                 expect(")");
-                return new Comparison(column, negated ? "NOT IN" : "IN", literals);
+                return new Comparison(column, negated ? "NOT IN" : "IN", literals, List.of());
             }
             if (negated) {
                 throw syntax("IN after NOT");
             }
             for (String op : new String[] {"<=", ">=", "!=", "<>", "=", "<", ">"}) {
                 if (symbol(op)) {
-                    return new Comparison(column, op, List.of(literal()));
+                    return new Comparison(column, op, List.of(literal()), List.of());
                 }
             }
             throw syntax("a comparison (=, !=, <, <=, >, >=, IN, IS NULL) after '" + column + "'");

@@ -1,9 +1,11 @@
 package io.rayzerocopy.internal.data;
 
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.util.ArrowBufPointer;
 import org.apache.arrow.vector.BaseIntVector;
 import org.apache.arrow.vector.BitVector;
 import org.apache.arrow.vector.DateDayVector;
+import org.apache.arrow.vector.ElementAddressableVector;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.Float4Vector;
 import org.apache.arrow.vector.Float8Vector;
@@ -75,23 +77,27 @@ final class PartitionRows {
 
     /**
      * Hands {@code write} each partition's directory and rows of {@code root} (without the
-     * partition columns); the batches are valid during the call.
+     * partition columns); the batches are valid during the call. Rows are compared with the row
+     * before them in place (no value is decoded): only the first row of each run of equal
+     * partition values is spelled as a directory.
      */
     static void split(
             VectorSchemaRoot root,
             List<String> columns,
             BiConsumer<String, VectorSchemaRoot> write) {
         int rows = root.getRowCount();
-        Map<String, List<Integer>> groups = new LinkedHashMap<>();
         List<FieldVector> keys = columns.stream().map(root::getVector).toList();
-        StringBuilder dir = new StringBuilder();
+        Map<String, List<int[]>> groups = new LinkedHashMap<>();
+        ArrowBufPointer left = new ArrowBufPointer();
+        ArrowBufPointer right = new ArrowBufPointer();
+        int[] run = null;
         for (int r = 0; r < rows; r++) {
-            dir.setLength(0);
-            for (FieldVector key : keys) {
-                dir.append(dir.length() == 0 ? "" : "/")
-                        .append(HivePaths.directory(key.getName(), text(key, r)));
+            if (run != null && sameAsBefore(keys, r, left, right)) {
+                run[1]++;
+                continue;
             }
-            groups.computeIfAbsent(dir.toString(), d -> new ArrayList<>()).add(r);
+            run = new int[] {r, 1};
+            groups.computeIfAbsent(directory(keys, r), d -> new ArrayList<>()).add(run);
         }
         List<FieldVector> data = new ArrayList<>();
         for (FieldVector vector : root.getFieldVectors()) {
@@ -105,29 +111,68 @@ final class PartitionRows {
             write.accept(groups.keySet().iterator().next(), view);
             return;
         }
-        for (Map.Entry<String, List<Integer>> group : groups.entrySet()) {
+        for (Map.Entry<String, List<int[]>> group : groups.entrySet()) {
             try (VectorSchemaRoot part = copy(data, group.getValue())) {
                 write.accept(group.getKey(), part);
             }
         }
     }
 
-    private static VectorSchemaRoot copy(List<FieldVector> data, List<Integer> rows) {
+    /** The directory of row {@code r}'s partition: {@code date=2026-12-01/region=eu}. */
+    private static String directory(List<FieldVector> keys, int r) {
+        StringBuilder dir = new StringBuilder();
+        for (FieldVector key : keys) {
+            dir.append(dir.length() == 0 ? "" : "/")
+                    .append(HivePaths.directory(key.getName(), text(key, r)));
+        }
+        return dir.toString();
+    }
+
+    /** Whether row {@code r} has the partition values of row {@code r - 1}. */
+    private static boolean sameAsBefore(
+            List<FieldVector> keys, int r, ArrowBufPointer left, ArrowBufPointer right) {
+        for (FieldVector key : keys) {
+            boolean nullNow = key.isNull(r);
+            if (nullNow || key.isNull(r - 1)) {
+                if (nullNow != key.isNull(r - 1)) {
+                    return false;
+                }
+            } else if (key instanceof BitVector bits) {
+                if (bits.get(r) != bits.get(r - 1)) {
+                    return false;
+                }
+            } else {
+                ElementAddressableVector values = (ElementAddressableVector) key;
+                values.getDataPointer(r, left);
+                values.getDataPointer(r - 1, right);
+                if (!left.equals(right)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static VectorSchemaRoot copy(List<FieldVector> data, List<int[]> runs) {
+        int count = runs.stream().mapToInt(run -> run[1]).sum();
         List<FieldVector> copies = new ArrayList<>();
         for (FieldVector source : data) {
             BufferAllocator allocator = source.getAllocator();
             FieldVector target = source.getField().createVector(allocator);
-            target.setInitialCapacity(rows.size());
+            target.setInitialCapacity(count);
             target.allocateNew();
             TransferPair pair = source.makeTransferPair(target);
-            for (int i = 0; i < rows.size(); i++) {
-                pair.copyValueSafe(rows.get(i), i);
+            int to = 0;
+            for (int[] run : runs) {
+                for (int from = run[0]; from < run[0] + run[1]; from++) {
+                    pair.copyValueSafe(from, to++);
+                }
             }
-            target.setValueCount(rows.size());
+            target.setValueCount(count);
             copies.add(target);
         }
         VectorSchemaRoot part = new VectorSchemaRoot(copies);
-        part.setRowCount(rows.size());
+        part.setRowCount(count);
         return part;
     }
 

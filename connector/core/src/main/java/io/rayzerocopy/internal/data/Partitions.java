@@ -252,7 +252,8 @@ public final class Partitions implements Serializable {
         };
     }
 
-    private static LocalDate parseDate(String text) {
+    /** A date written {@code yyyy-MM-dd}, as Spark's partition discovery takes it. */
+    static LocalDate parseDate(String text) {
         if (!DATE.matcher(text).matches()) {
             throw new IllegalArgumentException("not yyyy-MM-dd: " + text);
         }

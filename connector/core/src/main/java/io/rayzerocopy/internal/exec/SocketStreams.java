@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 
 /**
@@ -48,5 +49,14 @@ final class SocketStreams {
                 }
             }
         };
+    }
+
+    /** Closes {@code channel}, ignoring a failure: the caller is cleaning up. */
+    static void closeQuietly(ServerSocketChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // closing: nothing to do
+        }
     }
 }

@@ -61,55 +61,65 @@ public final class WorkerMain {
         for (WorkerProtocol.Frame f = WorkerProtocol.read(in);
                 f != null;
                 f = WorkerProtocol.read(in)) {
-            switch (f.type) {
-                case WorkerProtocol.INIT:
-                    ACTOR_CAME.set(true);
-                    // How long this worker, started ahead, waited for its actor: the driver
-                    // subtracts it to tell the worker's own start-up from the job's preparation.
-                    long waited = Math.max(0, System.nanoTime() - booted);
-                    try (ObjectInputStream ois =
-                            new ObjectInputStream(new ByteArrayInputStream(f.payload))) {
-                        processor = ((ActorSpec) ois.readObject()).create();
-                        WorkerProtocol.write(
-                                out,
-                                WorkerProtocol.READY,
-                                f.id,
-                                WorkerProtocol.longsBytes(
-                                        ProcessHandle.current().pid(), waited / 1_000_000));
-                    } catch (Throwable t) {
-                        WorkerProtocol.write(
-                                out, WorkerProtocol.ERROR, f.id, WorkerProtocol.bytes(describe(t)));
-                    }
+            switch (f.type()) {
+                case INIT:
+                    processor = construct(f, out, booted);
                     break;
-                case WorkerProtocol.CALL:
+                case CALL:
                     {
                         WorkerProtocol.Frame reply = call(processor, f, allocator, slots);
-                        WorkerProtocol.write(out, reply.type, f.id, reply.payload);
+                        WorkerProtocol.write(out, reply.type(), f.id(), reply.payload());
                         break;
                     }
-                case WorkerProtocol.PSS:
+                case PSS:
                     WorkerProtocol.write(
                             out,
-                            WorkerProtocol.PSS,
-                            f.id,
+                            WorkerProtocol.Type.PSS,
+                            f.id(),
                             WorkerProtocol.longBytes(ProcessMemory.selfPssKb()));
                     break;
-                case WorkerProtocol.STOP:
+                case STOP:
                     WorkerProtocol.write(
                             out,
-                            WorkerProtocol.STOPPED,
-                            f.id,
+                            WorkerProtocol.Type.STOPPED,
+                            f.id(),
                             WorkerProtocol.bytes(stop(processor, allocator)));
                     slots.deleteDirectory();
                     System.exit(0);
                     break;
                 default:
-                    throw new IllegalStateException("unknown frame type " + f.type);
+                    throw new IllegalStateException(
+                            "a worker never gets a " + f.type() + " frame");
             }
         }
         // The driver is gone (exited, or killed before it could clean up): its batch slots go too.
         slots.deleteDirectory();
         System.exit(0);
+    }
+
+    /**
+     * Builds the actor of an INIT frame and tells the driver READY (or ERROR); the actor, or
+     * {@code null} if its constructor failed.
+     */
+    private static BatchProcessor construct(
+            WorkerProtocol.Frame f, DataOutputStream out, long booted) throws IOException {
+        ACTOR_CAME.set(true);
+        // How long this worker, started ahead, waited for its actor: the driver subtracts it to
+        // tell the worker's own start-up from the job's preparation.
+        long waited = Math.max(0, System.nanoTime() - booted);
+        try (ObjectInputStream ois = new ObjectInputStream(new ByteArrayInputStream(f.payload()))) {
+            BatchProcessor processor = ((ActorSpec) ois.readObject()).create();
+            WorkerProtocol.write(
+                    out,
+                    WorkerProtocol.Type.READY,
+                    f.id(),
+                    WorkerProtocol.longsBytes(ProcessHandle.current().pid(), waited / 1_000_000));
+            return processor;
+        } catch (Throwable t) {
+            WorkerProtocol.write(
+                    out, WorkerProtocol.Type.ERROR, f.id(), WorkerProtocol.bytes(describe(t)));
+            return null;
+        }
     }
 
     /**
@@ -153,7 +163,7 @@ public final class WorkerMain {
             WorkerSlots slots) {
         int rows = -1;
         try {
-            WorkerProtocol.Call call = WorkerProtocol.Call.parse(f.payload);
+            WorkerProtocol.Call call = WorkerProtocol.Call.parse(f.payload());
             AtomicBoolean inputReleased = new AtomicBoolean();
             MappedByteBuffer outSlot = slots.mapping(call.outSlot());
             MappedBatch.Descriptor written;
@@ -180,15 +190,17 @@ public final class WorkerMain {
                 }
             }
             return new WorkerProtocol.Frame(
-                    WorkerProtocol.RESULT,
-                    f.id,
+                    WorkerProtocol.Type.RESULT,
+                    f.id(),
                     WorkerProtocol.result(inputReleased.get(), written.bytes()));
         } catch (OutOfMemoryError oom) {
             return new WorkerProtocol.Frame(
-                    WorkerProtocol.ERROR, f.id, WorkerProtocol.bytes(outOfMemory(oom, rows)));
+                    WorkerProtocol.Type.ERROR,
+                    f.id(),
+                    WorkerProtocol.bytes(outOfMemory(oom, rows)));
         } catch (Throwable t) {
             return new WorkerProtocol.Frame(
-                    WorkerProtocol.ERROR, f.id, WorkerProtocol.bytes(describe(t)));
+                    WorkerProtocol.Type.ERROR, f.id(), WorkerProtocol.bytes(describe(t)));
         }
     }
 

@@ -16,27 +16,43 @@ import java.util.Arrays;
  * the output's descriptor.
  */
 final class WorkerProtocol {
-    static final byte INIT = 1;
-    static final byte READY = 2;
-    static final byte CALL = 3;
-    static final byte RESULT = 4;
-    static final byte ERROR = 5;
-    static final byte PSS = 6;
-    static final byte STOP = 7;
-    static final byte STOPPED = 8;
+    /** What a frame is; its code is the frame's first byte. */
+    enum Type {
+        /** Driver to worker: the Java-serialized {@code ActorSpec}. */
+        INIT(1),
+        /** Worker to driver: the actor is constructed (pid, ms waited for the actor). */
+        READY(2),
+        /** Driver to worker: a batch to process ({@link Call}). */
+        CALL(3),
+        /** Worker to driver: a call's result ({@link #result}). */
+        RESULT(4),
+        /** Worker to driver: a call (or, with id 0, the constructor) failed; the message. */
+        ERROR(5),
+        /** Driver asks, worker answers: the worker's PSS in kB. */
+        PSS(6),
+        /** Driver to worker: close the actor and exit. */
+        STOP(7),
+        /** Worker to driver: closed; empty, or what closing failed with. */
+        STOPPED(8);
 
-    /** One frame. */
-    static final class Frame {
-        final byte type;
-        final long id;
-        final byte[] payload;
+        final byte code;
 
-        Frame(byte type, long id, byte[] payload) {
-            this.type = type;
-            this.id = id;
-            this.payload = payload;
+        Type(int code) {
+            this.code = (byte) code;
+        }
+
+        static Type of(int code) throws IOException {
+            for (Type t : values()) {
+                if (t.code == code) {
+                    return t;
+                }
+            }
+            throw new IOException("unknown frame type " + code);
         }
     }
+
+    /** One frame. */
+    record Frame(Type type, long id, byte[] payload) {}
 
     /** A call's payload: where its input is, where its output goes, and the input's layout. */
     record Call(int inSlot, int outSlot, byte[] descriptor) {
@@ -78,9 +94,9 @@ final class WorkerProtocol {
 
     private WorkerProtocol() {}
 
-    static void write(DataOutputStream out, byte type, long id, byte[] payload) throws IOException {
+    static void write(DataOutputStream out, Type type, long id, byte[] payload) throws IOException {
         synchronized (out) {
-            out.writeByte(type);
+            out.writeByte(type.code);
             out.writeLong(id);
             out.writeInt(payload.length);
             out.write(payload);
@@ -88,18 +104,23 @@ final class WorkerProtocol {
         }
     }
 
-    /** The next frame, or {@code null} at end of stream. */
+    /**
+     * The next frame, or {@code null} at end of stream.
+     *
+     * @throws IOException on a frame type neither side sends
+     */
     static Frame read(DataInputStream in) throws IOException {
-        int type = in.read();
-        if (type < 0) {
+        int code = in.read();
+        if (code < 0) {
             return null;
         }
+        Type type = Type.of(code);
         try {
             long id = in.readLong();
             int length = in.readInt();
             byte[] payload = new byte[length];
             in.readFully(payload);
-            return new Frame((byte) type, id, payload);
+            return new Frame(type, id, payload);
         } catch (EOFException e) {
             return null;
         }

@@ -14,8 +14,10 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -131,6 +133,18 @@ final class Leases {
     /** Deletes every lease on store {@code id}, which was removed; hold the lock. */
     void forget(String id) throws IOException {
         FileTrees.deleteTree(leaseDir(id));
+    }
+
+    /**
+     * When a lease on store {@code id} was last taken or released (the lease directory's change
+     * time), or empty if none ever was.
+     */
+    Optional<Instant> lastChange(String id) throws IOException {
+        try {
+            return Optional.of(Files.getLastModifiedTime(leaseDir(id)).toInstant());
+        } catch (NoSuchFileException none) {
+            return Optional.empty();
+        }
     }
 
     private List<Path> all(String id) throws IOException {

@@ -1,5 +1,7 @@
 package io.rayzerocopy.internal.model;
 
+import ai.djl.Device;
+import ai.djl.Model;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.IValueUtils;
@@ -7,6 +9,9 @@ import ai.djl.pytorch.jni.IValueUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -79,6 +84,22 @@ public final class MethodSignature {
                     a.close();
                 }
             }
+        }
+    }
+
+    /**
+     * The signature of {@code method} of a TorchScript file given as bytes (a weight-free skeleton
+     * of a few KB: loading it costs no copy of the weights), or null if libtorch does not say it.
+     *
+     * @throws IOException if the bytes cannot be written to a temporary file
+     */
+    public static MethodSignature ofFile(byte[] pt, String method) throws IOException {
+        Path tmp = Files.createTempFile("rzc-signature", ".pt");
+        try (Model probe = Model.newInstance("rzc-signature", Device.cpu(), Djl.engineName())) {
+            Files.write(tmp, pt);
+            return read(TorchTypes.loadForBinding(probe, tmp), method);
+        } finally {
+            Files.deleteIfExists(tmp);
         }
     }
 

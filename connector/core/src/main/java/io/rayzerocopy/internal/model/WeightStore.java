@@ -604,6 +604,7 @@ public final class WeightStore {
         private final long bytes;
         private final int liveLeases;
         private final Instant created;
+        private final Instant lastUse;
         private final State state;
         private final long writerPid;
 
@@ -612,12 +613,14 @@ public final class WeightStore {
                 long bytes,
                 int liveLeases,
                 Instant created,
+                Instant lastUse,
                 State state,
                 long writerPid) {
             this.directory = directory;
             this.bytes = bytes;
             this.liveLeases = liveLeases;
             this.created = created;
+            this.lastUse = lastUse;
             this.state = state;
             this.writerPid = writerPid;
         }
@@ -640,6 +643,11 @@ public final class WeightStore {
         /** When the store was committed, or its writing started. */
         public Instant created() {
             return created;
+        }
+
+        /** When a process last took or released a lease on it ({@link #created()} if none did). */
+        public Instant lastUse() {
+            return lastUse;
         }
 
         /** Whether it is a committed store, in use or not, or one being written or abandoned. */
@@ -678,12 +686,21 @@ public final class WeightStore {
     }
 
     /** The entry's figures; empty if it vanished while being read (committed or removed). */
-    private static Optional<Info> info(Path dir, int live, State state, long writer)
+    private Optional<Info> info(Path dir, int live, State state, long writer)
             throws IOException {
         try (Stream<Path> s = Files.walk(dir)) {
             long bytes = s.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
             Instant created = Files.getLastModifiedTime(dir).toInstant();
-            return Optional.of(new Info(dir, bytes, live, created, state, writer));
+            Instant lastUse = leases.lastChange(dir.getFileName().toString()).orElse(created);
+            return Optional.of(
+                    new Info(
+                            dir,
+                            bytes,
+                            live,
+                            created,
+                            lastUse.isAfter(created) ? lastUse : created,
+                            state,
+                            writer));
         } catch (NoSuchFileException | UncheckedIOException vanished) {
             return Optional.empty();
         }

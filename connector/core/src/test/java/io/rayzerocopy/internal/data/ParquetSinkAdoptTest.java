@@ -5,6 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.rayzerocopy.Dataset;
 import io.rayzerocopy.ParquetWriteOptions;
 
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.VectorSchemaRoot;
+import org.apache.arrow.vector.types.pojo.ArrowType;
+import org.apache.arrow.vector.types.pojo.Field;
+import org.apache.arrow.vector.types.pojo.Schema;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -58,5 +63,76 @@ class ParquetSinkAdoptTest {
         try (Stream<Path> errors = Files.list(out.resolve("_errors"))) {
             assertEquals(2, errors.count(), "the side datasets were adopted too");
         }
+    }
+
+    /**
+     * A committed partitioned attempt: rows {id, k} with k = "v" + id % 2, partitioned by k; one
+     * without rows holds only the empty top-level file every committed output gets.
+     */
+    private Path partitionedTask(String name, long from, int n) {
+        Path out = dir.resolve(name);
+        ParquetWriteOptions options = ParquetWriteOptions.builder().partitionBy("k").build();
+        if (n > 0) {
+            Dataset.fromItems(
+                            Stream.iterate(from, i -> i + 1)
+                                    .limit(n)
+                                    .map(i -> Map.<String, Object>of("id", i, "k", "v" + (i % 2)))
+                                    .toList())
+                    .writeParquet(out.toString(), options);
+            return out;
+        }
+        Schema schema =
+                new Schema(
+                        List.of(
+                                Field.nullable("id", new ArrowType.Int(64, true)),
+                                Field.nullable("k", ArrowType.Utf8.INSTANCE)));
+        try (BufferAllocator allocator = Allocators.child("empty-attempt");
+                VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator);
+                ParquetSink sink = ParquetSink.create(out.toString(), options)) {
+            sink.write(root);
+            sink.commit();
+        }
+        assertEquals(List.of("part-00000.parquet"), names(out));
+        return out;
+    }
+
+    private static List<String> names(Path dir) {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString())
+                    .filter(n -> !n.startsWith("_"))
+                    .sorted()
+                    .toList();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void partitionedAttemptsAreAdoptedPartitionByPartitionWithoutEmptyPlaceholders()
+            throws Exception {
+        Path first = partitionedTask("p0", 0, 5);
+        Path empty = partitionedTask("p1", 0, 0);
+        Path third = partitionedTask("p2", 5, 4);
+        Path out = dir.resolve("pout");
+        try (ParquetSink sink =
+                ParquetSink.create(
+                        out.toString(), ParquetWriteOptions.builder().partitionBy("k").build())) {
+            assertEquals(5, sink.adopt("first", first.toString()));
+            assertEquals(0, sink.adopt("empty", empty.toString()));
+            assertEquals(4, sink.adopt("third", third.toString()));
+            assertEquals(
+                    List.of(
+                            out.resolve("k=v0/part-00000.parquet").toString(),
+                            out.resolve("k=v0/part-00001.parquet").toString(),
+                            out.resolve("k=v1/part-00000.parquet").toString(),
+                            out.resolve("k=v1/part-00001.parquet").toString()),
+                    sink.commit());
+        }
+        Map<Long, Object> keys = new java.util.TreeMap<>();
+        for (Map<String, Object> row : Dataset.readParquet(out.toString()).take(100)) {
+            keys.put((Long) row.get("id"), row.get("k"));
+        }
+        assertEquals(9, keys.size());
+        keys.forEach((id, k) -> assertEquals("v" + (id % 2), k));
     }
 }

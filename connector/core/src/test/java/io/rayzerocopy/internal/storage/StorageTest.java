@@ -32,13 +32,16 @@ class StorageTest {
 
     @Test
     void aSchemeWithoutItsFileSystemNamesTheArtifact() {
-        // (hadoop-aws is on the test classpath, for S3Proxy: gs:// stands for a missing jar)
-        IllegalArgumentException gs =
+        // hadoop-aws is on the tests' classpath (S3 tests); the Azure and GCS file systems are not.
+        IllegalArgumentException abfs =
                 assertThrows(
                         IllegalArgumentException.class,
-                        () -> Storage.fileSystem("gs://key:secret@bucket/in"));
+                        () -> Storage.fileSystem("abfs://key:secret@container/in"));
+        assertTrue(abfs.getMessage().contains("org.apache.hadoop:hadoop-azure"), abfs.getMessage());
+        assertFalse(abfs.getMessage().contains("secret"), abfs.getMessage());
+        IllegalArgumentException gs =
+                assertThrows(IllegalArgumentException.class, () -> Storage.fileSystem("gs://b/in"));
         assertTrue(gs.getMessage().contains("gcs-connector"), gs.getMessage());
-        assertFalse(gs.getMessage().contains("secret"), gs.getMessage());
         IllegalArgumentException unknown =
                 assertThrows(
                         IllegalArgumentException.class, () -> Storage.fileSystem("foo://x/in"));
