@@ -7,37 +7,25 @@ import io.rayzerocopy.internal.data.BatchMetadata;
 import io.rayzerocopy.internal.data.BatchReader;
 import io.rayzerocopy.internal.data.BatchSource;
 import io.rayzerocopy.internal.data.ItemsSource;
-import io.rayzerocopy.internal.data.JobRecord;
 import io.rayzerocopy.internal.data.OutputGuard;
 import io.rayzerocopy.internal.data.ParquetSink;
 import io.rayzerocopy.internal.data.ParquetSource;
 import io.rayzerocopy.internal.data.RangeSource;
 import io.rayzerocopy.internal.data.SourceBatch;
-import io.rayzerocopy.internal.exec.ErroredBatchHandler;
 import io.rayzerocopy.internal.exec.MapStage;
-import io.rayzerocopy.internal.exec.Pipeline;
-import io.rayzerocopy.internal.exec.PipelineRun;
-import io.rayzerocopy.spi.ActorRuntime;
 import io.rayzerocopy.spi.ActorSpec;
 import io.rayzerocopy.spi.JobPlan;
 import io.rayzerocopy.spi.JobRuntime;
-import io.rayzerocopy.spi.RuntimeProvider;
 import io.rayzerocopy.spi.RuntimeSettings;
 import io.rayzerocopy.spi.Runtimes;
 
 import org.apache.arrow.memory.BufferAllocator;
-import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.DateDayVector;
 import org.apache.arrow.vector.FieldVector;
-import org.apache.arrow.vector.VarCharVector;
 import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.apache.arrow.vector.util.Text;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -45,13 +33,10 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.OptionalLong;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
-import java.util.function.Function;
 
 /**
  * A lazy, streaming batch-inference plan, shaped like Ray Data:
@@ -68,15 +53,13 @@ import java.util.function.Function;
  * are Arrow {@link VectorSchemaRoot}s. Immutable and thread-safe, except that {@link #stats()}
  * reports this object's latest run.
  *
- * <p>On a runtime that runs whole jobs ({@code "spark"}), {@link #writeParquet} and {@link
- * #iterBatches} (and so {@link #take}, {@link #count} and {@link #schema} with a map) hand the
- * dataset to it: the cluster runs this dataset's maps over splits of the input, each in a task of
- * its own, and the output is committed once (docs/spark.md).
+ * <p>A dataset is a plan: {@link #writeParquet} and {@link #iterBatches} (and so {@link #take},
+ * {@link #count} and {@link #schema} with a map) hand it to a job runtime ({@link
+ * io.rayzerocopy.spi.JobRuntime}). On a runtime that runs whole jobs ({@code "spark"}) the cluster
+ * runs this dataset's maps over splits of the input, each in a task of its own, and the output is
+ * committed once (docs/spark.md); on the others the local driver runs it in this JVM.
  */
 public final class Dataset {
-    private static final Logger LOG = LoggerFactory.getLogger(Dataset.class);
-    private static final int DEFAULT_BATCH_SIZE = 1024;
-    private static final String ERRORS = "_errors";
     private static final int SAMPLE_ROWS = 64;
 
     private final BatchSource source;
@@ -272,101 +255,9 @@ public final class Dataset {
         if (stages.isEmpty()) {
             ParquetSink.checkPartitionBy(writeOptions.partitionBy(), source.schema());
         }
-        JobRuntime cluster = jobRuntime();
-        if (cluster != null) {
-            checkInput();
-            return cluster.writeParquet(plan(), output, writeOptions);
-        }
-        long start = System.nanoTime();
-        OptionalLong sourceRows = source.rowCount();
-        Map<String, String> splits = source.splits();
-        JobRecord job =
-                splits.isEmpty() ? null : JobRecords.of(source, splits, stages, writeOptions);
         Runnable unprepare = checkInput();
-        try (ParquetSink sink = ParquetSink.create(output, writeOptions, job);
-                BufferAllocator allocator = Allocators.child("job")) {
-            Set<String> skipped = sink.resumedSplits();
-            BatchSource input = source.skipSplits(skipped);
-            OptionalLong totalRows = skipped.isEmpty() ? sourceRows : input.rowCount();
-            if (!skipped.isEmpty()) {
-                LOG.info(
-                        "resuming: skipping {} of {} input files already committed ({} rows"
-                                + " written); reading the other {}",
-                        skipped.size(),
-                        splits.size(),
-                        sink.resumedRows(),
-                        splits.size() - skipped.size());
-            }
-            long batches = 0;
-            long writeNanos = 0;
-            long writeStart;
-            ExecutionStats stats;
-            try (PipelineRun run =
-                    start(
-                            input,
-                            capActors(input),
-                            allocator,
-                            erroredRowsWriter(sink, allocator),
-                            sink::commitSplit)) {
-                writeStart = System.nanoTime();
-                long rows = 0;
-                for (SourceBatch next = run.next(); next != null; next = run.next()) {
-                    try (SourceBatch batch = next) {
-                        long batchStart = System.nanoTime();
-                        sink.write(batch.split(), batch.root());
-                        writeNanos += System.nanoTime() - batchStart;
-                        rows += batch.rowCount();
-                        batches++;
-                    }
-                    ExecutionStats now = run.stats();
-                    options.progress()
-                            .accept(
-                                    new Progress(
-                                            rows,
-                                            now.erroredRows(),
-                                            now.inputRows(),
-                                            totalRows,
-                                            Duration.ofNanos(System.nanoTime() - start)));
-                }
-                stats = run.stats();
-            }
-            long rows = sink.rows();
-            long erroredRows = sink.rows(ERRORS);
-            long commitStart = System.nanoTime();
-            List<String> files = sink.commit();
-            writeNanos += System.nanoTime() - commitStart;
-            Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-            stats =
-                    stats.plus(
-                            new OperatorStats(
-                                    "write",
-                                    rows - sink.resumedRows(),
-                                    batches,
-                                    0,
-                                    Duration.ofNanos(System.nanoTime() - writeStart),
-                                    Duration.ofNanos(writeNanos),
-                                    Duration.ZERO),
-                            elapsed);
-            lastStats.set(stats);
-            LOG.info(
-                    "wrote {} rows ({} errored) to {} in {} files, {} s{}",
-                    rows,
-                    erroredRows,
-                    sink.directory(),
-                    files.size(),
-                    String.format("%.3f", elapsed.toNanos() / 1e9),
-                    skipped.isEmpty()
-                            ? ""
-                            : "; " + skipped.size() + " input files were done by the resumed run");
-            return new WriteResult(
-                    sink.directory(),
-                    files,
-                    rows,
-                    erroredRows,
-                    elapsed,
-                    stats,
-                    skipped.size(),
-                    sink.resumedRows());
+        try {
+            return jobRuntime().writeParquet(plan(), output, writeOptions);
         } catch (RuntimeException | Error e) {
             // Workers started ahead that no actor claimed (the output's lock was taken, say).
             unprepare.run();
@@ -381,16 +272,9 @@ public final class Dataset {
      */
     public BatchIterator iterBatches() {
         Runnable unprepare = checkInput();
-        JobRuntime cluster = jobRuntime();
-        if (cluster != null) {
-            return cluster.iterBatches(plan());
-        }
-        BufferAllocator allocator = Allocators.child("job");
         try {
-            return new RunIterator(
-                    start(source, stages, allocator, logErrors(), split -> {}), allocator);
+            return jobRuntime().iterBatches(plan());
         } catch (RuntimeException e) {
-            allocator.close();
             unprepare.run();
             throw e;
         }
@@ -570,70 +454,6 @@ public final class Dataset {
         }
     }
 
-    private PipelineRun start(
-            BatchSource input,
-            List<MapStage> mapStages,
-            BufferAllocator allocator,
-            ErroredBatchHandler errors,
-            Consumer<String> splitEnds) {
-        Pipeline.Builder pipeline =
-                Pipeline.builder(
-                                input,
-                                mapStages.isEmpty()
-                                        ? DEFAULT_BATCH_SIZE
-                                        : mapStages.get(0).batchSize())
-                        .preserveOrder(options.preserveOrder())
-                        .erroredBatches(options.maxErroredBatches(), errors)
-                        .maxActorRestarts(options.maxActorRestarts())
-                        .onSplitEnd(splitEnds)
-                        .runtime(runtimeFactory());
-        mapStages.forEach(pipeline::stage);
-        return pipeline.build().start(allocator);
-    }
-
-    /**
-     * The stages, the first one's pool no larger than the input has batches: more actors would only
-     * cost their start (a model load each) and memory.
-     */
-    private List<MapStage> capActors(BatchSource input) {
-        if (stages.isEmpty()) {
-            return stages;
-        }
-        MapStage first = stages.get(0);
-        OptionalLong batches = input.batchCount(first.batchSize());
-        if (batches.isEmpty() || batches.getAsLong() >= first.maxActors()) {
-            return stages;
-        }
-        int max = (int) batches.getAsLong();
-        LOG.warn(
-                "map1({}): the input has only {} batches of {} rows, so {} of the {} actors asked"
-                        + " for would have nothing to do; starting at most {}",
-                first.name(),
-                max,
-                first.batchSize(),
-                first.maxActors() - max,
-                first.maxActors(),
-                max);
-        List<MapStage> capped = new ArrayList<>(stages);
-        capped.set(
-                0,
-                new MapStage(
-                        first.name(),
-                        first.actor(),
-                        first.batchSize(),
-                        Math.min(first.minActors(), max),
-                        max,
-                        first.maxInFlightPerActor(),
-                        first.cpusPerActor()));
-        return capped;
-    }
-
-    private Function<BufferAllocator, ActorRuntime> runtimeFactory() {
-        RuntimeSettings settings = runtimeSettings();
-        RuntimeProvider provider = Runtimes.find(settings.runtime());
-        return allocator -> provider.create(settings, allocator);
-    }
-
     private RuntimeSettings runtimeSettings() {
         return new RuntimeSettings(
                 options.runtime(),
@@ -642,13 +462,16 @@ public final class Dataset {
                 options.runtimeOptions());
     }
 
-    /** The runtime that runs this whole dataset itself (a cluster), or null to run it here. */
+    /**
+     * The runtime that runs this whole dataset: a cluster's that runs jobs itself (Spark on its
+     * driver), or the local driver, whose actors run on the runtime the options name.
+     */
     private JobRuntime jobRuntime() {
         RuntimeSettings settings = runtimeSettings();
         return Runtimes.find(settings.runtime()) instanceof JobRuntime jobs
                         && jobs.runsJobs(settings)
                 ? jobs
-                : null;
+                : LocalJobRuntime.INSTANCE;
     }
 
     private JobPlan plan() {
@@ -657,8 +480,7 @@ public final class Dataset {
                 stages,
                 new SplitRunner(stages, options),
                 runtimeSettings(),
-                options.maxErroredBatches(),
-                options.progress(),
+                options,
                 lastStats::set);
     }
 
@@ -727,42 +549,6 @@ public final class Dataset {
         }
     }
 
-    private static ErroredBatchHandler logErrors() {
-        return (operator, range, error) ->
-                LOG.warn("{}: gave up on {}: {}", operator, range, error.toString());
-    }
-
-    /**
-     * Writes one {@code _errors} row per errored input row: operator, source, source_row, error. A
-     * batch a function made from its input (with another row count) that later fails is recorded by
-     * the input rows it came from.
-     */
-    private static ErroredBatchHandler erroredRowsWriter(
-            ParquetSink sink, BufferAllocator allocator) {
-        return (operator, range, error) -> {
-            int rows = Math.toIntExact(range.rowCount());
-            try (VarCharVector operators = new VarCharVector("operator", allocator);
-                    VarCharVector sources = new VarCharVector("source", allocator);
-                    BigIntVector sourceRows = new BigIntVector("source_row", allocator);
-                    VarCharVector errors = new VarCharVector("error", allocator)) {
-                byte[] operatorBytes = operator.getBytes(StandardCharsets.UTF_8);
-                byte[] sourceBytes = range.source().getBytes(StandardCharsets.UTF_8);
-                byte[] errorBytes = error.toString().getBytes(StandardCharsets.UTF_8);
-                for (int r = 0; r < rows; r++) {
-                    operators.setSafe(r, operatorBytes);
-                    sources.setSafe(r, sourceBytes);
-                    sourceRows.setSafe(r, range.firstRow() + r);
-                    errors.setSafe(r, errorBytes);
-                }
-                VectorSchemaRoot root =
-                        new VectorSchemaRoot(
-                                List.<FieldVector>of(operators, sources, sourceRows, errors));
-                root.setRowCount(rows);
-                sink.writeSidecar(ERRORS, range.source(), root);
-            }
-        };
-    }
-
     private static Object plain(Object value) {
         if (value instanceof Text text) {
             return text.toString();
@@ -775,71 +561,5 @@ public final class Dataset {
             return copy;
         }
         return value;
-    }
-
-    /** A {@link BatchIterator} over a run; records the run's stats when it ends. */
-    private final class RunIterator implements BatchIterator {
-        private final PipelineRun run;
-        private final BufferAllocator allocator;
-        private SourceBatch current;
-        private SourceBatch lookahead;
-        private boolean done;
-        private boolean closed;
-
-        RunIterator(PipelineRun run, BufferAllocator allocator) {
-            this.run = run;
-            this.allocator = allocator;
-        }
-
-        @Override
-        public boolean hasNext() {
-            if (closed) {
-                return false;
-            }
-            if (lookahead == null && !done) {
-                releaseCurrent();
-                lookahead = run.next();
-                if (lookahead == null) {
-                    done = true;
-                    lastStats.set(run.stats());
-                }
-            }
-            return lookahead != null;
-        }
-
-        @Override
-        public VectorSchemaRoot next() {
-            if (!hasNext()) {
-                throw new NoSuchElementException("no more batches");
-            }
-            current = lookahead;
-            lookahead = null;
-            return current.root();
-        }
-
-        @Override
-        public void close() {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            releaseCurrent();
-            if (lookahead != null) {
-                lookahead.close();
-                lookahead = null;
-            }
-            try {
-                run.close();
-            } finally {
-                allocator.close();
-            }
-        }
-
-        private void releaseCurrent() {
-            if (current != null) {
-                current.close();
-                current = null;
-            }
-        }
     }
 }

@@ -19,8 +19,7 @@ final class DatasetPlan implements JobPlan {
     private final List<MapStage> stages;
     private final Runner runner;
     private final RuntimeSettings settings;
-    private final int maxErroredBatches;
-    private final Consumer<Progress> progress;
+    private final ExecutionOptions options;
     private final Consumer<ExecutionStats> finished;
 
     DatasetPlan(
@@ -28,16 +27,42 @@ final class DatasetPlan implements JobPlan {
             List<MapStage> stages,
             Runner runner,
             RuntimeSettings settings,
-            int maxErroredBatches,
-            Consumer<Progress> progress,
+            ExecutionOptions options,
             Consumer<ExecutionStats> finished) {
         this.source = Objects.requireNonNull(source, "source");
         this.stages = List.copyOf(stages);
         this.runner = Objects.requireNonNull(runner, "runner");
         this.settings = Objects.requireNonNull(settings, "settings");
-        this.maxErroredBatches = maxErroredBatches;
-        this.progress = Objects.requireNonNull(progress, "progress");
+        this.options = Objects.requireNonNull(options, "options");
         this.finished = Objects.requireNonNull(finished, "finished");
+    }
+
+    /**
+     * {@code plan} as {@link LocalJobRuntime} runs it: only a plan a {@link Dataset} made.
+     *
+     * @throws IllegalArgumentException for a plan of another origin
+     */
+    static DatasetPlan local(JobPlan plan) {
+        if (plan instanceof DatasetPlan dataset) {
+            return dataset;
+        }
+        throw new IllegalArgumentException(
+                "the local runtime runs the plans of a Dataset, not a " + plan.getClass().getName());
+    }
+
+    /** What the job reads. */
+    BatchSource source() {
+        return source;
+    }
+
+    /** The job's maps, in order. */
+    List<MapStage> stages() {
+        return stages;
+    }
+
+    /** How the job runs: the runtime, order, error budget, progress listener. */
+    ExecutionOptions options() {
+        return options;
     }
 
     @Override
@@ -47,7 +72,7 @@ final class DatasetPlan implements JobPlan {
 
     @Override
     public int maxErroredBatches() {
-        return maxErroredBatches;
+        return options.maxErroredBatches();
     }
 
     @Override
@@ -73,7 +98,7 @@ final class DatasetPlan implements JobPlan {
 
     @Override
     public void reportProgress(Progress p) {
-        progress.accept(p);
+        options.progress().accept(p);
     }
 
     @Override

@@ -4,16 +4,32 @@ import java.io.Serializable;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Per-operator statistics of one run, in pipeline order (read, maps, then the consumer).
- * Serializable, so that tasks of a cluster job report theirs.
+ * Serializable, so that tasks of a cluster job report theirs. Immutable; made by the job runtimes
+ * ({@link io.rayzerocopy.spi.Results} for engines).
  */
-public record ExecutionStats(List<OperatorStats> operators, Duration wallTime)
-        implements Serializable {
+public final class ExecutionStats implements Serializable {
+    private static final long serialVersionUID = 1L;
 
-    public ExecutionStats {
-        operators = List.copyOf(operators);
+    private final List<OperatorStats> operators;
+    private final Duration wallTime;
+
+    ExecutionStats(List<OperatorStats> operators, Duration wallTime) {
+        this.operators = List.copyOf(operators);
+        this.wallTime = Objects.requireNonNull(wallTime, "wallTime");
+    }
+
+    /** The operators' statistics, in pipeline order. */
+    public List<OperatorStats> operators() {
+        return operators;
+    }
+
+    /** The run's wall time. */
+    public Duration wallTime() {
+        return wallTime;
     }
 
     /** These stats with {@code stats} appended as the last operator (the local writer's). */

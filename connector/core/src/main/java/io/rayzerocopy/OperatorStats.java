@@ -4,6 +4,7 @@ import java.io.Serializable;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 
 /**
@@ -11,25 +12,42 @@ import java.util.TreeMap;
  * wall time from start to end, its busy time (time spent working: decoding, encoding, or inside
  * actor calls summed over actors, so it can exceed the wall time), the time it spent blocked
  * because the next operator was not taking batches (backpressure), and what its actors counted
- * (e.g. {@link ModelScorer#NON_FINITE_FEATURES}), summed over batches.
+ * (e.g. {@link ModelScorer#NON_FINITE_FEATURES}), summed over batches. Immutable; made by the
+ * job runtimes ({@link io.rayzerocopy.spi.Results} for engines).
  */
-public record OperatorStats(
-        String name,
-        long rows,
-        long batches,
-        long erroredRows,
-        Duration wallTime,
-        Duration busyTime,
-        Duration blockedTime,
-        Map<String, Long> counters)
-        implements Serializable {
+public final class OperatorStats implements Serializable {
+    private static final long serialVersionUID = 1L;
 
-    public OperatorStats {
-        counters = Collections.unmodifiableMap(new TreeMap<>(counters));
+    private final String name;
+    private final long rows;
+    private final long batches;
+    private final long erroredRows;
+    private final Duration wallTime;
+    private final Duration busyTime;
+    private final Duration blockedTime;
+    private final Map<String, Long> counters;
+
+    OperatorStats(
+            String name,
+            long rows,
+            long batches,
+            long erroredRows,
+            Duration wallTime,
+            Duration busyTime,
+            Duration blockedTime,
+            Map<String, Long> counters) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.rows = rows;
+        this.batches = batches;
+        this.erroredRows = erroredRows;
+        this.wallTime = Objects.requireNonNull(wallTime, "wallTime");
+        this.busyTime = Objects.requireNonNull(busyTime, "busyTime");
+        this.blockedTime = Objects.requireNonNull(blockedTime, "blockedTime");
+        this.counters = Collections.unmodifiableMap(new TreeMap<>(counters));
     }
 
     /** Stats of an operator that counts nothing. */
-    public OperatorStats(
+    OperatorStats(
             String name,
             long rows,
             long batches,
@@ -38,6 +56,46 @@ public record OperatorStats(
             Duration busyTime,
             Duration blockedTime) {
         this(name, rows, batches, erroredRows, wallTime, busyTime, blockedTime, Map.of());
+    }
+
+    /** The operator's name: {@code read}, {@code map1(...)}, {@code write}. */
+    public String name() {
+        return name;
+    }
+
+    /** Rows it produced. */
+    public long rows() {
+        return rows;
+    }
+
+    /** Batches it produced. */
+    public long batches() {
+        return batches;
+    }
+
+    /** Rows it gave up on. */
+    public long erroredRows() {
+        return erroredRows;
+    }
+
+    /** Time from its start to its end. */
+    public Duration wallTime() {
+        return wallTime;
+    }
+
+    /** Time spent working, summed over actors. */
+    public Duration busyTime() {
+        return busyTime;
+    }
+
+    /** Time spent waiting for the next operator to take batches. */
+    public Duration blockedTime() {
+        return blockedTime;
+    }
+
+    /** What its actors counted, by name, summed over batches. */
+    public Map<String, Long> counters() {
+        return counters;
     }
 
     /** Rows produced per second of wall time. */

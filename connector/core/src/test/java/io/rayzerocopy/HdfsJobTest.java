@@ -57,6 +57,14 @@ class HdfsJobTest {
     }
 
     private static Dataset job(Path flag) {
+        return job(input, flag);
+    }
+
+    /**
+     * The test job over {@code input}: 2 actors, in order, failing while {@code flag} exists
+     * (also {@link S3JobTest}'s).
+     */
+    static Dataset job(String input, Path flag) {
         return Dataset.readParquet(input)
                 .mapBatches(
                         ResumeTest.FailWhileFlagged.class,
@@ -177,7 +185,8 @@ class HdfsJobTest {
                 Dataset.readParquet(table + "/date=*").schema().findField("date").getType().toString());
     }
 
-    private static void assertEachRowOnce(String out) {
+    /** Asserts that {@code out} holds the test job's 600 rows, each once, in order. */
+    static void assertEachRowOnce(String out) {
         List<Map<String, Object>> rows = Dataset.readParquet(out).take(10_000);
         assertEquals(FILES * ROWS_PER_FILE, rows.size());
         for (int i = 0; i < rows.size(); i++) {

@@ -24,7 +24,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Jobs reading and writing a real S3 API (S3Proxy, through S3A): the output appears only when the
@@ -60,13 +59,7 @@ class S3JobTest {
     }
 
     private static Dataset job(Path flag) {
-        return Dataset.readParquet(input)
-                .mapBatches(
-                        ResumeTest.FailWhileFlagged.class,
-                        List.of(flag.toString()),
-                        20,
-                        ActorPoolStrategy.size(2))
-                .withOptions(ExecutionOptions.builder().preserveOrder(true).build());
+        return HdfsJobTest.job(input, flag);
     }
 
     @Test
@@ -177,11 +170,7 @@ class S3JobTest {
     }
 
     private static void assertEachRowOnce(String out) {
-        List<Map<String, Object>> rows = Dataset.readParquet(out).take(10_000);
-        assertEquals(FILES * ROWS_PER_FILE, rows.size());
-        for (int i = 0; i < rows.size(); i++) {
-            assertEquals(Map.of("id", (long) i, "y", (double) i), rows.get(i), "row " + i);
-        }
+        HdfsJobTest.assertEachRowOnce(out);
     }
 
 }

@@ -1,5 +1,7 @@
 package io.rayzerocopy.cli;
 
+import io.rayzerocopy.RuntimeNames;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -96,7 +98,7 @@ final class BenchCommand {
 
         @Option(
                 names = "--runtime",
-                defaultValue = "processes",
+                defaultValue = RuntimeNames.PROCESSES,
                 description = "processes (default: ${DEFAULT-VALUE})")
         String runtime;
 
@@ -105,7 +107,7 @@ final class BenchCommand {
             if (actors < 1 || modelMb < 16) {
                 throw new UserError("--actors must be >= 1 and --model-mb >= 16");
             }
-            if (!runtime.equals("processes")) {
+            if (!runtime.equals(RuntimeNames.PROCESSES)) {
                 throw new UserError(
                         "--runtime "
                                 + runtime

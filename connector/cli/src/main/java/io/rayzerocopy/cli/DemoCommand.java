@@ -15,6 +15,7 @@ import io.rayzerocopy.Mode;
 import io.rayzerocopy.ModelScorer;
 import io.rayzerocopy.ModelWrapper;
 import io.rayzerocopy.ParquetWriteOptions;
+import io.rayzerocopy.RuntimeNames;
 import io.rayzerocopy.WriteResult;
 import io.rayzerocopy.admin.JobCheck;
 import io.rayzerocopy.admin.TensorInfo;
@@ -93,7 +94,7 @@ final class DemoCommand implements Callable<Integer> {
         ExecutionOptions.Builder options =
                 JobOptions.runtime(
                                 where.runtime,
-                                master == null && where.runtime.equals("spark")
+                                master == null && where.runtime.equals(RuntimeNames.SPARK)
                                         ? "local-cluster[2,1,1024]"
                                         : master,
                                 List.of())

@@ -3,6 +3,7 @@ package io.rayzerocopy.cli;
 import io.rayzerocopy.Dataset;
 import io.rayzerocopy.ExecutionOptions;
 import io.rayzerocopy.ParquetReadOptions;
+import io.rayzerocopy.RuntimeNames;
 import io.rayzerocopy.admin.JobArgument;
 import io.rayzerocopy.admin.JobCheck;
 import io.rayzerocopy.admin.JobProblem;
@@ -61,7 +62,7 @@ final class JobOptions {
         } catch (IllegalArgumentException e) {
             throw new UserError("--runtime " + value + ": " + e.getMessage());
         }
-        if (!value.equals("spark") && (master != null || !conf.isEmpty())) {
+        if (!value.equals(RuntimeNames.SPARK) && (master != null || !conf.isEmpty())) {
             throw new UserError(
                     "--master and --conf are settings of the spark runtime: add --runtime spark");
         }

@@ -1,5 +1,7 @@
 package io.rayzerocopy.cli;
 
+import io.rayzerocopy.RuntimeNames;
+
 import picocli.CommandLine.Option;
 
 import java.util.ArrayList;
@@ -9,7 +11,7 @@ import java.util.List;
 final class RuntimeOptions {
     @Option(
             names = "--runtime",
-            defaultValue = "threads",
+            defaultValue = RuntimeNames.THREADS,
             description = "threads, processes, ray or spark (default: ${DEFAULT-VALUE})")
     String runtime;
 

@@ -61,7 +61,8 @@ class HdfsCliTest {
         return score(50, model, in, out, extra);
     }
 
-    private static List<String> score(
+    /** {@code rzc score} of {@code in} with {@code model} into {@code out}, in order, 1 actor. */
+    static List<String> score(
             int batchSize, String model, String in, String out, String... extra) {
         List<String> args =
                 new ArrayList<>(
@@ -143,7 +144,7 @@ class HdfsCliTest {
         String out = dir.resolve("never").toString();
         assertExit2(score(model, "foo://host/in", out), "--input", "foo://");
         assertExit2(
-                score(model, "gs://KEY:SECRET@bucket/in", out),
+                score(model, "gs://KEY:PASSWORD@bucket/in", out),
                 "--input",
                 "gcs-connector",
                 "gs://***@bucket/in");
@@ -162,7 +163,11 @@ class HdfsCliTest {
         assertFalse(java.nio.file.Files.exists(Path.of(out)), "nothing written");
     }
 
-    private static void assertExit2(List<String> args, String... expected) {
+    /**
+     * Runs {@code args}, asserting exit 2 within 30 s with one line holding {@code expected} and
+     * no credential ({@code PASSWORD} in the tests' URIs and settings).
+     */
+    static void assertExit2(List<String> args, String... expected) {
         long start = System.nanoTime();
         RzcCliTest.Run r = RzcCliTest.rzc(args.toArray(String[]::new));
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -173,10 +178,10 @@ class HdfsCliTest {
         for (String e : expected) {
             assertTrue(line.contains(e), "'" + e + "' in: " + line);
         }
-        assertFalse(line.contains("SECRET"), line);
+        assertFalse(line.contains("PASSWORD"), line);
     }
 
-    private static String lastLine(RzcCliTest.Run r) {
+    static String lastLine(RzcCliTest.Run r) {
         return r.out().strip().lines().reduce((a, b) -> b).orElse("");
     }
 }

@@ -64,28 +64,10 @@ class S3CliTest {
 
     private static List<String> score(
             int batchSize, String model, String in, String out, String... extra) {
-        List<String> args =
-                new ArrayList<>(
-                        List.of(
-                                "score",
-                                "--model",
-                                model,
-                                "--input",
-                                in,
-                                "--output",
-                                out,
-                                "--input-column",
-                                "features",
-                                "--keep-columns",
-                                "id",
-                                "--batch-size",
-                                Integer.toString(batchSize),
-                                "--actors",
-                                "1",
-                                "--preserve-order"));
-        args.addAll(s3.confArguments());
-        args.addAll(List.of(extra));
-        return args;
+        // The server's settings first: a later --conf of the same key (a test's) wins.
+        List<String> settings = new ArrayList<>(s3.confArguments());
+        settings.addAll(List.of(extra));
+        return HdfsCliTest.score(batchSize, model, in, out, settings.toArray(String[]::new));
     }
 
     @Test
@@ -223,21 +205,10 @@ class S3CliTest {
     }
 
     private static void assertExit2(List<String> args, String... expected) {
-        long start = System.nanoTime();
-        RzcCliTest.Run r = RzcCliTest.rzc(args.toArray(String[]::new));
-        double seconds = (System.nanoTime() - start) / 1e9;
-        assertEquals(2, r.code(), r.out() + r.err());
-        assertTrue(seconds < 30, args + " took " + seconds + " s");
-        String line =
-                r.err().lines().filter(l -> l.startsWith("rzc: ")).findFirst().orElse(r.err());
-        System.out.printf("%.1f s: %s%n", seconds, line);
-        for (String e : expected) {
-            assertTrue(line.contains(e), "'" + e + "' in: " + line);
-        }
-        assertFalse(line.contains("PASSWORD") || line.contains(S3Server.SECRET_KEY), line);
+        HdfsCliTest.assertExit2(args, expected);
     }
 
     private static String lastLine(RzcCliTest.Run r) {
-        return r.out().strip().lines().reduce((a, b) -> b).orElse("");
+        return HdfsCliTest.lastLine(r);
     }
 }

@@ -4,6 +4,7 @@ import io.rayzerocopy.Dataset;
 import io.rayzerocopy.ExecutionOptions;
 import io.rayzerocopy.ParquetReadOptions;
 import io.rayzerocopy.ParquetWriteOptions;
+import io.rayzerocopy.RuntimeNames;
 import io.rayzerocopy.internal.data.OutputGuard;
 import io.rayzerocopy.internal.data.ParquetSink;
 import io.rayzerocopy.internal.data.ParquetSource;
@@ -40,7 +41,7 @@ import java.util.Objects;
  *         .columns(List.of("id", "features"))
  *         .model("model.pt")
  *         .output("scores/", ParquetWriteOptions.SaveMode.ERROR_IF_EXISTS)
- *         .execution(ExecutionOptions.builder().runtime("processes").build(), 4)
+ *         .execution(ExecutionOptions.builder().runtime(RuntimeNames.PROCESSES).build(), 4)
  *         .build()
  *         .check();
  * }</pre>
@@ -144,8 +145,8 @@ public final class JobCheck {
                             e)
                     : problem(JobArgument.RUNTIME_OPTIONS, e.getMessage(), e);
         }
-        if (runtime.equals("threads") || runtime.equals("processes")) {
-            checkMachineFits(runtime.equals("processes"));
+        if (runtime.equals(RuntimeNames.THREADS) || runtime.equals(RuntimeNames.PROCESSES)) {
+            checkMachineFits(runtime.equals(RuntimeNames.PROCESSES));
         }
     }
 

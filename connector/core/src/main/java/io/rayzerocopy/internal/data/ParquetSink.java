@@ -152,12 +152,12 @@ public final class ParquetSink implements JobPlan.Output {
     }
 
     /**
-     * Checks, before a cluster job starts, that its output can take the task attempts {@link
+     * Checks, before a cluster job runs a task, that its output can take the task attempts {@link
      * #scratch} and {@link #adopt} move by renames: not on an object store, where they would copy.
      *
      * @throws IllegalArgumentException naming the output and the fix if not
      */
-    public static void checkClusterOutput(String directory) {
+    private static void checkClusterOutput(String directory) {
         if (ObjectStoreCommitter.isNeeded(Tree.of(directory))) {
             throw new IllegalArgumentException(
                     "cannot commit a cluster job's output to "

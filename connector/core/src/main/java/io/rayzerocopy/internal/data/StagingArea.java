@@ -544,9 +544,23 @@ public final class StagingArea {
     synchronized List<String> commit(
             Schema emptySchema, CompressionCodecFactory.BytesInputCompressor compressor)
             throws IOException {
-        if (committer != null) {
-            return commitUploads(emptySchema, compressor);
-        }
+        long start = System.nanoTime();
+        List<String> files =
+                committer != null
+                        ? commitUploads(emptySchema, compressor)
+                        : commitByRenames(emptySchema, compressor);
+        LOG.info(
+                "committed {} ({} files) in {} ms",
+                tree.name(output),
+                files.size(),
+                (System.nanoTime() - start) / 1_000_000);
+        return files;
+    }
+
+    /** Commits an output on a file system whose renames are atomic: see {@link #commit}. */
+    private List<String> commitByRenames(
+            Schema emptySchema, CompressionCodecFactory.BytesInputCompressor compressor)
+            throws IOException {
         Path data = new Path(root, DATA);
         Map<String, List<Path>> byDataset = new TreeMap<>();
         committed.values().stream()

@@ -1,6 +1,7 @@
 package io.rayzerocopy.internal.exec;
 
 import io.rayzerocopy.OperatorStats;
+import io.rayzerocopy.spi.Results;
 
 import java.time.Duration;
 import java.util.Map;
@@ -39,7 +40,7 @@ final class OperatorTracker {
     OperatorStats snapshot() {
         long start = startNanos;
         long end = endNanos != 0 ? endNanos : System.nanoTime();
-        return new OperatorStats(
+        return Results.operatorStats(
                 name,
                 rows.get(),
                 batches.get(),

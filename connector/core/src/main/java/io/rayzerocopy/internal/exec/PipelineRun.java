@@ -7,6 +7,7 @@ import io.rayzerocopy.internal.data.BatchReader;
 import io.rayzerocopy.internal.data.RowRange;
 import io.rayzerocopy.internal.data.SourceBatch;
 import io.rayzerocopy.spi.ActorRuntime;
+import io.rayzerocopy.spi.Results;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -138,7 +139,7 @@ public final class PipelineRun implements AutoCloseable {
             operators.add(tracker.snapshot());
         }
         long end = endNanos != 0 ? endNanos : System.nanoTime();
-        return new ExecutionStats(operators, Duration.ofNanos(end - startNanos));
+        return Results.executionStats(operators, Duration.ofNanos(end - startNanos));
     }
 
     /**

@@ -36,7 +36,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * waiting for them; a worker that goes away fails them all with {@link ActorDiedException}.
  */
 final class WorkerClient implements ActorHandle {
-    private static final Logger LOG = LoggerFactory.getLogger(WorkerClient.class);
+    /** The runtime's logger: {@code rzc} shows its INFO lines (when each worker was ready). */
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessRuntime.class);
 
 
     private final String name;

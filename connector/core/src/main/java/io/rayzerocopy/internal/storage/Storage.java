@@ -288,6 +288,11 @@ public final class Storage {
                 return "the bucket does not exist: create it, or fix the bucket name or"
                         + " fs.s3a.endpoint";
             }
+            if (type.endsWith(".NoAuthWithAWSException")) {
+                return "no AWS credentials found: set fs.s3a.access.key and fs.s3a.secret.key,"
+                        + " AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or"
+                        + " fs.s3a.aws.credentials.provider";
+            }
             if (type.startsWith("org.apache.hadoop.fs.s3a.") || type.startsWith("software.amazon")) {
                 if (t instanceof java.nio.file.AccessDeniedException
                         || String.valueOf(t.getMessage()).contains("403")) {

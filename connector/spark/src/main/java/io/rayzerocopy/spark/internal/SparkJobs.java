@@ -5,11 +5,11 @@ import io.rayzerocopy.DatasetException;
 import io.rayzerocopy.ExecutionStats;
 import io.rayzerocopy.OperatorStats;
 import io.rayzerocopy.ParquetWriteOptions;
-import io.rayzerocopy.Progress;
 import io.rayzerocopy.WriteResult;
 import io.rayzerocopy.spark.SparkRuntime;
 import io.rayzerocopy.spi.ArrowBatches;
 import io.rayzerocopy.spi.JobPlan;
+import io.rayzerocopy.spi.Results;
 
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.vector.VectorSchemaRoot;
@@ -157,7 +157,7 @@ final class SparkJobs {
         long inputRows = LongStream.of(splitRows).sum();
         return (finished, rows) ->
                 plan.reportProgress(
-                        new Progress(
+                        Results.progress(
                                 rows,
                                 0,
                                 finished.stream().mapToLong(p -> splitRows[p]).sum(),
@@ -184,7 +184,7 @@ final class SparkJobs {
                 output.directory(),
                 String.format("%.2f", elapsed.toNanos() / 1e9),
                 medianFirstBatch(accepted));
-        return new WriteResult(
+        return Results.writeResult(
                 output.directory(),
                 files,
                 rows,
@@ -233,7 +233,7 @@ final class SparkJobs {
                 op.counters().forEach((k, v) -> counters.merge(k, v, Long::sum));
             }
             operators.add(
-                    new OperatorStats(
+                    Results.operatorStats(
                             entry.getKey(),
                             rows,
                             batches,
@@ -243,7 +243,7 @@ final class SparkJobs {
                             blocked,
                             counters));
         }
-        return new ExecutionStats(operators, elapsed);
+        return Results.executionStats(operators, elapsed);
     }
 
     static BatchIterator iterBatches(JobPlan plan) {
@@ -316,16 +316,17 @@ final class SparkJobs {
                 reported = true;
                 Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
                 plan.reportFinished(
-                        new ExecutionStats(
+                        Results.executionStats(
                                 List.of(
-                                        new OperatorStats(
+                                        Results.operatorStats(
                                                 "spark tasks",
                                                 rows,
                                                 count,
                                                 0,
                                                 elapsed,
                                                 Duration.ZERO,
-                                                Duration.ZERO)),
+                                                Duration.ZERO,
+                                                Map.of())),
                                 elapsed));
             }
             return more;
