@@ -26,7 +26,8 @@ import java.util.stream.Stream;
 class CrossProcessTest {
     @TempDir Path tmp;
 
-    private static String readLine(Process p) throws Exception {
+    /** The child's first line of output; fails if it exits first. */
+    static String readLine(Process p) throws Exception {
         BufferedReader r =
                 new BufferedReader(
                         new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));

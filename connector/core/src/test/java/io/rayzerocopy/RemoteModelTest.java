@@ -16,9 +16,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -105,6 +102,22 @@ class RemoteModelTest {
     }
 
     @Test
+    void theSameContentAtAnotherUriIsFetchedButStoredOnce() throws Exception {
+        String uri = upload("simple_classifier.pt", "/models/original.pt");
+        String copy = upload("simple_classifier.pt", "/models/copy.pt");
+        try (ModelWrapper<Model> original =
+                ModelWrapper.fromModel(TorchScriptModel.fromUri(uri), Mode.ACTOR)) {
+            long before = hdfsBytesRead();
+            try (ModelWrapper<Model> same =
+                    ModelWrapper.fromModel(TorchScriptModel.fromUri(copy), Mode.ACTOR)) {
+                assertEquals(modelBytes, hdfsBytesRead() - before, "another file: fetched");
+                assertEquals(original.storeId(), same.storeId(), "one store for one content");
+                assertScores(same, "simple_classifier");
+            }
+        }
+    }
+
+    @Test
     void twoJvmsWrappingOneHdfsModelAtOnceFetchItOnce() throws Exception {
         String uri = upload("simple_classifier.pt", "/models/concurrent.pt");
         List<Process> children = new ArrayList<>();
@@ -120,7 +133,7 @@ class RemoteModelTest {
             long read = 0;
             List<Long> reads = new ArrayList<>();
             for (Process child : children) {
-                String[] line = readLine(child).split(" ");
+                String[] line = CrossProcessTest.readLine(child).split(" ");
                 stores.add(line[0]);
                 reads.add(Long.parseLong(line[1]));
                 read += Long.parseLong(line[1]);
@@ -151,17 +164,5 @@ class RemoteModelTest {
             }
             assertScores(old, "simple_classifier");
         }
-    }
-
-    private static String readLine(Process p) throws Exception {
-        BufferedReader r =
-                new BufferedReader(
-                        new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        String line = r.readLine();
-        if (line == null) {
-            p.waitFor(30, TimeUnit.SECONDS);
-            throw new AssertionError("child exited with " + p.exitValue() + " before printing");
-        }
-        return line;
     }
 }

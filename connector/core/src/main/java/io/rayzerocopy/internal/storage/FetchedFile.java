@@ -102,7 +102,8 @@ public final class FetchedFile implements AutoCloseable {
         return sha256;
     }
 
-    private static MessageDigest sha256Digest() {
+    /** A new SHA-256 digest. */
+    static MessageDigest sha256Digest() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {

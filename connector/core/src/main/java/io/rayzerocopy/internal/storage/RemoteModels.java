@@ -20,8 +20,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -64,9 +62,10 @@ public final class RemoteModels {
      * @param storeRoot the weight store root where records are kept
      */
     public static Turn take(Path storeRoot, String uri, String weightsUri) {
-        String identity = identity(uri) + (weightsUri == null ? "" : " + " + identity(weightsUri));
+        String identity = identity(uri, weightsUri);
         Path dir = storeRoot.resolve(DIR);
-        String name = hex(sha256(identity.getBytes(StandardCharsets.UTF_8))).substring(0, 32);
+        byte[] hash = FetchedFile.sha256Digest().digest(identity.getBytes(StandardCharsets.UTF_8));
+        String name = hex(hash).substring(0, 32);
         ReentrantLock inJvm = IN_JVM.computeIfAbsent(name, n -> new ReentrantLock());
         inJvm.lock();
         try {
@@ -136,7 +135,9 @@ public final class RemoteModels {
 
         /** What an earlier fetch of this identity became, if recorded. */
         public Optional<Record> recorded() {
-            return read(dir.resolve(name + RECORD)).filter(r -> identity.equals(r.identity)).map(r -> r.x);
+            return read(dir.resolve(name + RECORD))
+                    .filter(r -> identity.equals(r.identity))
+                    .map(r -> r.x);
         }
 
         /**
@@ -188,8 +189,7 @@ public final class RemoteModels {
          * (then the next job fetches it again).
          */
         public void record(Record record) {
-            String now = identity(uri) + (weightsUri == null ? "" : " + " + identity(weightsUri));
-            if (!now.equals(identity)) {
+            if (!identity(uri, weightsUri).equals(identity)) {
                 LOG.info("{} changed while it was fetched; not recording it", Storage.mask(uri));
                 return;
             }
@@ -238,6 +238,10 @@ public final class RemoteModels {
         }
     }
 
+    private static String identity(String uri, String weightsUri) {
+        return identity(uri) + (weightsUri == null ? "" : " + " + identity(weightsUri));
+    }
+
     /** URI without credentials, length, modification time, and the checksum if there is one. */
     private static String identity(String uri) {
         FileStatus status = status(uri);
@@ -276,14 +280,6 @@ public final class RemoteModels {
                     Storage.mask(uri) + " is a directory; name the model file in it");
         }
         return status;
-    }
-
-    private static byte[] sha256(byte[] bytes) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(bytes);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static String hex(byte[] bytes) {
