@@ -20,6 +20,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -145,6 +150,31 @@ class RemoteModelTest {
                 child.getOutputStream().close();
                 assertTrue(child.waitFor(30, TimeUnit.SECONDS));
             }
+        }
+    }
+
+    @Test
+    void twoThreadsWrappingOneHdfsModelAtOnceFetchItOnce() throws Exception {
+        String uri = upload("simple_classifier.pt", "/models/threads.pt");
+        long before = hdfsBytesRead();
+        CyclicBarrier start = new CyclicBarrier(2);
+        Callable<ModelWrapper<Model>> wrap =
+                () -> {
+                    start.await();
+                    return ModelWrapper.fromModel(TorchScriptModel.fromUri(uri), Mode.ACTOR);
+                };
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try {
+            Future<ModelWrapper<Model>> a = threads.submit(wrap);
+            Future<ModelWrapper<Model>> b = threads.submit(wrap);
+            try (ModelWrapper<Model> first = a.get(60, TimeUnit.SECONDS);
+                    ModelWrapper<Model> second = b.get(60, TimeUnit.SECONDS)) {
+                assertEquals(modelBytes, hdfsBytesRead() - before, "fetched once");
+                assertEquals(first.storeId(), second.storeId());
+                assertScores(second, "simple_classifier");
+            }
+        } finally {
+            threads.shutdownNow();
         }
     }
 
