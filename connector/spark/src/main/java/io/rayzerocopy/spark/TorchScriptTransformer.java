@@ -24,7 +24,6 @@ import org.apache.spark.sql.types.Metadata;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
-import java.nio.file.Paths;
 import java.util.List;
 
 /**
@@ -65,7 +64,11 @@ public final class TorchScriptTransformer extends Transformer {
     /** A transformer with {@code uid}; {@code copy} uses it. */
     public TorchScriptTransformer(String uid) {
         this.uid = uid;
-        modelPath = new Param<>(this, "modelPath", "TorchScript file, readable on the driver");
+        modelPath =
+                new Param<>(
+                        this,
+                        "modelPath",
+                        "TorchScript file on the driver, or its hdfs:// (s3a://...) URI");
         inputCol = new Param<>(this, "inputCol", "input column: array<float|double> or vector");
         outputCol = new Param<>(this, "outputCol", "output column: array<float>");
         batchSize = new IntParam(this, "batchSize", "rows per model call", ParamValidators.gt(0));
@@ -196,8 +199,7 @@ public final class TorchScriptTransformer extends Transformer {
                         "set the TorchScript file with setModelPath before transforming");
             }
             wrapper =
-                    ModelWrapper.fromModel(
-                            TorchScriptModel.fromFile(Paths.get($(modelPath))), Mode.ACTOR);
+                    ModelWrapper.fromModel(TorchScriptModel.fromUri($(modelPath)), Mode.ACTOR);
         }
         return wrapper;
     }
