@@ -18,6 +18,7 @@ import io.rayzerocopy.internal.model.TorchScriptExtractor;
 import io.rayzerocopy.internal.model.TorchTypes;
 import io.rayzerocopy.internal.model.WeightStore;
 import io.rayzerocopy.internal.storage.RemoteModels;
+import io.rayzerocopy.internal.storage.Storage;
 import io.rayzerocopy.spi.RuntimeSettings;
 import io.rayzerocopy.spi.Runtimes;
 import io.rayzerocopy.spi.StoreSource;
@@ -271,12 +272,25 @@ public final class ModelWrapper<T> implements Serializable, AutoCloseable {
                             TorchScriptExtractor.of(
                                             files.get(0), files.size() > 1 ? files.get(1) : null)
                                     .extract(prefix, names);
-            ModelWrapper<Model> wrapper =
-                    wrap(Map.of("", fetched), null, mode, methodNames, runtime, workers);
+            ModelWrapper<Model> wrapper;
+            try {
+                wrapper = wrap(Map.of("", fetched), null, mode, methodNames, runtime, workers);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(namingRemote(e.getMessage(), files, model), e);
+            }
             turn.deleteCopies();
             turn.record(new RemoteModels.Record(sha, wrapper.store.id(), wrapper.methodNames));
             return wrapper;
         }
+    }
+
+    /** {@code message} naming the remote files instead of their fetched copies. */
+    private static String namingRemote(String message, List<Path> copies, TorchScriptModel model) {
+        String named = message.replace(copies.get(0).toString(), Storage.mask(model.uri().get()));
+        return copies.size() > 1
+                ? named.replace(
+                        copies.get(1).toString(), Storage.mask(model.weightsUri().get()))
+                : named;
     }
 
     /** The wrapper over a recorded store, if it is still here and its methods were checked. */

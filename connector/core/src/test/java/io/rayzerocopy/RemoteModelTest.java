@@ -1,7 +1,9 @@
 package io.rayzerocopy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Model;
@@ -16,6 +18,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -120,6 +123,27 @@ class RemoteModelTest {
                 assertScores(same, "simple_classifier");
             }
         }
+    }
+
+    @Test
+    void aRemoteFileThatIsNoModelIsRefusedNamingItsUriAndLeavesNoCopy() throws Exception {
+        String uri = hdfs.uri() + "/models/not-a-model.pt";
+        org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path("/models/not-a-model.pt");
+        try (var out = hdfs.client().create(path)) {
+            out.write("not a zip".getBytes(StandardCharsets.UTF_8));
+        }
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> ModelWrapper.fromModel(TorchScriptModel.fromUri(uri), Mode.ACTOR));
+        assertTrue(e.getMessage().contains(uri), e.getMessage());
+        assertFalse(e.getMessage().contains("rzc-fetched"), e.getMessage());
+        assertEquals(List.of(), fetchedCopies());
+        IllegalArgumentException missing =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> TorchScriptModel.fromUri(hdfs.uri() + "/models/none.pt"));
+        assertTrue(missing.getMessage().contains("/models/none.pt does not exist"));
     }
 
     @Test
