@@ -49,8 +49,9 @@ import java.util.function.Function;
  * }</pre>
  *
  * <p>Models accepted: a DJL {@link Model} holding a TorchScript block (or a Java block registered
- * with {@link BlockModel#register}), a {@link ModelSource} ({@link TorchScriptModel}, {@link
- * BlockModel}), or a pipeline: a {@link Serializable} object whose model fields are shared and
+ * with {@link BlockModel#register}), a {@link ModelSource} ({@link TorchScriptModel}, also at a
+ * URI of a Hadoop file system and then fetched once per machine; {@link BlockModel}), or a
+ * pipeline: a {@link Serializable} object whose model fields are shared and
  * whose other fields are copied ({@link #fromPipeline}).
  *
  * <p>Models loaded while an actor is being constructed belong to that actor: they are closed when
