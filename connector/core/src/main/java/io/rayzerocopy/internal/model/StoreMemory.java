@@ -47,6 +47,21 @@ public final class StoreMemory {
      * holding a lease on it there.
      */
     public static StoreMemory measure(StoreRef ref, WeightStore local) {
+        // The processes are read one after the other: one that maps the store (or faults its
+        // pages in) between two reads makes the first read's PSS stale, and the sum exceed what
+        // is in memory. A measure is kept once two passes in a row see the same mappings.
+        StoreMemory last = measureOnce(ref, local);
+        for (int pass = 0; pass < 4; pass++) {
+            StoreMemory next = measureOnce(ref, local);
+            if (next.processes == last.processes && next.mappedRssBytes == last.mappedRssBytes) {
+                return next;
+            }
+            last = next;
+        }
+        return last;
+    }
+
+    private static StoreMemory measureOnce(StoreRef ref, WeightStore local) {
         long store = ref.shardSizes().stream().mapToLong(Long::longValue).sum();
         String dir = local.directory(ref).toString();
         int processes = 0;
