@@ -165,6 +165,11 @@ class S3CliTest {
                 "fs.s3a.endpoint");
         // The runs above configured this JVM's S3A with what they were given.
         Storage.configure(s3.settings());
+        // The Spark runtime adopts its attempts by renames, which copy on an object store.
+        assertExit2(
+                score(50, model, input, out, "--runtime", "spark", "--master", "local[1]"),
+                "s3a://warehouse/never",
+                "write to hdfs://");
         assertEquals(List.of(), s3.objects("warehouse", "never"), "nothing written");
     }
 

@@ -78,8 +78,31 @@ final class SparkJobs {
             }
             List<TaskOutput> outputs = new ArrayList<>();
             if (!todo.isEmpty()) {
-                try (SparkSessions.Handle session = SparkSessions.acquire(settings)) {
-                    outputs = run(plan, settings, session.context(), output, options, todo, start);
+                String job = UUID.randomUUID().toString();
+                // Inside the output's staging area, which is named after this process: if the
+                // driver is killed, the next job on this output or `rzc clean` removes the
+                // attempts with it. Made before the session starts, so that an output the
+                // attempts cannot be adopted into (an object store) is refused before any work.
+                JobPlan.AttemptArea attempts = output.attempts("attempts-" + job);
+                SparkSessions.Handle session;
+                try {
+                    session = SparkSessions.acquire(settings);
+                } catch (RuntimeException e) {
+                    attempts.delete();
+                    throw e;
+                }
+                try (session) {
+                    outputs =
+                            run(
+                                    plan,
+                                    settings,
+                                    session.context(),
+                                    output,
+                                    options,
+                                    todo,
+                                    start,
+                                    job,
+                                    attempts);
                 }
             }
             return commit(plan, output, outputs, start);
@@ -97,13 +120,11 @@ final class SparkJobs {
             JobPlan.Output output,
             ParquetWriteOptions options,
             List<JobPlan.Split> splits,
-            long start) {
+            long start,
+            String job,
+            JobPlan.AttemptArea attempts) {
         JobPlan.Runner runner = Shipping.forCluster(sc, plan.runner(), settings.publish());
-        String job = UUID.randomUUID().toString();
         String out = output.directory();
-        // Inside the output's staging area, which is named after this process: if the driver is
-        // killed, the next job on this output or `rzc clean` removes the attempts with it.
-        JobPlan.AttemptArea attempts = output.attempts("attempts-" + job);
         LongAccumulator written = sc.longAccumulator("rzc rows written");
         LongAccumulator firstBatch = sc.longAccumulator(SparkRuntime.FIRST_BATCH_MILLIS);
         AttemptTracker tracker =
