@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -195,7 +196,14 @@ final class WorkerLauncher {
                 throw e;
             }
             Thread errors = WorkerOutput.forwardAccepted(output, label, tail);
-            process.exitCode().whenComplete((code, e) -> SocketStreams.closeQuietly(output));
+            // Closed a moment after the worker exits, not at once: a worker that connected and
+            // died at once (a bad JVM option) may not be accepted yet, and closing the server
+            // would drop its connection and its last words with it.
+            process.exitCode()
+                    .whenComplete(
+                            (code, e) ->
+                                    CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS)
+                                            .execute(() -> SocketStreams.closeQuietly(output)));
             return new Launched(process, errors);
         }
         ProcessBuilder builder = new ProcessBuilder(command);
