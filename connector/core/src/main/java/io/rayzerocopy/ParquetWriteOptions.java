@@ -42,6 +42,9 @@ public final class ParquetWriteOptions implements Serializable {
     private final SaveMode saveMode;
     private final boolean resume;
     private final List<String> partitionBy;
+    /** The most part files a partitioned write may keep open (memory and descriptors). */
+    public static final int MAX_OPEN_FILES = 1024;
+
     private final int maxOpenFiles;
 
     private ParquetWriteOptions(Builder builder) {
@@ -216,8 +219,14 @@ public final class ParquetWriteOptions implements Serializable {
 
         /** See {@link ParquetWriteOptions#maxOpenFiles()}; default 16. */
         public Builder maxOpenFiles(int files) {
-            if (files <= 0) {
-                throw new IllegalArgumentException("maxOpenFiles must be > 0, got " + files);
+            if (files <= 0 || files > MAX_OPEN_FILES) {
+                throw new IllegalArgumentException(
+                        "maxOpenFiles must be 1 to "
+                                + MAX_OPEN_FILES
+                                + ", got "
+                                + files
+                                + ": each open part file holds a row group in memory and a file"
+                                + " descriptor");
             }
             this.maxOpenFiles = files;
             return this;

@@ -261,6 +261,14 @@ final class ScoreCommand implements Callable<Integer> {
                     "--batch-size and --max-open-files must be >= 1, --max-errored-batches and"
                             + " --max-actor-restarts >= 0");
         }
+        if (maxOpenFiles > ParquetWriteOptions.MAX_OPEN_FILES) {
+            throw new UserError(
+                    "--max-open-files "
+                            + maxOpenFiles
+                            + ": at most "
+                            + ParquetWriteOptions.MAX_OPEN_FILES
+                            + " (each open part file holds a row group in memory)");
+        }
         ParquetWriteOptions.Compression codec = codec();
         ParquetReadOptions read = JobOptions.readOptions(whereExpression, partitionTypes);
         ParquetWriteOptions.SaveMode saveMode =
